@@ -1,0 +1,70 @@
+"""The event log's schema, its version, and the migrations between versions.
+
+One schema for SQLite and PostgreSQL: the few type words that differ are filled in
+per dialect (`{serial}`, `{real}`), so both back ends run the same migrations.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 2
+
+# The columns of one event, in order; `seq` (the log position) is added by the database.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "task",
+    "kind",
+    "item_id",
+    "content_hash",
+    "action",
+    "label_before",
+    "label_after",
+    "model_label",
+    "model_confidence",
+    "annotator",
+    "created_at",
+    "duration_ms",
+    "guideline_version",
+    "session_id",
+    "note",
+    "data",
+)
+
+# Actions a person takes; "route" is written by the router, never by a widget.
+HUMAN_ACTIONS = frozenset(
+    {"accept", "correct", "flag", "skip", "undo", "note", "edit", "reject", "rate", "compare"}
+)
+ALL_ACTIONS = HUMAN_ACTIONS | {"route"}
+
+# Each migration moves the schema from version (key - 1) to version key.
+# Never edit a released migration: add a new one.
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE IF NOT EXISTS events (
+            seq {serial},
+            event_id TEXT NOT NULL UNIQUE,
+            task TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            content_hash TEXT,
+            action TEXT NOT NULL,
+            label_before TEXT,
+            label_after TEXT,
+            model_label TEXT,
+            model_confidence {real},
+            annotator TEXT,
+            created_at TEXT NOT NULL,
+            duration_ms {real},
+            guideline_version TEXT,
+            session_id TEXT,
+            note TEXT
+        )""",
+        "CREATE INDEX IF NOT EXISTS events_task_item ON events (task, item_id)",
+    ],
+    # v2: the review kind and a JSON payload for kinds beyond classification
+    # (edited text, rubric ratings, pairwise sides, routing reasons).
+    2: [
+        "ALTER TABLE events ADD COLUMN kind TEXT NOT NULL DEFAULT 'classification'",
+        "ALTER TABLE events ADD COLUMN data TEXT",
+        "CREATE INDEX IF NOT EXISTS events_task_annotator ON events (task, annotator)",
+    ],
+}

@@ -1,0 +1,6 @@
+"""Review widgets: one module per review kind, all on the base in `_base.py`."""
+
+from ._base import ContentChangedError, ReviewWidget
+from .classification import ClassificationReview
+
+__all__ = ["ClassificationReview", "ContentChangedError", "ReviewWidget"]

@@ -1,0 +1,395 @@
+"""The anywidget base every review kind shares: the request/reply protocol, commits
+before acknowledgements, prefetch paging, timing, annotator and guideline stamps, and
+the Python actions (`accept()`, `skip()`, ...) that script a review.
+
+The protocol is written down in docs/protocol.md. A new review kind subclasses
+`ReviewWidget` and supplies `_payload` (what the browser shows for one row) and
+`_check_decision` / `_event_fields` (what a decision means for that kind).
+"""
+
+from __future__ import annotations
+
+import getpass
+import uuid
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import anywidget
+import numpy as np
+import pandas as pd
+import traitlets
+
+from ..queue import OrderSpec, ReviewQueue, build_order
+from ..store import DECIDED_STATUSES, ItemState, Store, fold_event, utc_now
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+MAX_PAGE = 200  # a browser may not pull more than this per request
+
+
+class ContentChangedError(ValueError):
+    """An item id already in the store now has other content."""
+
+
+def _default_annotator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover - no user database (some containers)
+        return "annotator"
+
+
+class ReviewWidget(anywidget.AnyWidget):
+    """Base class of review widgets; not used directly."""
+
+    kind = traitlets.Unicode("").tag(sync=True)
+    store_id = traitlets.Unicode("").tag(sync=True)
+    session_id = traitlets.Unicode("").tag(sync=True)
+    annotator = traitlets.Unicode("").tag(sync=True)
+    guideline_version = traitlets.Unicode("").tag(sync=True)
+    labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    config = traitlets.Dict().tag(sync=True)
+    total = traitlets.Int(0).tag(sync=True)
+    done = traitlets.Int(0).tag(sync=True)
+    queue_length = traitlets.Int(0).tag(sync=True)
+    counts = traitlets.Dict().tag(sync=True)
+    agreement = traitlets.Float(None, allow_none=True).tag(sync=True)
+
+    def __init__(
+        self,
+        items: Any,
+        *,
+        store: str | Store,
+        annotator: str | None,
+        task: str,
+        order: OrderSpec = None,
+        scores: Any = None,
+        guideline_version: str = "",
+        prefetch: int = 8,
+        on_changed: str = "error",
+        revisit: bool = False,
+        config: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if on_changed not in ("error", "review"):
+            raise ValueError(f"on_changed must be 'error' or 'review', got {on_changed!r}")
+        if not isinstance(prefetch, int) or prefetch < 1 or prefetch > MAX_PAGE:
+            raise ValueError(f"prefetch must be an integer in [1, {MAX_PAGE}], got {prefetch!r}")
+        annotator = _default_annotator() if annotator is None else str(annotator)
+        if not annotator.strip():
+            raise ValueError("annotator must be a non-empty name")
+        self._items = items
+        self._task = str(task)
+        self._annotator = annotator
+        self._served: dict[str, int] = {}  # item_id -> row, for every item sent out
+        self._in_frame: dict[tuple[str, str], bool] = {}
+        # Validation is done (in the subclass) before the store is touched: bad input
+        # writes nothing. Opening creates the file only now.
+        self._store = store if isinstance(store, Store) else Store(store)
+        self._own_store = not isinstance(store, Store)
+        n = len(items)
+        self._states: dict[tuple[str, str], ItemState] = {}
+        self._stacks: dict[tuple[str, str], list[ItemState]] = {}
+        pending = self._load_states(on_changed, revisit)
+        positions = build_order(n, pending, order, scores=scores)
+        self._queue = ReviewQueue(positions)
+        self._cursor = 0  # the kernel's own cursor, for the Python actions
+        self._session_done: set[int] = set()  # queue indices decided or skipped here
+        self._last_decided: list[int] = []  # queue indices, for undo from Python
+        self.sent_messages = 0
+        cfg = {"prefetch": prefetch, "task": self._task, "show_model": True}
+        cfg.update(config or {})
+        super().__init__(
+            kind=self._kind_name(),
+            store_id=self._store.store_id,
+            session_id=uuid.uuid4().hex,
+            annotator=annotator,
+            guideline_version=str(guideline_version or ""),
+            config=cfg,
+            total=n,
+            queue_length=len(self._queue),
+            **kwargs,
+        )
+        self._refresh_counts()
+        self.on_msg(self._on_msg)
+
+    # -- hooks for each kind ----------------------------------------------
+    def _kind_name(self) -> str:
+        raise NotImplementedError
+
+    def _payload(self, pos: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _check_decision(self, d: Mapping[str, Any], pos: int | None) -> None:
+        """Raise ValueError when a decision makes no sense for this kind."""
+
+    def _event_fields(self, d: Mapping[str, Any], pos: int | None) -> dict[str, Any]:
+        """Kind-specific event columns (label_after, model_label, data...)."""
+        return {}
+
+    # -- opening -------------------------------------------------------------
+    def _load_states(self, on_changed: str, revisit: bool) -> np.ndarray:
+        """Fold this task's events for this annotator; return the mask of rows to review."""
+        items = self._items
+        n = len(items)
+        pending = np.ones(n, dtype=bool)
+        states = {
+            (item_id, h): st
+            for (t, item_id, h, ann), st in self._store.states(self._task).items()
+            if ann == self._annotator
+        }
+        if not states:
+            return pending
+        ids = sorted({item_id for item_id, _ in states})
+        pos = items.positions_of(ids)
+        changed = []
+        for item_id, p in zip(ids, pos):
+            if p < 0:
+                continue
+            h = items.hash(int(p))
+            if (item_id, h) in states:
+                st = states[(item_id, h)]
+                self._states[(item_id, h)] = st
+                if st.decided and not revisit:
+                    pending[p] = False
+            elif any(st.decided for (i2, _), st in states.items() if i2 == item_id):
+                changed.append(item_id)
+        if changed and on_changed == "error":
+            shown = ", ".join(map(repr, changed[:5]))
+            more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            raise ContentChangedError(
+                f"the content of {len(changed)} item(s) changed under the same id since they "
+                f"were decided in store {self._store.target!r} (task {self._task!r}): {shown}{more}. "
+                "Their old decisions are kept under the old content; pass on_changed='review' "
+                "to review the new content as new items, or give the new rows new ids."
+            )
+        return pending
+
+    # -- protocol --------------------------------------------------------------
+    def _on_msg(self, _widget: Any, content: Any, buffers: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        t = content.get("type")
+        if t == "hello":
+            self._commit_and_ack(content.get("pending") or [])
+        elif t == "fetch":
+            self._send_items(content.get("req"), content.get("start", 0), content.get("count", 8))
+        elif t == "decide":
+            self._commit_and_ack(content.get("decisions") or [])
+
+    def _send_items(self, req: Any, start: Any, count: Any) -> None:
+        try:
+            start_i, count_i = int(start), min(int(count), MAX_PAGE)
+        except (TypeError, ValueError):
+            start_i, count_i = 0, 0
+        out = []
+        for qi, pos in self._queue.page(start_i, count_i):
+            item = self._payload(pos)
+            item["qi"] = qi
+            self._served[item["item_id"]] = pos
+            st = self._states.get((item["item_id"], item["content_hash"]))
+            item["decision"] = (
+                {"action": st.event.get("action") if st.event else None, "status": st.status,
+                 "label": st.label}
+                if st is not None and st.status is not None else None
+            )
+            out.append(item)
+        self._reply({"type": "items", "req": req, "start": start_i, "items": out,
+                    "queue_length": len(self._queue)})
+
+    def _reply(self, msg: dict[str, Any]) -> None:
+        self.sent_messages += 1
+        self.send(msg)
+
+    def _commit_and_ack(self, decisions: Iterable[Any]) -> None:
+        events, ids, errors = [], [], {}
+        for d in decisions:
+            if not isinstance(d, dict) or not d.get("id"):
+                continue
+            try:
+                events.append(self._to_event(d))
+                ids.append(str(d["id"]))
+            except ValueError as exc:
+                errors[str(d["id"])] = str(exc)
+        if events:
+            new = set(self._store.append(events))  # committed (durable) before the ack
+            for ev in events:
+                if ev["event_id"] in new:
+                    self._apply(ev)
+            self._refresh_counts()
+        if ids or errors:
+            self._reply({"type": "ack", "ids": ids, "errors": errors})
+
+    def _to_event(self, d: Mapping[str, Any]) -> dict[str, Any]:
+        item_id = str(d.get("item_id") or "")
+        if not item_id:
+            raise ValueError("decision without item_id")
+        action = d.get("action")
+        if action not in ("accept", "correct", "flag", "skip", "undo", "note", "edit",
+                          "reject", "rate", "compare"):
+            raise ValueError(f"unknown action {action!r}")
+        pos = self._position(item_id)
+        h = self._items.hash(pos) if pos is not None else str(d.get("content_hash") or "")
+        if pos is not None and d.get("content_hash") and d["content_hash"] != h:
+            # Decided on content this frame no longer holds: keep it under its own hash.
+            h, pos = str(d["content_hash"]), None
+        self._check_decision(d, pos)
+        annotator = str(d.get("annotator") or self.annotator)
+        st = self._states.get((item_id, h)) if annotator == self.annotator else None
+        ev = {
+            "event_id": str(d["id"]),
+            "task": str(d.get("task") or self._task),
+            "kind": self.kind,
+            "item_id": item_id,
+            "content_hash": h,
+            "action": action,
+            "label_before": st.label if st is not None else None,
+            "label_after": None,
+            "model_label": d.get("model_label"),
+            "model_confidence": d.get("confidence"),
+            "annotator": annotator,
+            "created_at": d.get("created_at") or utc_now(),
+            "duration_ms": d.get("duration_ms"),
+            "guideline_version": d.get("guideline_version", self.guideline_version),
+            "session_id": d.get("session_id") or self.session_id,
+            "note": d.get("note"),
+            "data": d.get("data"),
+        }
+        ev.update(self._event_fields(d, pos))
+        if action == "undo":  # record which label the undo restores, for the audit log
+            stack = self._stacks.get((item_id, h)) or []
+            ev["label_after"] = stack[-1].label if stack else None
+        return ev
+
+    def _position(self, item_id: str) -> int | None:
+        p = self._served.get(item_id)
+        if p is None:  # not sent by this widget (e.g. a resend from an older session)
+            p = int(self._items.positions_of([item_id])[0])
+            if p < 0:
+                return None
+            self._served[item_id] = p
+        return p
+
+    def _apply(self, ev: Mapping[str, Any]) -> None:
+        if ev["annotator"] != self.annotator or ev["task"] != self._task:
+            return
+        key = (ev["item_id"], ev["content_hash"] or "")
+        st = self._states.get(key, ItemState())
+        self._states[key] = fold_event(st, self._stacks.setdefault(key, []), ev)
+
+    def _refresh_counts(self) -> None:
+        counts: dict[str, int] = {}
+        agree = n_agree = done = 0
+        for key, st in self._states.items():
+            if st.status is None or not self._belongs(key):
+                continue
+            counts[st.status] = counts.get(st.status, 0) + 1
+            if st.decided:
+                done += 1
+                model = st.event.get("model_label") if st.event else None
+                if st.label is not None and model is not None:
+                    n_agree += 1
+                    agree += int(st.label == model)
+        self.counts = counts
+        self.done = done
+        self.agreement = (agree / n_agree) if n_agree else None
+
+    def _belongs(self, key: tuple[str, str]) -> bool:
+        """Whether (item_id, content hash) is a row of this review's frame."""
+        hit = self._in_frame.get(key)
+        if hit is None:
+            pos = self._position(key[0])
+            hit = pos is not None and self._items.hash(pos) == key[1]
+            self._in_frame[key] = hit
+        return hit
+
+    # -- Python actions (scripted review) -----------------------------------
+    @property
+    def current(self) -> dict[str, Any] | None:
+        """The item the Python actions act on (first one not yet handled in this session)."""
+        qi = self._current_qi()
+        if qi is None:
+            return None
+        item = self._payload(self._queue.position(qi))
+        item["qi"] = qi
+        return item
+
+    def _current_qi(self) -> int | None:
+        qi = self._cursor
+        while qi < len(self._queue) and qi in self._session_done:
+            qi += 1
+        self._cursor = qi
+        return qi if qi < len(self._queue) else None
+
+    def _decide_here(self, action: str, **fields: Any) -> dict[str, Any]:
+        qi = self._current_qi()
+        if qi is None:
+            raise IndexError("the review queue is empty: every item has been handled")
+        return self._decide_at(qi, action, **fields)
+
+    def _decide_at(self, qi: int, action: str, **fields: Any) -> dict[str, Any]:
+        pos = self._queue.position(qi)
+        item = self._payload(pos)
+        d = {
+            "id": uuid.uuid4().hex, "item_id": item["item_id"],
+            "content_hash": item["content_hash"], "qi": qi, "action": action,
+            "label": None, "note": None, "data": None, "duration_ms": None,
+            "created_at": utc_now(), "annotator": self.annotator,
+            "session_id": self.session_id, "guideline_version": self.guideline_version,
+            "task": self._task, "model_label": item.get("model_label"),
+            "confidence": item.get("confidence"),
+        }
+        d.update(fields)
+        ev = self._to_event(d)
+        new = self._store.append([ev])
+        if new:
+            self._apply(ev)
+        self._refresh_counts()
+        if action == "undo":
+            self._session_done.discard(qi)
+            self._cursor = min(self._cursor, qi)
+        elif action != "note":
+            self._session_done.add(qi)
+            self._last_decided.append(qi)
+        self._reply({"type": "external", "decision": d})
+        return ev
+
+    def skip(self) -> None:
+        """Skip the current item (it stays undecided and comes back next session)."""
+        self._decide_here("skip")
+
+    def flag(self, note: str | None = None) -> None:
+        """Flag the current item as ambiguous, with an optional note."""
+        self._decide_here("flag", note=note)
+
+    def undo(self) -> None:
+        """Undo the last decision made from Python in this session."""
+        if not self._last_decided:
+            raise IndexError("nothing to undo in this session")
+        qi = self._last_decided.pop()
+        self._decide_at(qi, "undo")
+
+    # -- reading -------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """The store this review writes to."""
+        return self._store
+
+    def decisions(self, *, include_undecided: bool = False) -> pd.DataFrame:
+        """One row per item of this review's task with its current human label and status."""
+        return self._store.decisions(self._task, include_undecided=include_undecided)
+
+    def events(self) -> pd.DataFrame:
+        """The full audit log of this review's task."""
+        return self._store.events(self._task)
+
+    @property
+    def remaining(self) -> int:
+        """Queue entries not yet handled in this session."""
+        return len(self._queue) - len(self._session_done)
+
+    def close(self) -> None:
+        super().close()
+        if getattr(self, "_own_store", False):
+            self._store.close()
+
+    def __len__(self) -> int:
+        return len(self._queue)
