@@ -22,7 +22,11 @@ PROBA_TOLERANCE = 1e-3  # rows of probabilities must sum to 1 within this
 def _rows(mask: np.ndarray | pd.Series, index: pd.Index, limit: int = 5) -> str:
     """The first offending row labels, for error messages."""
     pos = np.flatnonzero(np.asarray(mask))
-    shown = ", ".join(repr(index[p]) for p in pos[:limit])
+    def fmt(v: Any) -> str:
+        v = v.item() if isinstance(v, np.generic) else v
+        return str(v) if isinstance(v, (int, np.integer)) else repr(v)
+
+    shown = ", ".join(fmt(index[p]) for p in pos[:limit])
     more = f" and {len(pos) - limit} more" if len(pos) > limit else ""
     return f"{shown}{more}"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -191,6 +192,15 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
         raise ValueError(f"store={str(path)!r}: folder {str(parent)!r} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ValueError(f"store={str(path)!r}: folder {str(parent)!r} cannot be written")
+    # Permission bits do not tell everything (root, read-only mounts, /proc): try it.
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".hitl-probe-", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ValueError(
+            f"store={str(path)!r}: folder {str(parent)!r} cannot be written ({exc.strerror})"
+        ) from None
     return p
 
 
