@@ -64,8 +64,11 @@ def validate_ids(df: pd.DataFrame, id: Hashable | None) -> pd.Index:
     missing = np.asarray(ids.isna())
     if missing.any():
         raise ValueError(f"{where}: missing ids in rows {_rows(missing, df.index)}")
-    if not ids.is_unique:
-        dup = ids.duplicated(keep=False)
+    # factorize, not Index.is_unique: on Arrow strings it never materialises a million
+    # Python strings (time and memory of a 1,000,000-row frame).
+    codes, uniques = pd.factorize(ids)
+    if len(uniques) != len(ids):
+        dup = np.bincount(codes)[codes] > 1
         raise ValueError(f"{where}: duplicate ids in rows {_rows(dup, df.index)}")
     if ids.dtype == object or not (
         pd.api.types.is_integer_dtype(ids.dtype) or pd.api.types.is_string_dtype(ids.dtype)
@@ -92,7 +95,10 @@ def validate_text(df: pd.DataFrame, column: Any, argument: str) -> pd.Series:
             f"{argument}={column!r}: values that are not text (missing or another type) in rows "
             f"{_rows(bad_type, df.index)}"
         )
-    empty = np.asarray(s.str.strip().str.len() == 0)
+    if s.dtype == object:
+        empty = np.fromiter((not v.strip() for v in s), bool, len(s))
+    else:  # Arrow-backed strings: vectorised, no copy of the texts
+        empty = np.asarray((s.str.len() == 0) | s.str.isspace(), dtype=bool)
     if empty.any():
         raise ValueError(f"{argument}={column!r}: empty text in rows {_rows(empty, df.index)}")
     return s
@@ -131,7 +137,9 @@ class ClassificationItems:
     def id_text(self) -> pd.Index:
         """Ids as the store keeps them (text); built once, on first need."""
         if self._id_text is None:
-            self._id_text = self.ids.astype(str)
+            # object dtype: its hash table is built once and reused by every lookup
+            # (an Arrow-backed string index converts itself on each get_indexer call).
+            self._id_text = pd.Index(np.asarray(self.ids.astype(str), dtype=object), dtype=object)
         return self._id_text
 
     def item_id(self, pos: int) -> str:
@@ -231,7 +239,11 @@ def validate_classification(
         missing = np.asarray(ps.isna())
         if missing.any():
             raise ValueError(f"pred={pred!r}: missing predicted labels in rows {_rows(missing, df.index)}")
-        codes = pd.Index(label_list).get_indexer(ps.astype(str))
+        # factorize first: the label lookup then runs on the few distinct values,
+        # not on a million strings (and a categorical column is never expanded).
+        uniq_codes, uniques = pd.factorize(ps, use_na_sentinel=True)
+        lookup = pd.Index(label_list).get_indexer(pd.Index([str(u) for u in uniques], dtype=object))
+        codes = lookup[uniq_codes]
         unknown = codes < 0
         if unknown.any():
             vals = sorted({str(v) for v in ps[unknown].unique()[:5]})
@@ -248,7 +260,7 @@ def validate_classification(
         cs = df[confidence]
         if not pd.api.types.is_numeric_dtype(cs.dtype) or pd.api.types.is_bool_dtype(cs.dtype):
             raise ValueError(f"confidence={confidence!r}: not numeric (dtype {cs.dtype})")
-        conf_arr = cs.to_numpy(dtype="float64", na_value=np.nan)
+        conf_arr = np.asarray(cs, dtype="float64")  # a view when already float64
         bad = np.isnan(conf_arr) | (conf_arr < 0) | (conf_arr > 1)
         if bad.any():
             raise ValueError(

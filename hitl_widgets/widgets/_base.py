@@ -188,7 +188,7 @@ class ReviewWidget(anywidget.AnyWidget):
             st = self._states.get((item["item_id"], item["content_hash"]))
             item["decision"] = (
                 {"action": st.event.get("action") if st.event else None, "status": st.status,
-                 "label": st.label}
+                 "label": st.label, "note": st.note, "data": st.data}
                 if st is not None and st.status is not None else None
             )
             out.append(item)
@@ -272,25 +272,37 @@ class ReviewWidget(anywidget.AnyWidget):
         if ev["annotator"] != self.annotator or ev["task"] != self._task:
             return
         key = (ev["item_id"], ev["content_hash"] or "")
-        st = self._states.get(key, ItemState())
-        self._states[key] = fold_event(st, self._stacks.setdefault(key, []), ev)
+        old = self._states.get(key, ItemState())
+        new = fold_event(old, self._stacks.setdefault(key, []), ev)
+        self._states[key] = new
+        if self._belongs(key):
+            self._tally(old, -1)
+            self._tally(new, +1)
+
+    def _tally(self, st: ItemState, sign: int) -> None:
+        """Keep counts and model agreement incrementally (no rescan per decision)."""
+        if st.status is None:
+            return
+        t = self._tallies
+        t["counts"][st.status] = t["counts"].get(st.status, 0) + sign
+        if st.decided:
+            t["done"] += sign
+            model = st.event.get("model_label") if st.event else None
+            if st.label is not None and model is not None:
+                t["n_agree"] += sign
+                t["agree"] += sign * int(st.label == model)
 
     def _refresh_counts(self) -> None:
-        counts: dict[str, int] = {}
-        agree = n_agree = done = 0
-        for key, st in self._states.items():
-            if st.status is None or not self._belongs(key):
-                continue
-            counts[st.status] = counts.get(st.status, 0) + 1
-            if st.decided:
-                done += 1
-                model = st.event.get("model_label") if st.event else None
-                if st.label is not None and model is not None:
-                    n_agree += 1
-                    agree += int(st.label == model)
-        self.counts = counts
-        self.done = done
-        self.agreement = (agree / n_agree) if n_agree else None
+        if not hasattr(self, "_tallies"):
+            self._tallies = {"counts": {}, "done": 0, "agree": 0, "n_agree": 0}
+            for key, st in self._states.items():
+                if self._belongs(key):
+                    self._tally(st, +1)
+        t = self._tallies
+        with self.hold_sync():  # one state message to the browser, not three
+            self.counts = {k: v for k, v in t["counts"].items() if v}
+            self.done = t["done"]
+            self.agreement = (t["agree"] / t["n_agree"]) if t["n_agree"] else None
 
     def _belongs(self, key: tuple[str, str]) -> bool:
         """Whether (item_id, content hash) is a row of this review's frame."""
@@ -319,13 +331,16 @@ class ReviewWidget(anywidget.AnyWidget):
         self._cursor = qi
         return qi if qi < len(self._queue) else None
 
-    def _decide_here(self, action: str, **fields: Any) -> dict[str, Any]:
+    def _decide_here(self, action: str, *, advance: bool = True, **fields: Any) -> dict[str, Any]:
         qi = self._current_qi()
         if qi is None:
             raise IndexError("the review queue is empty: every item has been handled")
-        return self._decide_at(qi, action, **fields)
+        return self._decide_at(qi, action, advance=advance, **fields)
 
-    def _decide_at(self, qi: int, action: str, **fields: Any) -> dict[str, Any]:
+    def _decide_at(self, qi: int, action: str, *, advance: bool = True,
+                   **fields: Any) -> dict[str, Any]:
+        """Decide on queue entry `qi` from Python. `advance=False` (e.g. a rating) keeps
+        the item current, here and in the browser (the external message says so)."""
         pos = self._queue.position(qi)
         item = self._payload(pos)
         d = {
@@ -347,9 +362,13 @@ class ReviewWidget(anywidget.AnyWidget):
             self._session_done.discard(qi)
             self._cursor = min(self._cursor, qi)
         elif action != "note":
-            self._session_done.add(qi)
+            if advance:
+                self._session_done.add(qi)
             self._last_decided.append(qi)
-        self._reply({"type": "external", "decision": d})
+        msg: dict[str, Any] = {"type": "external", "decision": d}
+        if not advance:
+            msg["advance"] = False
+        self._reply(msg)
         return ev
 
     def skip(self) -> None:
