@@ -8,6 +8,7 @@ a decision: every decision is an event in an append-only store (SQLite or Postgr
 """
 
 from .store import Store, open_store
+from .training import TextClassifier
 from .widgets import ClassificationReview, ContentChangedError
 
 __version__ = "0.1.0"
@@ -16,6 +17,7 @@ __all__ = [
     "ClassificationReview",
     "ContentChangedError",
     "Store",
+    "TextClassifier",
     "open_store",
     "__version__",
 ]

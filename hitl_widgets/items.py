@@ -277,3 +277,18 @@ def validate_classification(
     if reasons is not None:
         reasons_s = require_column(df, reasons, "reasons") if not isinstance(reasons, pd.Series) else reasons
     return ClassificationItems(df, ids, text_s, label_list, pred_arr, conf_arr, proba_arr, reasons_s)
+
+
+def validate_gold(df: pd.DataFrame, column: Any, labels: list[str]) -> np.ndarray:
+    """Known right labels (None where unknown) from a column; each must be a label."""
+    s = require_column(df, column, "gold")
+    known = ~np.asarray(s.isna())
+    values = np.full(len(s), None, dtype=object)
+    values[known] = [str(v) for v in s[known]]
+    bad = known & ~np.isin(values.astype(str), labels)
+    if bad.any():
+        raise ValueError(f"gold={column!r}: labels not in labels in rows {_rows(bad, df.index)}; "
+                         f"labels are {labels!r}")
+    if not known.any():
+        raise ValueError(f"gold={column!r}: no row has a known label")
+    return values

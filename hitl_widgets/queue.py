@@ -62,3 +62,89 @@ def build_order(
         if len(np.unique(out)) != len(out):
             raise ValueError("order: a row position appears twice")
     return out[pending[out]]
+
+
+class ClaimQueue(ReviewQueue):
+    """A queue shared by several annotators with overlap k.
+
+    Entries are claimed from the store as the annotator reaches them (a page at a time),
+    so concurrent annotators are handed different items until each item has k ratings.
+    `positions` grows as claims succeed; the end is known only when the candidates run out.
+    """
+
+    def __init__(self, order: np.ndarray, ids_of: Callable[[np.ndarray], list[str]],
+                 claim: Callable[[list[str], int], list[str]], *, chunk: int = 64) -> None:
+        super().__init__(np.zeros(0, dtype=np.int64))
+        self._order = np.asarray(order, dtype=np.int64)
+        self._scan = 0  # next candidate in _order to offer to the store
+        self._ids_of = ids_of
+        self._claim = claim
+        self._chunk = chunk
+        self._claimed: list[int] = []
+
+    @property
+    def exhausted(self) -> bool:
+        return self._scan >= len(self._order)
+
+    def ensure(self, upto: int) -> None:
+        """Claim until at least `upto` entries exist or no candidate is left."""
+        while len(self._claimed) < upto and not self.exhausted:
+            cand = self._order[self._scan : self._scan + self._chunk]
+            self._scan += len(cand)
+            ids = self._ids_of(cand)
+            need = upto - len(self._claimed)
+            got = set(self._claim(ids, need))
+            taken = [int(p) for p, i in zip(cand, ids) if i in got]
+            # the store stopped at `need`: candidates after the last one taken were not
+            # looked at, so offer them again next time
+            if got and len(got) == need and len(got) < len(cand):
+                last = max(k for k, i in enumerate(ids) if i in got)
+                self._scan -= len(cand) - (last + 1)
+            self._claimed.extend(taken)
+        self.positions = np.asarray(self._claimed, dtype=np.int64)
+
+    def page(self, start: int, count: int) -> list[tuple[int, int]]:
+        self.ensure(max(0, int(start)) + max(0, int(count)))
+        return super().page(start, count)
+
+    def __len__(self) -> int:
+        return len(self._claimed)
+
+    def estimated_length(self) -> int:
+        """Entries claimed so far plus candidates not yet offered (an upper bound)."""
+        return len(self._claimed) + (len(self._order) - self._scan)
+
+
+def interleave_gold(regular: np.ndarray, gold: np.ndarray, rate: float, seed: int = 0) -> np.ndarray:
+    """Mix gold positions into `regular` so that about `rate` of the queue is gold,
+    spread evenly (one gold after every ~1/rate - 1 regular items), gold order shuffled."""
+    if not 0 < rate < 1:
+        raise ValueError(f"gold_rate must lie in (0, 1), got {rate}")
+    rng = np.random.default_rng(seed)
+    gold = rng.permutation(np.asarray(gold, dtype=np.int64))
+    n_gold = min(len(gold), int(round(len(regular) * rate / (1 - rate))) or (1 if len(gold) else 0))
+    gold = gold[:n_gold]
+    if not n_gold:
+        return np.asarray(regular, dtype=np.int64)
+    # slot i of the gold goes after regular item round((i + 1) * step)
+    step = len(regular) / n_gold
+    out: list[int] = []
+    gi = 0
+    for ri, p in enumerate(np.asarray(regular, dtype=np.int64)):
+        while gi < n_gold and ri >= int(round((gi + 0.5) * step)):
+            out.append(int(gold[gi]))
+            gi += 1
+        out.append(int(p))
+    out.extend(int(g) for g in gold[gi:])
+    return np.asarray(out, dtype=np.int64)
+
+
+def rotate_for(annotator: str, order: np.ndarray) -> np.ndarray:
+    """Start each annotator at another point of the order (stable per name), so several
+    annotators working at once meet fewer of the same items and order effects spread."""
+    if len(order) == 0:
+        return order
+    import hashlib
+
+    shift = int(hashlib.sha256(annotator.encode()).hexdigest()[:8], 16) % len(order)
+    return np.roll(order, -shift)

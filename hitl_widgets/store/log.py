@@ -7,8 +7,10 @@ committed (and the browser still holds that, see docs/protocol.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -180,11 +182,143 @@ class Store:
                     unique.append(r)
             if unique:
                 b.executemany(_INSERT, unique)
+                self._settle_claims(unique)
             b.commit()
         except BaseException:
             b.rollback()
             raise
         return [r[0] for r in unique]
+
+    def _settle_claims(self, rows: Sequence[tuple]) -> None:
+        """In the decision's own transaction: a decided item counts as one of its k
+        ratings (claim done); a skipped one is handed back to the pool."""
+        col = {c: i for i, c in enumerate(EVENT_COLUMNS)}
+        done, released = [], []
+        for r in rows:
+            action, ann = r[col["action"]], r[col["annotator"]] or ""
+            key = (r[col["task"]], r[col["item_id"]], ann)
+            if action in _STATUS_OF:
+                done.append(key + (r[col["created_at"]],))
+            elif action == "skip":
+                released.append(key)
+        if done:
+            self.backend.executemany(
+                "INSERT INTO claims (task, item_id, annotator, claimed_at, expires_at, done) "
+                "VALUES (?, ?, ?, ?, 0, 1) ON CONFLICT (task, item_id, annotator) "
+                "DO UPDATE SET done = 1", done)
+        if released:
+            self.backend.executemany(
+                "DELETE FROM claims WHERE task = ? AND item_id = ? AND annotator = ? AND done = 0",
+                released)
+
+    # -- several annotators ------------------------------------------------------
+    def claim(
+        self,
+        task: str,
+        annotator: str,
+        candidates: Sequence[str],
+        *,
+        k: int,
+        limit: int,
+        ttl: float = 900.0,
+    ) -> list[str]:
+        """Hand `annotator` up to `limit` of `candidates` (in their order) that fewer than
+        `k` other annotators hold, never one this annotator already decided.
+
+        One write transaction, so concurrent annotators (processes, machines) are handed
+        different items until each item has its k. A claim not decided within `ttl`
+        seconds lapses and the item goes back to the pool.
+        """
+        if k < 1:
+            raise ValueError(f"overlap k must be at least 1, got {k}")
+        cands = [str(c) for c in candidates]
+        if not cands or limit <= 0:
+            return []
+        b = self.backend
+        now = time.time()
+        b.begin_write()
+        try:
+            if isinstance(b, PostgresBackend):  # serialise claimers of one task
+                b.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (task,))
+            marks = ", ".join("?" for _ in cands)
+            rows = b.query(
+                f"SELECT item_id, annotator, done, expires_at FROM claims WHERE task = ? "
+                f"AND item_id IN ({marks})", [task, *cands])
+            mine_done, others = set(), {}
+            for item_id, ann, done, expires in rows:
+                if ann == annotator:
+                    if done:
+                        mine_done.add(item_id)
+                elif done or float(expires) > now:
+                    others[item_id] = others.get(item_id, 0) + 1
+            picked = [c for c in cands if c not in mine_done and others.get(c, 0) < k][:limit]
+            if picked:
+                stamp = utc_now()
+                b.executemany(
+                    "INSERT INTO claims (task, item_id, annotator, claimed_at, expires_at, done) "
+                    "VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (task, item_id, annotator) "
+                    "DO UPDATE SET expires_at = excluded.expires_at, claimed_at = excluded.claimed_at",
+                    [(task, c, annotator, stamp, now + ttl) for c in picked])
+            b.commit()
+        except BaseException:
+            b.rollback()
+            raise
+        return picked
+
+    def release(self, task: str, annotator: str, item_ids: Sequence[str] | None = None) -> None:
+        """Give back claims not yet decided (all of the annotator's, or these items)."""
+        b = self.backend
+        b.begin_write()
+        try:
+            if item_ids is None:
+                b.execute("DELETE FROM claims WHERE task = ? AND annotator = ? AND done = 0",
+                          (task, annotator))
+            else:
+                b.executemany("DELETE FROM claims WHERE task = ? AND item_id = ? AND annotator = ? "
+                              "AND done = 0", [(task, str(i), annotator) for i in item_ids])
+            b.commit()
+        except BaseException:
+            b.rollback()
+            raise
+
+    def rating_counts(self, task: str) -> dict[str, int]:
+        """item_id -> number of annotators whose decision on it counts (claims done)."""
+        rows = self.backend.query(
+            "SELECT item_id, COUNT(*) FROM claims WHERE task = ? AND done = 1 GROUP BY item_id",
+            (task,))
+        return {r[0]: int(r[1]) for r in rows}
+
+    # -- guidelines ----------------------------------------------------------------
+    def guideline_version(self, task: str, text: str) -> str:
+        """The version of this guideline text for `task`: the latest one when the text is
+        unchanged, else a new version (v1, v2, ...) is recorded and returned."""
+        h = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        b = self.backend
+        b.begin_write()
+        try:
+            rows = b.query("SELECT version, text_hash FROM guidelines WHERE task = ?", (task,))
+            for version, th in rows:
+                if th == h:
+                    b.commit()
+                    return str(version)
+            version = f"v{len(rows) + 1}"
+            b.execute("INSERT INTO guidelines (task, version, text_hash, text, created_at) "
+                      "VALUES (?, ?, ?, ?, ?)", (task, version, h, text, utc_now()))
+            b.commit()
+        except BaseException:
+            b.rollback()
+            raise
+        return version
+
+    def guidelines(self, task: str | None = None) -> pd.DataFrame:
+        """Every recorded guideline version (task, version, text, created_at)."""
+        sql = "SELECT task, version, text, created_at FROM guidelines"
+        params: list[Any] = []
+        if task is not None:
+            sql += " WHERE task = ?"
+            params.append(task)
+        rows = self.backend.query(sql + " ORDER BY task, created_at", params)
+        return pd.DataFrame(rows, columns=["task", "version", "text", "created_at"])
 
     def _existing_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()

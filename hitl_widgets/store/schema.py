@@ -6,7 +6,7 @@ per dialect (`{serial}`, `{real}`), so both back ends run the same migrations.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The columns of one event, in order; `seq` (the log position) is added by the database.
 EVENT_COLUMNS: tuple[str, ...] = (
@@ -66,5 +66,29 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE events ADD COLUMN kind TEXT NOT NULL DEFAULT 'classification'",
         "ALTER TABLE events ADD COLUMN data TEXT",
         "CREATE INDEX IF NOT EXISTS events_task_annotator ON events (task, annotator)",
+    ],
+    # v3: several annotators on one store. `claims` hands items out (overlap k: an item
+    # is claimed by at most k annotators, each at most once; a claim is done once its
+    # annotator decided, or lapses at expires_at). `guidelines` keeps every version of
+    # a task's guideline text.
+    3: [
+        """CREATE TABLE IF NOT EXISTS claims (
+            task TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            annotator TEXT NOT NULL,
+            claimed_at TEXT NOT NULL,
+            expires_at {real} NOT NULL,
+            done INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (task, item_id, annotator)
+        )""",
+        "CREATE INDEX IF NOT EXISTS claims_task_item ON claims (task, item_id)",
+        """CREATE TABLE IF NOT EXISTS guidelines (
+            task TEXT NOT NULL,
+            version TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (task, version)
+        )""",
     ],
 }

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..queue import OrderSpec, ReviewQueue, build_order
+from ..queue import ClaimQueue, OrderSpec, ReviewQueue, build_order, interleave_gold, rotate_for
 from ..store import DECIDED_STATUSES, ItemState, Store, fold_event, utc_now
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -28,6 +28,28 @@ MAX_PAGE = 200  # a browser may not pull more than this per request
 
 class ContentChangedError(ValueError):
     """An item id already in the store now has other content."""
+
+
+def guideline_passage(text: str, label: str, limit: int = 600) -> str:
+    """The guideline section about `label`: the text under the first markdown heading
+    that names it (or the first paragraph that does), at most `limit` characters."""
+    if not text:
+        return ""
+    lines = text.splitlines()
+    low = label.lower()
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("#") and low in line.lower():
+            level = len(line) - len(line.lstrip("#"))
+            body = []
+            for nxt in lines[i + 1 :]:
+                if nxt.lstrip().startswith("#") and len(nxt) - len(nxt.lstrip("#")) <= level:
+                    break
+                body.append(nxt)
+            return "\n".join([line, *body]).strip()[:limit]
+    for para in text.split("\n\n"):
+        if low in para.lower():
+            return para.strip()[:limit]
+    return ""
 
 
 def _default_annotator() -> str:
@@ -52,6 +74,7 @@ class ReviewWidget(anywidget.AnyWidget):
     queue_length = traitlets.Int(0).tag(sync=True)
     counts = traitlets.Dict().tag(sync=True)
     agreement = traitlets.Float(None, allow_none=True).tag(sync=True)
+    guideline_text = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -67,8 +90,22 @@ class ReviewWidget(anywidget.AnyWidget):
         on_changed: str = "error",
         revisit: bool = False,
         config: Mapping[str, Any] | None = None,
+        overlap: int | None = None,
+        claim_ttl: float = 900.0,
+        blind: bool = False,
+        guideline: str | None = None,
+        gold: Any = None,
+        gold_rate: float = 0.1,
+        break_every: int | None = None,
+        seed: int = 0,
         **kwargs: Any,
     ) -> None:
+        if overlap is not None and (not isinstance(overlap, int) or overlap < 1):
+            raise ValueError(f"overlap must be a positive integer (ratings per item), got {overlap!r}")
+        if break_every is not None and (not isinstance(break_every, int) or break_every < 1):
+            raise ValueError(f"break_every must be a positive integer, got {break_every!r}")
+        if guideline is not None and (not isinstance(guideline, str) or not guideline.strip()):
+            raise ValueError("guideline must be non-empty markdown text")
         if on_changed not in ("error", "review"):
             raise ValueError(f"on_changed must be 'error' or 'review', got {on_changed!r}")
         if not isinstance(prefetch, int) or prefetch < 1 or prefetch > MAX_PAGE:
@@ -89,14 +126,38 @@ class ReviewWidget(anywidget.AnyWidget):
         self._states: dict[tuple[str, str], ItemState] = {}
         self._stacks: dict[tuple[str, str], list[ItemState]] = {}
         pending = self._load_states(on_changed, revisit)
-        positions = build_order(n, pending, order, scores=scores)
-        self._queue = ReviewQueue(positions)
+        # Gold items (known answers) are mixed in at gold_rate, never ordered as the rest.
+        self._gold = gold  # object array: the right label per row, None where not gold
+        self._blind = bool(blind)
+        regular = pending if gold is None else pending & np.array([g is None for g in gold])
+        positions = build_order(n, regular, order, scores=scores)
+        if gold is not None:
+            gold_pos = np.flatnonzero(pending & ~np.array([g is None for g in gold]))
+            positions = interleave_gold(positions, gold_pos, gold_rate, seed=seed)
+        self._overlap = overlap
+        if overlap is not None:
+            positions = rotate_for(annotator, positions)
+            self._queue: ReviewQueue = ClaimQueue(
+                positions,
+                ids_of=lambda pos: [items.item_id(int(p)) for p in pos],
+                claim=lambda ids, limit: self._store.claim(
+                    self._task, self._annotator, ids, k=overlap, limit=limit, ttl=claim_ttl),
+            )
+        else:
+            self._queue = ReviewQueue(positions)
+        self._guideline_text = guideline or ""
+        if guideline is not None:  # a new text makes a new version, stamped on decisions
+            guideline_version = self._store.guideline_version(self._task, guideline)
+        self.last_feedback: dict[str, Any] | None = None
         self._cursor = 0  # the kernel's own cursor, for the Python actions
         self._session_done: set[int] = set()  # queue indices decided or skipped here
         self._last_decided: list[int] = []  # queue indices, for undo from Python
         self.sent_messages = 0
-        cfg = {"prefetch": prefetch, "task": self._task, "show_model": True}
+        cfg = {"prefetch": prefetch, "task": self._task, "show_model": True,
+               "break_every": break_every, "overlap": overlap, "blind": self._blind}
         cfg.update(config or {})
+        if self._blind:  # the kernel never sends the model's answer, so none can anchor
+            cfg["show_model"] = False
         super().__init__(
             kind=self._kind_name(),
             store_id=self._store.store_id,
@@ -105,11 +166,33 @@ class ReviewWidget(anywidget.AnyWidget):
             guideline_version=str(guideline_version or ""),
             config=cfg,
             total=n,
-            queue_length=len(self._queue),
+            queue_length=self._queue_length(),
+            guideline_text=self._guideline_text,
             **kwargs,
         )
         self._refresh_counts()
         self.on_msg(self._on_msg)
+
+    def _queue_length(self) -> int:
+        q = self._queue
+        if isinstance(q, ClaimQueue) and not q.exhausted:
+            return q.estimated_length()
+        return len(q)
+
+    def _sync_queue_length(self) -> int:
+        qlen = self._queue_length()
+        if qlen != self.queue_length:
+            self.queue_length = qlen
+        return qlen
+
+    def _public_payload(self, pos: int) -> dict[str, Any]:
+        """The payload as sent: blind mode strips the model's answer; gold is not told."""
+        item = self._payload(pos)
+        if self._blind:
+            for key in ("model_label", "confidence", "proba"):
+                if key in item:
+                    item[key] = None
+        return item
 
     # -- hooks for each kind ----------------------------------------------
     def _kind_name(self) -> str:
@@ -182,7 +265,7 @@ class ReviewWidget(anywidget.AnyWidget):
             start_i, count_i = 0, 0
         out = []
         for qi, pos in self._queue.page(start_i, count_i):
-            item = self._payload(pos)
+            item = self._public_payload(pos)
             item["qi"] = qi
             self._served[item["item_id"]] = pos
             st = self._states.get((item["item_id"], item["content_hash"]))
@@ -192,8 +275,9 @@ class ReviewWidget(anywidget.AnyWidget):
                 if st is not None and st.status is not None else None
             )
             out.append(item)
+        qlen = self._sync_queue_length()
         self._reply({"type": "items", "req": req, "start": start_i, "items": out,
-                    "queue_length": len(self._queue)})
+                    "queue_length": qlen})
 
     def _reply(self, msg: dict[str, Any]) -> None:
         self.sent_messages += 1
@@ -209,14 +293,34 @@ class ReviewWidget(anywidget.AnyWidget):
                 ids.append(str(d["id"]))
             except ValueError as exc:
                 errors[str(d["id"])] = str(exc)
+        feedback = {}
         if events:
             new = set(self._store.append(events))  # committed (durable) before the ack
             for ev in events:
                 if ev["event_id"] in new:
                     self._apply(ev)
+                fb = self._feedback(ev)
+                if fb is not None:
+                    feedback[ev["event_id"]] = fb
             self._refresh_counts()
         if ids or errors:
-            self._reply({"type": "ack", "ids": ids, "errors": errors})
+            msg: dict[str, Any] = {"type": "ack", "ids": ids, "errors": errors}
+            if feedback:
+                msg["feedback"] = feedback
+            self._reply(msg)
+
+    def _feedback(self, ev: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Immediate feedback on a gold item: was it right, the right label, and the
+        guideline passage for that label."""
+        gold = (ev.get("data") or {}).get("gold") if isinstance(ev.get("data"), dict) else None
+        if gold is None or ev["action"] in ("undo", "note", "skip"):
+            return None
+        given = ev.get("label_after")
+        fb = {"item_id": ev["item_id"], "gold": True, "correct": given == gold,
+              "given": given, "expected": gold,
+              "passage": guideline_passage(self._guideline_text, gold)}
+        self.last_feedback = fb
+        return fb
 
     def _to_event(self, d: Mapping[str, Any]) -> dict[str, Any]:
         item_id = str(d.get("item_id") or "")
@@ -254,6 +358,10 @@ class ReviewWidget(anywidget.AnyWidget):
             "data": d.get("data"),
         }
         ev.update(self._event_fields(d, pos))
+        if pos is not None and self._gold is not None and self._gold[pos] is not None:
+            data = dict(ev["data"]) if isinstance(ev.get("data"), dict) else {}
+            data["gold"] = str(self._gold[pos])
+            ev["data"] = data
         if action == "undo":  # record which label the undo restores, for the audit log
             stack = self._stacks.get((item_id, h)) or []
             ev["label_after"] = stack[-1].label if stack else None
@@ -320,14 +428,22 @@ class ReviewWidget(anywidget.AnyWidget):
         qi = self._current_qi()
         if qi is None:
             return None
-        item = self._payload(self._queue.position(qi))
+        item = self._public_payload(self._queue.position(qi))
         item["qi"] = qi
         return item
 
     def _current_qi(self) -> int | None:
         qi = self._cursor
-        while qi < len(self._queue) and qi in self._session_done:
-            qi += 1
+        ensure = getattr(self._queue, "ensure", None)
+        while True:
+            if ensure is not None:
+                ensure(qi + 1)
+            if qi < len(self._queue) and qi in self._session_done:
+                qi += 1
+                continue
+            break
+        if ensure is not None:
+            self._sync_queue_length()
         self._cursor = qi
         return qi if qi < len(self._queue) else None
 
@@ -358,6 +474,7 @@ class ReviewWidget(anywidget.AnyWidget):
         if new:
             self._apply(ev)
         self._refresh_counts()
+        fb = self._feedback(ev)
         if action == "undo":
             self._session_done.discard(qi)
             self._cursor = min(self._cursor, qi)
@@ -406,6 +523,12 @@ class ReviewWidget(anywidget.AnyWidget):
         return len(self._queue) - len(self._session_done)
 
     def close(self) -> None:
+        """Close the widget; undecided claims go back to the pool for other annotators."""
+        if getattr(self, "_overlap", None) is not None:
+            try:
+                self._store.release(self._task, self._annotator)
+            except Exception:  # pragma: no cover - closing must not fail
+                pass
         super().close()
         if getattr(self, "_own_store", False):
             self._store.close()

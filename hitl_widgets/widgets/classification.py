@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Hashable, Mapping, Sequence
 
-from ..items import validate_classification
+from ..items import validate_classification, validate_gold
 from ..queue import OrderSpec
 from ..store import Store
 from ._base import STATIC, ReviewWidget
@@ -47,6 +47,21 @@ class ClassificationReview(ReviewWidget):
     on_changed:
         ``"error"`` (default) when an id already decided now has other text, or
         ``"review"`` to review the new text as a new item.
+    overlap:
+        Ratings wanted per item from different annotators (several kernels, processes or
+        machines on one store); each annotator is handed items fewer than ``overlap``
+        others hold, never one they rated. None: every annotator sees every item.
+    blind:
+        Hide the model's label and confidence (they are never sent to the browser).
+    guideline:
+        Markdown shown beside the item; a new text becomes a new version in the store,
+        stamped on every decision.
+    gold, gold_rate:
+        A column with known right labels (missing where unknown); gold items are mixed in
+        at ``gold_rate`` and a wrong answer gets immediate feedback with the guideline
+        passage for the right label.
+    break_every:
+        Prompt a break after this many decisions in a sitting.
     """
 
     _esm = STATIC / "classification.js"
@@ -72,16 +87,27 @@ class ClassificationReview(ReviewWidget):
         revisit: bool = False,
         on_changed: str = "error",
         show_model: bool = True,
+        overlap: int | None = None,
+        claim_ttl: float = 900.0,
+        blind: bool = False,
+        guideline: str | None = None,
+        gold: Hashable | None = None,
+        gold_rate: float = 0.1,
+        break_every: int | None = None,
+        seed: int = 0,
     ) -> None:
         items = validate_classification(
             df, text=text, labels=labels, pred=pred, confidence=confidence, proba=proba,
             id=id, reasons=reasons,
         )
+        gold_labels = validate_gold(df, gold, items.labels) if gold is not None else None
         scores = items.proba if items.proba is not None else items.confidence
         super().__init__(
             items, store=store, annotator=annotator, task=task, order=order, scores=scores,
             guideline_version=guideline_version, prefetch=prefetch, revisit=revisit,
             on_changed=on_changed, config={"show_model": bool(show_model)},
+            overlap=overlap, claim_ttl=claim_ttl, blind=blind, guideline=guideline,
+            gold=gold_labels, gold_rate=gold_rate, break_every=break_every, seed=seed,
             labels=items.labels,
         )
 
