@@ -97,14 +97,11 @@ def accuracy(p: np.ndarray, y: np.ndarray) -> float:
 
 # -- 1. crossover ------------------------------------------------------------------------
 def crossover(quick: bool) -> list[dict]:
-    import torch
-
     from hitl_widgets.training import TextClassifier
 
-    torch.set_num_threads(2)
     setups = {
-        "offensive": ("train", "test", [100, 200, 400, 800, 1600]),
-        "sentiment": ("val", "test", [100, 400, 800, 1600]),
+        "sentiment": ("val", "test", [100, 1000]),
+        "offensive": ("train", "test", [100, 400, 1000, 1600]),
     }
     if quick:
         setups = {"offensive": ("train", "test", [100, 800])}
@@ -160,13 +157,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a smaller, faster run")
     ap.add_argument("--crossover-only", action="store_true")
+    ap.add_argument("--threads", default="auto",
+                    help="torch threads (auto: 2, or 1 when the machine is busier than its cores)")
     args = ap.parse_args()
+    import torch
+
+    if args.threads == "auto":
+        busy = os.getloadavg()[0] > (os.cpu_count() or 2)
+        threads = 1 if busy else min(2, os.cpu_count() or 2)
+    else:
+        threads = int(args.threads)
+    torch.set_num_threads(threads)
     if not (DATA / "tweeteval-offensive").exists():
         print(f"SKIP: {DATA / 'tweeteval-offensive'} is absent (the benchmark needs TweetEval "
               "offensive from ../shared/data; nothing was run)")
         return
     cmd = "python benchmarks/bench_loop.py" + (" --quick" if args.quick else "")
-    print(f"command: {cmd}")
+    print(f"command: {cmd}   (torch threads: {threads}; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores)")
     rows = crossover(args.quick)
     print(crossover_table(rows))
     if args.crossover_only:

@@ -8,14 +8,34 @@ a decision: every decision is an event in an append-only store (SQLite or Postgr
 """
 
 from .store import Store, open_store
+from .rotation import Rotation
 from .training import TextClassifier
-from .widgets import ClassificationReview, ContentChangedError
+from . import exports
+from .exports import position_bias, to_preferences, to_sft
+from .widgets import ClassificationReview, ContentChangedError, GenerationReview, PairwiseReview
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):  # heavy submodules (plotly, scipy) load on first use
+    if name in ("metrics", "plots", "routing", "training"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'hitl_widgets' has no attribute {name!r}")
 
 __all__ = [
     "ClassificationReview",
     "ContentChangedError",
+    "GenerationReview",
+    "PairwiseReview",
+    "exports",
+    "metrics",
+    "plots",
+    "position_bias",
+    "to_preferences",
+    "to_sft",
+    "Rotation",
     "Store",
     "TextClassifier",
     "open_store",

@@ -31,6 +31,15 @@ CHECKS = {
         "assert list(d['status']) == ['accepted', 'corrected'], d\n"
         "assert hw.open_store('quickstart.db').events()['action'].tolist() == ['accept', 'correct']\n"
     ),
+    "04_guideline_pilot.ipynb": (
+        "for m in ('krippendorff_alpha', 'fleiss_kappa', 'percent_agreement'):\n"
+        "    assert report.loc['v2', m] > report.loc['v1', m], report.T  # agreement rises on v2\n"
+        "assert unclear in ('theft', 'auto') and confused_with in ('theft', 'auto'), per_label_v1\n"
+        "assert list(hw.open_store(STORE).guidelines('pilot')['version']) == ['v1', 'v2']\n"
+        "assert you.guideline_version == 'v1' and you_v2.guideline_version == 'v2'\n"
+        "assert set(ratings(STORE, task='pilot')['annotator']) >= {'ana', 'ben', 'cy'}\n"
+        "assert view.open_cell(unclear, confused_with) is None or len(view.review) > 0\n"
+    ),
 }
 
 # Budgets from the issues (2 CPU cores); exceeded -> the test fails.

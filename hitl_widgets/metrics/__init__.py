@@ -55,3 +55,8 @@ __all__ = [
     "ratings_from_counts",
     "to_ratings",
 ]
+
+# Straight from a review store (several annotators, guideline versions, gold, fatigue).
+from .from_store import agreement_report, fatigue, gold_accuracy, ratings  # noqa: E402
+
+__all__ += ["agreement_report", "fatigue", "gold_accuracy", "ratings"]

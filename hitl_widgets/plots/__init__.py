@@ -1,0 +1,8 @@
+from .risk_coverage import risk_coverage  # noqa: F401  (routing)
+from .agreement import (  # noqa: F401  (several annotators)
+    agreement_heatmap,
+    annotator_timeline,
+    confusion_counts,
+    confusion_matrix,
+    per_label_agreement_bars,
+)

@@ -1,5 +1,41 @@
-"""Training on reviewed data: a text classifier on a transformers encoder."""
+"""Training on reviewed data: a text classifier on a transformers encoder, the training set
+from the store, fine-tuning in the notebook, the review / fine-tune / re-route loop, and
+supervised fine-tuning of a causal LM on reviewed generations.
 
+Heavy dependencies (torch, transformers, datasets) are imported only when used.
+"""
+
+from .dataset import SOURCES, DataReport, random_draw, text_key, to_dataset
+from .finetune import FinetuneReport, LiveLoss, classification_metrics, evaluate, finetune
+from .loop import LoopTracker, Reroute, SimulatedReviewer, project_coverage, unbiased_reviews
+from .sft import (DEFAULT_CHAT_TEMPLATE, IGNORE_INDEX, SFTReport, build_sft_examples,
+                  finetune_causal_lm, sft_loss)
 from .text_classifier import AUTO_FULL_FROM, TextClassifier, default_model_path, pick_device
 
-__all__ = ["AUTO_FULL_FROM", "TextClassifier", "default_model_path", "pick_device"]
+__all__ = [
+    "AUTO_FULL_FROM",
+    "DEFAULT_CHAT_TEMPLATE",
+    "DataReport",
+    "FinetuneReport",
+    "IGNORE_INDEX",
+    "LiveLoss",
+    "LoopTracker",
+    "Reroute",
+    "SFTReport",
+    "SOURCES",
+    "SimulatedReviewer",
+    "TextClassifier",
+    "build_sft_examples",
+    "classification_metrics",
+    "default_model_path",
+    "evaluate",
+    "finetune",
+    "finetune_causal_lm",
+    "pick_device",
+    "project_coverage",
+    "random_draw",
+    "sft_loss",
+    "text_key",
+    "to_dataset",
+    "unbiased_reviews",
+]

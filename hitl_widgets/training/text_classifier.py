@@ -1,7 +1,8 @@
 """A text classifier on a transformers encoder, trained in the notebook.
 
 Two ways to train, because the right one depends on how many labels people gave:
-- ``mode="head"``: a softmax head on frozen mean-pooled sentence embeddings. With ~100
+- ``mode="head"``: a softmax head on frozen mean-pooled sentence embeddings (its L2 strength
+  chosen by 3-fold cross-validated log loss, ``l2="auto"``). With ~100
   labels this beats full fine-tuning (measured here on held-out tweets: 0.60 against
   0.39 accuracy) and trains in a second.
 - ``mode="full"``: every weight of ``AutoModelForSequenceClassification`` fine-tuned;
@@ -17,12 +18,41 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 AUTO_FULL_FROM = 800
+
+# Head mode: unit-norm embeddings times a temperature, and an L2 penalty on the head's
+# weights chosen by cross-validation from a grid (measured: the old fixed 1e-3 left the
+# head over-confident - on TweetEval offensive with 1,000 labels accuracy 0.714 and
+# calibration error 0.21, against 0.768 and 0.03 at 0.1).
+HEAD_SCALE = 20.0
+HEAD_L2_GRID = (0.003, 0.01, 0.03, 0.1, 0.3)
+HEAD_L2_DEFAULT = 0.03
+
+# Sentence embeddings of the frozen encoder, shared by every classifier in the process: the
+# review loop embeds the same texts round after round (the pool, the random sample), and
+# head mode never changes the encoder. Keyed by the model folder's weight files (name,
+# size, mtime), max_length and the text; least recently used entries go first.
+EMBED_CACHE_SIZE = 50_000
+_EMBED_CACHE: "OrderedDict[tuple[Any, int, str], np.ndarray]" = OrderedDict()
+
+
+def _model_stamp(path: str) -> Any:
+    p = Path(path)
+    if not p.is_dir():
+        return path
+    files = sorted(f for f in p.iterdir() if f.suffix in (".safetensors", ".bin", ".pt", ".json"))
+    return (str(p.resolve()),) + tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+
+
+def clear_embedding_cache() -> None:
+    """Forget every cached sentence embedding."""
+    _EMBED_CACHE.clear()
 
 
 def default_model_path() -> str:
@@ -70,6 +100,7 @@ class TextClassifier:
         max_length: int = 128,
         seed: int = 0,
         device: str | None = None,
+        l2: float | str = "auto",
     ) -> None:
         if mode not in ("auto", "head", "full"):
             raise ValueError(f"mode must be 'auto', 'head' or 'full', got {mode!r}")
@@ -79,8 +110,13 @@ class TextClassifier:
         self.model_path = str(model) if model is not None else default_model_path()
         self.mode = mode
         self.mode_used: str | None = None
+        self.mode_reason: str | None = None
         self.max_length = max_length
         self.seed = seed
+        if not (l2 == "auto" or (isinstance(l2, (int, float)) and l2 >= 0)):
+            raise ValueError(f"l2 must be 'auto' or a non-negative number, got {l2!r}")
+        self.l2 = l2
+        self.l2_used: float | None = None
         self.device = pick_device(device)
         self.history: list[dict[str, float]] = []
         self._tok = None
@@ -101,13 +137,50 @@ class TextClassifier:
         return self.tokenizer(list(texts), padding=True, truncation=True,
                               max_length=self.max_length, return_tensors="pt")
 
-    def embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """Mean-pooled, L2-normalised sentence embeddings from the frozen encoder."""
-        import torch
-        from transformers import AutoModel
-
+    @property
+    def encoder(self) -> Any:
+        """The frozen pre-trained encoder that `embed` runs (loaded on first use)."""
         if self._encoder is None:
+            from transformers import AutoModel
+
             self._encoder = AutoModel.from_pretrained(self.model_path).to(self.device).eval()
+        return self._encoder
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False,
+              cache: bool = True) -> np.ndarray:
+        """Mean-pooled, L2-normalised sentence embeddings from the frozen encoder.
+
+        With `cache` (default), texts embedded before in this process (by any classifier
+        on the same model files and max_length) are not run through the encoder again."""
+        texts = [str(t) for t in texts]
+        if not cache or EMBED_CACHE_SIZE <= 0:
+            return self._embed(texts, batch_size, progress)
+        stamp = self._stamp if getattr(self, "_stamp", None) is not None else _model_stamp(self.model_path)
+        self._stamp = stamp
+        keys = [(stamp, self.max_length, t) for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in _EMBED_CACHE))
+        if missing:
+            fresh = self._embed([k[2] for k in missing], batch_size, progress)
+            for k, v in zip(missing, fresh):
+                _EMBED_CACHE[k] = v
+            while len(_EMBED_CACHE) > EMBED_CACHE_SIZE:
+                _EMBED_CACHE.popitem(last=False)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        rows = []
+        for k in keys:
+            v = _EMBED_CACHE.get(k)
+            if v is None:  # evicted while filling (more texts than the cache holds)
+                v = self._embed([k[2]], batch_size, False)[0]
+            else:
+                _EMBED_CACHE.move_to_end(k)
+            rows.append(v)
+        return np.stack(rows)
+
+    def _embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        import torch
+
+        self.encoder  # load
         out = []
         bar = _progress(len(texts), "embedding", progress)
         with torch.inference_mode():
@@ -141,61 +214,140 @@ class TextClassifier:
         lr: float | None = None,
         progress: bool = True,
         on_step: Callable[[dict[str, float]], None] | None = None,
+        embeddings: np.ndarray | None = None,
+        sample_weight: Sequence[float] | None = None,
     ) -> "TextClassifier":
-        """Train on labelled texts; `on_step` receives {"step", "epoch", "loss"} for a live loss."""
+        """Train on labelled texts; `on_step` receives {"step", "epoch", "loss"} for a live loss.
+
+        `embeddings` (head mode only): precomputed `embed(texts)` rows, e.g. from a cache,
+        used instead of running the encoder again; ignored when full fine-tuning is chosen.
+        `sample_weight`: one non-negative weight per text (the loss is their weighted mean).
+        """
         import torch
 
         texts = [str(t) for t in texts]
         target = self._targets(y)
         if len(texts) != len(target) or not texts:
             raise ValueError(f"texts and y must be non-empty and of equal length ({len(texts)} vs {len(target)})")
+        weight = None
+        if sample_weight is not None:
+            weight = np.asarray(sample_weight, dtype=np.float32).ravel()
+            if weight.shape != (len(texts),) or not np.isfinite(weight).all() or (weight < 0).any() \
+                    or weight.sum() <= 0:
+                raise ValueError(f"sample_weight: expected {len(texts)} finite non-negative weights, "
+                                 "not all zero")
         torch.manual_seed(self.seed)
         np.random.seed(self.seed)
-        mode = self.mode
-        if mode == "auto":
-            mode = "head" if len(texts) < AUTO_FULL_FROM else "full"
+        mode, self.mode_reason = self.choose_mode(len(texts))
         self.mode_used = mode
         self.history = []
         t0 = time.perf_counter()
         if mode == "head":
-            self._fit_head(texts, target, progress, on_step)
+            if embeddings is not None:
+                embeddings = np.asarray(embeddings, dtype=np.float32)
+                if embeddings.ndim != 2 or embeddings.shape[0] != len(texts):
+                    raise ValueError(f"embeddings: expected {len(texts)} rows, got shape {embeddings.shape}")
+            self._fit_head(texts, target, progress, on_step, embeddings, weight)
         else:
-            self._fit_full(texts, target, epochs, batch_size, lr or 5e-5, progress, on_step)
+            self._fit_full(texts, target, epochs, batch_size, lr or 5e-5, progress, on_step, weight)
         self.train_seconds = time.perf_counter() - t0
         return self
 
-    def _fit_head(self, texts, target, progress, on_step) -> None:
+    def choose_mode(self, n: int) -> tuple[str, str]:
+        """The training mode for `n` labelled texts and why (``mode="auto"`` decides here)."""
+        if self.mode != "auto":
+            return self.mode, f"mode={self.mode!r} was asked for"
+        if n < AUTO_FULL_FROM:
+            return "head", (f"auto: {n:,} labelled texts < {AUTO_FULL_FROM:,}: a head on frozen "
+                            "sentence embeddings wins with few labels")
+        return "full", (f"auto: {n:,} labelled texts >= {AUTO_FULL_FROM:,}: fine-tuning every "
+                        "weight wins with many labels")
+
+    def _lbfgs_head(self, x, t, w, l2: float, on_step=None) -> tuple[Any, float]:
+        """A multinomial logistic regression on (x, t) by full-batch L-BFGS: fast and
+        deterministic on a few thousand embeddings. Returns (head, final loss)."""
         import torch
 
-        x = torch.from_numpy(self.embed(texts, progress=progress)).to(self.device)
-        t = torch.from_numpy(target).to(self.device)
         gen = torch.Generator().manual_seed(self.seed)
         head = torch.nn.Linear(x.shape[1], len(self.labels))
         with torch.no_grad():
             head.weight.normal_(0, 0.01, generator=gen)
             head.bias.zero_()
         head = head.to(self.device)
-        # Full-batch L-BFGS with a little L2: a multinomial logistic regression, fast
-        # and deterministic on a few thousand embeddings.
         opt = torch.optim.LBFGS(head.parameters(), lr=1.0, max_iter=200, history_size=20,
                                 line_search_fn="strong_wolfe")
-        scale = 20.0  # embeddings are unit-norm; a temperature lets the head be confident
+        last = [float("nan")]
 
         def closure():
             opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(head(x * scale), t)
-            loss = loss + 1e-3 * head.weight.pow(2).sum()
+            logits = head(x * HEAD_SCALE)
+            if w is None:
+                loss = torch.nn.functional.cross_entropy(logits, t)
+            else:
+                loss = (torch.nn.functional.cross_entropy(logits, t, reduction="none") * w).mean()
+            loss = loss + l2 * head.weight.pow(2).sum()
             loss.backward()
+            last[0] = float(loss.detach())
+            if on_step is not None:
+                on_step(last[0])
             return loss
 
-        loss = opt.step(closure)
-        step = {"step": 1.0, "epoch": 1.0, "loss": float(loss)}
-        self.history.append(step)
-        if on_step:
-            on_step(step)
-        self._head, self._scale = head.eval(), scale
+        opt.step(closure)
+        return head.eval(), last[0]
 
-    def _fit_full(self, texts, target, epochs, batch_size, lr, progress, on_step) -> None:
+    def _choose_l2(self, x, t, w) -> float:
+        """The L2 strength of the head with the lowest 3-fold cross-validated log loss (a
+        proper score: it rewards accuracy and honest confidence, which routing needs)."""
+        import torch
+
+        if isinstance(self.l2, (int, float)):
+            return float(self.l2)
+        n = int(t.shape[0])
+        counts = np.bincount(t.cpu().numpy(), minlength=len(self.labels))
+        if n < 30 or counts[counts > 0].min() < 3:
+            return HEAD_L2_DEFAULT
+        rng = np.random.default_rng(self.seed)
+        fold = np.empty(n, dtype=np.int64)
+        tn = t.cpu().numpy()
+        for c in np.flatnonzero(counts):  # stratified folds
+            idx = np.flatnonzero(tn == c)
+            fold[idx] = rng.permutation(np.arange(len(idx)) % 3)
+        best, best_loss = HEAD_L2_DEFAULT, float("inf")
+        for l2 in HEAD_L2_GRID:
+            total = 0.0
+            for k in range(3):
+                tr = torch.from_numpy(np.flatnonzero(fold != k)).to(x.device)
+                te = torch.from_numpy(np.flatnonzero(fold == k)).to(x.device)
+                head, _ = self._lbfgs_head(x[tr], t[tr], None if w is None else w[tr], l2)
+                with torch.no_grad():
+                    nll = torch.nn.functional.cross_entropy(head(x[te] * HEAD_SCALE), t[te], reduction="none")
+                    total += float(nll.sum() if w is None else (nll * w[te]).sum())
+            if total < best_loss:
+                best, best_loss = l2, total
+        return best
+
+    def _fit_head(self, texts, target, progress, on_step, embeddings=None, weight=None) -> None:
+        import torch
+
+        if embeddings is None:
+            embeddings = self.embed(texts, progress=progress)
+        x = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32)).to(self.device)
+        t = torch.from_numpy(target).to(self.device)
+        w = None if weight is None else torch.from_numpy(weight / weight.mean()).to(self.device)
+        self.l2_used = self._choose_l2(x, t, w)
+        evals = [0]
+
+        def step(loss: float) -> None:
+            evals[0] += 1
+            rec = {"step": float(evals[0]), "epoch": 1.0, "loss": loss}
+            self.history.append(rec)  # one point per L-BFGS evaluation: a live loss curve
+            if on_step:
+                on_step(rec)
+
+        head, _ = self._lbfgs_head(x, t, w, self.l2_used, step)
+        self._head, self._scale = head, HEAD_SCALE
+
+    def _fit_full(self, texts, target, epochs, batch_size, lr, progress, on_step, weight=None) -> None:
         import torch
         from transformers import AutoModelForSequenceClassification
 
@@ -217,14 +369,22 @@ class TextClassifier:
             for i in range(0, n, batch_size):
                 idx = order[i : i + batch_size]
                 enc = {k: v.to(self.device) for k, v in self._encode([texts[j] for j in idx]).items()}
-                out = model(**enc, labels=torch.from_numpy(target[idx]).to(self.device))
-                out.loss.backward()
+                labels = torch.from_numpy(target[idx]).to(self.device)
+                if weight is None:
+                    out = model(**enc, labels=labels)
+                    loss = out.loss
+                else:
+                    out = model(**enc)
+                    wb = torch.from_numpy(weight[idx]).to(self.device)
+                    per = torch.nn.functional.cross_entropy(out.logits.float(), labels, reduction="none")
+                    loss = (per * wb).sum() / wb.sum().clamp(min=1e-12)
+                loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 opt.step()
                 sched.step()
                 opt.zero_grad()
                 step += 1
-                rec = {"step": float(step), "epoch": float(epoch + 1), "loss": float(out.loss)}
+                rec = {"step": float(step), "epoch": float(epoch + 1), "loss": float(loss.detach())}
                 self.history.append(rec)
                 if on_step:
                     on_step(rec)
@@ -236,22 +396,32 @@ class TextClassifier:
         self._seqcls = model.eval()
 
     # -- prediction --------------------------------------------------------------
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """Class probabilities, rows x labels (rows sum to 1)."""
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False,
+                      embeddings: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities, rows x labels (rows sum to 1).
+
+        `embeddings` (head mode only): precomputed `embed(texts)` rows to use instead."""
         import torch
 
         texts = [str(t) for t in texts]
         if self.mode_used is None:
             raise RuntimeError("fit() the classifier (or load() one) before predicting")
         if self.mode_used == "head":
-            x = torch.from_numpy(self.embed(texts, batch_size, progress)).to(self.device)
+            if embeddings is None:
+                embeddings = self.embed(texts, batch_size, progress)
+            x = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32)).to(self.device)
             with torch.inference_mode():
                 return torch.softmax(self._head(x * self._scale), -1).double().cpu().numpy()
         out = []
+        bar = _progress(len(texts), "predicting", progress)
         with torch.inference_mode():
             for i in range(0, len(texts), batch_size):
                 enc = {k: v.to(self.device) for k, v in self._encode(texts[i : i + batch_size]).items()}
-                out.append(torch.softmax(self._seqcls(**enc).logits, -1).double().cpu().numpy())
+                out.append(torch.softmax(self._seqcls(**enc).logits.float(), -1).double().cpu().numpy())
+                if bar is not None:
+                    bar.update(len(texts[i : i + batch_size]))
+        if bar is not None:
+            bar.close()
         p = np.concatenate(out) if out else np.zeros((0, len(self.labels)))
         return p / p.sum(axis=1, keepdims=True)
 
@@ -268,7 +438,8 @@ class TextClassifier:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         meta = {"labels": self.labels, "mode_used": self.mode_used, "max_length": self.max_length,
-                "base_model": self.model_path, "seed": self.seed}
+                "base_model": self.model_path, "seed": self.seed, "l2_used": self.l2_used,
+                "mode_reason": self.mode_reason}
         if self.mode_used == "head":
             torch.save({"state": self._head.state_dict(), "scale": self._scale}, path / "head.pt")
         elif self.mode_used == "full":
@@ -302,4 +473,5 @@ class TextClassifier:
                       seed=meta["seed"], device=device)
             clf._seqcls = AutoModelForSequenceClassification.from_pretrained(path).to(clf.device).eval()
         clf.mode_used = meta["mode_used"]
+        clf.l2_used, clf.mode_reason = meta.get("l2_used"), meta.get("mode_reason")
         return clf

@@ -488,13 +488,13 @@ class ReviewWidget(anywidget.AnyWidget):
         self._reply(msg)
         return ev
 
-    def skip(self) -> None:
+    def skip(self, *, duration_ms: float | None = None) -> None:
         """Skip the current item (it stays undecided and comes back next session)."""
-        self._decide_here("skip")
+        self._decide_here("skip", duration_ms=duration_ms)
 
-    def flag(self, note: str | None = None) -> None:
+    def flag(self, note: str | None = None, *, duration_ms: float | None = None) -> None:
         """Flag the current item as ambiguous, with an optional note."""
-        self._decide_here("flag", note=note)
+        self._decide_here("flag", note=note, duration_ms=duration_ms)
 
     def undo(self) -> None:
         """Undo the last decision made from Python in this session."""

@@ -136,15 +136,16 @@ class ClassificationReview(ReviewWidget):
         return out
 
     # -- Python actions ------------------------------------------------------
-    def accept(self) -> None:
-        """Accept the model's label for the current item."""
+    def accept(self, *, duration_ms: float | None = None) -> None:
+        """Accept the model's label for the current item (`duration_ms`: time spent, for
+        scripted or simulated reviewers)."""
         cur = self.current
         if cur is not None and cur.get("model_label") is None:
             raise ValueError("this review has no model label to accept; use correct(label)")
-        self._decide_here("accept")
+        self._decide_here("accept", duration_ms=duration_ms)
 
-    def correct(self, label: Any) -> None:
+    def correct(self, label: Any, *, duration_ms: float | None = None) -> None:
         """Set the current item's label to `label` (one of `labels`)."""
         if str(label) not in self._items.labels:
             raise ValueError(f"label {label!r} is not one of {self._items.labels!r}")
-        self._decide_here("correct", label=str(label))
+        self._decide_here("correct", label=str(label), duration_ms=duration_ms)

@@ -1,0 +1,373 @@
+"""Training sets from review decisions, read from the store alone.
+
+Generation and pairwise decisions keep the texts they were made on in the event's
+``data`` (prompt, context, the model's response, the edited text, both responses of a
+pair), so these functions need only the store (``open_store(path)``), not the frame.
+
+* `to_sft`: accepted and edited responses as chat ``messages`` (TRL's SFT layout).
+* `to_preferences`: ``prompt`` / ``chosen`` / ``rejected`` rows (TRL's DPO layout) from
+  pairwise decisions (ties and both-bad left out) and from edits (the edited text is
+  chosen over the model's).
+* `position_bias`: how often the response shown on the left won a pairwise comparison.
+
+Each export returns a pandas DataFrame (or a ``datasets.Dataset`` with
+``as_dataset=True``) and writes JSON Lines with ``path=``; read them back with
+``datasets.load_dataset("json", data_files=path)``.
+
+Which decision counts: per (task, item, content, annotator), the latest verdict after
+undos (accept, edit, reject, flag, compare, skip), as in ``Store.decisions()``; a rating
+made after a verdict adds ratings and keeps the verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from .store import Store, open_store
+
+__all__ = ["position_bias", "to_hf_dataset", "to_preferences", "to_sft", "write_jsonl"]
+
+_VERDICT_ACTIONS = ("accept", "correct", "edit", "reject", "flag", "compare")
+_STATUS = {"accept": "accepted", "correct": "corrected", "edit": "edited", "reject": "rejected",
+           "flag": "flagged", "compare": "compared", "skip": "skipped"}
+
+
+# --------------------------------------------------------------------------------------
+# folding the log
+# --------------------------------------------------------------------------------------
+
+@dataclass
+class _Final:
+    """One item's state for one annotator: its verdict event and the ratings in effect."""
+
+    verdict: dict[str, Any] | None = None
+    ratings: dict[str, Any] | None = None
+    stack: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = field(default_factory=list)
+
+
+def _fold(events: Iterable[dict[str, Any]]) -> dict[tuple[str, str, str, str], _Final]:
+    """Mirror of `store.fold_event` that keeps a verdict and the ratings apart."""
+    out: dict[tuple[str, str, str, str], _Final] = {}
+    for ev in events:
+        action = ev["action"]
+        key = (ev["task"], ev["item_id"], ev.get("content_hash") or "", ev.get("annotator") or "")
+        st = out.setdefault(key, _Final())
+        data = ev.get("data") if isinstance(ev.get("data"), Mapping) else {}
+        if action == "undo":
+            st.verdict, st.ratings = st.stack.pop() if st.stack else (None, None)
+        elif action == "skip":
+            if st.verdict is None or st.verdict["action"] == "skip":
+                st.stack.append((st.verdict, st.ratings))
+                st.verdict = ev
+        elif action == "rate":
+            st.stack.append((st.verdict, st.ratings))
+            if isinstance(data.get("ratings"), Mapping):
+                st.ratings = dict(data["ratings"])
+        elif action in _VERDICT_ACTIONS:
+            st.stack.append((st.verdict, st.ratings))
+            st.verdict = ev
+            if isinstance(data.get("ratings"), Mapping):
+                st.ratings = dict(data["ratings"])
+        # note, route and unknown actions do not change a verdict
+    return out
+
+
+def _native(v: Any) -> Any:
+    """Missing values as None (pandas reads them as NaN), times as ISO-8601 UTC text."""
+    if isinstance(v, float) and v != v:
+        return None
+    if v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return v
+
+
+def _as_store(store: Store | str | os.PathLike[str]) -> tuple[Store, bool]:
+    if isinstance(store, Store):
+        return store, False
+    return open_store(store), True
+
+
+def _tasks(store: Store, task: str | Sequence[str] | None, kind: str) -> list[str]:
+    if task is None:
+        rows = store.backend.query("SELECT DISTINCT task FROM events WHERE kind = ?", (kind,))
+        return sorted(r[0] for r in rows)
+    return [task] if isinstance(task, str) else [str(t) for t in task]
+
+
+def _verdicts(store: Store, tasks: list[str], kind: str, annotator: str | None) -> list[tuple[_Final, dict[str, Any]]]:
+    """(state, verdict event) per item with a verdict, in the order the verdicts were made."""
+    out = []
+    for t in tasks:
+        ev = store.events(t, annotator=annotator)
+        if not len(ev):
+            continue
+        ev = ev[ev["kind"] == kind]
+        records = [{k: _native(v) for k, v in r.items()} for r in ev.to_dict("records")]
+        for st in _fold(records).values():
+            if st.verdict is not None:
+                out.append((st, st.verdict))
+    out.sort(key=lambda p: int(p[1]["seq"]))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# output
+# --------------------------------------------------------------------------------------
+
+def write_jsonl(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike[str]) -> Path:
+    """Write rows as JSON Lines (UTF-8, one object per line); return the path."""
+    p = Path(path)
+    if p.parent and not p.parent.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    with open(p, "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(dict(r), ensure_ascii=False, default=str))
+            fh.write("\n")
+    return p
+
+
+def to_hf_dataset(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> Any:
+    """A `datasets.Dataset` from an export's DataFrame (or its rows)."""
+    try:
+        import datasets
+    except ImportError as exc:  # pragma: no cover - datasets is in the [train] extra
+        raise ImportError("to_hf_dataset needs the `datasets` package (pip install datasets)") from exc
+    if isinstance(rows, pd.DataFrame):
+        records = rows.to_dict("records")
+    else:
+        records = [dict(r) for r in rows]
+    if not records:
+        return datasets.Dataset.from_dict({})
+    return datasets.Dataset.from_list(records)
+
+
+def _finish(rows: list[dict[str, Any]], columns: list[str], path: Any, as_dataset: bool) -> Any:
+    if path is not None:
+        write_jsonl(rows, path)
+    if as_dataset:
+        return to_hf_dataset(rows) if rows else to_hf_dataset(pd.DataFrame(columns=columns))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _messages(context: Any) -> list[dict[str, str]]:
+    if not isinstance(context, list):
+        return []
+    return [{"role": str(m.get("role")), "content": str(m.get("content"))}
+            for m in context if isinstance(m, Mapping)]
+
+
+# --------------------------------------------------------------------------------------
+# exports
+# --------------------------------------------------------------------------------------
+
+def to_sft(
+    store: Store | str | os.PathLike[str],
+    task: str | Sequence[str] | None = None,
+    *,
+    annotator: str | None = None,
+    path: str | os.PathLike[str] | None = None,
+    as_dataset: bool = False,
+    metadata: bool = True,
+) -> Any:
+    """Accepted and edited responses as supervised fine-tuning examples.
+
+    One row per (item, annotator) whose current decision is accept or edit; rejected,
+    flagged, skipped, only-rated and undone items are left out. ``messages`` is the chat
+    context, the prompt as a ``user`` turn and the final text (the model's response, or
+    the edited one) as an ``assistant`` turn: the ``"messages"`` layout of TRL's
+    `SFTTrainer`.
+
+    Parameters
+    ----------
+    store:
+        A `Store` or a path / URL (opened with `open_store`).
+    task:
+        A generation review's task name, several, or None for every generation task.
+    annotator:
+        Only this annotator's decisions.
+    path:
+        Also write the rows as JSON Lines there.
+    as_dataset:
+        Return a `datasets.Dataset` instead of a DataFrame.
+    metadata:
+        Keep ``task, item_id, annotator, status, ratings, decided_at`` beside
+        ``messages`` (False: ``messages`` only).
+    """
+    st, own = _as_store(store)
+    try:
+        rows = []
+        for state, ev in _verdicts(st, _tasks(st, task, "generation"), "generation", annotator):
+            if ev["action"] not in ("accept", "edit"):
+                continue
+            data = ev.get("data") if isinstance(ev.get("data"), Mapping) else {}
+            final = data.get("edited") if ev["action"] == "edit" else data.get("response")
+            prompt = data.get("prompt")
+            if not isinstance(final, str) or not isinstance(prompt, str):
+                continue  # a decision made without the texts (older content): not exportable
+            row: dict[str, Any] = {"messages": _messages(data.get("context")) + [
+                {"role": "user", "content": prompt}, {"role": "assistant", "content": final}]}
+            if metadata:
+                row.update(task=ev["task"], item_id=ev["item_id"], annotator=ev.get("annotator"),
+                           status=_STATUS[ev["action"]], ratings=state.ratings or None,
+                           decided_at=ev.get("created_at"))
+            rows.append(row)
+        cols = ["messages"] + (["task", "item_id", "annotator", "status", "ratings", "decided_at"]
+                               if metadata else [])
+        return _finish(rows, cols, path, as_dataset)
+    finally:
+        if own:
+            st.close()
+
+
+def to_preferences(
+    store: Store | str | os.PathLike[str],
+    task: str | Sequence[str] | None = None,
+    *,
+    annotator: str | None = None,
+    pairwise: bool = True,
+    edits: bool = True,
+    conversational: bool | None = None,
+    path: str | os.PathLike[str] | None = None,
+    as_dataset: bool = False,
+    metadata: bool = True,
+) -> Any:
+    """Preference pairs ``(prompt, chosen, rejected)``, TRL's DPO layout.
+
+    From pairwise decisions (choice "a" or "b": the chosen response over the other; ties
+    and both-bad are left out) and from edits (the edited text over the model's).
+
+    Parameters
+    ----------
+    task:
+        Task name(s) to read, or None for every pairwise and generation task.
+    pairwise, edits:
+        Which sources to use.
+    conversational:
+        True: ``prompt`` is a list of messages (context + the user prompt) and ``chosen``
+        / ``rejected`` are one assistant message each (TRL's conversational format).
+        False: plain strings (any chat context is dropped). None (default): conversational
+        when any exported row has a chat context.
+    path, as_dataset, annotator:
+        As for `to_sft`.
+    metadata:
+        Keep ``source`` ("pairwise" / "edit"), ``task, item_id, annotator`` and, for
+        pairs, ``choice`` and ``left`` (the response shown on the left).
+    """
+    st, own = _as_store(store)
+    try:
+        raw: list[tuple[int, dict[str, Any]]] = []
+        if pairwise:
+            for _s, ev in _verdicts(st, _tasks(st, task, "pairwise"), "pairwise", annotator):
+                data = ev.get("data") if isinstance(ev.get("data"), Mapping) else {}
+                choice = data.get("choice")
+                if ev["action"] != "compare" or choice not in ("a", "b"):
+                    continue
+                other = "b" if choice == "a" else "a"
+                if not all(isinstance(data.get(k), str) for k in ("prompt", "a", "b")):
+                    continue
+                raw.append((int(ev["seq"]), {
+                    "prompt": data["prompt"], "context": data.get("context"),
+                    "chosen": data[choice], "rejected": data[other], "source": "pairwise",
+                    "task": ev["task"], "item_id": ev["item_id"], "annotator": ev.get("annotator"),
+                    "choice": choice, "left": data.get("left"),
+                }))
+        if edits:
+            for _s, ev in _verdicts(st, _tasks(st, task, "generation"), "generation", annotator):
+                data = ev.get("data") if isinstance(ev.get("data"), Mapping) else {}
+                if ev["action"] != "edit":
+                    continue
+                if not all(isinstance(data.get(k), str) for k in ("prompt", "original", "edited")):
+                    continue
+                if data["edited"] == data["original"]:
+                    continue
+                raw.append((int(ev["seq"]), {
+                    "prompt": data["prompt"], "context": data.get("context"),
+                    "chosen": data["edited"], "rejected": data["original"], "source": "edit",
+                    "task": ev["task"], "item_id": ev["item_id"], "annotator": ev.get("annotator"),
+                    "choice": None, "left": None,
+                }))
+        raw.sort(key=lambda p: p[0])
+        conv = conversational if conversational is not None else any(
+            _messages(r["context"]) for _, r in raw)
+        rows = []
+        for _, r in raw:
+            if conv:
+                row: dict[str, Any] = {
+                    "prompt": _messages(r["context"]) + [{"role": "user", "content": r["prompt"]}],
+                    "chosen": [{"role": "assistant", "content": r["chosen"]}],
+                    "rejected": [{"role": "assistant", "content": r["rejected"]}],
+                }
+            else:
+                row = {"prompt": r["prompt"], "chosen": r["chosen"], "rejected": r["rejected"]}
+            if metadata:
+                row.update({k: r[k] for k in ("source", "task", "item_id", "annotator", "choice", "left")})
+            rows.append(row)
+        cols = ["prompt", "chosen", "rejected"] + (
+            ["source", "task", "item_id", "annotator", "choice", "left"] if metadata else [])
+        return _finish(rows, cols, path, as_dataset)
+    finally:
+        if own:
+            st.close()
+
+
+def position_bias(
+    store: Store | str | os.PathLike[str],
+    task: str | Sequence[str] | None = None,
+    *,
+    annotator: str | None = None,
+) -> dict[str, Any]:
+    """How often the response shown on the LEFT won a pairwise comparison.
+
+    Counts the current pairwise decisions with a winner (choice "a" or "b"): without a
+    position bias the left one wins about half of them. Returns ``n`` (decisions with a
+    winner), ``left_wins``, ``right_wins``, ``left_rate``, its 95% Wilson interval
+    ``left_rate_ci95``, the two-sided binomial ``p_value`` against 0.5, ``a_rate`` (how
+    often response a won), ``ties``, ``both_bad`` and ``a_shown_left`` (the share of
+    decided pairs where a was on the left: about 0.5 when the sides were randomized).
+    """
+    st, own = _as_store(store)
+    try:
+        left_wins = right_wins = a_wins = ties = both_bad = shown_left = decided = 0
+        for _s, ev in _verdicts(st, _tasks(st, task, "pairwise"), "pairwise", annotator):
+            data = ev.get("data") if isinstance(ev.get("data"), Mapping) else {}
+            if ev["action"] != "compare" or data.get("left") not in ("a", "b"):
+                continue
+            decided += 1
+            shown_left += data["left"] == "a"
+            choice = data.get("choice")
+            if choice == "tie":
+                ties += 1
+            elif choice == "both_bad":
+                both_bad += 1
+            elif choice in ("a", "b"):
+                a_wins += choice == "a"
+                if choice == data["left"]:
+                    left_wins += 1
+                else:
+                    right_wins += 1
+        n = left_wins + right_wins
+        out: dict[str, Any] = {
+            "n": n, "left_wins": left_wins, "right_wins": right_wins,
+            "left_rate": left_wins / n if n else None, "left_rate_ci95": None, "p_value": None,
+            "a_rate": a_wins / n if n else None, "ties": ties, "both_bad": both_bad,
+            "a_shown_left": shown_left / decided if decided else None,
+        }
+        if n:
+            from scipy.stats import binomtest
+
+            res = binomtest(left_wins, n, 0.5)
+            ci = res.proportion_ci(confidence_level=0.95, method="wilson")
+            out["p_value"] = float(res.pvalue)
+            out["left_rate_ci95"] = (float(ci.low), float(ci.high))
+        return out
+    finally:
+        if own:
+            st.close()

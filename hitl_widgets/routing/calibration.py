@@ -1,0 +1,759 @@
+"""Choose the confidence threshold with a finite-sample guarantee, and watch it with audits.
+
+`calibrate` picks the lowest threshold (the most auto-acceptance) whose error among the
+auto-accepted items is at most ``alpha`` with probability at least ``1 - delta``:
+
+    P( error among items with confidence >= threshold  >  alpha )  <=  delta
+
+over the draw of the reviewed sample. The method is Learn-then-Test (Angelopoulos, Bates,
+Candes, Jordan & Lei, 2021) with fixed-sequence testing:
+
+1. a grid of thresholds is fixed *before* the reviewed labels are looked at, in
+   descending order (see "The grid" below);
+2. for each threshold t the null hypothesis "error among items with confidence >= t is
+   above alpha" gets the exact binomial p-value ``P(Binomial(n_t, alpha) <= k_t)``, where
+   n_t reviewed items have confidence >= t and k_t of them were wrong. Given n_t, those
+   items are an i.i.d. sample of the items above t, so the p-value is exact;
+3. the thresholds are tested in order, each at level delta, and testing stops at the first
+   one that is not rejected; the answer is the last rejected one. Fixed-sequence testing
+   controls the family-wise error at delta, so the answer violates alpha with probability
+   at most delta.
+
+The grid. A threshold that too few reviewed items pass can never be rejected, and a
+fixed sequence that starts there stops at once, so the grid is built from confidences
+that are *independent of the tested sample*, in steps of coverage (share accepted):
+
+* ``population=`` the confidences of the items the threshold will be applied to
+  (unlabelled: the batch being routed). Under the guarantee's own assumption (reviewed
+  and routed items exchangeable) they carry no information about the reviewed labels.
+  From a store, the routed items' confidences are used.
+* otherwise a random ``tune`` share (default 10%) of the reviewed items is set aside:
+  their confidences (not their labels) place the grid, and only the other reviewed items
+  are tested.
+
+The grid then runs from the coverage where about ``start`` reviewed items would be
+accepted (default: 10% of the tested items, but at least 2 and at most 5 times m0, the
+least number of error-free items that can pass) down in steps of ``step`` (default 1/n
+of coverage: one reviewed item per step) to coverage 1.
+
+Only items reviewed as a *random sample* (audits, a random draw) can calibrate: the
+items a router sent to a person because they looked doubtful are not a sample of what it
+accepts. So `calibrate` asks which rows were drawn at random (``sample=``), and from a
+store it uses the audited items, which are a random sample of what the router accepted:
+thresholds calibrated from audits apply on top of the current routing. The guarantee
+holds for exchangeable data (the reviewed sample and the routed items drawn from the same
+distribution); drift between them voids it, which is what `audit_estimate` keeps watching.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Hashable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..store import Store
+
+METHOD = "Learn-then-Test"
+
+
+class InsufficientSampleError(ValueError):
+    """The reviewed sample cannot support any threshold; `needed` says how many would."""
+
+    def __init__(self, message: str, *, n: int, needed: int | None,
+                 needed_zero_errors: int | None, label: str | None = None) -> None:
+        super().__init__(message)
+        self.n = n
+        self.needed = needed
+        self.needed_zero_errors = needed_zero_errors
+        self.label = label
+
+
+# -- statistics -------------------------------------------------------------------
+def binomial_pvalues(errors: np.ndarray, n: np.ndarray, alpha: float) -> np.ndarray:
+    """Exact p-values of H0 "error rate > alpha": P(Binomial(n, alpha) <= errors); 1 if n=0."""
+    errors = np.asarray(errors)
+    n = np.asarray(n)
+    p = stats.binom.cdf(errors, np.maximum(n, 1), alpha)
+    return np.where(n > 0, p, 1.0)
+
+
+def min_accepted_to_pass(alpha: float, delta: float, error_rate: float = 0.0) -> int | None:
+    """The least number m of accepted items whose errors, at `error_rate`, pass the test:
+    P(Binomial(m, alpha) <= floor(error_rate * m)) <= delta. None if no m can."""
+    if error_rate >= alpha:
+        return None
+    m0 = max(1, math.ceil(math.log(delta) / math.log1p(-alpha)))
+    if error_rate <= 0:
+        return m0
+    lo = m0
+    hi = m0
+    while stats.binom.cdf(math.floor(error_rate * hi + 1e-9), hi, alpha) > delta:
+        lo, hi = hi, hi * 2
+        if hi > 10**9:
+            return None
+    # the cdf is not monotone in m (floor), so scan the last doubling interval
+    ms = np.arange(lo, hi + 1)
+    ok = stats.binom.cdf(np.floor(error_rate * ms + 1e-9), ms, alpha) <= delta
+    return int(ms[np.argmax(ok)])
+
+
+def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Two-sided exact (Clopper-Pearson) interval for a binomial proportion."""
+    if n <= 0:
+        return (0.0, 1.0)
+    a = 1.0 - confidence
+    lo = 0.0 if k <= 0 else float(stats.beta.ppf(a / 2, k, n - k + 1))
+    hi = 1.0 if k >= n else float(stats.beta.ppf(1 - a / 2, k + 1, n - k))
+    return (lo, hi)
+
+
+def clopper_pearson_upper(k: np.ndarray, n: np.ndarray, delta: float) -> np.ndarray:
+    """One-sided upper (1 - delta) Clopper-Pearson bounds, vectorised (1 where n = 0)."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hi = stats.beta.ppf(1 - delta, k + 1, np.maximum(n - k, 1e-12))
+    return np.where((n <= 0) | (k >= n), 1.0, hi)
+
+
+def risk_curve(confidence: np.ndarray, wrong: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(accepted, errors) counts for each threshold: items with confidence >= t."""
+    order = np.argsort(-confidence, kind="stable")
+    s = confidence[order]
+    cum_err = np.concatenate([[0], np.cumsum(wrong[order])])
+    # number of items with s >= t: s is descending, so count = searchsorted on -s
+    n_acc = np.searchsorted(-s, -np.asarray(thresholds), side="right")
+    return n_acc, cum_err[n_acc]
+
+
+def default_start(n: int, alpha: float, delta: float) -> int:
+    """Reviewed items above the first threshold of the built grid: about 10% of the
+    sample, but at least twice and at most five times the least count that can pass
+    (m0). Fewer makes the first tests fragile (one early error stops the sequence), more
+    can start past the thresholds that hold."""
+    m0 = min_accepted_to_pass(alpha, delta) or 1
+    return int(max(2 * m0, min(5 * m0, round(0.1 * n))))
+
+
+def coverage_grid(reference: np.ndarray, n: int, alpha: float, delta: float, *,
+                  start: int | None = None, step: float | None = None) -> np.ndarray:
+    """Descending thresholds: quantiles of `reference` from the coverage where about
+    `start` of `n` reviewed items pass, in coverage steps of `step`, down to coverage 1."""
+    ref = np.sort(np.asarray(reference, dtype=float))[::-1]
+    if ref.size == 0:
+        raise ValueError("no confidences to build the threshold grid from")
+    start = default_start(n, alpha, delta) if start is None else int(start)
+    step = 1.0 / max(n, 1) if step is None else float(step)
+    c0 = min(1.0, start / max(n, 1))
+    covs = np.arange(c0, 1.0 + 1e-12, step)
+    if covs.size == 0 or covs[-1] < 1.0 - 1e-12:
+        covs = np.append(covs, 1.0)
+    idx = np.clip(np.ceil(covs * ref.size).astype(int) - 1, 0, ref.size - 1)
+    grid = ref[idx]
+    # descending, unique (ties in the reference collapse steps)
+    _, first = np.unique(-grid, return_index=True)
+    return grid[np.sort(first)]
+
+
+@dataclass
+class FixedSequence:
+    """One Learn-then-Test run: the grid, its counts and p-values, and where it stopped."""
+
+    grid: np.ndarray
+    accepted: np.ndarray
+    errors: np.ndarray
+    p_values: np.ndarray
+    n: int
+    alpha: float
+    delta: float
+    chosen: int | None  # index into grid of the lowest rejected threshold, None if none
+
+    @property
+    def threshold(self) -> float | None:
+        return None if self.chosen is None else float(self.grid[self.chosen])
+
+
+def fixed_sequence_test(confidence: np.ndarray, wrong: np.ndarray, grid: np.ndarray,
+                        alpha: float, delta: float) -> FixedSequence:
+    """Test the descending `grid` in order at level delta; stop at the first non-rejection."""
+    grid = np.asarray(grid, dtype=float)
+    acc, err = risk_curve(np.asarray(confidence, float), np.asarray(wrong, int), grid)
+    p = binomial_pvalues(err, acc, alpha)
+    fail = np.flatnonzero(p > delta)
+    last = (fail[0] if fail.size else len(grid)) - 1
+    return FixedSequence(grid, acc, err, p, int(len(confidence)), alpha, delta,
+                         None if last < 0 else int(last))
+
+
+def naive_threshold(confidence: np.ndarray, wrong: np.ndarray, alpha: float) -> float | None:
+    """The empirical threshold: the largest coverage whose empirical error is <= alpha
+    (no guarantee: it violates alpha about half the time). None if even the top item fails."""
+    confidence = np.asarray(confidence, float)
+    order = np.argsort(-confidence, kind="stable")
+    s = confidence[order]
+    cum = np.cumsum(np.asarray(wrong, float)[order])
+    m = np.arange(1, len(s) + 1)
+    # only cut between distinct confidences: a threshold accepts all ties
+    last_of_tie = np.append(s[1:] != s[:-1], True)
+    ok = (cum / m <= alpha) & last_of_tie
+    if not ok.any():
+        return None
+    return float(s[np.flatnonzero(ok)[-1]])
+
+
+# -- inputs -------------------------------------------------------------------------
+_CONF_NAMES = ("confidence", "model_confidence")
+_PRED_NAMES = ("pred", "model_label")
+_LABEL_NAMES = ("label", "human_label")
+
+
+def _pick(df: pd.DataFrame, given: Hashable | None, defaults: Sequence[str], argument: str) -> Hashable:
+    if given is not None and given in df.columns:
+        return given
+    if given is not None and given not in defaults:
+        cols = ", ".join(map(repr, list(df.columns)[:20]))
+        raise ValueError(f"{argument}={given!r}: no such column (columns: {cols})")
+    for name in defaults:
+        if name in df.columns:
+            return name
+    cols = ", ".join(map(repr, list(df.columns)[:20]))
+    raise ValueError(
+        f"{argument}: no column {' or '.join(map(repr, defaults))} in the reviewed items "
+        f"(columns: {cols}); name it with {argument}="
+    )
+
+
+def _sample_mask(df: pd.DataFrame, sample: Any) -> tuple[np.ndarray, str]:
+    """Which reviewed rows were drawn at random, and how we know."""
+    if isinstance(sample, str) and sample == "random":
+        return np.ones(len(df), bool), "every row (sample='random')"
+    if sample is True:
+        return np.ones(len(df), bool), "every row (sample=True)"
+    col = sample
+    if col is None:
+        for name in ("sample", "audit"):
+            if name in df.columns:
+                col = name
+                break
+    if col is None:
+        raise ValueError(
+            "calibrate needs items reviewed as a random sample (an audit or a random draw): "
+            "items sent to a person because they looked doubtful are not a sample of what "
+            "would be accepted. Pass sample='random' if every row was drawn at random, or "
+            "sample=<column> naming a column that is True (or 'random') on such rows "
+            "(a 'sample' or 'audit' column is used when present)."
+        )
+    if isinstance(col, (np.ndarray, pd.Series, list)) and not isinstance(col, str):
+        arr = np.asarray(col)
+        if arr.shape != (len(df),):
+            raise ValueError(f"sample: expected {len(df)} values, got shape {arr.shape}")
+        vals = arr
+        what = "the given mask"
+    else:
+        if col not in df.columns:
+            raise ValueError(f"sample={col!r}: no such column")
+        vals = df[col].to_numpy(dtype=object)
+        what = f"column {col!r}"
+    mask = np.fromiter(
+        (v is True or v is np.True_ or (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v == 1)
+         or (isinstance(v, str) and v.strip().lower() in ("random", "audit", "true"))
+         for v in vals), bool, len(vals),
+    )
+    return mask, what
+
+
+def _as_text(s: pd.Series) -> np.ndarray:
+    """Values as an object array of str (missing values become 'nan'/'None' text)."""
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        return s.to_numpy(dtype=object, na_value="\x00missing")
+    return np.asarray([str(v) for v in s.to_numpy(dtype=object)], dtype=object)
+
+
+@dataclass
+class _Reviewed:
+    confidence: np.ndarray
+    pred: np.ndarray
+    wrong: np.ndarray
+    n_total: int  # rows before keeping the random sample
+    source: str
+    population: np.ndarray | None  # confidences of the routed items, when known
+    population_pred: np.ndarray | None
+    floor: dict[str, float] = field(default_factory=dict)  # current thresholds (store)
+
+
+def _from_store(store: Store, task: str | None) -> _Reviewed:
+    from .router import routed
+
+    r = routed(store, task)
+    if not len(r):
+        raise ValueError(
+            f"no route events{'' if task is None else f' in task {task!r}'} in store "
+            f"{store.target!r}: route items with Router.route(..., store=) first, or pass a "
+            "frame of reviewed items with sample='random'"
+        )
+    d = store.decisions(task)
+    d = d[d["status"].isin(["accepted", "corrected", "flagged"])]
+    d = d.sort_values("decided_at").drop_duplicates(["task", "item_id"], keep="last")
+    eligible = r[r["auto"] | r["audit"]]
+    audited = r[r["audit"]].merge(
+        d[["task", "item_id", "human_label"]], on=["task", "item_id"], how="inner"
+    )
+    conf = audited["model_confidence"].to_numpy(dtype=float)
+    pred = audited["model_label"].astype(str).to_numpy()
+    human = audited["human_label"]
+    wrong = (human.isna() | (human.astype(str).to_numpy() != pred)).to_numpy()
+    floor: dict[str, float] = {}
+    for s in r["settings"]:
+        if isinstance(s, dict):
+            for lab, t in (s.get("thresholds") or {}).items():
+                floor[lab] = max(floor.get(lab, 0.0), float(t))
+    return _Reviewed(
+        conf, pred, wrong.astype(int), int(r["audit"].sum()),
+        f"{len(audited):,} audited items of task {task!r}",
+        eligible["model_confidence"].to_numpy(dtype=float),
+        eligible["model_label"].astype(str).to_numpy(), floor,
+    )
+
+
+def _from_frame(df: pd.DataFrame, confidence: Hashable | None, pred: Hashable | None,
+                label: Hashable | None, sample: Any) -> _Reviewed:
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(
+            f"calibrate takes a DataFrame of reviewed items or a Store, got {type(df).__name__}"
+        )
+    c_col = _pick(df, confidence, _CONF_NAMES, "confidence")
+    p_col = _pick(df, pred, _PRED_NAMES, "pred")
+    l_col = _pick(df, label, _LABEL_NAMES, "label")
+    mask, what = _sample_mask(df, sample)
+    sub = df[mask]
+    conf = pd.to_numeric(sub[c_col], errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(conf) | (conf < 0) | (conf > 1)
+    if bad.any():
+        raise ValueError(
+            f"confidence={c_col!r}: values missing or outside [0, 1] in rows "
+            f"{list(sub.index[bad][:5])!r}"
+        )
+    if sub[p_col].isna().any():
+        raise ValueError(f"pred={p_col!r}: missing model labels in rows "
+                         f"{list(sub.index[sub[p_col].isna().to_numpy()][:5])!r}")
+    predv = _as_text(sub[p_col])
+    human = sub[l_col]
+    # a random item a person flagged or left without a label counts as an error (conservative)
+    wrong = (human.isna().to_numpy() | (_as_text(human) != predv)).astype(int)
+    return _Reviewed(conf, predv, wrong, len(df), f"{len(sub):,} random rows ({what})", None, None)
+
+
+# -- result ---------------------------------------------------------------------------
+def _fmt_pct(x: float) -> str:
+    v = 100 * x
+    if v == 0 or v >= 10 or abs(v - round(v)) < 1e-9:
+        return f"{v:.0f}%"
+    return f"{v:.1f}%"
+
+
+def _fmt_thr(t: float) -> str:
+    s = f"{t:.2f}"
+    return s if abs(float(s) - t) < 5e-4 else f"{t:.3f}"
+
+
+@dataclass
+class CalibrationResult:
+    """A threshold (or one per label) with its guarantee.
+
+    ``threshold`` is the global threshold (None when per label); ``thresholds`` maps each
+    label to its threshold (None: that label could not be certified, review it always).
+    ``coverage`` is the share of items auto-accepted (of the population when given, else
+    of the reviewed sample), ``error`` the observed error among reviewed items above the
+    threshold. ``curve`` holds every tested threshold (for `risk_coverage`).
+    """
+
+    alpha: float
+    delta: float
+    threshold: float | None
+    thresholds: dict[str, float | None]
+    coverage: float
+    error: float
+    n: int  # reviewed items tested
+    n_tune: int  # reviewed items set aside to place the grid
+    per_label: bool
+    curve: pd.DataFrame
+    naive_threshold: float | None
+    source: str
+    grid_from: str
+    runs: dict[str, FixedSequence] = field(repr=False, default_factory=dict)
+    items: pd.DataFrame | None = field(repr=False, default=None)  # the random reviewed items
+
+    @property
+    def sentence(self) -> str:
+        n_txt = f"{self.n + self.n_tune:,} reviewed items"
+        how = f"{METHOD}, {n_txt}"
+        if self.per_label:
+            parts = [f"{lab} >= {_fmt_thr(t)}" for lab, t in self.thresholds.items() if t is not None]
+            never = [lab for lab, t in self.thresholds.items() if t is None]
+            s = (f"Items whose confidence reaches the threshold of their label ({', '.join(parts)}) "
+                 f"({_fmt_pct(self.coverage)} of items) are auto-accepted")
+            if never:
+                s += f"; {', '.join(map(repr, never))} always go to a person"
+            return (s + f"; their error is at most {_fmt_pct(self.alpha)} for every label with "
+                    f"probability at least {_fmt_pct(1 - self.delta)} ({how}).")
+        return (
+            f"Items with confidence >= {_fmt_thr(self.threshold or 0.0)} "
+            f"({_fmt_pct(self.coverage)} of items) are auto-accepted; their error is at most "
+            f"{_fmt_pct(self.alpha)} with probability at least {_fmt_pct(1 - self.delta)} "
+            f"({how})."
+        )
+
+    def __str__(self) -> str:
+        return self.sentence
+
+    def __repr__(self) -> str:
+        return f"CalibrationResult({self.sentence!r})"
+
+    def router(self, labels: Sequence[Any] | None = None, **kwargs: Any):
+        """A `Router` with these thresholds (labels never certified are always reviewed)."""
+        from .router import Router
+
+        labels = list(labels) if labels is not None else list(self.thresholds)
+        if self.per_label:
+            thr = {lab: t for lab, t in self.thresholds.items() if t is not None and lab in labels}
+            never = [lab for lab in labels if self.thresholds.get(lab) is None]
+            always = list(dict.fromkeys(list(kwargs.pop("always_review", [])) + never))
+            return Router(labels, thresholds=thr, always_review=always, **kwargs)
+        return Router(labels, thresholds=self.threshold, **kwargs)
+
+
+def _top(share: float) -> str:
+    return "all of them" if share >= 0.999 else f"the most confident {_fmt_pct(share)} of them"
+
+
+def _refusal(conf: np.ndarray, wrong: np.ndarray, alpha: float, delta: float, start: int,
+             tune: float, label: str | None = None, n_reviewed: int | None = None
+             ) -> InsufficientSampleError:
+    """Why no threshold passed, and how many reviewed items would be needed.
+
+    The least evidence that passes is m0 items above the threshold with no error; at the
+    error rate r observed among the most confident reviewed items it is the smallest m with
+    P(Binomial(m, alpha) <= r m) <= delta. Those m items must be the same top share of a
+    larger sample, and the procedure also needs `start` items above its first threshold
+    (and sets a `tune` share aside), which gives the number of reviewed items needed."""
+    where = "" if label is None else f" for label {label!r}"
+    n = len(conf)
+    m0 = min_accepted_to_pass(alpha, delta) or 1
+    keep = 1.0 - tune
+    need0 = math.ceil(max(m0, start) / keep)
+    n_rev = n if n_reviewed is None else n_reviewed
+    tested = "" if n_rev == n else f" ({n:,} tested, {n_rev - n:,} set aside to place the grid)"
+    head = (f"cannot certify any threshold{where} from {n_rev:,} reviewed items{tested} at "
+            f"alpha={alpha:g}, delta={delta:g}. ")
+    zero = (f"The least evidence that passes is {m0} items above the threshold with no error "
+            f"among them: even with no error at all, at least {need0:,} reviewed items are needed")
+    if tune > 0:
+        zero += f" ({need0 - math.ceil(max(m0, start)):,} of them set aside to place the grid)"
+    best = None  # (needed reviewed items, accepted needed, top share, rate)
+    if n:
+        order = np.argsort(-conf, kind="stable")
+        cum = np.cumsum(wrong[order])
+        lo_m = min(10, n)
+        cands = np.unique(np.round(np.geomspace(lo_m, n, 40)).astype(int)) if n > lo_m else [n]
+        for m in cands:
+            m = int(m)
+            r = cum[m - 1] / m
+            need_acc = min_accepted_to_pass(alpha, delta, r)
+            if need_acc is None:
+                continue
+            share = m / n
+            total = math.ceil(max(need_acc, start) / share / keep)
+            if best is None or total < best[0]:
+                best = (total, max(need_acc, start), share, r)
+    if best is None:
+        rate = float(np.mean(wrong)) if n else float("nan")
+        top = wrong[np.argsort(-conf, kind="stable")][: min(10, n)]
+        msg = (head + f"The error among the most confident reviewed items is "
+               f"{_fmt_pct(float(np.mean(top)) if n else rate)} (top {min(10, n)}), not below "
+               f"alpha, so at this error no sample size can certify a threshold. " + zero + ".")
+        return InsufficientSampleError(msg, n=n_rev, needed=None, needed_zero_errors=need0, label=label)
+    total, acc, share, r = best
+    needed = max(total, need0)
+    if r == 0 and needed <= need0:
+        msg = head + zero + "."
+        return InsufficientSampleError(msg, n=n_rev, needed=need0, needed_zero_errors=need0,
+                                       label=label)
+    if needed <= n_rev:
+        msg = (head + f"The error among {_top(share)} ({_fmt_pct(r)}) is close enough to alpha that the test failed on this sample "
+               f"although {needed:,} items could suffice at exactly that error; review more items "
+               f"(about {2 * n_rev:,}) or raise alpha. " + zero + ".")
+        return InsufficientSampleError(msg, n=n_rev, needed=2 * n_rev, needed_zero_errors=need0,
+                                       label=label)
+    msg = (head + f"At the error observed among {_top(share)} ({_fmt_pct(r)}), about {needed:,} reviewed items are needed (about {acc:,} of them above "
+           f"the threshold). " + zero + ".")
+    return InsufficientSampleError(msg, n=n_rev, needed=needed, needed_zero_errors=need0, label=label)
+
+
+def calibrate(
+    data: pd.DataFrame | Store | str,
+    *,
+    alpha: float = 0.05,
+    delta: float = 0.1,
+    per_label: bool = False,
+    confidence: Hashable | None = None,
+    pred: Hashable | None = None,
+    label: Hashable | None = None,
+    sample: Any = None,
+    population: Any = None,
+    grid: Any = None,
+    tune: float = 0.1,
+    start: int | None = None,
+    step: float | None = None,
+    task: str | None = "routing",
+    seed: int = 0,
+) -> CalibrationResult:
+    """Choose the confidence threshold whose auto-accepted error is <= alpha w.p. >= 1 - delta.
+
+    Parameters
+    ----------
+    data:
+        Reviewed items: a DataFrame with the model's confidence (``confidence`` or
+        ``model_confidence``), its label (``pred`` or ``model_label``) and the person's
+        label (``label`` or ``human_label``), e.g. ``store.decisions()``; or a `Store`
+        (or its path), whose audited items of `task` are used.
+    alpha, delta:
+        Target error among the auto-accepted, and the allowed chance of missing it.
+    per_label:
+        One threshold per predicted label (each tested at delta / labels, so that all hold
+        together with probability >= 1 - delta).
+    sample:
+        Which rows were reviewed as a random sample: ``"random"`` (all of them), a column
+        name (True or "random" on such rows) or a boolean mask. Default: a ``sample`` or
+        ``audit`` column; without one, a ValueError. Other rows are not used.
+    population:
+        Confidences of the items the threshold will be applied to (unlabelled): they place
+        the grid. Without it a ``tune`` share of the random rows is set aside for that.
+    grid:
+        Explicit thresholds to test (in descending order); overrides the built grid.
+    start, step:
+        The built grid starts where about `start` reviewed items pass and moves down in
+        coverage steps of `step` (default: see `default_start`, and 1/n).
+
+    Raises `InsufficientSampleError` (a ValueError) when no threshold can be certified,
+    with the number of reviewed items that would be needed.
+    """
+    for name, v in (("alpha", alpha), ("delta", delta)):
+        if not isinstance(v, (int, float)) or not (0.0 < float(v) < 1.0):
+            raise ValueError(f"{name} must be in (0, 1), got {v!r}")
+    if not (0.0 <= float(tune) < 1.0):
+        raise ValueError(f"tune must be in [0, 1), got {tune!r}")
+    alpha, delta = float(alpha), float(delta)
+    if isinstance(data, (Store, str)) and not isinstance(data, pd.DataFrame):
+        own = not isinstance(data, Store)
+        st = Store(data, create=False) if own else data
+        try:
+            rev = _from_store(st, task)
+        finally:
+            if own:
+                st.close()
+    else:
+        rev = _from_frame(data, confidence, pred, label, sample)
+    pop = rev.population
+    pop_pred = rev.population_pred
+    if population is not None:
+        pop = np.asarray(population, dtype=float).ravel()
+        if np.isnan(pop).any() or (pop < 0).any() or (pop > 1).any():
+            raise ValueError("population: confidences missing or outside [0, 1]")
+        pop_pred = None
+    if len(rev.confidence) == 0:
+        raise InsufficientSampleError(
+            f"no reviewed item drawn at random ({rev.source}): review a random sample first "
+            f"(at least {min_accepted_to_pass(alpha, delta)} error-free items above a threshold "
+            "are the least that can certify one)",
+            n=0, needed=None, needed_zero_errors=None,
+        )
+    explicit_grid = None
+    if grid is not None:
+        explicit_grid = np.unique(np.asarray(grid, dtype=float))[::-1]
+        if explicit_grid.size == 0 or (explicit_grid < 0).any() or (explicit_grid > 1).any():
+            raise ValueError("grid: thresholds must lie in [0, 1]")
+
+    groups: list[tuple[str | None, np.ndarray]]
+    if per_label:
+        labs = sorted(set(rev.pred.tolist()))
+        groups = [(lab, rev.pred == lab) for lab in labs]
+        level = delta / max(len(groups), 1)
+    else:
+        groups = [(None, np.ones(len(rev.pred), bool))]
+        level = delta
+    rng = np.random.default_rng(seed)
+    runs: dict[str, FixedSequence] = {}
+    thresholds: dict[str, float | None] = {}
+    curves = []
+    n_test = n_tune = 0
+    refusals: list[InsufficientSampleError] = []
+    grid_from = "given grid"
+    for lab, m in groups:
+        conf, wrong = rev.confidence[m], rev.wrong[m]
+        n_group = int(m.sum())
+        ref = None
+        if explicit_grid is None:
+            if pop is not None:
+                ref = pop if (lab is None or pop_pred is None) else pop[pop_pred == lab]
+                grid_from = "confidences of the routed items"
+                if ref is not None and ref.size == 0:
+                    ref = None
+            if ref is None and tune > 0 and len(conf) >= 10:
+                perm = rng.permutation(len(conf))
+                k = int(round(tune * len(conf)))
+                ref = conf[perm[:k]]
+                conf, wrong = conf[perm[k:]], wrong[perm[k:]]
+                n_tune += k
+                grid_from = f"confidences of {_fmt_pct(tune)} of the reviewed items set aside"
+            elif ref is None:
+                ref = conf  # too few to set any aside: the test will refuse anyway
+        n_g = len(conf)
+        n_test += n_g
+        if explicit_grid is not None:
+            g = explicit_grid
+        else:
+            g = coverage_grid(ref, max(n_g, 1), alpha, level, start=start, step=step)
+        if lab is not None and lab in rev.floor:
+            g = g[g >= rev.floor[lab]] if (g >= rev.floor[lab]).any() else g[:1]
+        elif lab is None and rev.floor:
+            lo = min(rev.floor.values())
+            g = g[g >= lo] if (g >= lo).any() else g[:1]
+        run = fixed_sequence_test(conf, wrong, g, alpha, level)
+        key = "*" if lab is None else lab
+        runs[key] = run
+        thresholds[key] = run.threshold
+        if run.threshold is None:
+            start_n = start if start is not None else 2 * (min_accepted_to_pass(alpha, level) or 1)
+            # (the built grid never starts below 2 m0 items: the least it can need)
+            used_tune = 0.0 if (explicit_grid is not None or pop is not None) else float(tune)
+            refusals.append(_refusal(conf, wrong, alpha, level, start_n, used_tune, lab,
+                                    n_reviewed=n_group))
+        curves.append(pd.DataFrame({
+            "label": key, "threshold": run.grid, "accepted": run.accepted, "errors": run.errors,
+            "coverage": run.accepted / max(n_g, 1),
+            "error": np.where(run.accepted > 0, run.errors / np.maximum(run.accepted, 1), np.nan),
+            "level": level, "p_value": run.p_values,
+            "rejected": np.arange(len(run.grid)) <= (run.chosen if run.chosen is not None else -1),
+        }))
+    if all(t is None for t in thresholds.values()):
+        if len(refusals) == 1:
+            raise refusals[0]
+        msg = "cannot certify a threshold for any label: " + " | ".join(str(r) for r in refusals)
+        needs = [r.needed for r in refusals if r.needed is not None]
+        raise InsufficientSampleError(
+            msg, n=len(rev.confidence), needed=min(needs) if needs else None,
+            needed_zero_errors=min((r.needed_zero_errors or 0) for r in refusals) or None,
+        )
+    # coverage and observed error at the chosen threshold(s)
+    acc_mask = np.zeros(len(rev.confidence), bool)
+    for lab, m in groups:
+        t = thresholds["*" if lab is None else lab]
+        if t is not None:
+            acc_mask |= m & (rev.confidence >= t)
+    err = float(rev.wrong[acc_mask].mean()) if acc_mask.any() else 0.0
+    if pop is not None:
+        if per_label and pop_pred is not None:
+            cov = float(np.mean([
+                (thresholds.get(p) is not None and c >= thresholds[p]) for c, p in zip(pop, pop_pred)
+            ]))
+        elif per_label:
+            cov = float(acc_mask.mean())
+        else:
+            cov = float(np.mean(pop >= thresholds["*"]))
+    else:
+        cov = float(acc_mask.mean())
+    if not per_label:
+        thr = thresholds["*"]
+        labels_thr = {lab: thr for lab in sorted(set(rev.pred.tolist()))}
+    else:
+        thr = None
+        labels_thr = thresholds
+    return CalibrationResult(
+        alpha=alpha, delta=delta, threshold=thr, thresholds=labels_thr, coverage=cov,
+        error=err, n=n_test, n_tune=n_tune, per_label=per_label,
+        curve=pd.concat(curves, ignore_index=True),
+        naive_threshold=naive_threshold(rev.confidence, rev.wrong, alpha),
+        source=rev.source, grid_from=grid_from, runs=runs,
+        items=pd.DataFrame({"confidence": rev.confidence, "pred": rev.pred,
+                            "wrong": rev.wrong.astype(bool)}),
+    )
+
+
+# -- audits ----------------------------------------------------------------------------
+class AuditEstimate(tuple):
+    """``(estimate, (low, high))``: the error among auto-accepted items, from audits,
+    with an exact Clopper-Pearson interval. Also ``.n``, ``.errors``, ``.confidence``."""
+
+    estimate: float
+    interval: tuple[float, float]
+    n: int
+    errors: int
+    confidence: float
+
+    def __new__(cls, estimate: float, interval: tuple[float, float], n: int, errors: int,
+                confidence: float) -> "AuditEstimate":
+        self = super().__new__(cls, (estimate, interval))
+        self.estimate, self.interval, self.n, self.errors = estimate, interval, n, errors
+        self.confidence = confidence
+        return self
+
+    def __str__(self) -> str:
+        if self.n == 0:
+            return "No audited item has been reviewed yet."
+        lo, hi = self.interval
+        return (f"Error among auto-accepted items: {_fmt_pct(self.estimate)} "
+                f"({self.errors} of {self.n:,} audited), {_fmt_pct(self.confidence)} "
+                f"interval {_fmt_pct(lo)} to {_fmt_pct(hi)} (Clopper-Pearson).")
+
+
+def audit_estimate(
+    data: pd.DataFrame | Store | str,
+    *,
+    task: str | None = "routing",
+    confidence: float = 0.95,
+    pred: Hashable | None = None,
+    label: Hashable | None = None,
+    audit: Hashable | None = None,
+) -> AuditEstimate:
+    """The error of what the model decides alone, from the audit decisions.
+
+    From a store: the items of `task` routed as audits, joined with the decisions made on
+    them in the same task. From a frame: rows with the model label (``pred`` /
+    ``model_label``) and the person's (``label`` / ``human_label``), restricted to an
+    ``audit`` column when there is one. Returns ``estimate, (low, high)``: an exact
+    two-sided Clopper-Pearson interval at `confidence`. A flagged audit item (no label)
+    counts as an error.
+    """
+    if not (0.0 < float(confidence) < 1.0):
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    if isinstance(data, (Store, str)) and not isinstance(data, pd.DataFrame):
+        own = not isinstance(data, Store)
+        st = Store(data, create=False) if own else data
+        try:
+            rev = _from_store(st, task)
+        finally:
+            if own:
+                st.close()
+        wrong = rev.wrong
+    else:
+        if not isinstance(data, pd.DataFrame):
+            raise ValueError(f"audit_estimate takes a DataFrame or a Store, got {type(data).__name__}")
+        df = data
+        col = audit if audit is not None else ("audit" if "audit" in df.columns else None)
+        if col is not None:
+            if col not in df.columns:
+                raise ValueError(f"audit={col!r}: no such column")
+            df = df[df[col].fillna(False).astype(bool).to_numpy()]
+        p_col = _pick(data, pred, _PRED_NAMES, "pred")
+        l_col = _pick(data, label, _LABEL_NAMES, "label")
+        human = df[l_col]
+        wrong = (human.isna().to_numpy() | (human.astype(str).to_numpy()
+                                            != df[p_col].astype(str).to_numpy())).astype(int)
+    n = int(len(wrong))
+    k = int(np.sum(wrong))
+    est = k / n if n else float("nan")
+    return AuditEstimate(est, clopper_pearson(k, n, float(confidence)), n, k, float(confidence))

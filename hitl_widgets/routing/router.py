@@ -1,0 +1,583 @@
+"""The router: accept a model's output automatically, or send it to a person, and say why.
+
+>>> router = Router(["auto", "theft", "medical"], thresholds=0.8,
+...                 policies={"large claim": "amount > 10000"},
+...                 always_review=["medical"], audit_rate=0.02, seed=7)   # doctest: +SKIP
+>>> result = router.route(df, pred="pred", confidence="confidence",
+...                       id="claim_id", store="hitl.db", task="claims")     # doctest: +SKIP
+>>> ClassificationReview(result.to_review(), labels=router.labels, id="claim_id",
+...                      reasons="reasons", store="hitl.db", task="claims")  # doctest: +SKIP
+
+Every outcome, the automatic ones too, is written to the store as a ``"route"`` event
+(``data = {"auto", "audit", "reasons", "policies", "settings"}``), so what the model
+decided alone can be read back later with `routed` / `Router.auto_accepted`. Route events
+never change a person's decision (the store's folds skip them). Use the same ``task`` for
+routing and for the review of the routed items: `audit_estimate` and `calibrate` then join
+the audits with the decisions made on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..items import content_hash, require_column, require_frame, validate_ids, validate_labels
+from ..store import Store, utc_now
+from .ordering import canonical_strategy, order_positions
+
+Rule = str | Callable[..., Any]
+
+ROUTE_COLUMNS = ("route", "reasons", "audit")
+
+
+def _pct(x: float) -> str:
+    """A share as a short percentage: 0.02 -> '2%', 0.025 -> '2.5%'."""
+    v = 100.0 * float(x)
+    return f"{v:.0f}%" if abs(v - round(v)) < 1e-9 else f"{v:.3g}%"
+
+
+def _check_threshold(value: Any, where: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: threshold {value!r} is not a number") from None
+    if not np.isfinite(v) or v < 0.0 or v > 1.0:
+        raise ValueError(f"{where}: threshold {value!r} is outside [0, 1]")
+    return v
+
+
+def _rule_text(rule: Rule) -> str:
+    if isinstance(rule, str):
+        return rule
+    name = getattr(rule, "__name__", None) or type(rule).__name__
+    return f"<callable {name}>"
+
+
+class Router:
+    """Decide, for each model output, whether it is accepted or goes to a person.
+
+    Parameters
+    ----------
+    labels:
+        The label set; predicted labels must be among them.
+    thresholds:
+        One confidence threshold for every label (a float in [0, 1]), or a dict
+        ``{label: threshold}``; the key ``"*"`` sets the one for labels not named, and a
+        label with no threshold is never sent for its confidence. An output goes to a
+        person when its confidence is *below* the threshold of its predicted label.
+    policies:
+        Named rules that send a row to a person: ``{"large claim": "amount > 10000"}``.
+        A rule is a pandas expression over the frame's columns (``DataFrame.eval``
+        syntax, backticks around names with spaces), or a callable that takes the frame
+        and returns a boolean mask, or takes one row and returns a bool. A list of
+        expressions names each rule by its text.
+    always_review:
+        Labels whose outputs always go to a person.
+    audit_rate:
+        Share of the automatically accepted outputs drawn at random for a person to check
+        (0 to 1). The draw hashes each item's id with the seed, so it does not depend on
+        the model output nor on which other rows are in the batch, and the same seed
+        draws the same items again.
+    seed:
+        Seed of the audit draw.
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[Any],
+        thresholds: float | Mapping[Any, float] | None = None,
+        policies: Mapping[str, Rule] | Sequence[Rule] | None = None,
+        always_review: Iterable[Any] = (),
+        audit_rate: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        self.labels = validate_labels(labels)
+        label_set = set(self.labels)
+        # thresholds
+        self.thresholds: dict[str, float] = {}
+        if thresholds is None:
+            pass
+        elif isinstance(thresholds, Mapping):
+            default = None
+            for key, value in thresholds.items():
+                if key == "*":
+                    default = _check_threshold(value, "thresholds['*']")
+                    continue
+                if str(key) not in label_set:
+                    raise ValueError(
+                        f"thresholds: unknown label {key!r}; labels are {self.labels!r}"
+                    )
+                self.thresholds[str(key)] = _check_threshold(value, f"thresholds[{key!r}]")
+            if default is not None:
+                for lab in self.labels:
+                    self.thresholds.setdefault(lab, default)
+        else:
+            v = _check_threshold(thresholds, "thresholds")
+            self.thresholds = {lab: v for lab in self.labels}
+        # policies
+        self.policies: dict[str, Rule] = {}
+        if policies is None:
+            items: list[tuple[str, Rule]] = []
+        elif isinstance(policies, Mapping):
+            items = [(str(k), v) for k, v in policies.items()]
+        elif isinstance(policies, (str, bytes)) or callable(policies):
+            items = [(_rule_text(policies), policies)]  # type: ignore[list-item]
+        else:
+            items = [(_rule_text(r), r) for r in policies]
+        for name, rule in items:
+            if not name.strip():
+                raise ValueError("policies: a rule without a name")
+            if name in self.policies:
+                raise ValueError(f"policies: the name {name!r} is used twice")
+            if isinstance(rule, str):
+                self._check_syntax(name, rule)
+            elif not callable(rule):
+                raise ValueError(
+                    f"policy {name!r}: a rule must be a pandas expression (str) or a callable, "
+                    f"got {type(rule).__name__}"
+                )
+            self.policies[name] = rule
+        # always reviewed labels
+        if isinstance(always_review, (str, bytes)):
+            always_review = [always_review]
+        self.always_review: list[str] = []
+        for lab in always_review:
+            if str(lab) not in label_set:
+                raise ValueError(
+                    f"always_review: unknown label {lab!r}; labels are {self.labels!r}"
+                )
+            if str(lab) not in self.always_review:
+                self.always_review.append(str(lab))
+        # audit
+        try:
+            rate = float(audit_rate)
+        except (TypeError, ValueError):
+            raise ValueError(f"audit_rate: {audit_rate!r} is not a number") from None
+        if not np.isfinite(rate) or rate < 0.0 or rate > 1.0:
+            raise ValueError(f"audit_rate: {audit_rate!r} is outside [0, 1]")
+        self.audit_rate = rate
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"seed must be an integer, got {seed!r}")
+        self.seed = int(seed)
+
+    # -- checks --------------------------------------------------------------
+    @staticmethod
+    def _check_syntax(name: str, expr: str) -> None:
+        if not expr.strip():
+            raise ValueError(f"policy {name!r}: empty expression")
+        try:
+            pd.DataFrame().eval(expr)
+        except SyntaxError as exc:
+            raise ValueError(
+                f"policy {name!r}: the expression {expr!r} does not parse ({exc.msg})"
+            ) from None
+        except NotImplementedError as exc:
+            raise ValueError(
+                f"policy {name!r}: the expression {expr!r} is not a pandas expression ({exc})"
+            ) from None
+        except Exception:
+            pass  # unknown names are checked against the frame in route()
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The router's settings as plain JSON (stored with every route event)."""
+        return {
+            "labels": list(self.labels),
+            "thresholds": dict(self.thresholds),
+            "policies": {k: _rule_text(v) for k, v in self.policies.items()},
+            "always_review": list(self.always_review),
+            "audit_rate": self.audit_rate,
+            "seed": self.seed,
+        }
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return (
+            f"Router(labels={s['labels']!r}, thresholds={s['thresholds']!r}, "
+            f"policies={s['policies']!r}, always_review={s['always_review']!r}, "
+            f"audit_rate={self.audit_rate!r}, seed={self.seed!r})"
+        )
+
+    def _eval_policy(self, name: str, rule: Rule, df: pd.DataFrame) -> np.ndarray:
+        n = len(df)
+        if isinstance(rule, str):
+            try:
+                out = df.eval(rule, local_dict={}, global_dict={})
+            except pd.errors.UndefinedVariableError as exc:
+                missing = str(exc).split("'")[1] if "'" in str(exc) else str(exc)
+                cols = ", ".join(map(repr, list(df.columns)[:20]))
+                raise ValueError(
+                    f"policy {name!r}: unknown column {missing!r} in {rule!r} (columns: {cols})"
+                ) from None
+            except SyntaxError as exc:
+                raise ValueError(
+                    f"policy {name!r}: the expression {rule!r} does not parse ({exc.msg})"
+                ) from None
+            except Exception as exc:
+                raise ValueError(
+                    f"policy {name!r}: the expression {rule!r} failed on the frame: {exc}"
+                ) from None
+        else:
+            try:
+                out = rule(df)
+                if np.ndim(out) == 0 or len(out) != n:
+                    raise TypeError("not a mask")
+            except Exception:
+                try:  # a rule over one row
+                    out = df.apply(rule, axis=1) if n else pd.Series([], dtype=bool)
+                except Exception as exc:
+                    raise ValueError(
+                        f"policy {name!r}: the callable failed on the frame and on its rows: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from None
+        if isinstance(out, pd.DataFrame) or np.ndim(out) != 1 or len(out) != n:
+            raise ValueError(
+                f"policy {name!r}: must give one True/False per row, got "
+                f"{type(out).__name__} of shape {np.shape(out)}"
+            )
+        s = pd.Series(out, index=df.index) if not isinstance(out, pd.Series) else out
+        if pd.api.types.is_bool_dtype(s.dtype):
+            return s.fillna(False).to_numpy(dtype=bool)
+        vals = s.to_numpy(dtype=object)
+        ok = np.fromiter(
+            (v is None or isinstance(v, (bool, np.bool_)) or (isinstance(v, float) and np.isnan(v))
+             for v in vals), bool, n,
+        )
+        if not ok.all():
+            raise ValueError(
+                f"policy {name!r}: must give True/False per row, got values like "
+                f"{vals[~ok][0]!r} (dtype {s.dtype})"
+            )
+        return np.fromiter((bool(v) if isinstance(v, (bool, np.bool_)) else False for v in vals),
+                           bool, n)
+
+    def _audit_draw(self, item_ids: pd.Index) -> np.ndarray:
+        """A uniform number in [0, 1) per item, from a hash of (seed, item id)."""
+        if len(item_ids) == 0:
+            return np.zeros(0)
+        key = hashlib.sha256(f"hitl-audit:{self.seed}".encode()).hexdigest()[:16]
+        h = pd.util.hash_array(np.asarray(item_ids.astype(str), dtype=object), hash_key=key)
+        return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+    # -- routing -------------------------------------------------------------
+    def route(
+        self,
+        df: pd.DataFrame,
+        pred: Hashable | None = "pred",
+        confidence: Hashable | None = "confidence",
+        proba: Any = None,
+        id: Hashable | None = None,
+        *,
+        text: Hashable | None = "text",
+        store: str | Store | None = None,
+        task: str = "routing",
+        annotator: str = "router",
+    ) -> "RoutingResult":
+        """Route every row of `df`; write one ``"route"`` event per row when `store` is given.
+
+        `pred` is the column of predicted labels (or None with `proba`, which then gives
+        the argmax); `confidence` the model's confidence in [0, 1] (or None with `proba`:
+        the probability of the predicted label); `proba` one probability column per label
+        (a list of names, in label order) or an array (rows x labels). `id` names the item
+        id column (default: the index); `text`, when that column exists, gives the content
+        hash stored with each event (the same one a review widget stamps). Every input is
+        checked before anything is routed or written.
+        """
+        df = require_frame(df)
+        ids = validate_ids(df, id)
+        labels = self.labels
+        proba_arr = None
+        if proba is not None:
+            if isinstance(proba, (list, tuple)) and all(isinstance(c, str) for c in proba):
+                missing = [c for c in proba if c not in df.columns]
+                if missing:
+                    raise ValueError(f"proba: no such columns in df: {missing!r}")
+                proba_arr = df[list(proba)].to_numpy(dtype="float64", na_value=np.nan)
+            else:
+                try:
+                    proba_arr = np.asarray(proba, dtype="float64")
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"proba: not numeric ({exc})") from None
+            if proba_arr.shape != (len(df), len(labels)):
+                raise ValueError(
+                    f"proba: expected shape ({len(df)}, {len(labels)}) (rows x labels), "
+                    f"got {proba_arr.shape}"
+                )
+            bad = np.isnan(proba_arr).any(axis=1) | (proba_arr < 0).any(axis=1) | (
+                proba_arr > 1
+            ).any(axis=1)
+            if bad.any():
+                raise ValueError(
+                    f"proba: values missing or outside [0, 1] in rows "
+                    f"{list(df.index[bad][:5])!r}"
+                )
+        # predicted labels
+        if pred is not None and (pred in df.columns or proba_arr is None):
+            ps = require_column(df, pred, "pred")
+            if ps.isna().any():
+                raise ValueError(
+                    f"pred={pred!r}: missing predicted labels in rows "
+                    f"{list(df.index[ps.isna().to_numpy()][:5])!r}"
+                )
+            codes = pd.Index(labels).get_indexer(ps.astype(str))
+            if (codes < 0).any():
+                unknown = sorted({str(v) for v in ps[codes < 0].unique()[:5]})
+                raise ValueError(
+                    f"pred={pred!r}: unknown label(s) {unknown!r} in rows "
+                    f"{list(df.index[codes < 0][:5])!r}; labels are {labels!r}"
+                )
+        elif proba_arr is not None:
+            codes = proba_arr.argmax(axis=1)
+        else:
+            raise ValueError("pred: give a column of predicted labels or proba")
+        # confidence
+        if confidence is not None and confidence in df.columns:
+            cs = df[confidence]
+            if not pd.api.types.is_numeric_dtype(cs.dtype) or pd.api.types.is_bool_dtype(cs.dtype):
+                raise ValueError(f"confidence={confidence!r}: not numeric (dtype {cs.dtype})")
+            conf = cs.to_numpy(dtype="float64", na_value=np.nan)
+            bad = np.isnan(conf) | (conf < 0) | (conf > 1)
+            if bad.any():
+                raise ValueError(
+                    f"confidence={confidence!r}: values missing or outside [0, 1] in rows "
+                    f"{list(df.index[bad][:5])!r}"
+                )
+        elif proba_arr is not None:
+            conf = proba_arr[np.arange(len(df)), codes]
+        elif confidence is not None:
+            require_column(df, confidence, "confidence")
+            raise AssertionError  # pragma: no cover
+        else:
+            conf = None
+            if self.thresholds:
+                raise ValueError("confidence: the router has thresholds; give confidence or proba")
+        # policies: every rule is evaluated before anything is written
+        fired = {name: self._eval_policy(name, rule, df) for name, rule in self.policies.items()}
+        hashes = None
+        if text is not None and text in df.columns:
+            t = df[text]
+            hashes = [content_hash(v) if isinstance(v, str) else None for v in t]
+
+        n = len(df)
+        pred_labels = np.asarray(labels, dtype=object)[codes]
+        thr = np.array([self.thresholds.get(lab, np.nan) for lab in labels])[codes]
+        low = np.zeros(n, bool) if conf is None else (~np.isnan(thr) & (conf < thr))
+        always = np.isin(pred_labels, self.always_review)
+        any_policy = np.zeros(n, bool)
+        for m in fired.values():
+            any_policy |= m
+        needs_person = low | always | any_policy
+        audit = ~needs_person & (self._audit_draw(ids) < self.audit_rate)
+        reasons: list[list[str]] = [[] for _ in range(n)]
+        for i in np.flatnonzero(low):
+            reasons[i].append(
+                f"confidence {conf[i]:.2f} < {thr[i]:.2f} for {pred_labels[i]!r}"  # type: ignore[index]
+            )
+        for name, m in fired.items():
+            rule = self.policies[name]
+            text_r = f"policy {name!r}: {rule}" if isinstance(rule, str) and rule != name else (
+                f"policy {name!r}"
+            )
+            for i in np.flatnonzero(m):
+                reasons[i].append(text_r)
+        for i in np.flatnonzero(always):
+            reasons[i].append(f"label {pred_labels[i]!r} is always reviewed")
+        audit_text = f"random audit ({_pct(self.audit_rate)})"
+        for i in np.flatnonzero(audit):
+            reasons[i].append(audit_text)
+
+        frame = df.copy()
+        route = np.where(needs_person | audit, "review", "auto")
+        frame["route"] = route
+        frame["reasons"] = pd.Series(reasons, index=df.index, dtype=object)
+        frame["audit"] = audit
+        result = RoutingResult(
+            frame=frame, labels=list(labels), pred_codes=np.asarray(codes), confidence=conf,
+            proba=proba_arr, policy=any_policy, settings=self.settings, task=str(task),
+            ids=ids, fired=fired,
+        )
+        if store is not None:
+            own = not isinstance(store, Store)
+            st = Store(store) if own else store
+            try:
+                st.append(result._events(hashes, annotator=annotator))
+            finally:
+                if own:
+                    st.close()
+        return result
+
+    # -- reading back ---------------------------------------------------------
+    @staticmethod
+    def auto_accepted(store: str | Store, task: str | None = "routing") -> pd.DataFrame:
+        """Items whose model output was accepted with no person: the latest route per item."""
+        r = routed(store, task)
+        return r[r["auto"]].reset_index(drop=True)
+
+
+@dataclass
+class RoutingResult:
+    """The outcome of `Router.route`: the frame with ``route``, ``reasons`` and ``audit``."""
+
+    frame: pd.DataFrame
+    labels: list[str]
+    pred_codes: np.ndarray
+    confidence: np.ndarray | None
+    proba: np.ndarray | None
+    policy: np.ndarray  # rows any policy rule fired on
+    settings: dict[str, Any]
+    task: str
+    ids: pd.Index = field(repr=False, default=None)  # type: ignore[assignment]
+    fired: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+
+    @property
+    def review_mask(self) -> np.ndarray:
+        return (self.frame["route"] == "review").to_numpy()
+
+    def to_review(self, order: str | None = None, *, seed: int = 0) -> pd.DataFrame:
+        """The rows a person should see (low confidence, policy, always-reviewed label,
+        audit), in frame order or in `order`'s order. Pass it to ``ClassificationReview``
+        with ``reasons="reasons"``."""
+        rows = self.frame[self.review_mask]
+        if order is None:
+            return rows
+        return rows.iloc[self.order(order, seed=seed)]
+
+    def order(self, strategy: str = "policy", *, within: str = "review", seed: int = 0) -> np.ndarray:
+        """Positions in review order: ``within="review"`` (default) gives positions inside
+        `to_review()` (what ``ClassificationReview(order=...)`` takes for that frame),
+        ``within="all"`` positions of the routed rows inside `frame`. ``"policy"`` puts the
+        rows a policy rule fired on first, then least confidence."""
+        canonical_strategy(strategy)
+        if within not in ("review", "all"):
+            raise ValueError(f"within must be 'review' or 'all', got {within!r}")
+        scores = self.proba if self.proba is not None else self.confidence
+        mask = self.review_mask
+        pos = order_positions(strategy, scores, mask, policy=self.policy, seed=seed)
+        if within == "all":
+            return pos
+        local = np.full(len(mask), -1, dtype=np.int64)
+        local[mask] = np.arange(int(mask.sum()))
+        return local[pos]
+
+    def summary(self) -> pd.DataFrame:
+        """Counts and shares: auto-accepted, to review, and each reason."""
+        f = self.frame
+        n = len(f)
+        rows: list[tuple[str, int]] = [
+            ("items", n),
+            ("auto-accepted", int((f["route"] == "auto").sum())),
+            ("to review", int((f["route"] == "review").sum())),
+        ]
+        if self.confidence is not None and self.settings["thresholds"]:
+            low = f["reasons"].map(lambda r: any(x.startswith("confidence ") for x in r))
+            rows.append(("  low confidence", int(low.sum())))
+        for name, m in self.fired.items():
+            rows.append((f"  policy {name!r}", int(m.sum())))
+        for lab in self.settings["always_review"]:
+            rows.append((f"  label {lab!r} (always)", int(
+                (np.asarray(self.labels, dtype=object)[self.pred_codes] == lab).sum())))
+        if self.settings["audit_rate"] > 0:
+            rows.append((f"  random audit ({_pct(self.settings['audit_rate'])})",
+                         int(f["audit"].sum())))
+        out = pd.DataFrame(rows, columns=["outcome", "count"]).set_index("outcome")
+        out["share"] = out["count"] / max(n, 1)
+        return out
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return "RoutingResult\n" + s.to_string(formatters={"share": "{:.1%}".format})
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def _events(self, hashes: list[str | None] | None, *, annotator: str) -> list[dict[str, Any]]:
+        now = utc_now()
+        run = uuid.uuid4().hex
+        settings = self.settings
+        settings_json = json.dumps(settings, sort_keys=True)
+        f = self.frame
+        conf = self.confidence
+        names = np.asarray(self.labels, dtype=object)[self.pred_codes]
+        fired_names = list(self.fired)
+        fired = np.column_stack([self.fired[k] for k in fired_names]) if fired_names else None
+        out = []
+        routes = f["route"].to_numpy()
+        audits = f["audit"].to_numpy()
+        reasons = f["reasons"].to_numpy()
+        for i in range(len(f)):
+            item_id = str(self.ids[i])
+            h = hashes[i] if hashes is not None else None
+            auto = routes[i] == "auto"
+            data = {
+                "auto": bool(auto),
+                "audit": bool(audits[i]),
+                "reasons": list(reasons[i]),
+                "policies": [fired_names[j] for j in np.flatnonzero(fired[i])] if fired is not None else [],
+                "settings": settings,
+            }
+            c = None if conf is None else float(conf[i])
+            key = (f"{self.task}\x1f{item_id}\x1f{h}\x1f{names[i]}\x1f{c!r}\x1f{settings_json}"
+                   f"\x1f{json.dumps(data['reasons'])}")
+            out.append({
+                "event_id": "route-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32],
+                "task": self.task,
+                "kind": "classification",
+                "item_id": item_id,
+                "content_hash": h,
+                "action": "route",
+                "label_before": None,
+                "label_after": names[i] if auto else None,
+                "model_label": names[i],
+                "model_confidence": c,
+                "annotator": annotator,
+                "created_at": now,
+                "duration_ms": None,
+                "guideline_version": None,
+                "session_id": run,
+                "note": "auto" if auto else "review",
+                "data": data,
+            })
+        return out
+
+
+def routed(store: str | Store, task: str | None = "routing") -> pd.DataFrame:
+    """Every routed item's latest routing outcome, read back from the store.
+
+    Columns: task, item_id, content_hash, model_label, model_confidence, route ("auto" |
+    "review"), auto (accepted with no person), audit, reasons, policies, settings,
+    routed_at. ``task=None`` reads every task.
+    """
+    own = not isinstance(store, Store)
+    st = Store(store, create=False) if own else store
+    try:
+        ev = st.events(task, action="route")
+    finally:
+        if own:
+            st.close()
+    cols = ["task", "item_id", "content_hash", "model_label", "model_confidence", "route",
+            "auto", "audit", "reasons", "policies", "settings", "routed_at"]
+    if not len(ev):
+        return pd.DataFrame(columns=cols)
+    ev = ev.drop_duplicates(["task", "item_id"], keep="last")
+    data = ev["data"].map(lambda d: d if isinstance(d, dict) else {})
+    out = pd.DataFrame({
+        "task": ev["task"].to_numpy(),
+        "item_id": ev["item_id"].to_numpy(),
+        "content_hash": ev["content_hash"].to_numpy(),
+        "model_label": ev["model_label"].to_numpy(),
+        "model_confidence": ev["model_confidence"].to_numpy(),
+        "auto": data.map(lambda d: bool(d.get("auto", False))).to_numpy(dtype=bool),
+        "audit": data.map(lambda d: bool(d.get("audit", False))).to_numpy(dtype=bool),
+        "reasons": data.map(lambda d: list(d.get("reasons") or [])).to_numpy(),
+        "policies": data.map(lambda d: list(d.get("policies") or [])).to_numpy(),
+        "settings": data.map(lambda d: d.get("settings")).to_numpy(),
+        "routed_at": ev["created_at"].to_numpy(),
+    })
+    out.insert(5, "route", np.where(out["auto"], "auto", "review"))
+    return out[cols].reset_index(drop=True)

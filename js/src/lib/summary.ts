@@ -1,0 +1,70 @@
+/**
+ * The end-of-queue summary: counts per status for this session (local decisions, latest
+ * per item) next to the committed counts (`counts` traitlet), plus extra rows such as
+ * agreement with the model. Shared by every widget kind.
+ */
+import { append, el } from "./dom";
+import { STATUS_OF_ACTION, type ReviewClient } from "./protocol";
+import type { BaseItem } from "./types";
+
+export interface SummaryRow {
+  key: string;
+  label: string;
+  session: string;
+  all: string;
+}
+
+/** status -> count over this session's latest decision per item */
+export function sessionCounts<I extends BaseItem>(client: ReviewClient<I>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of client.sessionLatest()) {
+    const status = STATUS_OF_ACTION[e.decision.action] ?? e.decision.action;
+    out[status] = (out[status] ?? 0) + 1;
+  }
+  return out;
+}
+
+export function renderSummary<I extends BaseItem>(
+  pane: HTMLElement,
+  client: ReviewClient<I>,
+  extraRows: SummaryRow[] = [],
+): void {
+  const committedRaw = client.model.get("counts");
+  const committed: Record<string, number> =
+    committedRaw && typeof committedRaw === "object" ? (committedRaw as Record<string, number>) : {};
+  const session = sessionCounts(client);
+  const statuses = [...new Set([...Object.keys(committed), ...Object.keys(session)])];
+  const rows: SummaryRow[] = statuses.map((s) => ({
+    key: s,
+    label: s,
+    session: String(session[s] ?? 0),
+    all: String(typeof committed[s] === "number" ? committed[s] : 0),
+  }));
+  rows.push(...extraRows);
+  const n = client.queueLength;
+  const pending = client.pendingCount();
+  pane.replaceChildren();
+  append(pane, [
+    el("h3", { text: n === 0 ? "Nothing to review" : `End of the queue (${n.toLocaleString("en-US")} entries)` }),
+    el("table", { cls: "hitl-summary-table" }, [
+      el("thead", {}, [
+        el("tr", {}, [el("th", { text: "" }), el("th", { text: "this session" }), el("th", { text: "saved (all)" })]),
+      ]),
+      el(
+        "tbody",
+        {},
+        rows.map((r) =>
+          el("tr", { attrs: { "data-status": r.key } }, [
+            el("td", { text: r.label }),
+            el("td", { cls: "hitl-count-session", text: r.session }),
+            el("td", { cls: "hitl-count-all", text: r.all }),
+          ]),
+        ),
+      ),
+    ]),
+    pending
+      ? el("div", { cls: "hitl-summary-note", text: `${pending} decision(s) not saved yet: kept in this browser and resent.` })
+      : null,
+    el("div", { cls: "hitl-summary-note", text: "← to go back, Z to undo the last decision." }),
+  ]);
+}

@@ -1,0 +1,558 @@
+/**
+ * Generation review widget (anywidget ESM entry): an LLM response to a prompt (with an
+ * optional chat context), rendered as sanitized markdown, reviewed from the keyboard.
+ *
+ * Keys: Enter / A accept, E edit (Ctrl/Cmd+Enter saves and shows the word diff, Esc
+ * cancels), R reject (reason: Enter saves, Esc cancels), F flag (note), Tab / Shift+Tab
+ * pick a rubric criterion, 1–9 / 0 rate it, S skip, Z undo, ← / → move, ↑ / ↓ / Space /
+ * Page keys scroll the response, ? all keys. While a text box has the focus, keys type
+ * text: no review action runs. See docs/protocol.md.
+ */
+import "../lib/theme.css";
+import "../lib/review.css";
+import type { AnyModel, RenderProps } from "@anywidget/types";
+import { STATUS_OF_ACTION, now } from "../lib/protocol";
+import { frame, type KeyBinding } from "../lib/keyboard";
+import { el, kbd, setAttr, setText, show } from "../lib/dom";
+import { chatFragment, safeMarkdownFragment, type ChatMessage } from "../lib/markdown";
+import { Prerender } from "../lib/prerender";
+import { describeStats, renderDiff, wordDiff, diffStats, type DiffPart } from "../lib/diffview";
+import { ReviewShell, type ShellOptions } from "../lib/shell";
+import type { TimedRoot } from "../lib/paint";
+import type { BaseItem, ItemState } from "../lib/types";
+
+export interface GenerationItem extends BaseItem {
+  prompt: string;
+  context: ChatMessage[] | null;
+  response: string;
+}
+
+export type RatingValue = string | number;
+export interface Criterion {
+  name: string;
+  scale: RatingValue[];
+}
+
+/** One saved edit: keydown -> diff -> DOM -> next frame (ms clock: performance.now). */
+export interface EditTiming {
+  key_ts: number;
+  start_ts: number;
+  diff_ms: number;
+  render_ms: number;
+  /** performance.now() when the save handler returned */
+  end_ts: number;
+  paint_ts: number;
+  words: number;
+}
+
+export interface GenerationRoot extends TimedRoot {
+  __hitlEditTimings?: EditTiming[];
+}
+
+export type MountOptions = ShellOptions;
+
+const VERDICTS = new Set(["accept", "edit", "reject", "flag", "skip"]);
+const SCROLL_LINE = 48;
+
+export function mount(model: AnyModel, host: HTMLElement, options: MountOptions = {}): () => void {
+  const shell = new ReviewShell<GenerationItem>(
+    model,
+    {
+      kind: "generation",
+      ariaLabel: "Generation review",
+      helpTitle: "Generation review keys",
+      footer: [
+        kbd("Enter"), "/", kbd("A"), " accept · ", kbd("E"), " edit · ", kbd("R"), " reject · ",
+        kbd("F"), " flag · ", kbd("Tab"), kbd("1–9"), " rate · ", kbd("S"), " skip · ", kbd("Z"), " undo · ",
+        kbd("←"), kbd("→"), " move · ", kbd("?"), " keys",
+      ],
+    },
+    options,
+  );
+  const client = shell.client;
+  const root = shell.root as GenerationRoot;
+  const editTimings: EditTiming[] = [];
+  root.__hitlEditTimings = editTimings;
+
+  /* ------------------------------------------------------------ rubric */
+  const rubric = (): Criterion[] => {
+    const r = client.config().rubric;
+    if (!Array.isArray(r)) return [];
+    return r
+      .filter((c): c is Criterion => !!c && typeof c === "object" && typeof (c as Criterion).name === "string" && Array.isArray((c as Criterion).scale))
+      .map((c) => ({ name: c.name, scale: c.scale.slice(0, 10) }));
+  };
+  const criteria = rubric();
+
+  /* ------------------------------------------------------------ skeleton */
+  const contextEl = el("div", { cls: "hitl-chat", testid: "context" });
+  const contextBlock = el("section", { cls: "hitl-block hitl-context-block", hidden: true }, [
+    el("div", { cls: "hitl-block-title", text: "Conversation" }),
+    contextEl,
+  ]);
+  const promptEl = el("div", { cls: "hitl-md hitl-prompt", testid: "prompt" });
+  const promptBlock = el("section", { cls: "hitl-block" }, [el("div", { cls: "hitl-block-title", text: "Prompt" }), promptEl]);
+
+  const responseStatus = el("span", { cls: "hitl-response-status", testid: "response-status" });
+  const responseEl = el("div", { cls: "hitl-md hitl-response hitl-scroll", testid: "item-text" });
+  const diffEl = el("div", { cls: "hitl-diff hitl-scroll", testid: "diff", hidden: true });
+  const editor = el("textarea", {
+    cls: "hitl-editor-input",
+    testid: "editor",
+    // no spellcheck: model output is full of code and names, and checking a long text
+    // costs the page time on every change
+    attrs: { spellcheck: "false", autocomplete: "off", "aria-label": "Edit the response", rows: 14 },
+  });
+  const editorSave = el("button", { cls: "hitl-btn hitl-btn-primary", text: "Save", testid: "editor-save", attrs: { type: "button", tabindex: -1 } });
+  const editorCancel = el("button", { cls: "hitl-btn", text: "Cancel", attrs: { type: "button", tabindex: -1 } });
+  const editorBox = el("div", { cls: "hitl-editor", testid: "editor-box", hidden: true }, [
+    editor,
+    el("div", { cls: "hitl-editor-bar" }, [
+      el("span", { cls: "hitl-editor-hint" }, [kbd("Ctrl/⌘"), "+", kbd("Enter"), " save · ", kbd("Esc"), " cancel"]),
+      editorSave,
+      editorCancel,
+    ]),
+  ]);
+  const responseBlock = el("section", { cls: "hitl-block hitl-response-block" }, [
+    el("div", { cls: "hitl-block-title" }, [el("span", { text: "Response" }), responseStatus]),
+    responseEl,
+    diffEl,
+    editorBox,
+  ]);
+
+  const rubricEl = el("div", { cls: "hitl-rubric", testid: "rubric", hidden: criteria.length === 0 });
+  const criterionRows: { row: HTMLElement; buttons: HTMLButtonElement[] }[] = [];
+  criteria.forEach((c, ci) => {
+    const buttons = c.scale.map((v, vi) =>
+      el(
+        "button",
+        {
+          cls: "hitl-value-btn",
+          testid: "rating-button",
+          attrs: { type: "button", tabindex: -1, "data-value": JSON.stringify(v), "aria-pressed": "false", title: `Press ${(vi + 1) % 10}` },
+        },
+        [kbd(String((vi + 1) % 10)), el("span", { text: String(v) })],
+      ),
+    );
+    buttons.forEach((b, vi) =>
+      b.addEventListener("click", () => {
+        selected = ci;
+        rate(vi);
+      }),
+    );
+    const name = el("span", { cls: "hitl-criterion-name", text: c.name });
+    name.addEventListener("click", () => {
+      selected = ci;
+      shell.paint();
+    });
+    const row = el("div", { cls: "hitl-criterion", testid: "criterion", attrs: { "data-criterion": c.name } }, [name, ...buttons]);
+    criterionRows.push({ row, buttons });
+    rubricEl.appendChild(row);
+  });
+
+  const reasonInput = el("input", {
+    cls: "hitl-note-input",
+    testid: "reason-input",
+    attrs: { type: "text", placeholder: "Why is the response rejected? Enter saves, Esc cancels", "aria-label": "Reject reason" },
+  });
+  const reasonSave = el("button", { cls: "hitl-btn", text: "Reject", attrs: { type: "button", tabindex: -1 } });
+  const reasonCancel = el("button", { cls: "hitl-btn", text: "Cancel", attrs: { type: "button", tabindex: -1 } });
+  const reasonBox = el("div", { cls: "hitl-note hitl-reason", testid: "reason-box", hidden: true }, [reasonInput, reasonSave, reasonCancel]);
+
+  const noteInput = el("input", {
+    cls: "hitl-note-input",
+    testid: "note-input",
+    attrs: { type: "text", placeholder: "Why is it ambiguous? Enter saves, Esc cancels", "aria-label": "Flag note" },
+  });
+  const noteSave = el("button", { cls: "hitl-btn", text: "Flag", attrs: { type: "button", tabindex: -1 } });
+  const noteCancel = el("button", { cls: "hitl-btn", text: "Cancel", attrs: { type: "button", tabindex: -1 } });
+  const noteBox = el("div", { cls: "hitl-note", testid: "note-box", hidden: true }, [noteInput, noteSave, noteCancel]);
+
+  const actionButton = (action: string, label: string, key: string, run: () => void) => {
+    const b = el("button", { cls: "hitl-label-btn", testid: "action-button", attrs: { type: "button", tabindex: -1, "data-action": action } }, [kbd(key), el("span", { text: label })]);
+    b.addEventListener("click", run);
+    return b;
+  };
+  const actions = el("div", { cls: "hitl-labels hitl-actions" }, [
+    actionButton("accept", "Accept", "A", () => shell.timeKey("click", null, accept)),
+    actionButton("edit", "Edit", "E", () => openEditor()),
+    actionButton("reject", "Reject", "R", () => openBox("reason")),
+    actionButton("flag", "Flag", "F", () => openBox("note")),
+    actionButton("skip", "Skip", "S", () => shell.timeKey("click", null, skip)),
+  ]);
+
+  shell.itemPane.append(contextBlock, promptBlock, responseBlock, rubricEl, reasonBox, noteBox, actions);
+
+  /* ------------------------------------------------------------ state helpers */
+  let selected = 0;
+
+  function ratingsOf(item: GenerationItem): Record<string, RatingValue> {
+    const st = client.stateOf(item);
+    const r = st?.data && typeof st.data === "object" ? (st.data as Record<string, unknown>).ratings : undefined;
+    return r && typeof r === "object" && !Array.isArray(r) ? { ...(r as Record<string, RatingValue>) } : {};
+  }
+
+  function withRatings(item: GenerationItem, data: Record<string, unknown> = {}): Record<string, unknown> | null {
+    const r = ratingsOf(item);
+    if (Object.keys(r).length) data.ratings = r;
+    return Object.keys(data).length ? data : null;
+  }
+
+  /** The item's verdict (accept / edit / reject / flag / skip), looking past ratings. */
+  function verdictOf(item: GenerationItem): ItemState | null {
+    const st = client.stateOf(item);
+    if (!st || st.action !== "rate") return st;
+    const log = client.sessionLog();
+    for (let i = log.length - 1; i >= 0; i--) {
+      const d = log[i].decision;
+      if (d.item_id !== item.item_id) continue;
+      if (VERDICTS.has(d.action)) return { action: d.action, label: d.label, note: d.note, data: d.data };
+    }
+    const k = item.decision;
+    return k && VERDICTS.has(k.action) ? k : null;
+  }
+
+  function editedText(item: GenerationItem): string | null {
+    const v = verdictOf(item);
+    if (v?.action !== "edit") return null;
+    const e = v.data && (v.data as Record<string, unknown>).edited;
+    return typeof e === "string" ? e : null;
+  }
+
+  /* ------------------------------------------------------------ actions */
+  function accept(): void {
+    const item = client.current();
+    if (!item) return;
+    shell.clearMessage();
+    if (editedText(item) !== null) {
+      // the edit stands: move on (Z undoes the edit, to accept the model's text)
+      client.move(1);
+      return;
+    }
+    client.decide({ action: "accept", data: withRatings(item) });
+  }
+
+  function skip(): void {
+    const item = client.current();
+    if (!item) return;
+    shell.clearMessage();
+    client.decide({ action: "skip", data: withRatings(item) });
+  }
+
+  function undo(): void {
+    shell.clearMessage();
+    if (!client.undo()) return shell.say("Nothing to undo in this session.");
+    // an undone rating: select the first criterion left unrated
+    const item = client.current();
+    if (item && criteria.length) {
+      const r = ratingsOf(item);
+      const open = criteria.findIndex((c) => !(c.name in r));
+      if (open >= 0) selected = open;
+      shell.paint();
+    }
+  }
+
+  function rate(valueIndex: number): void {
+    const item = client.current();
+    if (!item) return;
+    const c = criteria[selected];
+    if (!c) return;
+    if (valueIndex < 0 || valueIndex >= c.scale.length) {
+      shell.say(`“${c.name}” has ${c.scale.length} values: press 1–${Math.min(c.scale.length, 10) % 10 || 10}.`);
+      return;
+    }
+    shell.clearMessage();
+    const ratings = { ...ratingsOf(item), [c.name]: c.scale[valueIndex] };
+    client.decide({ action: "rate", data: { ratings } }, { advance: false });
+    // next criterion not rated yet (or stay on the last one)
+    const next = criteria.findIndex((k, i) => i > selected && !(k.name in ratings));
+    if (next >= 0) selected = next;
+    else if (selected < criteria.length - 1) selected++;
+    shell.paint();
+  }
+
+  function select(delta: number): void {
+    if (!criteria.length) return;
+    selected = (selected + delta + criteria.length) % criteria.length;
+    shell.paint();
+  }
+
+  function scroll(lines: number, page = false): void {
+    const target = !diffEl.hidden ? diffEl : !editorBox.hidden ? null : responseEl;
+    if (!target) return;
+    const step = page ? Math.max(SCROLL_LINE, target.clientHeight * 0.9) : SCROLL_LINE;
+    target.scrollTop += lines * step;
+  }
+
+  /* ------------------------------------------------------------ text boxes */
+  let boxQi = -1;
+  type BoxName = "editor" | "reason" | "note";
+  let openName: BoxName | null = null;
+
+  function closeBoxes(refocus: boolean): void {
+    if (openName === null) return;
+    show(editorBox, false);
+    show(reasonBox, false);
+    show(noteBox, false);
+    openName = null;
+    boxQi = -1;
+    const item = client.current();
+    if (item) paintResponse(item);
+    if (refocus) shell.focus();
+  }
+
+  function openBox(name: "reason" | "note"): void {
+    const item = client.current();
+    if (!item) return;
+    closeBoxes(false);
+    openName = name;
+    boxQi = client.cursor;
+    const v = verdictOf(item);
+    if (name === "reason") {
+      reasonInput.value = v?.action === "reject" && v.note ? v.note : "";
+      show(reasonBox, true);
+      reasonInput.focus({ preventScroll: true });
+    } else {
+      noteInput.value = v?.action === "flag" && v.note ? v.note : "";
+      show(noteBox, true);
+      noteInput.focus({ preventScroll: true });
+    }
+  }
+
+  function openEditor(): void {
+    const item = client.current();
+    if (!item) return;
+    closeBoxes(false);
+    openName = "editor";
+    boxQi = client.cursor;
+    editor.value = editedText(item) ?? item.response;
+    show(responseEl, false);
+    show(diffEl, false);
+    show(editorBox, true);
+    setText(responseStatus, "editing");
+    editor.focus({ preventScroll: true });
+    try {
+      editor.setSelectionRange(0, 0);
+    } catch {
+      /* not focusable yet */
+    }
+    editor.scrollTop = 0;
+  }
+
+  function saveReason(): void {
+    const item = client.current();
+    if (!item || openName !== "reason" || client.cursor !== boxQi) return closeBoxes(true);
+    const reason = reasonInput.value.trim();
+    if (!reason) {
+      shell.say("Type why the response is rejected (Esc cancels).");
+      return;
+    }
+    closeBoxes(true);
+    shell.timeKey("r-enter", null, () => client.decide({ action: "reject", note: reason, data: withRatings(item) }));
+  }
+
+  function saveNote(): void {
+    const item = client.current();
+    if (!item || openName !== "note" || client.cursor !== boxQi) return closeBoxes(true);
+    const note = noteInput.value.trim();
+    closeBoxes(true);
+    shell.timeKey("f-enter", null, () => client.decide({ action: "flag", note: note || null, data: withRatings(item) }));
+  }
+
+  let editorKeyTs: number | null = null;
+  editor.addEventListener("keydown", (ev) => (editorKeyTs = ev.timeStamp), true);
+
+  function saveEdit(): void {
+    const item = client.current();
+    if (!item || openName !== "editor" || client.cursor !== boxQi) return closeBoxes(true);
+    const keyTs = editorKeyTs ?? now();
+    editorKeyTs = null;
+    const start = now();
+    const edited = editor.value;
+    const original = item.response;
+    if (edited === original || edited === original.replace(/\r\n?/g, "\n")) {
+      closeBoxes(true);
+      shell.say("No change: nothing saved.");
+      return;
+    }
+    if (!edited.trim()) {
+      shell.say("The text is empty: Esc, then R to reject the response.");
+      return;
+    }
+    const parts = wordDiff(original, edited);
+    const t1 = now();
+    diffCache = { itemId: item.item_id, edited, parts };
+    show(editorBox, false);
+    openName = null;
+    boxQi = -1;
+    shell.clearMessage();
+    client.decide({ action: "edit", data: withRatings(item, { original, edited, diff: parts }) }, { advance: false });
+    shell.paint(); // the diff is shown now (decide painted already; this is a no-op then)
+    const t2 = now();
+    shell.focus();
+    const words = (edited.match(/\S+/g) || []).length;
+    frame(() => {
+      editTimings.push({ key_ts: keyTs, start_ts: start, diff_ms: t1 - start, render_ms: t2 - t1, end_ts: t2, paint_ts: now(), words });
+      if (editTimings.length > 5000) editTimings.splice(0, editTimings.length - 5000);
+      root.setAttribute("data-edit-painted", String(editTimings.length));
+    });
+  }
+
+  shell.textBox(editor, { onEnter: saveEdit, onEscape: () => closeBoxes(true) });
+  shell.textBox(reasonInput, { onEnter: saveReason, onEscape: () => closeBoxes(true) });
+  shell.textBox(noteInput, { onEnter: saveNote, onEscape: () => closeBoxes(true) });
+  editorSave.addEventListener("click", saveEdit);
+  editorCancel.addEventListener("click", () => closeBoxes(true));
+  reasonSave.addEventListener("click", saveReason);
+  reasonCancel.addEventListener("click", () => closeBoxes(true));
+  noteSave.addEventListener("click", saveNote);
+  noteCancel.addEventListener("click", () => closeBoxes(true));
+
+  /* ------------------------------------------------------------ keys */
+  const bindings: KeyBinding[] = [
+    { keys: ["Enter", "a"], display: "Enter / A", description: "Accept the response (on an edited one: keep the edit, next)", run: () => accept() },
+    { keys: ["e"], display: "E", description: "Edit the response (Ctrl/⌘+Enter saves and shows the diff, Esc cancels)", run: () => openEditor() },
+    { keys: ["r"], display: "R", description: "Reject, with a reason (Enter saves, Esc cancels)", run: () => openBox("reason") },
+    { keys: ["f"], display: "F", description: "Flag as ambiguous, with a note (Enter saves, Esc cancels)", run: () => openBox("note") },
+  ];
+  if (criteria.length) {
+    bindings.push(
+      { keys: ["Tab"], display: "Tab / Shift+Tab", description: "Next / previous rubric criterion", repeat: true, run: (_k, ev) => select(ev.shiftKey ? -1 : 1) },
+      {
+        keys: ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"],
+        display: "1 – 9, 0",
+        description: "Rate the selected criterion: value n of its scale (0 = the 10th)",
+        run: (k) => rate(k === "0" ? 9 : Number(k) - 1),
+      },
+    );
+  }
+  bindings.push(
+    { keys: ["s"], display: "S", description: "Skip", run: () => skip() },
+    { keys: ["z"], display: "Z", description: "Undo the last decision (or rating)", run: () => undo() },
+    { keys: ["ArrowLeft"], description: "Back (no decision)", repeat: true, run: () => client.move(-1) },
+    { keys: ["ArrowRight"], description: "Forward (no decision)", repeat: true, run: () => client.move(1) },
+    { keys: ["ArrowUp"], display: "↑ / ↓", description: "Scroll the response", repeat: true, run: () => scroll(-1) },
+    { keys: ["ArrowDown"], display: "↓", description: "Scroll the response down", repeat: true, run: () => scroll(1) },
+    { keys: ["PageUp"], display: "PgUp", description: "Scroll the response up a page", repeat: true, run: () => scroll(-1, true) },
+    { keys: ["PageDown", " "], display: "PgDn / Space", description: "Scroll the response down a page", repeat: true, run: () => scroll(1, true) },
+    { keys: ["?"], description: "Show / hide the keys", run: () => shell.help.toggle() },
+    { keys: ["Escape"], display: "Esc", description: "Close this help / a text box", run: () => shell.help.close() },
+  );
+  shell.bind(bindings);
+
+  /* ------------------------------------------------------------ painting */
+  let diffCache: { itemId: string; edited: string; parts: DiffPart[] } | null = null;
+  let diffShown: { itemId: string; edited: string } | null = null;
+
+  function paintResponse(item: GenerationItem): void {
+    if (openName === "editor") return;
+    const edited = editedText(item);
+    if (edited === null) {
+      show(diffEl, false);
+      show(responseEl, true);
+      setText(responseStatus, "");
+      return;
+    }
+    if (!diffShown || diffShown.itemId !== item.item_id || diffShown.edited !== edited) {
+      let parts: DiffPart[];
+      if (diffCache && diffCache.itemId === item.item_id && diffCache.edited === edited) parts = diffCache.parts;
+      else {
+        parts = wordDiff(item.response, edited);
+        diffCache = { itemId: item.item_id, edited, parts };
+      }
+      if (!diffEl.hidden) diffEl.scrollTop = 0; // (a hidden one has no scroll position)
+      renderDiff(diffEl, parts);
+      diffShown = { itemId: item.item_id, edited };
+      setText(responseStatus, `edited · ${describeStats(diffStats(parts))} (diff against the model's text)`);
+    }
+    show(responseEl, false);
+    show(diffEl, true);
+  }
+
+  function describe(st: ItemState): string {
+    switch (st.action) {
+      case "accept":
+        return "accepted";
+      case "edit":
+        return "edited";
+      case "reject":
+        return st.note ? `rejected: ${st.note}` : "rejected";
+      case "flag":
+        return st.note ? `flagged: ${st.note}` : "flagged";
+      case "skip":
+        return "skipped";
+      default:
+        return STATUS_OF_ACTION[st.action] ?? st.action;
+    }
+  }
+
+  function paintRubric(item: GenerationItem): void {
+    if (!criteria.length) return;
+    const r = ratingsOf(item);
+    criteria.forEach((c, ci) => {
+      const { row, buttons } = criterionRows[ci];
+      const isSel = ci === selected;
+      row.classList.toggle("is-selected", isSel);
+      setAttr(row, "data-selected", isSel ? "true" : "false");
+      setAttr(row, "data-rated", c.name in r ? JSON.stringify(r[c.name]) : null);
+      c.scale.forEach((v, vi) => {
+        const on = c.name in r && r[c.name] === v;
+        buttons[vi].classList.toggle("is-chosen", on);
+        setAttr(buttons[vi], "aria-pressed", on ? "true" : "false");
+      });
+    });
+  }
+
+  /* The next entries are rendered (markdown -> sanitized nodes) in idle time. */
+  interface Built {
+    prompt: DocumentFragment;
+    chat: DocumentFragment;
+    turns: number;
+    response: DocumentFragment;
+  }
+  const build = (item: GenerationItem): Built => {
+    const chat = chatFragment(item.context);
+    return { prompt: safeMarkdownFragment(item.prompt), chat: chat.fragment, turns: chat.turns, response: safeMarkdownFragment(item.response) };
+  };
+  const prerender = new Prerender<GenerationItem, Built>(build);
+  shell.addCleanup(() => prerender.dispose());
+
+  shell.paintItem = (item, fresh) => {
+    if (fresh) {
+      // scroll back to the top first, while the layout is still clean (resetting it after
+      // the new content is in would force a second layout of a long text)
+      promptEl.scrollTop = 0;
+      contextEl.scrollTop = 0;
+      responseEl.scrollTop = 0;
+      if (openName !== null && boxQi !== client.cursor) closeBoxes(root.contains(document.activeElement));
+      const b = prerender.take(item) ?? build(item);
+      promptEl.replaceChildren(b.prompt);
+      contextEl.replaceChildren(b.chat);
+      show(contextBlock, b.turns > 0);
+      responseEl.replaceChildren(b.response);
+      responseEl.setAttribute("data-item-id", String(item.item_id));
+      diffShown = null;
+      const c = client.cursor;
+      prerender.want([client.items.get(c + 1), client.items.get(c + 2), client.items.get(c - 1)]);
+      const r = ratingsOf(item);
+      const firstOpen = criteria.findIndex((c) => !(c.name in r));
+      selected = firstOpen >= 0 ? firstOpen : 0;
+    }
+    const v = verdictOf(item);
+    const st = client.stateOf(item);
+    shell.badge(v ? describe(v) : st ? describe(st) : null, v?.action ?? st?.action);
+    paintResponse(item);
+    paintRubric(item);
+  };
+  shell.onLeave = () => {
+    if (openName !== null) closeBoxes(root.contains(document.activeElement));
+  };
+
+  return shell.mount(host);
+}
+
+function render({ model, el: host }: RenderProps): () => void {
+  return mount(model, host);
+}
+
+export default { render };

@@ -1,0 +1,146 @@
+/**
+ * A fake anywidget model and a fake kernel for the browser tests.
+ */
+import type { AnyModel } from "@anywidget/types";
+import type { ClassificationItem, Decision } from "../src/lib/types";
+
+type Handler = (...args: unknown[]) => void;
+
+export class FakeModel {
+  attrs: Record<string, unknown>;
+  handlers = new Map<string, Set<Handler>>();
+  /** every message the browser sent, in order (deep copies) */
+  sent: Record<string, any>[] = [];
+  widget_manager = { get_model: async () => this as unknown as AnyModel };
+
+  constructor(attrs: Record<string, unknown> = {}) {
+    this.attrs = { ...defaultTraits(), ...attrs };
+  }
+  get(key: string): any {
+    return this.attrs[key];
+  }
+  set(key: string, value: unknown): void {
+    this.attrs[key] = value;
+    this.emit(`change:${key}`);
+  }
+  on(name: string, fn: Handler): void {
+    let s = this.handlers.get(name);
+    if (!s) this.handlers.set(name, (s = new Set()));
+    s.add(fn);
+  }
+  off(name?: string | null, fn?: Handler | null): void {
+    if (!name) return this.handlers.clear();
+    if (!fn) return void this.handlers.delete(name);
+    this.handlers.get(name)?.delete(fn);
+  }
+  send(msg: unknown): void {
+    this.sent.push(JSON.parse(JSON.stringify(msg)));
+  }
+  save_changes(): void {}
+
+  emit(name: string, ...args: unknown[]): void {
+    for (const fn of [...(this.handlers.get(name) ?? [])]) fn(...args);
+  }
+  /** deliver a custom message as the kernel would (`widget.send(msg)`) */
+  deliver(msg: unknown): void {
+    this.emit("msg:custom", msg, []);
+  }
+  listenerCount(): number {
+    let n = 0;
+    for (const s of this.handlers.values()) n += s.size;
+    return n;
+  }
+  sentOf(type: string): Record<string, any>[] {
+    return this.sent.filter((m) => m.type === type);
+  }
+  /** every decision sent in `decide` messages (with resends) */
+  decisions(): Decision[] {
+    return this.sentOf("decide").flatMap((m) => m.decisions as Decision[]);
+  }
+  asModel(): AnyModel {
+    return this as unknown as AnyModel;
+  }
+}
+
+export function defaultTraits(): Record<string, unknown> {
+  return {
+    kind: "classification",
+    store_id: "store-1",
+    session_id: "sess-1",
+    annotator: "ann",
+    guideline_version: "g1",
+    labels: ["pos", "neg", "neutral"],
+    config: { show_model: true, prefetch: 8, task: "sentiment" },
+    total: 100,
+    done: 0,
+    queue_length: 40,
+    counts: {},
+    agreement: null,
+  };
+}
+
+export function makeItem(qi: number, extra: Partial<ClassificationItem> = {}): ClassificationItem {
+  return {
+    qi,
+    item_id: `item-${qi}`,
+    content_hash: `h${qi}`,
+    text: `text number ${qi}`,
+    model_label: "pos",
+    confidence: 0.8,
+    proba: null,
+    decision: null,
+    reasons: [],
+    ...extra,
+  };
+}
+
+/** A fake kernel: answers fetches from `queue`, acks decisions. */
+export class FakeKernel {
+  answered = new Set<string>();
+  constructor(
+    public model: FakeModel,
+    public queue: ClassificationItem[],
+  ) {}
+
+  /** fetch messages not answered yet */
+  openFetches(): Record<string, any>[] {
+    return this.model.sentOf("fetch").filter((f) => !this.answered.has(f.req));
+  }
+  /** answer every open fetch; returns how many */
+  serve(): number {
+    const open = this.openFetches();
+    for (const f of open) {
+      this.answered.add(f.req);
+      this.model.deliver({
+        type: "items",
+        req: f.req,
+        start: f.start,
+        items: this.queue.slice(f.start, f.start + f.count),
+        queue_length: this.queue.length,
+      });
+    }
+    return open.length;
+  }
+  /** ack every decision sent so far */
+  ackAll(): void {
+    const ids = [...new Set(this.model.decisions().map((d) => d.id))];
+    this.model.deliver({ type: "ack", ids, errors: {} });
+  }
+}
+
+export function queue(n: number, extra: (qi: number) => Partial<ClassificationItem> = () => ({})): ClassificationItem[] {
+  return Array.from({ length: n }, (_, qi) => makeItem(qi, extra(qi)));
+}
+
+export function q<T extends Element = HTMLElement>(root: ParentNode, testid: string): T {
+  const found = root.querySelector(`[data-testid="${testid}"]`);
+  if (!found) throw new Error(`no [data-testid="${testid}"]`);
+  return found as T;
+}
+
+/** dispatch a keydown the way the browser does (bubbling, cancelable) */
+export function press(target: Element, key: string, init: KeyboardEventInit = {}): KeyboardEvent {
+  const ev = new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...init });
+  target.dispatchEvent(ev);
+  return ev;
+}

@@ -1,0 +1,218 @@
+/** @vitest-environment jsdom */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { Emitter, ReviewClient, uuid } from "../src/lib/protocol";
+import { attachKeyLayer, isTextEntry, keyFromCode, normalizeKey, textBoxKeys } from "../src/lib/keyboard";
+import { computeProgress, formatDuration, formatProgress } from "../src/lib/progress";
+import { createHelp } from "../src/lib/help";
+import { el, setText } from "../src/lib/dom";
+import { FakeKernel, FakeModel, press, queue } from "./helpers";
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  localStorage.clear();
+});
+afterEach(() => {
+  vi.useRealTimers();
+  document.body.replaceChildren();
+  localStorage.clear();
+});
+
+describe("ReviewClient", () => {
+  function client(traits: Record<string, unknown> = {}, n = 40) {
+    const model = new FakeModel({ queue_length: n, ...traits });
+    const kernel = new FakeKernel(model, queue(n));
+    const c = new ReviewClient(model.asModel());
+    c.start();
+    return { model, kernel, c };
+  }
+
+  it("keeps another tab's pending decisions under the same key (read-modify-write)", () => {
+    const { model, kernel, c } = client();
+    kernel.serve();
+    // another tab writes its own pending decision meanwhile
+    const other = { id: "other-tab", item_id: "x", qi: 9, action: "skip", created_at: "2020-01-01T00:00:00Z" };
+    const key = "hitl:pending:store-1";
+    localStorage.setItem(key, JSON.stringify({ ...JSON.parse(localStorage.getItem(key) ?? "{}"), [other.id]: other }));
+    const d = c.decide({ action: "accept" })!;
+    expect(Object.keys(JSON.parse(localStorage.getItem(key)!))).toEqual(["other-tab", d.id]);
+    model.deliver({ type: "ack", ids: [d.id] });
+    expect(Object.keys(JSON.parse(localStorage.getItem(key)!))).toEqual(["other-tab"]);
+    c.dispose();
+  });
+
+  it("sends hello with stored decisions oldest first and resends them until acked", () => {
+    const key = "hitl:pending:store-1";
+    const mk = (id: string, t: string) => ({ id, item_id: id, qi: 0, action: "accept", created_at: t });
+    localStorage.setItem(key, JSON.stringify({ b: mk("b", "2024-01-02T00:00:00Z"), a: mk("a", "2024-01-01T00:00:00Z") }));
+    const { model, c } = client();
+    expect(model.sent[0].type).toBe("hello");
+    expect(model.sent[0].pending.map((d: { id: string }) => d.id)).toEqual(["a", "b"]);
+    vi.advanceTimersByTime(2100);
+    expect(model.sentOf("decide")).toHaveLength(1);
+    model.deliver({ type: "ack", ids: ["a", "b"] });
+    expect(c.pendingCount()).toBe(0);
+    vi.advanceTimersByTime(5000);
+    expect(model.sentOf("decide")).toHaveLength(1);
+    c.dispose();
+  });
+
+  it("asks again for a page whose answer never came (after the fetch timeout)", () => {
+    const { model, c } = client();
+    expect(model.sentOf("fetch")).toHaveLength(1);
+    vi.advanceTimersByTime(9000);
+    expect(model.sentOf("fetch")).toHaveLength(1);
+    vi.advanceTimersByTime(1500);
+    expect(model.sentOf("fetch")).toHaveLength(2);
+    expect(model.sentOf("fetch")[1]).toMatchObject({ start: 0 });
+    c.dispose();
+  });
+
+  it("keeps working without storage and when send throws", () => {
+    const model = new FakeModel();
+    const c = new ReviewClient(model.asModel(), { storage: null });
+    c.start();
+    new FakeKernel(model, queue(40)).serve();
+    model.send = () => {
+      throw new Error("comm closed");
+    };
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    expect(c.decide({ action: "skip" })).not.toBeNull();
+    expect(c.pendingCount()).toBe(1);
+    expect(localStorage.length).toBe(0);
+    warn.mockRestore();
+    c.dispose();
+  });
+
+  it("ignores messages that are not its own", () => {
+    const { model, c } = client();
+    model.deliver({ type: "something-else" });
+    model.deliver(null);
+    model.deliver({ type: "items", req: "not-mine", start: 0, items: queue(2) });
+    expect(c.items.size).toBe(0);
+    c.dispose();
+  });
+});
+
+describe("utilities", () => {
+  it("uuid falls back when crypto.randomUUID is missing (plain-http notebooks)", () => {
+    const orig = globalThis.crypto.randomUUID;
+    Object.defineProperty(globalThis.crypto, "randomUUID", { value: undefined, configurable: true });
+    try {
+      const ids = new Set(Array.from({ length: 50 }, () => uuid()));
+      expect(ids.size).toBe(50);
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    } finally {
+      Object.defineProperty(globalThis.crypto, "randomUUID", { value: orig, configurable: true });
+    }
+  });
+
+  it("Emitter subscribes and unsubscribes", () => {
+    const e = new Emitter<{ x: number }>();
+    const got: number[] = [];
+    const off = e.on("x", (v) => got.push(v));
+    e.emit("x", 1);
+    off();
+    e.emit("x", 2);
+    expect(got).toEqual([1]);
+  });
+
+  it("progress: rate over this session's decisions and time left", () => {
+    expect(computeProgress({ done: 0, total: 10, decisionTimes: [], now: 0 }).perMinute).toBeNull();
+    const p = computeProgress({ done: 40, total: 100, decisionTimes: [0, 10000, 20000, 30000], now: 30000 });
+    expect(p.perMinute).toBeCloseTo(6); // 3 intervals in 30 s
+    expect(p.etaMs).toBeCloseTo(10 * 60000); // 60 left at 6/min
+    expect(p.fraction).toBeCloseTo(0.4);
+    expect(formatProgress(p)).toBe("40 / 100 done · 6.0 items/min · ~10m left");
+    // pausing lowers the rate
+    const later = computeProgress({ done: 40, total: 100, decisionTimes: [0, 10000, 20000, 30000], now: 60000 });
+    expect(later.perMinute!).toBeLessThan(p.perMinute!);
+    expect(formatDuration(45000)).toBe("45s");
+    expect(formatDuration(3 * 3600000 + 5 * 60000)).toBe("3h 05m");
+  });
+
+  it("dom helpers only ever set text", () => {
+    const n = el("div", { text: "<b>x</b>", attrs: { title: "<i>" } });
+    expect(n.children.length).toBe(0);
+    setText(n, "<img src=x onerror=alert(1)>");
+    expect(n.querySelector("img")).toBeNull();
+    expect(n.textContent).toBe("<img src=x onerror=alert(1)>");
+  });
+});
+
+describe("key layer", () => {
+  it("normalizes keys and falls back to the physical key", () => {
+    expect(normalizeKey("A")).toBe("a");
+    expect(normalizeKey("Enter")).toBe("Enter");
+    expect(normalizeKey("Esc")).toBe("Escape");
+    expect(keyFromCode("KeyZ")).toBe("z");
+    expect(keyFromCode("Numpad3")).toBe("3");
+    expect(keyFromCode("Slash")).toBeNull();
+  });
+
+  it("recognises text boxes", () => {
+    expect(isTextEntry(el("input"))).toBe(true);
+    expect(isTextEntry(el("input", { attrs: { type: "checkbox" } }))).toBe(false);
+    expect(isTextEntry(el("textarea"))).toBe(true);
+    expect(isTextEntry(el("div", { attrs: { contenteditable: "true" } }))).toBe(true);
+    expect(isTextEntry(el("button"))).toBe(false);
+  });
+
+  it("runs bindings, uses the physical key on other layouts, and is removed by dispose", () => {
+    const root = el("div");
+    document.body.appendChild(root);
+    const got: string[] = [];
+    const layer = attachKeyLayer(root, [{ keys: ["z"], description: "z", run: (k) => got.push(k) }]);
+    expect(document.activeElement).toBe(root);
+    press(root, "z");
+    press(root, "я", { code: "KeyZ" }); // Russian layout
+    press(root, "z", { ctrlKey: true }); // modified: not ours
+    expect(got).toEqual(["z", "z"]);
+    layer.dispose();
+    const ev = press(root, "z");
+    expect(got).toHaveLength(2);
+    expect(ev.defaultPrevented).toBe(false);
+  });
+
+  it("focuses a root that is attached to the page after the layer", () => {
+    const root = el("div");
+    const layer = attachKeyLayer(root, []);
+    document.body.appendChild(root);
+    expect(document.activeElement).not.toBe(root);
+    vi.advanceTimersByTime(20);
+    expect(document.activeElement).toBe(root);
+    layer.dispose();
+  });
+
+  it("text boxes: typing is stopped but not prevented; Enter saves inputs, Ctrl+Enter textareas", () => {
+    const seen: string[] = [];
+    const onDoc = (e: KeyboardEvent) => seen.push(e.key);
+    document.addEventListener("keydown", onDoc);
+    const area = el("textarea");
+    document.body.appendChild(area);
+    const saved: string[] = [];
+    const off = textBoxKeys(area, { onEnter: () => saved.push("enter"), onEscape: () => saved.push("esc") });
+    expect(press(area, "x").defaultPrevented).toBe(false);
+    expect(press(area, "Enter").defaultPrevented).toBe(false); // newline
+    press(area, "Enter", { ctrlKey: true });
+    press(area, "Escape");
+    press(area, "Enter", { isComposing: true, ctrlKey: true }); // IME: not a save
+    expect(saved).toEqual(["enter", "esc"]);
+    expect(seen).toEqual([]);
+    off();
+    document.removeEventListener("keydown", onDoc);
+  });
+
+  it("help lists every binding", () => {
+    const h = createHelp([
+      { keys: ["a", "Enter"], description: "accept", run: () => {} },
+      { keys: ["ArrowLeft"], description: "back", run: () => {} },
+    ]);
+    expect(h.el.getAttribute("data-testid")).toBe("help");
+    expect(h.el.hidden).toBe(true);
+    h.toggle();
+    expect(h.isOpen()).toBe(true);
+    expect(h.el.querySelectorAll("tr").length).toBe(2);
+    expect(h.el.textContent).toContain("A / Enter");
+    expect(h.el.textContent).toContain("←");
+  });
+});
