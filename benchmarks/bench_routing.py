@@ -299,9 +299,10 @@ def ordering(task: str, budget: int, batch: int, seed_size: int, repeats: int) -
     the reviewed items after each batch; the queue is ordered by the current head."""
     from hitl_widgets.routing import order_positions
 
-    if task == "sentiment":
-        a, b = cached_embeddings(task, "test"), cached_embeddings(task, "val")
-        (xp, yp), (xe, ye) = a, b
+    if task == "sentiment":  # the val split comes from other years: evaluate in-distribution
+        xt, yt = cached_embeddings(task, "test")
+        perm = np.random.default_rng(1).permutation(len(yt))
+        xe, ye, xp, yp = xt[perm[:2000]], yt[perm[:2000]], xt[perm[2000:]], yt[perm[2000:]]
     else:
         (xp, yp) = cached_embeddings(task, "train")
         va, te = cached_embeddings(task, "val"), cached_embeddings(task, "test")
@@ -400,10 +401,11 @@ exact test, chosen knowing the pool's true error curve.
 near alpha (offensive: 6.2% error at 10% coverage, 7.4% at 20%, 9.1% at 30%, oracle 33%;
 sentiment: 7.6% at 10%, 10% at the oracle's 14.7%). Certifying 9% against 10% even
 half the time takes ~1,500 accepted items ((1.28 x 0.3 / 0.01)^2); with 1,000 reviewed items no valid
-procedure gets near the oracle, and ours matches or beats the clairvoyant single test
-(the reference row). On a synthetic curve whose error grows linearly with coverage
+procedure gets near the oracle; ours comes close to, or beats, the clairvoyant single
+test of the reference row (alpha 0.1: offensive 0.080 vs 0.090 at n = 1,000 and 0.158 vs
+0.136 at n = 2,000; sentiment 0.038 vs 0.031 and 0.052 vs 0.049). On a synthetic curve whose error grows linearly with coverage
 (tests/test_calibration.py), the same procedure reaches 65% of the oracle at n = 1,000
-and 80% at n = 2,000 (grid from the routed items; 500 splits). What was changed to get
+and 80% at n = 2,000 (grid from the routed items; 100-200 splits, exploratory runs). What was changed to get
 there, all within the guarantee: (1) the grid is placed with the routed items'
 confidences instead of the calibration sample's (no labelled item is spent on it; 62% ->
 65% of the oracle on the synthetic curve vs a 10% set-aside); (2) one calibration item
@@ -412,6 +414,20 @@ are the fragile ones (one early error stops the sequence), so the sequence start
 ~10% coverage instead of at 2 m0 items (synthetic, n = 1,000: refusals 21% -> 5%, share
 52% -> 65% of the oracle; offensive n = 2,000: 28% -> 45%). A fallback/graph procedure
 with several weighted entry points (also valid) did not beat this start.
+"""
+
+
+ORDERING_NOTES = """\
+A simulated reviewer gives the true label; after each batch of 100 the logistic-regression
+head is retrained on every reviewed item (embeddings computed once) and the rest of the pool
+is re-ordered by it with `order_positions`; 100 random seed labels, mean of 2 repeats.
+Offensive: pool = train split, evaluation = val + test. Sentiment: the test split, 2,000 of
+it held out for evaluation (in-distribution; the val split comes from other years). Column 3
+is the first label count at which an ordering's accuracy reaches random's accuracy at the
+full budget. **Target not met:** margin needs 70% of random's labels on sentiment (1,400 vs
+2,000) and the same 65% as random on offensive, where the head saturates by ~1,300 labels
+(on two labels least confidence, margin and entropy are the same ordering). A linear head
+on frozen embeddings of noisy tweet labels gains little from uncertainty ordering.
 """
 
 
@@ -452,12 +468,12 @@ def main(argv: list[str] | None = None) -> int:
     ordering_json = {}
     if not args.skip_ordering:
         print()
-        budget, batch, reps = (800, 100, 1) if args.quick else (2000, 100, 3)
+        budget, batch, reps = (800, 100, 1) if args.quick else (2000, 100, 2)
         parts = []
         for task in ("offensive", "sentiment"):
             text, ordering_json[task] = ordering(task, budget, batch, 100, reps)
             parts.append(text)
-        blocks.append("### Ordering\n\n" + "\n\n".join(parts))
+        blocks.append("### Ordering\n\n" + ORDERING_NOTES + "\n" + "\n\n".join(parts))
     total = time.perf_counter() - t0
     print(f"\ntotal {total:.0f} s")
     if args.write_readme:

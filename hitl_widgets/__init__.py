@@ -9,6 +9,16 @@ a decision: every decision is an event in an append-only store (SQLite or Postgr
 
 from .store import Store, open_store
 from .rotation import Rotation
+from .routing import (
+    CalibrationResult,
+    InsufficientSampleError,
+    Router,
+    RoutingResult,
+    audit_estimate,
+    calibrate,
+    order_positions,
+    routed,
+)
 from .training import TextClassifier
 from . import exports
 from .exports import position_bias, to_preferences, to_sft
@@ -35,7 +45,15 @@ __all__ = [
     "position_bias",
     "to_preferences",
     "to_sft",
+    "CalibrationResult",
+    "InsufficientSampleError",
     "Rotation",
+    "Router",
+    "RoutingResult",
+    "audit_estimate",
+    "calibrate",
+    "order_positions",
+    "routed",
     "Store",
     "TextClassifier",
     "open_store",

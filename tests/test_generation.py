@@ -226,7 +226,7 @@ def test_resend_is_idempotent_and_rate_from_browser_fills_texts(tmp_path):
          "data": {"ratings": {"harmless": "no"}}, "annotator": "ana", "task": "generation"}
     w._handle_custom_msg({"type": "decide", "decisions": [d]}, [])
     w._handle_custom_msg({"type": "hello", "pending": [d]}, [])
-    assert sent[-1]["ids"] == ["r1"]
+    assert [m for m in sent if m["type"] == "ack"][-1]["ids"] == ["r1"]
     ev = w.events()
     assert len(ev) == 1 and ev.loc[0, "data"]["prompt"] == "Question 0?"
     assert ev.loc[0, "data"]["ratings"] == {"harmless": "no"}

@@ -40,6 +40,21 @@ CHECKS = {
         "assert set(ratings(STORE, task='pilot')['annotator']) >= {'ana', 'ben', 'cy'}\n"
         "assert view.open_cell(unclear, confused_with) is None or len(view.review) > 0\n"
     ),
+    "05_loop.ipynb": (
+        "t = tracker.table()\n"
+        "assert list(t['round']) == [1, 2, 3], t\n"
+        "assert (t['labelled'].diff().dropna() > 0).all(), t  # every round adds human labels\n"
+        "assert list(t['unbiased']) == [150, 200, 250], t  # the random sample, growing\n"
+        "assert t['accuracy'].notna().all() and t['accuracy'].iloc[-1] > 0.7, t\n"
+        "assert t['accuracy'].iloc[-1] >= t['accuracy'].iloc[0], t\n"
+        "assert ((t['routed_share'] > 0) & (t['routed_share'] <= 1)).all(), t\n"
+        "assert t['threshold'].notna().any(), t  # the guarantee certifies a threshold at some round\n"
+        "assert set(t['mode']) <= {'head', 'full'}\n"
+        "held = set(tracker.unbiased()['item_id'])\n"
+        "assert not held & set(data['train']['item_id'])  # the random sample is never trained on\n"
+        "assert held <= set(data['eval']['item_id']) | set(more['claim_id'])\n"
+        "assert hw.TextClassifier.load(report.checkpoint).mode_used == model.mode_used\n"
+    ),
 }
 
 # Budgets from the issues (2 CPU cores); exceeded -> the test fails.

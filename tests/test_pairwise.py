@@ -125,7 +125,7 @@ def test_side_shown_by_an_older_session_wins(tmp_path):
     w._handle_custom_msg({"type": "hello", "pending": [{
         "id": "old", "item_id": "p0", "content_hash": w._items.hash(0), "action": "compare",
         "data": {"choice": "a", "left": seen, "seed": 41}, "annotator": "ana", "task": "pairwise"}]}, [])
-    assert sent[-1]["ids"] == ["old"]
+    assert [m for m in sent if m["type"] == "ack"][-1]["ids"] == ["old"]
     d = w.events().loc[0, "data"]
     assert d["left"] == seen and d["seed"] == 41
 

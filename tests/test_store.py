@@ -150,7 +150,10 @@ def test_hello_writes_pending_from_an_earlier_session(tmp_path):
     sent = []
     w2.send = lambda m, buffers=None: sent.append(m)
     w2._handle_custom_msg({"type": "hello", "pending": pending}, [])
-    assert sent[-1] == {"type": "ack", "ids": ["p1"], "errors": {}}
+    assert sent[-2] == {"type": "ack", "ids": ["p1"], "errors": {}}
+    # the fresh queue no longer starts on the item that decision settled
+    assert sent[-1] == {"type": "reset", "cursor": 0, "queue_length": 7}
+    assert w2.current["item_id"] == "id1"
     ev = w2.events()
     assert ev.loc[0, "session_id"] == sid and ev.loc[0, "created_at"].year == 2026
     assert w2.done == 1

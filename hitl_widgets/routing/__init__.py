@@ -21,12 +21,12 @@ from .ordering import STRATEGIES, order_positions
 from .router import Router, RoutingResult, routed
 
 __all__ = [
+    "STRATEGIES",
     "AuditEstimate",
     "CalibrationResult",
     "InsufficientSampleError",
     "Router",
     "RoutingResult",
-    "STRATEGIES",
     "audit_estimate",
     "binomial_pvalues",
     "calibrate",

@@ -48,8 +48,9 @@ distribution); drift between them voids it, which is what `audit_estimate` keeps
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -185,7 +186,7 @@ def fixed_sequence_test(confidence: np.ndarray, wrong: np.ndarray, grid: np.ndar
     p = binomial_pvalues(err, acc, alpha)
     fail = np.flatnonzero(p > delta)
     last = (fail[0] if fail.size else len(grid)) - 1
-    return FixedSequence(grid, acc, err, p, int(len(confidence)), alpha, delta,
+    return FixedSequence(grid, acc, err, p, len(confidence), alpha, delta,
                          None if last < 0 else int(last))
 
 
@@ -695,7 +696,7 @@ class AuditEstimate(tuple):
     confidence: float
 
     def __new__(cls, estimate: float, interval: tuple[float, float], n: int, errors: int,
-                confidence: float) -> "AuditEstimate":
+                confidence: float) -> AuditEstimate:
         self = super().__new__(cls, (estimate, interval))
         self.estimate, self.interval, self.n, self.errors = estimate, interval, n, errors
         self.confidence = confidence
@@ -753,7 +754,7 @@ def audit_estimate(
         human = df[l_col]
         wrong = (human.isna().to_numpy() | (human.astype(str).to_numpy()
                                             != df[p_col].astype(str).to_numpy())).astype(int)
-    n = int(len(wrong))
+    n = len(wrong)
     k = int(np.sum(wrong))
     est = k / n if n else float("nan")
     return AuditEstimate(est, clopper_pearson(k, n, float(confidence)), n, k, float(confidence))

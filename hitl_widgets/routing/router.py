@@ -21,13 +21,20 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..items import content_hash, require_column, require_frame, validate_ids, validate_labels
+from ..items import (
+    content_hash,
+    require_column,
+    require_frame,
+    validate_ids,
+    validate_labels,
+)
 from ..store import Store, utc_now
 from .ordering import canonical_strategy, order_positions
 
@@ -278,7 +285,7 @@ class Router:
         store: str | Store | None = None,
         task: str = "routing",
         annotator: str = "router",
-    ) -> "RoutingResult":
+    ) -> RoutingResult:
         """Route every row of `df`; write one ``"route"`` event per row when `store` is given.
 
         `pred` is the column of predicted labels (or None with `proba`, which then gives
@@ -350,8 +357,8 @@ class Router:
                 )
         elif proba_arr is not None:
             conf = proba_arr[np.arange(len(df)), codes]
-        elif confidence is not None:
-            require_column(df, confidence, "confidence")
+        elif confidence is not None and (self.thresholds or confidence != "confidence"):
+            require_column(df, confidence, "confidence")  # named, or needed: must exist
             raise AssertionError  # pragma: no cover
         else:
             conf = None

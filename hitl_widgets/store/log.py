@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -39,6 +40,18 @@ _INSERT = (
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES "
     f"({', '.join('?' for _ in EVENT_COLUMNS)}) ON CONFLICT (event_id) DO NOTHING"
 )
+
+
+def _locked(method):
+    """Run a Store method under the store's lock (one connection, several threads)."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 def utc_now() -> str:
@@ -103,6 +116,9 @@ class Store:
 
     def __init__(self, target: str | os.PathLike[str] = "hitl.db", *, create: bool = True) -> None:
         self.target = str(target)
+        # One connection per Store; the lock keeps threads (a kernel's shell and subshell)
+        # from interleaving statements inside each other's transactions.
+        self._lock = threading.RLock()
         if is_postgres_url(target):
             self.backend: Backend = PostgresBackend(str(target))
         else:
@@ -158,6 +174,7 @@ class Store:
         )
 
     # -- writing -------------------------------------------------------------
+    @_locked
     def append(self, events: Iterable[Mapping[str, Any]]) -> list[str]:
         """Write events in one transaction; return the ids that were new.
 
@@ -212,6 +229,7 @@ class Store:
                 released)
 
     # -- several annotators ------------------------------------------------------
+    @_locked
     def claim(
         self,
         task: str,
@@ -265,6 +283,7 @@ class Store:
             raise
         return picked
 
+    @_locked
     def release(self, task: str, annotator: str, item_ids: Sequence[str] | None = None) -> None:
         """Give back claims not yet decided (all of the annotator's, or these items)."""
         b = self.backend
@@ -281,6 +300,7 @@ class Store:
             b.rollback()
             raise
 
+    @_locked
     def rating_counts(self, task: str) -> dict[str, int]:
         """item_id -> number of annotators whose decision on it counts (claims done)."""
         rows = self.backend.query(
@@ -289,6 +309,7 @@ class Store:
         return {r[0]: int(r[1]) for r in rows}
 
     # -- guidelines ----------------------------------------------------------------
+    @_locked
     def guideline_version(self, task: str, text: str) -> str:
         """The version of this guideline text for `task`: the latest one when the text is
         unchanged, else a new version (v1, v2, ...) is recorded and returned."""
@@ -310,6 +331,7 @@ class Store:
             raise
         return version
 
+    @_locked
     def guidelines(self, task: str | None = None) -> pd.DataFrame:
         """Every recorded guideline version (task, version, text, created_at)."""
         sql = "SELECT task, version, text, created_at FROM guidelines"
@@ -352,6 +374,7 @@ class Store:
         return tuple(out)
 
     # -- reading -------------------------------------------------------------
+    @_locked
     def events(
         self,
         task: str | None = None,
@@ -379,6 +402,7 @@ class Store:
             df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
         return df
 
+    @_locked
     def states(self, task: str | None = None) -> dict[tuple[str, str, str, str], ItemState]:
         """Fold the log: (task, item_id, content_hash, annotator) -> current state."""
         cols = ("event_id", "task", "item_id", "content_hash", "action", "label_after",
@@ -433,6 +457,7 @@ class Store:
             df["decided_at"] = pd.to_datetime(df["decided_at"], utc=True, format="ISO8601")
         return df
 
+    @_locked
     def latest_hashes(self, task: str) -> dict[str, str]:
         """item_id -> the content hash of its latest human event in `task`."""
         rows = self.backend.query(
@@ -441,6 +466,7 @@ class Store:
         )
         return {item_id: h for item_id, h in rows}
 
+    @_locked
     def count(self) -> int:
         """Number of events in the log."""
         return int(self.backend.query("SELECT COUNT(*) FROM events")[0][0])

@@ -10,7 +10,8 @@ from .finetune import FinetuneReport, LiveLoss, classification_metrics, evaluate
 from .loop import LoopTracker, Reroute, SimulatedReviewer, project_coverage, unbiased_reviews
 from .sft import (DEFAULT_CHAT_TEMPLATE, IGNORE_INDEX, SFTReport, build_sft_examples,
                   finetune_causal_lm, sft_loss)
-from .text_classifier import AUTO_FULL_FROM, TextClassifier, default_model_path, pick_device
+from .text_classifier import (AUTO_FULL_FROM, TextClassifier, clear_embedding_cache, default_model_path,
+                              pick_device, prime_embedding_cache)
 
 __all__ = [
     "AUTO_FULL_FROM",
@@ -27,11 +28,13 @@ __all__ = [
     "TextClassifier",
     "build_sft_examples",
     "classification_metrics",
+    "clear_embedding_cache",
     "default_model_path",
     "evaluate",
     "finetune",
     "finetune_causal_lm",
     "pick_device",
+    "prime_embedding_cache",
     "project_coverage",
     "random_draw",
     "sft_loss",

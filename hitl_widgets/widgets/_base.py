@@ -10,6 +10,7 @@ The protocol is written down in docs/protocol.md. A new review kind subclasses
 from __future__ import annotations
 
 import getpass
+import threading
 import uuid
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -86,7 +87,7 @@ class ReviewWidget(anywidget.AnyWidget):
         order: OrderSpec = None,
         scores: Any = None,
         guideline_version: str = "",
-        prefetch: int = 8,
+        prefetch: int = 32,
         on_changed: str = "error",
         revisit: bool = False,
         config: Mapping[str, Any] | None = None,
@@ -113,6 +114,7 @@ class ReviewWidget(anywidget.AnyWidget):
         annotator = _default_annotator() if annotator is None else str(annotator)
         if not annotator.strip():
             raise ValueError("annotator must be a non-empty name")
+        self._lock = threading.RLock()
         self._items = items
         self._task = str(task)
         self._annotator = annotator
@@ -250,13 +252,39 @@ class ReviewWidget(anywidget.AnyWidget):
     def _on_msg(self, _widget: Any, content: Any, buffers: Any) -> None:
         if not isinstance(content, dict):
             return
+        # JupyterLab 4.6 + ipykernel 7 may deliver comm messages on a subshell thread
+        # beside the main shell: one lock keeps commits, folds and replies in order.
+        with self._lock:
+            self._handle(content)
+
+    def _handle(self, content: dict) -> None:
         t = content.get("type")
         if t == "hello":
             self._commit_and_ack(content.get("pending") or [])
+            self._drop_decided_from_queue()
         elif t == "fetch":
             self._send_items(content.get("req"), content.get("start", 0), content.get("count", 8))
         elif t == "decide":
             self._commit_and_ack(content.get("decisions") or [])
+
+    def _drop_decided_from_queue(self) -> None:
+        """After a hello delivered decisions from an earlier session (a killed kernel, a
+        closed tab), the fresh queue must not start on items they decided."""
+        q = self._queue
+        if isinstance(q, ClaimQueue) or self._session_done or not len(q):
+            return
+        keep = []
+        for pos in q.positions:
+            pos = int(pos)
+            key = (self._items.item_id(pos), self._items.hash(pos))
+            st = self._states.get(key)
+            keep.append(st is None or not st.decided)
+        if all(keep):
+            return
+        self._queue = ReviewQueue(q.positions[np.asarray(keep, dtype=bool)])
+        self._cursor = 0
+        self.queue_length = len(self._queue)
+        self._reply({"type": "reset", "cursor": 0, "queue_length": len(self._queue)})
 
     def _send_items(self, req: Any, start: Any, count: Any) -> None:
         try:

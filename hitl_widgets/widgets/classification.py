@@ -83,7 +83,7 @@ class ClassificationReview(ReviewWidget):
         order: OrderSpec = None,
         reasons: Hashable | None = None,
         guideline_version: str = "",
-        prefetch: int = 8,
+        prefetch: int = 32,
         revisit: bool = False,
         on_changed: str = "error",
         show_model: bool = True,
