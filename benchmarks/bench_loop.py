@@ -16,11 +16,11 @@ Parts:
    3 epochs, batch 16, lr 5e-5), for growing numbers of labelled tweets, on TweetEval
    offensive (train -> test) and sentiment (val -> 2,000 test tweets).
 2. **Loop**: the pool is the train split (11,916 tweets). A simulated reviewer labels 100
-   random tweets to start, and a random calibration draw of 300 (never trained on), which
-   grows by 100 random reviews a round. Each round: ``to_dataset`` from the store,
+   random tweets to start, and a random calibration draw of 500 (never trained on), which
+   grows by 150 random reviews a round. Each round: ``to_dataset`` from the store,
    ``finetune`` (``mode="auto"``), re-predict the pool, ``calibrate`` (Learn-then-Test,
-   alpha, delta fixed) on the random draw with the new scores, ``Router`` re-routes the
-   unlabelled pool, and the reviewer labels 300 routed tweets picked by the ordering
+   alpha 0.2, delta 0.1) on the random draw with the new scores, ``Router`` re-routes the
+   unlabelled pool, and the reviewer labels 200 routed tweets picked by the ordering
    (random or margin). Measured per round: accuracy on the test split, the share of the
    pool routed to people at alpha, the realised error among the auto-accepted pool tweets
    (gold labels: the guarantee), and the compute time. Reviewers: gold, and one who errs
@@ -297,7 +297,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a smaller, faster run")
     ap.add_argument("--crossover-only", action="store_true")
-    ap.add_argument("--alpha", type=float, default=0.15, help="the guarantee's error target")
+    ap.add_argument("--alpha", type=float, default=0.2, help="the guarantee's error target")
     ap.add_argument("--loop-only", action="store_true",
                     help="take the crossover figures from the cache only (compute none)")
     ap.add_argument("--threads", default="auto",
@@ -316,7 +316,7 @@ def main() -> None:
               "offensive from ../shared/data; nothing was run)")
         return
     cmd = "python benchmarks/bench_loop.py" + (" --quick" if args.quick else "") + (
-        f" --alpha {args.alpha:g}" if args.alpha != 0.15 else "")
+        f" --alpha {args.alpha:g}" if args.alpha != 0.2 else "")
     print(f"command: {cmd}   (torch threads: {threads}; load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} cores)")
     t_all = time.perf_counter()
@@ -327,8 +327,8 @@ def main() -> None:
         return
     from hitl_widgets.training import AUTO_FULL_FROM
 
-    cfg = dict(rounds=3 if args.quick else 4, start_labels=100, batch=200, sample0=300,
-               sample_step=100, alpha=args.alpha, delta=0.1, mode="auto")
+    cfg = dict(rounds=3 if args.quick else 4, start_labels=100, batch=200, sample0=500,
+               sample_step=150, alpha=args.alpha, delta=0.1, mode="auto")
     errors = (0.0,) if args.quick else (0.0, 0.1)
     labels, pool, vx, vy = load_offensive()
     print(f"loop: pool {len(pool):,} tweets (train split), test {len(vy):,}; start from "
