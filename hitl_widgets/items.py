@@ -116,19 +116,11 @@ def validate_labels(labels: Sequence[Any] | None) -> list[str]:
     return out
 
 
-@dataclass
-class ClassificationItems:
-    """Validated classification items over a user's frame (no copy of it)."""
+class ItemIds:
+    """Id lookups every kind of items shares (needs `ids` and `_id_text` attributes)."""
 
-    df: pd.DataFrame
     ids: pd.Index
-    text: pd.Series
-    labels: list[str]
-    pred: np.ndarray | None  # label index per row, -1 where none
-    confidence: np.ndarray | None  # float64 per row
-    proba: np.ndarray | None  # rows x labels float64
-    reasons: pd.Series | None = None  # routing reasons per row (lists), if routed
-    _id_text: pd.Index | None = field(default=None, repr=False)
+    _id_text: pd.Index | None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -144,6 +136,25 @@ class ClassificationItems:
 
     def item_id(self, pos: int) -> str:
         return str(self.ids[pos])
+
+    def positions_of(self, item_ids: Sequence[str]) -> np.ndarray:
+        """Row positions of store ids (-1 for ids not in this frame)."""
+        return self.id_text.get_indexer(pd.Index(list(item_ids), dtype=object))
+
+
+@dataclass
+class ClassificationItems(ItemIds):
+    """Validated classification items over a user's frame (no copy of it)."""
+
+    df: pd.DataFrame
+    ids: pd.Index
+    text: pd.Series
+    labels: list[str]
+    pred: np.ndarray | None  # label index per row, -1 where none
+    confidence: np.ndarray | None  # float64 per row
+    proba: np.ndarray | None  # rows x labels float64
+    reasons: pd.Series | None = None  # routing reasons per row (lists), if routed
+    _id_text: pd.Index | None = field(default=None, repr=False)
 
     def hash(self, pos: int) -> str:
         return content_hash(self.text.iat[pos])
@@ -174,11 +185,6 @@ class ClassificationItems:
             "proba": proba,
             "reasons": reasons,
         }
-
-    def positions_of(self, item_ids: Sequence[str]) -> np.ndarray:
-        """Row positions of store ids (-1 for ids not in this frame)."""
-        return self.id_text.get_indexer(pd.Index(list(item_ids), dtype=object))
-
 
 def validate_classification(
     df: Any,

@@ -234,3 +234,20 @@ def test_break_every_reaches_the_browser(tmp_path):
     with pytest.raises(ValueError, match="break_every"):
         hw.ClassificationReview(frame(5), labels=LABELS, store=str(tmp_path / "t.db"),
                                 break_every=0)
+
+
+def test_scripted_gold_answer_sends_feedback_to_the_browser(tmp_path):
+    df = frame(6)
+    df["gold"] = ["water"] + [None] * 5
+    w = hw.ClassificationReview(df, labels=LABELS, store=str(tmp_path / "s.db"), annotator="a",
+                                gold="gold", gold_rate=0.5, guideline=GUIDE)
+    sent = []
+    w.send = lambda m, buffers=None: sent.append(m)
+    while w.current is not None and w.current["item_id"] != "i0":
+        w.accept()
+    w.correct("auto")
+    msg = sent[-1]
+    assert msg["type"] == "external"
+    (fb,) = msg["feedback"].values()
+    assert fb["correct"] is False and fb["expected"] == "water" and "burst pipes" in fb["passage"]
+    assert w.last_feedback == fb

@@ -242,7 +242,7 @@ class FinetuneReport:
             f"- base model: `{self.base_model}`",
             f"- mode: **{self.mode}** ({self.mode_reason})",
             f"- labels: {', '.join(self.labels)}",
-            f"- settings: " + ", ".join(f"{k}={v}" for k, v in self.settings.items()),
+            "- settings: " + ", ".join(f"{k}={v}" for k, v in self.settings.items()),
             f"- device: {self.device}; training time {self.train_seconds:.1f} s",
             "",
             "## Data",

@@ -24,7 +24,7 @@ from __future__ import annotations
 import inspect
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -255,7 +255,8 @@ class LoopTracker:
         looking at the labels of the items that test them, which is what keeps the
         guarantee:
 
-        * ``"learned"`` (default): a seeded `tune` share of the random sample is set aside;
+        * ``"learned"`` (default): a `tune` share of the random sample is set aside (by a
+          seeded hash of the item id, so an item stays on its side as the sample grows);
           its confidences and labels estimate the error at each coverage (steps of
           `step`), and the sequence starts at the threshold whose test is most likely to
           pass on the other items, moving down from there. The fixed-sequence test stops
@@ -341,10 +342,17 @@ class LoopTracker:
         rest tests it. Returns (the test rows, descending thresholds)."""
         from scipy import stats
 
-        n = len(frame)
-        perm = np.random.default_rng(self.seed).permutation(n)
-        k = max(10, int(round(tune * n)))
-        tune_rows, test_rows = frame.iloc[perm[:k]], frame.iloc[perm[k:]]
+        import hashlib
+
+        # each item's side is fixed by a hash of its id and the seed: as the random sample
+        # grows round after round, items stay where they were (no reshuffling noise)
+        u = np.array([int(hashlib.sha256(f"{self.seed}\x1f{i}".encode()).hexdigest()[:12], 16) / 16**12
+                      for i in frame["item_id"].astype(str)])
+        is_tune = u < tune
+        if is_tune.sum() < 10:
+            is_tune = u <= np.sort(u)[min(9, len(u) - 1)]
+        tune_rows, test_rows = frame[is_tune], frame[~is_tune]
+        k = len(tune_rows)
         conf = tune_rows["confidence"].to_numpy(float)
         wrong = (tune_rows["human_label"].isna()
                  | (tune_rows["human_label"].astype(str) != tune_rows["model_label"].astype(str))).to_numpy()

@@ -21,7 +21,7 @@ import pandas as pd
 import traitlets
 
 from ..queue import ClaimQueue, OrderSpec, ReviewQueue, build_order, interleave_gold, rotate_for
-from ..store import DECIDED_STATUSES, ItemState, Store, fold_event, utc_now
+from ..store import ItemState, Store, fold_event, utc_now
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 MAX_PAGE = 200  # a browser may not pull more than this per request
@@ -513,6 +513,8 @@ class ReviewWidget(anywidget.AnyWidget):
         msg: dict[str, Any] = {"type": "external", "decision": d}
         if not advance:
             msg["advance"] = False
+        if fb is not None:  # a scripted gold answer gets the same feedback in the browser
+            msg["feedback"] = {d["id"]: fb}
         self._reply(msg)
         return ev
 

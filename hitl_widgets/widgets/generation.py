@@ -19,7 +19,15 @@ from typing import Any, Hashable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..items import _rows, content_hash, require_column, require_frame, validate_ids, validate_text
+from ..items import (
+    ItemIds,
+    _rows,
+    content_hash,
+    require_column,
+    require_frame,
+    validate_ids,
+    validate_text,
+)
 from ..queue import OrderSpec
 from ..store import Store
 from ._base import STATIC, ReviewWidget
@@ -220,7 +228,7 @@ def check_ratings(rubric: list[dict[str, Any]], ratings: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 
 @dataclass
-class GenerationItems:
+class GenerationItems(ItemIds):
     """Validated generation items over a user's frame (no copy of it)."""
 
     df: pd.DataFrame
@@ -229,18 +237,6 @@ class GenerationItems:
     response: pd.Series
     context: pd.Series | None
     _id_text: pd.Index | None = field(default=None, repr=False)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @property
-    def id_text(self) -> pd.Index:
-        if self._id_text is None:
-            self._id_text = pd.Index(np.asarray(self.ids.astype(str), dtype=object), dtype=object)
-        return self._id_text
-
-    def item_id(self, pos: int) -> str:
-        return str(self.ids[pos])
 
     def messages(self, pos: int) -> list[dict[str, str]] | None:
         if self.context is None:
@@ -263,9 +259,6 @@ class GenerationItems:
     def payload(self, pos: int) -> dict[str, Any]:
         return {"item_id": self.item_id(pos), "content_hash": self.hash(pos), **self.texts(pos),
                 "reasons": []}
-
-    def positions_of(self, item_ids: Sequence[str]) -> np.ndarray:
-        return self.id_text.get_indexer(pd.Index(list(item_ids), dtype=object))
 
 
 def validate_generation(

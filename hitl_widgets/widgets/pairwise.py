@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Hashable, Mapping, Sequence
+from typing import Any, Hashable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from ..items import content_hash, require_frame, validate_ids, validate_text
+from ..items import ItemIds, content_hash, require_frame, validate_ids, validate_text
 from ..queue import OrderSpec
 from ..store import Store
 from ._base import STATIC, ReviewWidget
@@ -35,7 +35,7 @@ def left_side(seed: int | str, item_id: str) -> str:
 
 
 @dataclass
-class PairwiseItems:
+class PairwiseItems(ItemIds):
     df: pd.DataFrame
     ids: pd.Index
     prompt: pd.Series
@@ -44,18 +44,6 @@ class PairwiseItems:
     context: pd.Series | None
     seed: int | str
     _id_text: pd.Index | None = field(default=None, repr=False)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @property
-    def id_text(self) -> pd.Index:
-        if self._id_text is None:
-            self._id_text = pd.Index(np.asarray(self.ids.astype(str), dtype=object), dtype=object)
-        return self._id_text
-
-    def item_id(self, pos: int) -> str:
-        return str(self.ids[pos])
 
     def texts(self, pos: int) -> dict[str, Any]:
         msgs = None
@@ -82,9 +70,6 @@ class PairwiseItems:
             "left": left, "left_text": t[left], "right_text": t[right],
             "seed": self.seed, "reasons": [],
         }
-
-    def positions_of(self, item_ids: Sequence[str]) -> np.ndarray:
-        return self.id_text.get_indexer(pd.Index(list(item_ids), dtype=object))
 
 
 def validate_pairwise(

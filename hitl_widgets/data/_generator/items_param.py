@@ -609,11 +609,11 @@ def build_support(rng: random.Random) -> list[dict]:
     """)
     items.append(_item("support", f"Hi, my order {on} arrived today and the {obj} is cracked right through. Really disappointed. What now?",
                        good, weak=weak, context=_ctx("parcelo"), flaws=[
-        (f"2. Once we have the photos, we'll email you a **free prepaid return label**; you won't pay anything for return shipping.",
-         f"2. Once we have the photos, we'll email you a return label; the usual $6.95 return shipping fee will be deducted from your refund.",
+        ("2. Once we have the photos, we'll email you a **free prepaid return label**; you won't pay anything for return shipping.",
+         "2. Once we have the photos, we'll email you a return label; the usual $6.95 return shipping fee will be deducted from your refund.",
          "Contradicts the policy in the system prompt: return shipping is free for damaged items.", "major"),
         (f"I'm so sorry your {obj} arrived damaged. That's not the experience we want for you.",
-         f"Items sometimes get damaged in transit, that's just how shipping works.",
+         "Items sometimes get damaged in transit, that's just how shipping works.",
          "Dismissive, unempathetic tone toward a customer with a damaged item.", "major"),
     ]))
 
@@ -847,7 +847,7 @@ def build_support(rng: random.Random) -> list[dict]:
     """)
     items.append(_item("support", f"I bought the annual plan on your website {days} days ago but I'm not using it much. Can I get my money back?",
                        good, context=_ctx("tallyo"),
-                       weak=T(f"""
+                       weak=T("""
         Yes, you can get a refund because it's within 14 days of buying the annual plan. You can request it from the subscription settings in the app, under Manage plan. The money goes back to your card after it's processed.
     """), flaws=[
         (f"annual plans bought on our website can be refunded in full within 14 days, and you bought yours {days} days ago.",
@@ -892,7 +892,7 @@ def build_support(rng: random.Random) -> list[dict]:
     """)
     items.append(_item("support", "The password reset link says it's expired. I requested it this morning.",
                        good, context=_ctx("tallyo"),
-                       weak=T(f"""
+                       weak=T("""
         The reset links only last for 30 minutes. Please go to the login screen and request a new one by tapping Forgot password, then use it straight away. Check your spam folder if it doesn't show up within a few minutes, and only use the newest email you receive.
     """), flaws=[
         ("Reset links expire after **30 minutes** for security", "Reset links expire after **24 hours** for security",
@@ -911,7 +911,7 @@ def build_support(rng: random.Random) -> list[dict]:
     """)
     items.append(_item("support", "My bank account hasn't updated in 2 days and I'm missing transactions.",
                        good, context=_ctx("tallyo"),
-                       weak=T(f"""
+                       weak=T("""
         Try refreshing the connection from the Accounts screen. If that doesn't help, disconnect the bank and add it again, which usually fixes syncing issues. Bank data refreshes automatically every 12 hours, so some delay is normal for very recent transactions from the last day.
     """), flaws=[
         ("2. If you see a **Reconnect** banner, tap it and sign in through your bank's own secure login screen. Your bank may ask for a one-time code.",
@@ -931,7 +931,7 @@ def build_support(rng: random.Random) -> list[dict]:
     """)
     items.append(_item("support", "I subscribed through the App Store by accident. Please refund me.",
                        good, context=_ctx("tallyo"),
-                       weak=T(f"""
+                       weak=T("""
         Subscriptions bought through the App Store are handled by Apple, so you need to ask Apple for the refund. You can do this on Apple's website. You can also cancel in your iPhone settings so you don't get charged again.
     """), flaws=[
         ("the payment went to Apple, so the refund has to be requested from Apple; we can't issue it from our side.",
@@ -953,7 +953,7 @@ def build_support(rng: random.Random) -> list[dict]:
     """)
     items.append(_item("support", f"My box came yesterday and {missing} were missing. Can I get my money back?",
                        good, context=_ctx("greencrate"),
-                       weak=T(f"""
+                       weak=T("""
         Sorry about that! We'll add a credit for the missing item to your account and it'll be used on your next box. Let us know which recipe it was for so we can look into it with the packing team.
     """), flaws=[
         ("we'll add a **credit to your GreenCrate account** for the missing item. Credits apply automatically to your next box.",
@@ -976,7 +976,7 @@ def build_support(rng: random.Random) -> list[dict]:
                        good, context=_ctx("greencrate", [
                            ("user", "hi"),
                            ("assistant", f"Hi {name}! How can I help today?")]),
-                       weak=T(f"""
+                       weak=T("""
         Unfortunately the deadline to skip next week was Wednesday at 11:59 pm, so it can't be skipped now. You can skip future weeks in the Manage deliveries section of your account, as long as you do it before the Wednesday cutoff.
     """), flaws=[
         ("I'm sorry, but the cutoff to skip or change next week's delivery was **Wednesday at 11:59 pm**, so next week's box is already locked in and being prepared.",
@@ -1016,7 +1016,7 @@ def build_support(rng: random.Random) -> list[dict]:
     """)
     items.append(_item("support", "It's 6 pm and my box still isn't here. Is it coming today?",
                        good, context=_ctx("greencrate"),
-                       weak=T(f"""
+                       weak=T("""
         Deliveries can come any time up to 8 pm, so it should still arrive today. Please check your tracking link for more information. The box is insulated, so the food will stay cold for a while after it's delivered. Let us know if it doesn't turn up by then.
     """), flaws=[
         ("Hi {name}, I understand the worry! Deliveries can arrive any time between **8 am and 8 pm** on your delivery day, so there's still time for it to turn up.".replace("{name}", name),
