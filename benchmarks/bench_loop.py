@@ -100,8 +100,8 @@ def crossover(quick: bool, compute: bool = True) -> list[dict]:
     from hitl_widgets.training import TextClassifier
 
     setups = {
-        "sentiment": ("val", "test", [100, 1000]),
-        "offensive": ("train", "test", [100, 400, 1000, 1600]),
+        "sentiment": ("val", "test", [100, 400, 700, 1000]),
+        "offensive": ("train", "test", [100, 400, 700, 1000]),
     }
     if quick:
         setups = {"offensive": ("train", "test", [100, 800])}

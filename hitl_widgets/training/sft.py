@@ -15,7 +15,7 @@ A real model (offline, from a local folder or the Hugging Face cache)::
 
     path = "Qwen/Qwen2.5-0.5B-Instruct"          # any chat model with a chat template
     tok = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForCausalLM.from_pretrained(path, torch_dtype=torch.bfloat16)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.bfloat16)
     model.gradient_checkpointing_enable()        # long chats on a small GPU
     data = to_sft("hitl.db", task="answers")     # DataFrame with a `messages` column
     model, report = finetune_causal_lm(data, model, tok, epochs=2, lr=1e-5, batch_size=4,
