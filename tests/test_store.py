@@ -149,9 +149,11 @@ def test_hello_writes_pending_from_an_earlier_session(tmp_path):
     w2 = review(claims(), db)
     sent = []
     w2.send = lambda m, buffers=None: sent.append(m)
+    w2._handle_custom_msg({"type": "fetch", "req": "f1", "start": 0, "count": 4}, [])
     w2._handle_custom_msg({"type": "hello", "pending": pending}, [])
     assert sent[-2] == {"type": "ack", "ids": ["p1"], "errors": {}}
-    # the fresh queue no longer starts on the item that decision settled
+    # the fresh queue no longer starts on the item that decision settled; the browser,
+    # which already holds items, is told to drop them
     assert sent[-1] == {"type": "reset", "cursor": 0, "queue_length": 7}
     assert w2.current["item_id"] == "id1"
     ev = w2.events()
@@ -251,3 +253,16 @@ def test_two_widgets_on_one_store_interleave(tmp_path):
         b.correct("water")
     d = hw.open_store(db).decisions()
     assert len(d) == 8 and set(d.groupby("annotator").size()) == {4}
+
+
+def test_hello_before_any_fetch_needs_no_reset(tmp_path):
+    db = tmp_path / "s.db"
+    review(claims(), db).close()
+    w = review(claims(), db)
+    sent = []
+    w.send = lambda m, buffers=None: sent.append(m)
+    w._handle_custom_msg({"type": "hello", "pending": [
+        {"id": "p9", "item_id": "id0", "action": "accept", "annotator": "ana"}]}, [])
+    assert [m["type"] for m in sent] == ["ack"] and w.queue_length == 7
+    w._handle_custom_msg({"type": "fetch", "req": "f", "start": 0, "count": 3}, [])
+    assert [it["item_id"] for it in sent[-1]["items"]] == ["id1", "id2", "id3"]

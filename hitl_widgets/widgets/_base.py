@@ -119,6 +119,7 @@ class ReviewWidget(anywidget.AnyWidget):
         self._task = str(task)
         self._annotator = annotator
         self._served: dict[str, int] = {}  # item_id -> row, for every item sent out
+        self._items_sent = False  # whether the browser was answered a fetch yet
         self._in_frame: dict[tuple[str, str], bool] = {}
         # Validation is done (in the subclass) before the store is touched: bad input
         # writes nothing. Opening creates the file only now.
@@ -284,7 +285,11 @@ class ReviewWidget(anywidget.AnyWidget):
         self._queue = ReviewQueue(q.positions[np.asarray(keep, dtype=bool)])
         self._cursor = 0
         self.queue_length = len(self._queue)
-        self._reply({"type": "reset", "cursor": 0, "queue_length": len(self._queue)})
+        # Only a browser that already holds items needs to drop them; one that has not
+        # been answered yet gets the new queue with its first fetch (a reset then would
+        # make it discard that answer as stale).
+        if self._items_sent:
+            self._reply({"type": "reset", "cursor": 0, "queue_length": len(self._queue)})
 
     def _send_items(self, req: Any, start: Any, count: Any) -> None:
         try:
@@ -304,6 +309,7 @@ class ReviewWidget(anywidget.AnyWidget):
             )
             out.append(item)
         qlen = self._sync_queue_length()
+        self._items_sent = True
         self._reply({"type": "items", "req": req, "start": start_i, "items": out,
                     "queue_length": qlen})
 
