@@ -379,6 +379,9 @@ def test_keyboard_edit_is_stored_and_exported(lab_server, browser_page, open_not
                  "two ratings shown")
         page.keyboard.press("Enter")
         wait_state(page, GEN, "q1", item="q1", painted=1)
+        # q0's accept acknowledged first, so that "pending 0" below says the keys typed in
+        # the editor made no decision (and not that q0's ack happened to be slow)
+        wait_saved(page, GEN)
 
         # q1: edit; action keys typed in the editor are text
         page.keyboard.press("e")
