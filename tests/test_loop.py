@@ -163,6 +163,7 @@ def test_simulated_reviewer_decides_through_the_widget(tmp_path):
     counts = SimulatedReviewer(truth, LABELS, seed=0).review(review, 8)
     d = review.decisions().set_index("item_id")
     assert len(d) == 8 and counts["accepted"] + counts["corrected"] == 8
+    assert (d["duration_ms"] > 0).all()  # the time it took, through the widget's actions
     for item_id, row in d.iterrows():
         assert row["human_label"] == truth[item_id]
         assert row["status"] == ("accepted" if truth[item_id] == "a" else "corrected")

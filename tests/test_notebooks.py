@@ -48,6 +48,7 @@ CHECKS = {
         "assert t['accuracy'].notna().all() and t['accuracy'].iloc[-1] > 0.7, t\n"
         "assert t['accuracy'].iloc[-1] >= t['accuracy'].iloc[0], t\n"
         "assert ((t['routed_share'] > 0) & (t['routed_share'] <= 1)).all(), t\n"
+        "assert (t['people_s'] > 0).all() and t['people_s'].is_monotonic_increasing, t  # duration_ms\n"
         "assert t['threshold'].notna().any(), t  # the guarantee certifies a threshold at some round\n"
         "assert set(t['mode']) <= {'head', 'full'}\n"
         "held = set(tracker.unbiased()['item_id'])\n"
