@@ -94,6 +94,13 @@ export const STATUS_OF_ACTION: Record<string, string> = {
   compare: "compared",
 };
 
+/** A decision badge's text: the action's word, and for the actions in `noted` the note
+ * after it ("flagged: unclear"). */
+export function describeState(st: ItemState, noted: readonly string[] = ["flag"]): string {
+  const word = STATUS_OF_ACTION[st.action] ?? st.action;
+  return noted.includes(st.action) && st.note ? `${word}: ${st.note}` : word;
+}
+
 export function storageKey(storeId: string): string {
   return `hitl:pending:${storeId}`;
 }

@@ -8,6 +8,7 @@ import { ReviewClient, now, type ReviewClientOptions } from "./protocol";
 import { attachKeyLayer, textBoxKeys, type KeyBinding, type KeyLayer } from "./keyboard";
 import { el, setAttr, setText, show, type Child } from "./dom";
 import { createHelp, type HelpOverlay } from "./help";
+import { helpBindings } from "./bindings";
 import { computeProgress, createProgressView } from "./progress";
 import { PaintTracker, type TimedRoot } from "./paint";
 import { renderSummary, type SummaryRow } from "./summary";
@@ -111,8 +112,10 @@ export class ReviewShell<I extends BaseItem> {
     });
   }
 
-  /** Key bindings (timed from keydown to the paint of the next item). */
-  bind(bindings: KeyBinding[]): void {
+  /** Key bindings (timed from keydown to the paint of the next item); ? and Esc (the
+   * keys overlay) come last. */
+  bind(viewBindings: KeyBinding[]): void {
+    const bindings = [...viewBindings, ...helpBindings(this.help, "a text box")];
     this.help.setBindings(bindings);
     const timed = bindings.map((b) => ({
       ...b,

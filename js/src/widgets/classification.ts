@@ -8,10 +8,12 @@
  */
 import "../lib/theme.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
-import { ReviewClient, STATUS_OF_ACTION, now, type ReviewClientOptions } from "../lib/protocol";
+import { ReviewClient, describeState, now, type ReviewClientOptions } from "../lib/protocol";
 import { attachKeyLayer, textBoxKeys, type KeyBinding } from "../lib/keyboard";
 import { clear, el, formatPercent, kbd, setAttr, setText, show } from "../lib/dom";
 import { createHelp } from "../lib/help";
+import { helpBindings, moveBindings } from "../lib/bindings";
+import { TextBoxes, flagNoteBox } from "../lib/boxes";
 import { computeProgress, createProgressView } from "../lib/progress";
 import { PaintTracker, type TimedRoot } from "../lib/paint";
 import { renderSummary } from "../lib/summary";
@@ -64,16 +66,10 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   const proba = el("div", { cls: "hitl-proba", testid: "proba", hidden: true });
   const labelsRow = el("div", { cls: "hitl-labels", attrs: { role: "group", "aria-label": "Labels" } });
 
-  const noteInput = el("input", {
-    cls: "hitl-note-input",
-    testid: "note-input",
-    attrs: { type: "text", placeholder: "Why is it ambiguous? Enter saves, Esc cancels", "aria-label": "Flag note" },
-  });
-  const noteSave = el("button", { cls: "hitl-btn", text: "Flag", attrs: { type: "button", tabindex: -1 } });
-  const noteCancel = el("button", { cls: "hitl-btn", text: "Cancel", attrs: { type: "button", tabindex: -1 } });
-  const noteBox = el("div", { cls: "hitl-note", testid: "note-box", hidden: true }, [noteInput, noteSave, noteCancel]);
+  const note = flagNoteBox();
+  const [noteSave, noteCancel] = note.buttons;
 
-  const itemPane = el("div", { cls: "hitl-item", hidden: true }, [meta, text, modelRow, proba, labelsRow, noteBox]);
+  const itemPane = el("div", { cls: "hitl-item", hidden: true }, [meta, text, modelRow, proba, labelsRow, note.box]);
   const loadingPane = el("div", { cls: "hitl-loading", testid: "loading", text: "Loading…" });
   const summaryPane = el("div", { cls: "hitl-summary", testid: "summary", hidden: true });
   const message = el("div", { cls: "hitl-message", testid: "message", hidden: true, attrs: { role: "status" } });
@@ -106,6 +102,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   };
   const showModel = (): boolean => client.config().show_model !== false;
 
+  // (its bindings are set by layout(): G is listed only when there is a guideline)
+  const help = createHelp([], { title: "Classification review keys" });
   const bindings: KeyBinding[] = [
     { keys: ["Enter", "a"], display: "Enter / A", description: "Accept the model's label", run: () => accept() },
     {
@@ -120,13 +118,10 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     { keys: ["f"], display: "F", description: "Flag as ambiguous (note: Enter saves, Esc cancels)", run: () => openNote() },
     { keys: ["s"], display: "S", description: "Skip", run: () => client.decide({ action: "skip" }) },
     { keys: ["z"], display: "Z", description: "Undo the last decision", run: () => undo() },
-    { keys: ["ArrowLeft"], description: "Back (no decision)", repeat: true, run: () => client.move(-1) },
-    { keys: ["ArrowRight"], description: "Forward (no decision)", repeat: true, run: () => client.move(1) },
+    ...moveBindings((delta) => client.move(delta)),
     { keys: ["g"], display: "G", description: "Show / hide the guideline", run: () => toggleGuideline() },
-    { keys: ["?"], description: "Show / hide the keys", run: () => help.toggle() },
-    { keys: ["Escape"], display: "Esc", description: "Close this help / the note box", run: () => help.close() },
+    ...helpBindings(help, "the note box"),
   ];
-  const help = createHelp(bindings, { title: "Classification review keys" });
 
   // Keys that lead to a paint are timed from the keydown to the frame after the paint.
   const waits = (before: number) => () => client.state() === "loading" && client.cursor !== before;
@@ -176,29 +171,22 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     if (!client.undo()) say("Nothing to undo in this session.", "info");
   }
 
-  let noteQi = -1;
+  const boxes = new TextBoxes<"note">({ boxes: [note.box], root, cursor: () => client.cursor, focus: () => keys.focus() });
+  const closeNote = (refocus: boolean) => boxes.close(refocus);
   function openNote(): void {
     const item = client.current();
     if (!item) return;
-    noteQi = client.cursor;
+    boxes.open("note");
     const st = client.stateOf(item);
-    noteInput.value = st?.action === "flag" && st.note ? st.note : "";
-    show(noteBox, true);
-    noteInput.focus({ preventScroll: true });
-  }
-  function closeNote(refocus: boolean): void {
-    if (noteBox.hidden) return;
-    show(noteBox, false);
-    noteQi = -1;
-    if (refocus) keys.focus();
+    note.open(st?.action === "flag" && st.note ? st.note : "");
   }
   function saveNote(): void {
-    if (noteBox.hidden || client.cursor !== noteQi) return closeNote(true);
-    const note = noteInput.value.trim();
+    if (!boxes.isOpen("note")) return closeNote(true);
+    const noteText = note.input.value.trim();
     closeNote(true);
-    tracker.timeKey("f-enter", null, () => client.decide({ action: "flag", note: note || null }), waits(client.cursor));
+    tracker.timeKey("f-enter", null, () => client.decide({ action: "flag", note: noteText || null }), waits(client.cursor));
   }
-  cleanups.push(textBoxKeys(noteInput, { onEnter: saveNote, onEscape: () => closeNote(true) }));
+  cleanups.push(textBoxKeys(note.input, { onEnter: saveNote, onEscape: () => closeNote(true) }));
   noteSave.addEventListener("click", saveNote);
   noteCancel.addEventListener("click", () => closeNote(true));
   helpBtn.addEventListener("click", () => help.toggle());
@@ -274,12 +262,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
         return item.model_label ? `accepted: ${item.model_label}` : "accepted";
       case "correct":
         return `corrected → ${st.label ?? ""}`;
-      case "flag":
-        return st.note ? `flagged: ${st.note}` : "flagged";
-      case "skip":
-        return "skipped";
       default:
-        return STATUS_OF_ACTION[st.action] ?? st.action;
+        return describeState(st);
     }
   }
 
@@ -368,7 +352,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     show(itemPane, state === "item");
     show(loadingPane, state === "loading");
     show(summaryPane, state === "summary");
-    if (!noteBox.hidden && (state !== "item" || client.cursor !== noteQi)) closeNote(root.contains(document.activeElement));
+    if (state === "item") boxes.closeIfMoved();
+    else boxes.leave();
     if (state === "item") {
       paintItem(client.current()!);
     } else {

@@ -11,19 +11,19 @@
 import "../lib/theme.css";
 import "../lib/review.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
-import { STATUS_OF_ACTION, now } from "../lib/protocol";
+import { describeState, now } from "../lib/protocol";
 import { frame, type KeyBinding } from "../lib/keyboard";
 import { el, kbd, setAttr, setText, show } from "../lib/dom";
-import { chatFragment, safeMarkdownFragment, type ChatMessage } from "../lib/markdown";
-import { Prerender } from "../lib/prerender";
+import { safeMarkdownFragment } from "../lib/markdown";
+import { PromptPanel, type PromptItem } from "../lib/prompt";
+import { TextBoxes, flagNoteBox, noteBox } from "../lib/boxes";
+import { moveBindings, scrollBindings } from "../lib/bindings";
 import { describeStats, renderDiff, wordDiff, diffStats, type DiffPart } from "../lib/diffview";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
 import type { TimedRoot } from "../lib/paint";
-import type { BaseItem, ItemState } from "../lib/types";
+import type { ItemState } from "../lib/types";
 
-export interface GenerationItem extends BaseItem {
-  prompt: string;
-  context: ChatMessage[] | null;
+export interface GenerationItem extends PromptItem {
   response: string;
 }
 
@@ -52,7 +52,6 @@ export interface GenerationRoot extends TimedRoot {
 export type MountOptions = ShellOptions;
 
 const VERDICTS = new Set(["accept", "edit", "reject", "flag", "skip"]);
-const SCROLL_LINE = 48;
 
 export function mount(model: AnyModel, host: HTMLElement, options: MountOptions = {}): () => void {
   const shell = new ReviewShell<GenerationItem>(
@@ -85,13 +84,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   const criteria = rubric();
 
   /* ------------------------------------------------------------ skeleton */
-  const contextEl = el("div", { cls: "hitl-chat", testid: "context" });
-  const contextBlock = el("section", { cls: "hitl-block hitl-context-block", hidden: true }, [
-    el("div", { cls: "hitl-block-title", text: "Conversation" }),
-    contextEl,
-  ]);
-  const promptEl = el("div", { cls: "hitl-md hitl-prompt", testid: "prompt" });
-  const promptBlock = el("section", { cls: "hitl-block" }, [el("div", { cls: "hitl-block-title", text: "Prompt" }), promptEl]);
+  // the response is rendered (markdown -> sanitized nodes) in idle time with the prompt
+  const panel = new PromptPanel<GenerationItem, DocumentFragment>(shell, (item) => safeMarkdownFragment(item.response));
 
   const responseStatus = el("span", { cls: "hitl-response-status", testid: "response-status" });
   const responseEl = el("div", { cls: "hitl-md hitl-response hitl-scroll", testid: "item-text" });
@@ -150,23 +144,16 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     rubricEl.appendChild(row);
   });
 
-  const reasonInput = el("input", {
-    cls: "hitl-note-input",
-    testid: "reason-input",
-    attrs: { type: "text", placeholder: "Why is the response rejected? Enter saves, Esc cancels", "aria-label": "Reject reason" },
+  const reason = noteBox({
+    name: "reason",
+    cls: "hitl-reason",
+    placeholder: "Why is the response rejected? Enter saves, Esc cancels",
+    ariaLabel: "Reject reason",
+    buttons: ["Reject", "Cancel"],
   });
-  const reasonSave = el("button", { cls: "hitl-btn", text: "Reject", attrs: { type: "button", tabindex: -1 } });
-  const reasonCancel = el("button", { cls: "hitl-btn", text: "Cancel", attrs: { type: "button", tabindex: -1 } });
-  const reasonBox = el("div", { cls: "hitl-note hitl-reason", testid: "reason-box", hidden: true }, [reasonInput, reasonSave, reasonCancel]);
-
-  const noteInput = el("input", {
-    cls: "hitl-note-input",
-    testid: "note-input",
-    attrs: { type: "text", placeholder: "Why is it ambiguous? Enter saves, Esc cancels", "aria-label": "Flag note" },
-  });
-  const noteSave = el("button", { cls: "hitl-btn", text: "Flag", attrs: { type: "button", tabindex: -1 } });
-  const noteCancel = el("button", { cls: "hitl-btn", text: "Cancel", attrs: { type: "button", tabindex: -1 } });
-  const noteBox = el("div", { cls: "hitl-note", testid: "note-box", hidden: true }, [noteInput, noteSave, noteCancel]);
+  const [reasonSave, reasonCancel] = reason.buttons;
+  const note = flagNoteBox();
+  const [noteSave, noteCancel] = note.buttons;
 
   const actionButton = (action: string, label: string, key: string, run: () => void) => {
     const b = el("button", { cls: "hitl-label-btn", testid: "action-button", attrs: { type: "button", tabindex: -1, "data-action": action } }, [kbd(key), el("span", { text: label })]);
@@ -181,7 +168,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     actionButton("skip", "Skip", "S", () => shell.timeKey("click", null, skip)),
   ]);
 
-  shell.itemPane.append(contextBlock, promptBlock, responseBlock, rubricEl, reasonBox, noteBox, actions);
+  shell.itemPane.append(panel.contextBlock, panel.promptBlock, responseBlock, rubricEl, reason.box, note.box, actions);
 
   /* ------------------------------------------------------------ state helpers */
   let selected = 0;
@@ -277,54 +264,35 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     shell.paint();
   }
 
-  function scroll(lines: number, page = false): void {
-    const target = !diffEl.hidden ? diffEl : !editorBox.hidden ? null : responseEl;
-    if (!target) return;
-    const step = page ? Math.max(SCROLL_LINE, target.clientHeight * 0.9) : SCROLL_LINE;
-    target.scrollTop += lines * step;
-  }
+  /** what the scroll keys scroll: the diff, or the response (nothing while editing) */
+  const scrolled = (): HTMLElement[] => (!diffEl.hidden ? [diffEl] : !editorBox.hidden ? [] : [responseEl]);
 
   /* ------------------------------------------------------------ text boxes */
-  let boxQi = -1;
-  type BoxName = "editor" | "reason" | "note";
-  let openName: BoxName | null = null;
-
-  function closeBoxes(refocus: boolean): void {
-    if (openName === null) return;
-    show(editorBox, false);
-    show(reasonBox, false);
-    show(noteBox, false);
-    openName = null;
-    boxQi = -1;
-    const item = client.current();
-    if (item) paintResponse(item);
-    if (refocus) shell.focus();
-  }
+  const boxes = new TextBoxes<"editor" | "reason" | "note">({
+    boxes: [editorBox, reason.box, note.box],
+    root,
+    cursor: () => client.cursor,
+    focus: () => shell.focus(),
+    onClose: () => {
+      const item = client.current();
+      if (item) paintResponse(item);
+    },
+  });
+  const closeBoxes = (refocus: boolean) => boxes.close(refocus);
 
   function openBox(name: "reason" | "note"): void {
     const item = client.current();
     if (!item) return;
-    closeBoxes(false);
-    openName = name;
-    boxQi = client.cursor;
+    boxes.open(name);
     const v = verdictOf(item);
-    if (name === "reason") {
-      reasonInput.value = v?.action === "reject" && v.note ? v.note : "";
-      show(reasonBox, true);
-      reasonInput.focus({ preventScroll: true });
-    } else {
-      noteInput.value = v?.action === "flag" && v.note ? v.note : "";
-      show(noteBox, true);
-      noteInput.focus({ preventScroll: true });
-    }
+    if (name === "reason") reason.open(v?.action === "reject" && v.note ? v.note : "");
+    else note.open(v?.action === "flag" && v.note ? v.note : "");
   }
 
   function openEditor(): void {
     const item = client.current();
     if (!item) return;
-    closeBoxes(false);
-    openName = "editor";
-    boxQi = client.cursor;
+    boxes.open("editor");
     editor.value = editedText(item) ?? item.response;
     show(responseEl, false);
     show(diffEl, false);
@@ -341,22 +309,22 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
 
   function saveReason(): void {
     const item = client.current();
-    if (!item || openName !== "reason" || client.cursor !== boxQi) return closeBoxes(true);
-    const reason = reasonInput.value.trim();
-    if (!reason) {
+    if (!item || !boxes.isOpen("reason")) return closeBoxes(true);
+    const text = reason.input.value.trim();
+    if (!text) {
       shell.say("Type why the response is rejected (Esc cancels).");
       return;
     }
     closeBoxes(true);
-    shell.timeKey("r-enter", null, () => client.decide({ action: "reject", note: reason, data: withRatings(item) }));
+    shell.timeKey("r-enter", null, () => client.decide({ action: "reject", note: text, data: withRatings(item) }));
   }
 
   function saveNote(): void {
     const item = client.current();
-    if (!item || openName !== "note" || client.cursor !== boxQi) return closeBoxes(true);
-    const note = noteInput.value.trim();
+    if (!item || !boxes.isOpen("note")) return closeBoxes(true);
+    const text = note.input.value.trim();
     closeBoxes(true);
-    shell.timeKey("f-enter", null, () => client.decide({ action: "flag", note: note || null, data: withRatings(item) }));
+    shell.timeKey("f-enter", null, () => client.decide({ action: "flag", note: text || null, data: withRatings(item) }));
   }
 
   let editorKeyTs: number | null = null;
@@ -364,7 +332,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
 
   function saveEdit(): void {
     const item = client.current();
-    if (!item || openName !== "editor" || client.cursor !== boxQi) return closeBoxes(true);
+    if (!item || !boxes.isOpen("editor")) return closeBoxes(true);
     const keyTs = editorKeyTs ?? now();
     editorKeyTs = null;
     const start = now();
@@ -383,8 +351,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const t1 = now();
     diffCache = { itemId: item.item_id, edited, parts };
     show(editorBox, false);
-    openName = null;
-    boxQi = -1;
+    boxes.forget();
     shell.clearMessage();
     client.decide({ action: "edit", data: withRatings(item, { original, edited, diff: parts }) }, { advance: false });
     shell.paint(); // the diff is shown now (decide painted already; this is a no-op then)
@@ -399,8 +366,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   }
 
   shell.textBox(editor, { onEnter: saveEdit, onEscape: () => closeBoxes(true) });
-  shell.textBox(reasonInput, { onEnter: saveReason, onEscape: () => closeBoxes(true) });
-  shell.textBox(noteInput, { onEnter: saveNote, onEscape: () => closeBoxes(true) });
+  shell.textBox(reason.input, { onEnter: saveReason, onEscape: () => closeBoxes(true) });
+  shell.textBox(note.input, { onEnter: saveNote, onEscape: () => closeBoxes(true) });
   editorSave.addEventListener("click", saveEdit);
   editorCancel.addEventListener("click", () => closeBoxes(true));
   reasonSave.addEventListener("click", saveReason);
@@ -429,14 +396,14 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   bindings.push(
     { keys: ["s"], display: "S", description: "Skip", run: () => skip() },
     { keys: ["z"], display: "Z", description: "Undo the last decision (or rating)", run: () => undo() },
-    { keys: ["ArrowLeft"], description: "Back (no decision)", repeat: true, run: () => client.move(-1) },
-    { keys: ["ArrowRight"], description: "Forward (no decision)", repeat: true, run: () => client.move(1) },
-    { keys: ["ArrowUp"], display: "↑ / ↓", description: "Scroll the response", repeat: true, run: () => scroll(-1) },
-    { keys: ["ArrowDown"], display: "↓", description: "Scroll the response down", repeat: true, run: () => scroll(1) },
-    { keys: ["PageUp"], display: "PgUp", description: "Scroll the response up a page", repeat: true, run: () => scroll(-1, true) },
-    { keys: ["PageDown", " "], display: "PgDn / Space", description: "Scroll the response down a page", repeat: true, run: () => scroll(1, true) },
-    { keys: ["?"], description: "Show / hide the keys", run: () => shell.help.toggle() },
-    { keys: ["Escape"], display: "Esc", description: "Close this help / a text box", run: () => shell.help.close() },
+    ...moveBindings((delta) => client.move(delta)),
+    ...scrollBindings(scrolled, {
+      up: "Scroll the response",
+      upDisplay: "↑ / ↓",
+      down: "Scroll the response down",
+      pageUp: "Scroll the response up a page",
+      pageDown: "Scroll the response down a page",
+    }),
   );
   shell.bind(bindings);
 
@@ -445,7 +412,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   let diffShown: { itemId: string; edited: string } | null = null;
 
   function paintResponse(item: GenerationItem): void {
-    if (openName === "editor") return;
+    if (boxes.openName === "editor") return;
     const edited = editedText(item);
     if (edited === null) {
       show(diffEl, false);
@@ -469,22 +436,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     show(diffEl, true);
   }
 
-  function describe(st: ItemState): string {
-    switch (st.action) {
-      case "accept":
-        return "accepted";
-      case "edit":
-        return "edited";
-      case "reject":
-        return st.note ? `rejected: ${st.note}` : "rejected";
-      case "flag":
-        return st.note ? `flagged: ${st.note}` : "flagged";
-      case "skip":
-        return "skipped";
-      default:
-        return STATUS_OF_ACTION[st.action] ?? st.action;
-    }
-  }
+  /** accepted / edited / rejected: reason / flagged: note / skipped */
+  const describe = (st: ItemState): string => describeState(st, ["flag", "reject"]);
 
   function paintRubric(item: GenerationItem): void {
     if (!criteria.length) return;
@@ -503,37 +456,13 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     });
   }
 
-  /* The next entries are rendered (markdown -> sanitized nodes) in idle time. */
-  interface Built {
-    prompt: DocumentFragment;
-    chat: DocumentFragment;
-    turns: number;
-    response: DocumentFragment;
-  }
-  const build = (item: GenerationItem): Built => {
-    const chat = chatFragment(item.context);
-    return { prompt: safeMarkdownFragment(item.prompt), chat: chat.fragment, turns: chat.turns, response: safeMarkdownFragment(item.response) };
-  };
-  const prerender = new Prerender<GenerationItem, Built>(build);
-  shell.addCleanup(() => prerender.dispose());
-
   shell.paintItem = (item, fresh) => {
     if (fresh) {
-      // scroll back to the top first, while the layout is still clean (resetting it after
-      // the new content is in would force a second layout of a long text)
-      promptEl.scrollTop = 0;
-      contextEl.scrollTop = 0;
-      responseEl.scrollTop = 0;
-      if (openName !== null && boxQi !== client.cursor) closeBoxes(root.contains(document.activeElement));
-      const b = prerender.take(item) ?? build(item);
-      promptEl.replaceChildren(b.prompt);
-      contextEl.replaceChildren(b.chat);
-      show(contextBlock, b.turns > 0);
-      responseEl.replaceChildren(b.response);
+      panel.scrollToTop(responseEl);
+      boxes.closeIfMoved();
+      responseEl.replaceChildren(panel.fill(item));
       responseEl.setAttribute("data-item-id", String(item.item_id));
       diffShown = null;
-      const c = client.cursor;
-      prerender.want([client.items.get(c + 1), client.items.get(c + 2), client.items.get(c - 1)]);
       const r = ratingsOf(item);
       const firstOpen = criteria.findIndex((c) => !(c.name in r));
       selected = firstOpen >= 0 ? firstOpen : 0;
@@ -544,9 +473,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     paintResponse(item);
     paintRubric(item);
   };
-  shell.onLeave = () => {
-    if (openName !== null) closeBoxes(root.contains(document.activeElement));
-  };
+  shell.onLeave = () => boxes.leave();
 
   return shell.mount(host);
 }

@@ -13,17 +13,17 @@
 import "../lib/theme.css";
 import "../lib/review.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
-import { STATUS_OF_ACTION } from "../lib/protocol";
+import { describeState } from "../lib/protocol";
 import type { KeyBinding } from "../lib/keyboard";
 import { el, kbd, setAttr, setText, show } from "../lib/dom";
-import { chatFragment, safeMarkdownFragment, type ChatMessage } from "../lib/markdown";
-import { Prerender } from "../lib/prerender";
+import { safeMarkdownFragment } from "../lib/markdown";
+import { PromptPanel, type PromptItem } from "../lib/prompt";
+import { TextBoxes, flagNoteBox, noteBox } from "../lib/boxes";
+import { moveBindings, scrollBindings } from "../lib/bindings";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
-import type { BaseItem, ItemState } from "../lib/types";
+import type { ItemState } from "../lib/types";
 
-export interface PairwiseItem extends BaseItem {
-  prompt: string;
-  context: ChatMessage[] | null;
+export interface PairwiseItem extends PromptItem {
   left: "a" | "b";
   left_text: string;
   right_text: string;
@@ -41,7 +41,6 @@ const SIDE_LABEL: Record<Side, string> = {
   both_bad: "Both bad",
 };
 const SIDES: Side[] = ["left", "right", "tie", "both_bad"];
-const SCROLL_LINE = 48;
 
 /** a / b choice from the side the person picked, given which response was on the left */
 export function choiceOf(side: Side, left: "a" | "b"): Choice {
@@ -76,13 +75,11 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   const root = shell.root;
 
   /* ------------------------------------------------------------ skeleton */
-  const contextEl = el("div", { cls: "hitl-chat", testid: "context" });
-  const contextBlock = el("section", { cls: "hitl-block hitl-context-block", hidden: true }, [
-    el("div", { cls: "hitl-block-title", text: "Conversation" }),
-    contextEl,
-  ]);
-  const promptEl = el("div", { cls: "hitl-md hitl-prompt", testid: "prompt" });
-  const promptBlock = el("section", { cls: "hitl-block" }, [el("div", { cls: "hitl-block-title", text: "Prompt" }), promptEl]);
+  // the two responses are rendered (markdown -> sanitized nodes) in idle time with the prompt
+  const panel = new PromptPanel<PairwiseItem, { left: DocumentFragment; right: DocumentFragment }>(shell, (item) => ({
+    left: safeMarkdownFragment(item.left_text),
+    right: safeMarkdownFragment(item.right_text),
+  }));
 
   const leftText = el("div", { cls: "hitl-md hitl-scroll", testid: "left-text" });
   const rightText = el("div", { cls: "hitl-md hitl-scroll", testid: "right-text" });
@@ -97,19 +94,14 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   const pair = el("div", { cls: "hitl-pair", testid: "item-text" }, [leftSide, rightSide]);
   const reasonLine = el("div", { cls: "hitl-pair-reason", testid: "reason", hidden: true });
 
-  const reasonInput = el("input", {
-    cls: "hitl-note-input",
-    testid: "reason-input",
-    attrs: { type: "text", placeholder: "Why? Enter keeps the reason (then 1–4), Esc drops it", "aria-label": "Reason" },
+  const reason = noteBox({
+    name: "reason",
+    placeholder: "Why? Enter keeps the reason (then 1–4), Esc drops it",
+    ariaLabel: "Reason",
+    buttons: ["Keep"],
   });
-  const reasonKeep = el("button", { cls: "hitl-btn", text: "Keep", attrs: { type: "button", tabindex: -1 } });
-  const reasonBox = el("div", { cls: "hitl-note", testid: "reason-box", hidden: true }, [reasonInput, reasonKeep]);
-  const noteInput = el("input", {
-    cls: "hitl-note-input",
-    testid: "note-input",
-    attrs: { type: "text", placeholder: "Why is it ambiguous? Enter saves, Esc cancels", "aria-label": "Flag note" },
-  });
-  const noteBox = el("div", { cls: "hitl-note", testid: "note-box", hidden: true }, [noteInput]);
+  const [reasonKeep] = reason.buttons;
+  const note = flagNoteBox(false);
 
   const choiceButtons = new Map<Side, HTMLButtonElement>();
   const choicesRow = el("div", { cls: "hitl-labels hitl-actions", attrs: { role: "group", "aria-label": "Choices" } });
@@ -124,7 +116,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     choicesRow.appendChild(b);
   });
 
-  shell.itemPane.append(contextBlock, promptBlock, pair, reasonLine, reasonBox, noteBox, choicesRow);
+  shell.itemPane.append(panel.contextBlock, panel.promptBlock, pair, reasonLine, reason.box, note.box, choicesRow);
 
   /* ------------------------------------------------------------ actions */
   /** reason kept for an item (by item id) until a choice uses it */
@@ -149,44 +141,27 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     if (!client.undo()) shell.say("Nothing to undo in this session.");
   }
 
-  function scroll(lines: number, page = false): void {
-    for (const t of [leftText, rightText]) {
-      const step = page ? Math.max(SCROLL_LINE, t.clientHeight * 0.9) : SCROLL_LINE;
-      t.scrollTop += lines * step;
-    }
-  }
-
-  let openName: "reason" | "note" | null = null;
-  let boxQi = -1;
-  function closeBoxes(refocus: boolean): void {
-    if (openName === null) return;
-    show(reasonBox, false);
-    show(noteBox, false);
-    openName = null;
-    boxQi = -1;
-    if (refocus) shell.focus();
-  }
+  const boxes = new TextBoxes<"reason" | "note">({
+    boxes: [reason.box, note.box],
+    root,
+    cursor: () => client.cursor,
+    focus: () => shell.focus(),
+  });
+  const closeBoxes = (refocus: boolean) => boxes.close(refocus);
   function openBox(name: "reason" | "note"): void {
     const item = client.current();
     if (!item) return;
-    closeBoxes(false);
-    openName = name;
-    boxQi = client.cursor;
-    if (name === "reason") {
-      reasonInput.value = reasons.get(item.item_id) ?? "";
-      show(reasonBox, true);
-      reasonInput.focus({ preventScroll: true });
-    } else {
+    boxes.open(name);
+    if (name === "reason") reason.open(reasons.get(item.item_id) ?? "");
+    else {
       const st = client.stateOf(item);
-      noteInput.value = st?.action === "flag" && st.note ? st.note : "";
-      show(noteBox, true);
-      noteInput.focus({ preventScroll: true });
+      note.open(st?.action === "flag" && st.note ? st.note : "");
     }
   }
   function keepReason(): void {
     const item = client.current();
-    if (!item || openName !== "reason" || client.cursor !== boxQi) return closeBoxes(true);
-    const r = reasonInput.value.trim();
+    if (!item || !boxes.isOpen("reason")) return closeBoxes(true);
+    const r = reason.input.value.trim();
     if (r) reasons.set(item.item_id, r);
     else reasons.delete(item.item_id);
     closeBoxes(true);
@@ -195,18 +170,18 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   }
   function dropReason(): void {
     const item = client.current();
-    if (item && openName === "reason") reasons.delete(item.item_id);
+    if (item && boxes.openName === "reason") reasons.delete(item.item_id);
     closeBoxes(true);
     shell.paint();
   }
   function saveNote(): void {
-    if (openName !== "note" || client.cursor !== boxQi) return closeBoxes(true);
-    const note = noteInput.value.trim();
+    if (!boxes.isOpen("note")) return closeBoxes(true);
+    const text = note.input.value.trim();
     closeBoxes(true);
-    shell.timeKey("f-enter", null, () => client.decide({ action: "flag", note: note || null }));
+    shell.timeKey("f-enter", null, () => client.decide({ action: "flag", note: text || null }));
   }
-  shell.textBox(reasonInput, { onEnter: keepReason, onEscape: dropReason });
-  shell.textBox(noteInput, { onEnter: saveNote, onEscape: () => closeBoxes(true) });
+  shell.textBox(reason.input, { onEnter: keepReason, onEscape: dropReason });
+  shell.textBox(note.input, { onEnter: saveNote, onEscape: () => closeBoxes(true) });
   reasonKeep.addEventListener("click", keepReason);
 
   /* ------------------------------------------------------------ keys */
@@ -219,14 +194,13 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     { keys: ["f"], display: "F", description: "Flag as ambiguous, with a note (Enter saves, Esc cancels)", run: () => openBox("note") },
     { keys: ["s"], display: "S", description: "Skip", run: () => client.decide({ action: "skip" }) },
     { keys: ["z"], display: "Z", description: "Undo the last decision", run: () => undo() },
-    { keys: ["ArrowLeft"], description: "Back (no decision)", repeat: true, run: () => client.move(-1) },
-    { keys: ["ArrowRight"], description: "Forward (no decision)", repeat: true, run: () => client.move(1) },
-    { keys: ["ArrowUp"], display: "↑", description: "Scroll both responses up", repeat: true, run: () => scroll(-1) },
-    { keys: ["ArrowDown"], display: "↓", description: "Scroll both responses down", repeat: true, run: () => scroll(1) },
-    { keys: ["PageUp"], display: "PgUp", description: "Scroll up a page", repeat: true, run: () => scroll(-1, true) },
-    { keys: ["PageDown", " "], display: "PgDn / Space", description: "Scroll down a page", repeat: true, run: () => scroll(1, true) },
-    { keys: ["?"], description: "Show / hide the keys", run: () => shell.help.toggle() },
-    { keys: ["Escape"], display: "Esc", description: "Close this help / a text box", run: () => shell.help.close() },
+    ...moveBindings((delta) => client.move(delta)),
+    ...scrollBindings(() => [leftText, rightText], {
+      up: "Scroll both responses up",
+      down: "Scroll both responses down",
+      pageUp: "Scroll up a page",
+      pageDown: "Scroll down a page",
+    }),
   ];
   shell.bind(bindings);
 
@@ -236,45 +210,16 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       const base = side ? SIDE_LABEL[side].toLowerCase() : "compared";
       return st.note ? `${base}: ${st.note}` : base;
     }
-    if (st.action === "flag") return st.note ? `flagged: ${st.note}` : "flagged";
-    if (st.action === "skip") return "skipped";
-    return STATUS_OF_ACTION[st.action] ?? st.action;
+    return describeState(st);
   }
-
-  /* The next pairs are rendered (markdown -> sanitized nodes) in idle time. */
-  interface Built {
-    prompt: DocumentFragment;
-    chat: DocumentFragment;
-    turns: number;
-    left: DocumentFragment;
-    right: DocumentFragment;
-  }
-  const build = (item: PairwiseItem): Built => {
-    const chat = chatFragment(item.context);
-    return {
-      prompt: safeMarkdownFragment(item.prompt), chat: chat.fragment, turns: chat.turns,
-      left: safeMarkdownFragment(item.left_text), right: safeMarkdownFragment(item.right_text),
-    };
-  };
-  const prerender = new Prerender<PairwiseItem, Built>(build);
-  shell.addCleanup(() => prerender.dispose());
 
   shell.paintItem = (item, fresh) => {
     if (fresh) {
-      // scroll to the top before the new content is in (no second layout of long texts)
-      promptEl.scrollTop = 0;
-      contextEl.scrollTop = 0;
-      leftText.scrollTop = 0;
-      rightText.scrollTop = 0;
-      if (openName !== null && boxQi !== client.cursor) closeBoxes(root.contains(document.activeElement));
-      const b = prerender.take(item) ?? build(item);
-      promptEl.replaceChildren(b.prompt);
-      contextEl.replaceChildren(b.chat);
-      show(contextBlock, b.turns > 0);
+      panel.scrollToTop(leftText, rightText);
+      boxes.closeIfMoved();
+      const b = panel.fill(item);
       leftText.replaceChildren(b.left);
       rightText.replaceChildren(b.right);
-      const c = client.cursor;
-      prerender.want([client.items.get(c + 1), client.items.get(c + 2), client.items.get(c - 1)]);
       pair.setAttribute("data-item-id", String(item.item_id));
     }
     const st = client.stateOf(item);
@@ -293,9 +238,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     setText(reasonLine, kept ? `Reason (sent with the next choice): ${kept}` : "");
     show(reasonLine, !!kept);
   };
-  shell.onLeave = () => {
-    if (openName !== null) closeBoxes(root.contains(document.activeElement));
-  };
+  shell.onLeave = () => boxes.leave();
   shell.summaryRows = () => {
     let left = 0;
     let won = 0;
