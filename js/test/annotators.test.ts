@@ -1,34 +1,11 @@
 /** @vitest-environment jsdom */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { mount, type HitlRoot } from "../src/widgets/classification";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { HitlRoot } from "../src/widgets/classification";
 import { ReviewClient } from "../src/lib/protocol";
 import { Sitting, breakEvery, computePace, formatPace, median } from "../src/lib/breaks";
-import { FakeKernel, FakeModel, q, press, queue } from "./helpers";
-import type { ClassificationItem } from "../src/lib/types";
+import { FakeModel, mountClassification as setup, q, press, useWidgetTests, type Mounted } from "./helpers";
 
-interface Setup {
-  model: FakeModel;
-  kernel: FakeKernel;
-  host: HTMLElement;
-  root: HitlRoot;
-  cleanup: () => void;
-}
-
-let live: Setup[] = [];
-
-function setup(opts: { n?: number; items?: ClassificationItem[]; traits?: Record<string, unknown> } = {}): Setup {
-  const items = opts.items ?? queue(opts.n ?? 40);
-  const model = new FakeModel({ queue_length: items.length, ...opts.traits });
-  const kernel = new FakeKernel(model, items);
-  const host = document.createElement("div");
-  document.body.appendChild(host);
-  const cleanup = mount(model.asModel(), host);
-  const root = q<HitlRoot>(host, "hitl-root");
-  kernel.serve();
-  const s = { model, kernel, host, root, cleanup };
-  live.push(s);
-  return s;
-}
+type Setup = Mounted<HitlRoot>;
 
 const GUIDE = `# Claim types
 
@@ -44,19 +21,8 @@ const itemText = (s: Setup) => q(s.root, "item-text").textContent;
 const lastDecision = (s: Setup) => s.model.decisions().at(-1)!;
 const visible = (e: HTMLElement) => !e.hidden && !e.closest("[hidden]");
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  localStorage.clear();
-});
+useWidgetTests();
 afterEach(() => {
-  for (const s of live) {
-    s.cleanup();
-    s.host.remove();
-  }
-  live = [];
-  document.body.replaceChildren();
-  vi.useRealTimers();
-  localStorage.clear();
   delete (window as { __pwned?: unknown }).__pwned;
 });
 

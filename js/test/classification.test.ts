@@ -1,52 +1,13 @@
 /** @vitest-environment jsdom */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import widget, { mount, type HitlRoot } from "../src/widgets/classification";
-import { FakeKernel, FakeModel, q, press, queue } from "./helpers";
-import type { ClassificationItem } from "../src/lib/types";
+import { describe, expect, it, vi } from "vitest";
+import widget, { type HitlRoot } from "../src/widgets/classification";
+import { FakeModel, frame, mountClassification as setup, q, press, queue, useWidgetTests, type Mounted } from "./helpers";
 
-interface Setup {
-  model: FakeModel;
-  kernel: FakeKernel;
-  host: HTMLElement;
-  root: HitlRoot;
-  cleanup: () => void;
-}
-
-let live: Setup[] = [];
-
-function setup(
-  opts: { n?: number; items?: ClassificationItem[]; traits?: Record<string, unknown>; serve?: boolean; container?: HTMLElement } = {},
-): Setup {
-  const items = opts.items ?? queue(opts.n ?? 40);
-  const model = new FakeModel({ queue_length: items.length, ...opts.traits });
-  const kernel = new FakeKernel(model, items);
-  const host = document.createElement("div");
-  (opts.container ?? document.body).appendChild(host);
-  const cleanup = mount(model.asModel(), host);
-  const root = q<HitlRoot>(host, "hitl-root");
-  if (opts.serve !== false) kernel.serve();
-  const s = { model, kernel, host, root, cleanup };
-  live.push(s);
-  return s;
-}
+type Setup = Mounted<HitlRoot>;
 
 const text = (s: Setup) => q(s.root, "item-text").textContent;
-const frame = () => vi.advanceTimersByTime(20);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  localStorage.clear();
-});
-afterEach(() => {
-  for (const s of live) {
-    s.cleanup();
-    s.host.remove();
-  }
-  live = [];
-  document.body.replaceChildren();
-  vi.useRealTimers();
-  localStorage.clear();
-});
+useWidgetTests();
 
 /* ------------------------------------------------------------------ rendering */
 describe("rendering", () => {

@@ -1,7 +1,7 @@
 /** @vitest-environment jsdom */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import widget, { mount, type GenerationItem, type GenerationRoot } from "../src/widgets/generation";
-import { FakeKernel, FakeModel, q, press } from "./helpers";
+import { FakeModel, frame, mountWidget, q, press, useWidgetTests, type Mounted } from "./helpers";
 
 const RUBRIC = [
   { name: "helpful", scale: [1, 2, 3, 4, 5] },
@@ -24,14 +24,7 @@ function genItem(qi: number, extra: Partial<GenerationItem> = {}): GenerationIte
   };
 }
 
-interface Setup {
-  model: FakeModel;
-  kernel: FakeKernel;
-  host: HTMLElement;
-  root: GenerationRoot;
-  cleanup: () => void;
-}
-let live: Setup[] = [];
+type Setup = Mounted<GenerationRoot>;
 
 function setup(opts: { n?: number; items?: GenerationItem[]; rubric?: unknown[] | null; traits?: Record<string, unknown> } = {}): Setup {
   const items = opts.items ?? Array.from({ length: opts.n ?? 6 }, (_, i) => genItem(i));
@@ -44,36 +37,13 @@ function setup(opts: { n?: number; items?: GenerationItem[]; rubric?: unknown[] 
     config: { prefetch: 8, task: "gen", ...(rubric ? { rubric } : {}) },
     ...opts.traits,
   });
-  const kernel = new FakeKernel(model, items as never);
-  const host = document.createElement("div");
-  document.body.appendChild(host);
-  const cleanup = mount(model.asModel(), host);
-  const root = q<GenerationRoot>(host, "hitl-root");
-  kernel.serve();
-  const s = { model, kernel, host, root, cleanup };
-  live.push(s);
-  return s;
+  return mountWidget<GenerationRoot>(mount, model, items);
 }
 
-const frame = () => vi.advanceTimersByTime(20);
 const shown = (s: Setup) => q(s.root, "item-text").getAttribute("data-item-id");
-const decisions = (s: Setup) => s.model.decisions().filter((d, i, all) => all.findIndex((x) => x.id === d.id) === i);
 const editor = (s: Setup) => q<HTMLTextAreaElement>(s.root, "editor");
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  localStorage.clear();
-});
-afterEach(() => {
-  for (const s of live) {
-    s.cleanup();
-    s.host.remove();
-  }
-  live = [];
-  document.body.replaceChildren();
-  vi.useRealTimers();
-  localStorage.clear();
-});
+useWidgetTests();
 
 describe("rendering", () => {
   it("renders prompt, chat context and response as markdown with code blocks", () => {
@@ -168,7 +138,7 @@ describe("accept, reject, flag, skip, undo", () => {
     const s = setup();
     press(s.root, "Enter");
     press(s.root, "a");
-    const ds = decisions(s);
+    const ds = s.model.distinctDecisions();
     expect(ds.map((d) => [d.action, d.item_id])).toEqual([
       ["accept", "gen-0"],
       ["accept", "gen-1"],
@@ -187,13 +157,13 @@ describe("accept, reject, flag, skip, undo", () => {
       const ev = press(input, k);
       expect(ev.defaultPrevented).toBe(false); // the box types it
     }
-    expect(decisions(s)).toEqual([]);
+    expect(s.model.distinctDecisions()).toEqual([]);
     press(input, "Enter"); // empty reason: not saved
-    expect(decisions(s)).toEqual([]);
+    expect(s.model.distinctDecisions()).toEqual([]);
     expect(q(s.root, "message").textContent).toMatch(/reason|why/i);
     input.value = "  made-up API  ";
     press(input, "Enter");
-    const [d] = decisions(s);
+    const [d] = s.model.distinctDecisions();
     expect(d).toMatchObject({ action: "reject", note: "made-up API", item_id: "gen-0" });
     expect(shown(s)).toBe("gen-1");
     expect(q(s.root, "reason-box").hidden).toBe(true);
@@ -210,7 +180,7 @@ describe("accept, reject, flag, skip, undo", () => {
     const note = q<HTMLInputElement>(s.root, "note-input");
     note.value = "two readings";
     press(note, "Enter");
-    expect(decisions(s).map((d) => [d.action, d.note])).toEqual([["flag", "two readings"]]);
+    expect(s.model.distinctDecisions().map((d) => [d.action, d.note])).toEqual([["flag", "two readings"]]);
     expect(shown(s)).toBe("gen-1");
   });
 
@@ -220,7 +190,7 @@ describe("accept, reject, flag, skip, undo", () => {
     expect(shown(s)).toBe("gen-1");
     press(s.root, "z");
     expect(shown(s)).toBe("gen-0");
-    const ds = decisions(s);
+    const ds = s.model.distinctDecisions();
     expect(ds.map((d) => d.action)).toEqual(["skip", "undo"]);
     expect(ds[1].data).toEqual({ undoes: ds[0].id });
     press(s.root, "ArrowRight");
@@ -228,7 +198,7 @@ describe("accept, reject, flag, skip, undo", () => {
     expect(shown(s)).toBe("gen-2");
     press(s.root, "ArrowLeft");
     expect(shown(s)).toBe("gen-1");
-    expect(decisions(s).length).toBe(2);
+    expect(s.model.distinctDecisions().length).toBe(2);
   });
 
   it("keys never reach JupyterLab (stopped at the widget)", () => {
@@ -258,7 +228,7 @@ describe("editing", () => {
       const ev = press(ed, k);
       if (k !== "Enter") expect(ev.defaultPrevented).toBe(false);
     }
-    expect(decisions(s)).toEqual([]);
+    expect(s.model.distinctDecisions()).toEqual([]);
     expect(shown(s)).toBe("gen-0");
     expect(q(s.root, "help").hidden).toBe(true);
     expect(q(s.root, "editor-box").hidden).toBe(false); // plain Enter is a newline, not save
@@ -271,7 +241,7 @@ describe("editing", () => {
     const original = genItem(0).response;
     ed.value = original.replace("The cat sat on the mat.", "The dog sat on the big mat.");
     press(ed, "Enter", { ctrlKey: true });
-    const [d] = decisions(s);
+    const [d] = s.model.distinctDecisions();
     expect(d.action).toBe("edit");
     const data = d.data as { original: string; edited: string; diff: { op: string; text: string }[] };
     expect(data.original).toBe(original);
@@ -301,7 +271,7 @@ describe("editing", () => {
     // Enter keeps the edit and moves on (no accept over it)
     press(s.root, "Enter");
     expect(shown(s)).toBe("gen-1");
-    expect(decisions(s).length).toBe(1);
+    expect(s.model.distinctDecisions().length).toBe(1);
     // back: the diff is shown again; E re-opens the editor on the edited text
     press(s.root, "ArrowLeft");
     expect(q(s.root, "diff").hidden).toBe(false);
@@ -330,12 +300,12 @@ describe("editing", () => {
     press(s.root, "e");
     expect(editor(s).value).toBe(genItem(0).response); // cancelled text is dropped
     press(editor(s), "Enter", { ctrlKey: true }); // unchanged
-    expect(decisions(s)).toEqual([]);
+    expect(s.model.distinctDecisions()).toEqual([]);
     expect(q(s.root, "message").textContent).toMatch(/no change/i);
     press(s.root, "e");
     editor(s).value = "   ";
     press(editor(s), "Enter", { ctrlKey: true });
-    expect(decisions(s)).toEqual([]);
+    expect(s.model.distinctDecisions()).toEqual([]);
     expect(q(s.root, "editor-box").hidden).toBe(false);
   });
 
@@ -345,7 +315,7 @@ describe("editing", () => {
     editor(s).value = "new text";
     press(editor(s), "Enter", { ctrlKey: true });
     press(s.root, "z");
-    expect(decisions(s).map((d) => d.action)).toEqual(["edit", "undo"]);
+    expect(s.model.distinctDecisions().map((d) => d.action)).toEqual(["edit", "undo"]);
     expect(q(s.root, "diff").hidden).toBe(true);
     expect(q(s.root, "item-text").hidden).toBe(false);
     expect(q(s.root, "decision").hidden).toBe(true);
@@ -383,13 +353,13 @@ describe("rubric ratings", () => {
     const rows = () => [...s.root.querySelectorAll('[data-testid="criterion"]')];
     expect(rows()[0].getAttribute("data-selected")).toBe("true");
     press(s.root, "4");
-    let ds = decisions(s);
+    let ds = s.model.distinctDecisions();
     expect(ds.map((d) => [d.action, d.data])).toEqual([["rate", { ratings: { helpful: 4 } }]]);
     expect(shown(s)).toBe("gen-0");
     // the selection moved on to the next criterion
     expect(rows()[1].getAttribute("data-selected")).toBe("true");
     press(s.root, "1");
-    ds = decisions(s);
+    ds = s.model.distinctDecisions();
     expect(ds[1].data).toEqual({ ratings: { helpful: 4, harmless: "yes" } });
     const chosen = [...s.root.querySelectorAll('[data-testid="rating-button"][aria-pressed="true"]')];
     expect(chosen.map((b) => b.getAttribute("data-value"))).toEqual(["4", '"yes"']);
@@ -400,11 +370,11 @@ describe("rubric ratings", () => {
     press(s.root, "Tab");
     expect(rows()[1].getAttribute("data-selected")).toBe("true");
     press(s.root, "9"); // harmless has 2 values
-    expect(decisions(s).length).toBe(3);
+    expect(s.model.distinctDecisions().length).toBe(3);
     expect(q(s.root, "message").textContent).toContain("harmless");
     // accept carries the ratings
     press(s.root, "Enter");
-    const acc = decisions(s)[3];
+    const acc = s.model.distinctDecisions()[3];
     expect(acc).toMatchObject({ action: "accept", data: { ratings: { helpful: 5, harmless: "yes" } } });
     expect(shown(s)).toBe("gen-1");
     // a fresh item starts unrated, on the first criterion
@@ -416,18 +386,18 @@ describe("rubric ratings", () => {
     const s = setup();
     press(s.root, "3");
     press(s.root, "z");
-    expect(decisions(s).map((d) => d.action)).toEqual(["rate", "undo"]);
+    expect(s.model.distinctDecisions().map((d) => d.action)).toEqual(["rate", "undo"]);
     expect(s.root.querySelectorAll('[aria-pressed="true"]').length).toBe(0);
     press(s.root, "2");
     press(s.root, "e");
     editor(s).value = "better";
     press(editor(s), "Enter", { ctrlKey: true });
-    expect(decisions(s)[3]).toMatchObject({ action: "edit", data: { ratings: { helpful: 2 }, edited: "better" } });
+    expect(s.model.distinctDecisions()[3]).toMatchObject({ action: "edit", data: { ratings: { helpful: 2 }, edited: "better" } });
     press(s.root, "Enter");
     press(s.root, "r");
     q<HTMLInputElement>(s.root, "reason-input").value = "wrong";
     press(q(s.root, "reason-input"), "Enter");
-    expect(decisions(s)[4]).toMatchObject({ action: "reject", note: "wrong", data: null });
+    expect(s.model.distinctDecisions()[4]).toMatchObject({ action: "reject", note: "wrong", data: null });
   });
 
   it("the help lists every key", () => {

@@ -1,8 +1,11 @@
 /**
- * A fake anywidget model and a fake kernel for the browser tests.
+ * A fake anywidget model and a fake kernel for the browser tests, and the harness that
+ * mounts a widget on them (`mountWidget`, `useWidgetTests`).
  */
+import { afterEach, beforeEach, vi } from "vitest";
 import type { AnyModel } from "@anywidget/types";
-import type { ClassificationItem, Decision } from "../src/lib/types";
+import { mount as mountClassificationWidget, type HitlRoot } from "../src/widgets/classification";
+import type { BaseItem, ClassificationItem, Decision } from "../src/lib/types";
 
 type Handler = (...args: unknown[]) => void;
 
@@ -57,6 +60,10 @@ export class FakeModel {
   decisions(): Decision[] {
     return this.sentOf("decide").flatMap((m) => m.decisions as Decision[]);
   }
+  /** every decision sent, once (resends left out) */
+  distinctDecisions(): Decision[] {
+    return this.decisions().filter((d, i, all) => all.findIndex((x) => x.id === d.id) === i);
+  }
   asModel(): AnyModel {
     return this as unknown as AnyModel;
   }
@@ -99,7 +106,7 @@ export class FakeKernel {
   answered = new Set<string>();
   constructor(
     public model: FakeModel,
-    public queue: ClassificationItem[],
+    public queue: BaseItem[],
   ) {}
 
   /** fetch messages not answered yet */
@@ -144,3 +151,73 @@ export function press(target: Element, key: string, init: KeyboardEventInit = {}
   target.dispatchEvent(ev);
   return ev;
 }
+
+/* ------------------------------------------------------------------ widget harness */
+
+/** A widget mounted on a fake model and kernel. */
+export interface Mounted<R extends HTMLElement = HTMLElement> {
+  model: FakeModel;
+  kernel: FakeKernel;
+  host: HTMLElement;
+  root: R;
+  cleanup: () => void;
+}
+
+const live: Mounted[] = [];
+
+/**
+ * Mount a widget (`mount(model, host)`) on `model`, in a new host <div> appended to
+ * `container` (default: the body), with a fake kernel holding `items`; the kernel
+ * answers the first fetch unless `serve` is false. `useWidgetTests` unmounts it after
+ * the test.
+ */
+export function mountWidget<R extends HTMLElement>(
+  mount: (model: AnyModel, host: HTMLElement) => () => void,
+  model: FakeModel,
+  items: BaseItem[],
+  opts: { serve?: boolean; container?: HTMLElement } = {},
+): Mounted<R> {
+  const kernel = new FakeKernel(model, items);
+  const host = document.createElement("div");
+  (opts.container ?? document.body).appendChild(host);
+  const cleanup = mount(model.asModel(), host);
+  const root = q<R>(host, "hitl-root");
+  if (opts.serve !== false) kernel.serve();
+  const s = { model, kernel, host, root, cleanup };
+  live.push(s);
+  return s;
+}
+
+/** The classification widget on `n` (default 40) or `items` (default: `queue(n)`), with
+ * the default traits and `traits` over them. */
+export function mountClassification(
+  opts: { n?: number; items?: ClassificationItem[]; traits?: Record<string, unknown>; serve?: boolean; container?: HTMLElement } = {},
+): Mounted<HitlRoot> {
+  const items = opts.items ?? queue(opts.n ?? 40);
+  const model = new FakeModel({ queue_length: items.length, ...opts.traits });
+  return mountWidget<HitlRoot>(mountClassificationWidget, model, items, opts);
+}
+
+/** Every test of the file: fake timers and an empty localStorage; after it, every widget
+ * mounted by `mountWidget` unmounted and the page emptied. */
+export function useWidgetTests(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    localStorage.clear();
+  });
+  afterEach(() => {
+    for (const s of live) {
+      s.cleanup();
+      s.host.remove();
+    }
+    live.length = 0;
+    document.body.replaceChildren();
+    vi.useRealTimers();
+    localStorage.clear();
+  });
+}
+
+/** Run the fake clock past the next animation frame. */
+export const frame = (): void => {
+  vi.advanceTimersByTime(20);
+};

@@ -1,8 +1,8 @@
 /** @vitest-environment jsdom */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import widget, { choiceOf, mount, sideOf, type PairwiseItem } from "../src/widgets/pairwise";
 import type { HitlRoot } from "../src/widgets/classification";
-import { FakeKernel, FakeModel, q, press } from "./helpers";
+import { FakeModel, mountWidget, q, press, useWidgetTests, type Mounted } from "./helpers";
 
 function pairItem(qi: number, extra: Partial<PairwiseItem> = {}): PairwiseItem {
   const left = qi % 2 === 0 ? "a" : "b";
@@ -24,43 +24,15 @@ function pairItem(qi: number, extra: Partial<PairwiseItem> = {}): PairwiseItem {
   };
 }
 
-interface Setup {
-  model: FakeModel;
-  host: HTMLElement;
-  root: HitlRoot;
-  cleanup: () => void;
-}
-let live: Setup[] = [];
+type Setup = Mounted<HitlRoot>;
 
 function setup(items: PairwiseItem[] = Array.from({ length: 6 }, (_, i) => pairItem(i))): Setup {
   const model = new FakeModel({ kind: "pairwise", labels: [], queue_length: items.length, total: items.length, config: { prefetch: 8, task: "pw", seed: 7 } });
-  const kernel = new FakeKernel(model, items as never);
-  const host = document.createElement("div");
-  document.body.appendChild(host);
-  const cleanup = mount(model.asModel(), host);
-  const root = q<HitlRoot>(host, "hitl-root");
-  kernel.serve();
-  const s = { model, host, root, cleanup };
-  live.push(s);
-  return s;
+  return mountWidget<HitlRoot>(mount, model, items);
 }
 const shown = (s: Setup) => q(s.root, "item-text").getAttribute("data-item-id");
-const decisions = (s: Setup) => s.model.decisions().filter((d, i, all) => all.findIndex((x) => x.id === d.id) === i);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  localStorage.clear();
-});
-afterEach(() => {
-  for (const s of live) {
-    s.cleanup();
-    s.host.remove();
-  }
-  live = [];
-  document.body.replaceChildren();
-  vi.useRealTimers();
-  localStorage.clear();
-});
+useWidgetTests();
 
 describe("pairwise", () => {
   it("maps sides to a / b both ways", () => {
@@ -98,7 +70,7 @@ describe("pairwise", () => {
     press(s.root, "2"); // item 3: left = b, right -> a
     press(s.root, "3");
     press(s.root, "4");
-    const ds = decisions(s);
+    const ds = s.model.distinctDecisions();
     expect(ds.map((d) => [d.item_id, d.action, (d.data as Record<string, unknown>).choice, (d.data as Record<string, unknown>).left])).toEqual([
       ["pair-0", "compare", "a", "a"],
       ["pair-1", "compare", "b", "b"],
@@ -118,21 +90,21 @@ describe("pairwise", () => {
     const input = q<HTMLInputElement>(s.root, "reason-input");
     expect(document.activeElement).toBe(input);
     for (const k of ["1", "2", "3", "4", "s", "z", "ArrowRight"]) expect(press(input, k).defaultPrevented).toBe(false);
-    expect(decisions(s)).toEqual([]);
+    expect(s.model.distinctDecisions()).toEqual([]);
     input.value = "right one cites sources";
     press(input, "Enter");
-    expect(decisions(s)).toEqual([]);
+    expect(s.model.distinctDecisions()).toEqual([]);
     expect(q(s.root, "reason").textContent).toContain("right one cites sources");
     expect(document.activeElement).toBe(s.root);
     press(s.root, "2");
-    const [d] = decisions(s);
+    const [d] = s.model.distinctDecisions();
     expect(d).toMatchObject({ action: "compare", note: "right one cites sources", data: { choice: "b", left: "a", reason: "right one cites sources" } });
     // Esc drops a reason
     press(s.root, "r");
     q<HTMLInputElement>(s.root, "reason-input").value = "nope";
     press(q(s.root, "reason-input"), "Escape");
     press(s.root, "1");
-    expect(decisions(s)[1]).toMatchObject({ note: null, data: { reason: null } });
+    expect(s.model.distinctDecisions()[1]).toMatchObject({ note: null, data: { reason: null } });
   });
 
   it("shows the decision by side, undo, skip and flag", () => {
@@ -149,7 +121,7 @@ describe("pairwise", () => {
     press(s.root, "f");
     q<HTMLInputElement>(s.root, "note-input").value = "both wrong in different ways";
     press(q(s.root, "note-input"), "Enter");
-    expect(decisions(s).map((d) => d.action)).toEqual(["compare", "undo", "skip", "flag"]);
+    expect(s.model.distinctDecisions().map((d) => d.action)).toEqual(["compare", "undo", "skip", "flag"]);
     expect(shown(s)).toBe("pair-2");
   });
 
