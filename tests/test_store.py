@@ -266,3 +266,71 @@ def test_hello_before_any_fetch_needs_no_reset(tmp_path):
     assert [m["type"] for m in sent] == ["ack"] and w.queue_length == 7
     w._handle_custom_msg({"type": "fetch", "req": "f", "start": 0, "count": 3}, [])
     assert [it["item_id"] for it in sent[-1]["items"]] == ["id1", "id2", "id3"]
+
+
+def _acks(sent):
+    return [(m["ids"], m["errors"]) for m in sent if m["type"] == "ack"]
+
+
+def test_a_decision_that_overtakes_the_one_it_follows_waits_for_it(tmp_path):
+    # Comm messages can reach the kernel on two threads (shell and subshell): an undo
+    # may be handled before the correction it undoes. Folded in arrival order that would
+    # leave the correction standing. The undo names what it follows (`after`); it is held
+    # back unacknowledged (the browser resends it) until that decision is stored.
+    w = review(claims(), tmp_path / "s.db")
+    sent = []
+    w.send = lambda m, buffers=None: sent.append(m)
+    h = w._items.hash(1)
+    fix = {"id": "c1", "item_id": "id1", "action": "correct", "label": "auto", "content_hash": h}
+    undo = {"id": "u1", "item_id": "id1", "action": "undo", "content_hash": h, "after": "c1",
+            "data": {"undoes": "c1"}}
+    w._handle_custom_msg({"type": "decide", "decisions": [undo]}, [])
+    assert _acks(sent) == [] and w.events().empty and w.deferred == 1
+    w._handle_custom_msg({"type": "decide", "decisions": [fix]}, [])
+    w._handle_custom_msg({"type": "decide", "decisions": [undo]}, [])  # the browser's resend
+    assert _acks(sent) == [(["c1"], {}), (["u1"], {})]
+    assert list(w.events()["event_id"]) == ["c1", "u1"]
+    assert w.decisions().empty  # undone, as the person did it
+
+    # the same on a re-decision: "water" after "theft" on one item, arriving reversed
+    h2 = w._items.hash(2)
+    first = {"id": "d1", "item_id": "id2", "action": "correct", "label": "theft", "content_hash": h2}
+    second = {"id": "d2", "item_id": "id2", "action": "correct", "label": "water", "content_hash": h2,
+              "after": "d1"}
+    w._handle_custom_msg({"type": "decide", "decisions": [second]}, [])
+    w._handle_custom_msg({"type": "decide", "decisions": [first]}, [])
+    w._handle_custom_msg({"type": "decide", "decisions": [second]}, [])
+    assert w.decisions().set_index("item_id").loc["id2", "human_label"] == "water"
+
+
+def test_causal_order_inside_one_batch_and_on_hello(tmp_path):
+    db = tmp_path / "s.db"
+    w = review(claims(), db)
+    sent = []
+    w.send = lambda m, buffers=None: sent.append(m)
+    h = w._items.hash(0)
+    a = {"id": "a", "item_id": "id0", "action": "correct", "label": "theft", "content_hash": h}
+    b = {"id": "b", "item_id": "id0", "action": "undo", "content_hash": h, "after": "a"}
+    c = {"id": "c", "item_id": "id0", "action": "correct", "label": "water", "content_hash": h, "after": "b"}
+    # a resend batch in the wrong order is committed in causal order
+    w._handle_custom_msg({"type": "decide", "decisions": [c, b, a]}, [])
+    assert list(w.events()["event_id"]) == ["a", "b", "c"]
+    assert w.decisions().set_index("item_id").loc["id0", "human_label"] == "water"
+
+    # a decision whose predecessor was refused is not held forever
+    bad = {"id": "x", "item_id": "id3", "action": "correct", "label": "nope", "content_hash": w._items.hash(3)}
+    after_bad = {"id": "y", "item_id": "id3", "action": "accept", "content_hash": w._items.hash(3), "after": "x"}
+    w._handle_custom_msg({"type": "decide", "decisions": [bad]}, [])
+    w._handle_custom_msg({"type": "decide", "decisions": [after_bad]}, [])
+    assert _acks(sent)[-2][1].keys() == {"x"} and _acks(sent)[-1] == (["y"], {})
+    w.close()
+
+    # hello carries every pending decision: one whose predecessor is neither stored nor
+    # pending (acknowledged by a kernel that died before... or refused) is written at once
+    w2 = review(claims(), db)
+    sent2 = []
+    w2.send = lambda m, buffers=None: sent2.append(m)
+    orphan = {"id": "z", "item_id": "id4", "action": "accept", "content_hash": w2._items.hash(4),
+              "after": "gone"}
+    w2._handle_custom_msg({"type": "hello", "pending": [orphan]}, [])
+    assert _acks(sent2) == [(["z"], {})] and w2.deferred == 0

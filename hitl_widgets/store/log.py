@@ -342,6 +342,11 @@ class Store:
         rows = self.backend.query(sql + " ORDER BY task, created_at", params)
         return pd.DataFrame(rows, columns=["task", "version", "text", "created_at"])
 
+    @_locked
+    def has_events(self, ids: Sequence[str]) -> set[str]:
+        """The ids among `ids` that are stored events."""
+        return self._existing_ids(list(ids))
+
     def _existing_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for i in range(0, len(ids), 500):

@@ -152,6 +152,8 @@ class ReviewWidget(anywidget.AnyWidget):
         if guideline is not None:  # a new text makes a new version, stamped on decisions
             guideline_version = self._store.guideline_version(self._task, guideline)
         self.last_feedback: dict[str, Any] | None = None
+        self._rejected: set[str] = set()  # decision ids refused for good (never stored)
+        self.deferred = 0  # decisions held back until the one they follow was stored
         self._cursor = 0  # the kernel's own cursor, for the Python actions
         self._session_done: set[int] = set()  # queue indices decided or skipped here
         self._last_decided: list[int] = []  # queue indices, for undo from Python
@@ -261,12 +263,46 @@ class ReviewWidget(anywidget.AnyWidget):
     def _handle(self, content: dict) -> None:
         t = content.get("type")
         if t == "hello":
-            self._commit_and_ack(content.get("pending") or [])
+            self._commit_and_ack(content.get("pending") or [], complete=True)
             self._drop_decided_from_queue()
         elif t == "fetch":
             self._send_items(content.get("req"), content.get("start", 0), content.get("count", 8))
         elif t == "decide":
             self._commit_and_ack(content.get("decisions") or [])
+
+    def _causal_order(self, decisions: list[dict], complete: bool) -> tuple[list[dict], list[dict]]:
+        """(ready in order, held back). A decision names in `after` the decision of its
+        session on the same item that it follows (an undo, the one it undoes): it is
+        committed only once that one is stored, or comes earlier in this batch, or was
+        refused. Messages can reach the kernel on two threads (shell and subshell) and
+        so out of the browser's order; a held-back decision is not acknowledged, so the
+        browser sends it again (every 2 s) and it lands after the one it follows, which
+        keeps the fold (the latest state wins; undo pops the last) right. `complete`: the
+        batch holds every pending decision of the browser (hello), so an `after` that is
+        neither stored nor in it was acknowledged or refused long ago: nothing to wait for."""
+        wanted = {str(d["after"]) for d in decisions if d.get("after")}
+        in_batch = {str(d["id"]) for d in decisions}
+        stored = self._store.has_events(sorted(wanted - in_batch - self._rejected)) if wanted else set()
+        ready: list[dict] = []
+        placed: set[str] = set()
+        rest = list(decisions)
+        while rest:
+            later = []
+            for d in rest:
+                a = str(d["after"]) if d.get("after") else None
+                if (a is None or a in placed or a in stored or a in self._rejected
+                        or (complete and a not in in_batch)):
+                    ready.append(d)
+                    placed.add(str(d["id"]))
+                else:
+                    later.append(d)
+            if len(later) == len(rest):  # waiting on something not in this batch
+                break
+            rest = later
+        if complete and rest:  # a cycle cannot happen; never strand a decision on a hello
+            ready.extend(rest)
+            rest = []
+        return ready, rest
 
     def _drop_decided_from_queue(self) -> None:
         """After a hello delivered decisions from an earlier session (a killed kernel, a
@@ -317,16 +353,18 @@ class ReviewWidget(anywidget.AnyWidget):
         self.sent_messages += 1
         self.send(msg)
 
-    def _commit_and_ack(self, decisions: Iterable[Any]) -> None:
+    def _commit_and_ack(self, decisions: Iterable[Any], complete: bool = False) -> None:
         events, ids, errors = [], [], {}
-        for d in decisions:
-            if not isinstance(d, dict) or not d.get("id"):
-                continue
+        valid = [d for d in decisions if isinstance(d, dict) and d.get("id")]
+        ready, held = self._causal_order(valid, complete)
+        self.deferred += len(held)
+        for d in ready:
             try:
                 events.append(self._to_event(d))
                 ids.append(str(d["id"]))
             except ValueError as exc:
                 errors[str(d["id"])] = str(exc)
+                self._rejected.add(str(d["id"]))
         feedback = {}
         if events:
             new = set(self._store.append(events))  # committed (durable) before the ack
