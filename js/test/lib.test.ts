@@ -1,21 +1,13 @@
 /** @vitest-environment jsdom */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Emitter, ReviewClient, uuid } from "../src/lib/protocol";
 import { attachKeyLayer, isTextEntry, keyFromCode, normalizeKey, textBoxKeys } from "../src/lib/keyboard";
 import { computeProgress, formatDuration, formatProgress } from "../src/lib/progress";
 import { createHelp } from "../src/lib/help";
 import { el, setText } from "../src/lib/dom";
-import { FakeKernel, FakeModel, press, queue } from "./helpers";
+import { FakeKernel, FakeModel, press, queue, useWidgetTests } from "./helpers";
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  localStorage.clear();
-});
-afterEach(() => {
-  vi.useRealTimers();
-  document.body.replaceChildren();
-  localStorage.clear();
-});
+useWidgetTests();
 
 describe("ReviewClient", () => {
   function client(traits: Record<string, unknown> = {}, n = 40) {
