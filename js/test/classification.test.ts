@@ -217,6 +217,19 @@ describe("keys", () => {
     expect(q(s.root, "message").hidden).toBe(false);
   });
 
+  it("each decision names this session's previous one on the same item (after), undo included", () => {
+    const s = setup();
+    press(s.root, "Enter"); // item-0: accept
+    press(s.root, "z"); // undo it: after the accept
+    press(s.root, "2"); // item-0 again: after the undo
+    press(s.root, "Enter"); // item-1: its first decision
+    const [a, u, c, d] = s.model.decisions();
+    expect(a).toMatchObject({ item_id: "item-0", action: "accept", after: null });
+    expect(u).toMatchObject({ item_id: "item-0", action: "undo", after: a.id, data: { undoes: a.id } });
+    expect(c).toMatchObject({ item_id: "item-0", action: "correct", after: u.id });
+    expect(d).toMatchObject({ item_id: "item-1", after: null });
+  });
+
   it("arrows move without deciding; going back shows the decision", () => {
     const s = setup();
     press(s.root, "ArrowLeft");

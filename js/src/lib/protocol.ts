@@ -225,6 +225,8 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   private readonly log: SessionEntry<I>[] = [];
   /** item_id -> latest state known in this view (local decisions, undo, external) */
   private readonly overlay = new Map<string, ItemState | null>();
+  /** item_id -> id of the latest decision this view sent on it (undo included): `after` */
+  private readonly lastSent = new Map<string, string>();
   /** qi -> performance.now() of its first paint */
   private readonly shownAt = new Map<number, number>();
   /** performance.now() of every decision (not undo) of this session */
@@ -421,9 +423,14 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   private makeDecision(item: BaseItem, input: DecideInput, qi: number = item.qi): Decision {
     const shown = this.shownAt.get(qi);
     const cfg = this.config();
+    const id = uuid();
+    const itemId = String(item.item_id);
+    const after = this.lastSent.get(itemId) ?? null;
+    this.lastSent.set(itemId, id);
     return {
-      id: uuid(),
-      item_id: String(item.item_id),
+      id,
+      after,
+      item_id: itemId,
       content_hash: String(item.content_hash ?? ""),
       qi,
       action: input.action,

@@ -31,6 +31,9 @@ export interface Decision {
   session_id: string;
   guideline_version: string;
   task: string;
+  /** this session's previous decision on the same item (the kernel commits this one only
+   * after that one: messages may reach it on two threads; docs/protocol.md) */
+  after?: string | null;
 }
 
 /** The state of an item as far as the view is concerned (committed or local). */
