@@ -212,8 +212,10 @@ EDIT_JS = """([kind, seed]) => {
     for (let i = 0; i < 5; i++) toks[Math.floor(rnd() * toks.length)] = 'EDITED';
     ed.value = toks.join(' ') + ' One more sentence from the reviewer.';
   } else {
-    for (let i = 0; i < toks.length; i += 5) toks[i] = 'REWRITTEN';
-    ed.value = toks.join(' ');
+    // every 5th word, line breaks kept (a split on ' ' would glue paragraphs together
+    // where a replaced token held a newline: a re-flow of the text, not a word edit)
+    let k = 0;
+    ed.value = ed.value.replace(/\S+/g, (w) => (k++ % 5 === 0 ? 'REWRITTEN' : w));
   }
   return ed.value.split(/\\s+/).length;
 }"""
@@ -383,7 +385,7 @@ def main() -> None:
         "p95 at most 30 ms). The *save handler* is the synchronous work (word diff, decision "
         "recorded and sent, diff view built); the rest is waiting for the next frame (up to "
         "16.7 ms at 60 Hz) and for the CPU on this shared machine. *light*: 5 words replaced "
-        "and a sentence appended; *heavy*: every 5th word replaced (a few hundred changes; "
+        "and a sentence appended; *heavy*: every 5th word replaced, line breaks kept (a few hundred changes; "
         "the word diff has a 150 ms budget, past it the remaining changed paragraphs are "
         "shown replaced whole).",
         "",

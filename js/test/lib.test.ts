@@ -5,6 +5,7 @@ import { attachKeyLayer, isTextEntry, keyFromCode, normalizeKey, textBoxKeys } f
 import { computeProgress, formatDuration, formatProgress } from "../src/lib/progress";
 import { createHelp } from "../src/lib/help";
 import { el, setText } from "../src/lib/dom";
+import { applyDiff, wordDiff } from "../src/lib/diffview";
 import { FakeKernel, FakeModel, press, queue, useWidgetTests } from "./helpers";
 
 useWidgetTests();
@@ -206,5 +207,33 @@ describe("key layer", () => {
     expect(h.el.querySelectorAll("tr").length).toBe(2);
     expect(h.el.textContent).toContain("A / Enter");
     expect(h.el.textContent).toContain("←");
+  });
+});
+
+describe("wordDiff", () => {
+  const para = (i: number, mark: (w: number) => string) =>
+    Array.from({ length: 20 }, (_, w) => (w % 5 === 0 ? mark(w) : `word${i}_${w}`)).join(" ");
+
+  it("diffs a text whose every line changed line by line: exact, both texts restored", () => {
+    const a = Array.from({ length: 50 }, (_, i) => para(i, (w) => `old${i}_${w}`)).join("\n");
+    const b = Array.from({ length: 50 }, (_, i) => para(i, (w) => `new${i}_${w}`)).join("\n");
+    const parts = wordDiff(a, b);
+    expect(applyDiff(parts)).toEqual({ original: a, edited: b });
+    const del = parts.filter((p) => p.op === "delete").map((p) => p.text.trim());
+    const ins = parts.filter((p) => p.op === "insert").map((p) => p.text.trim());
+    // word level, not the whole run replaced: each changed word on its own
+    expect(del).toHaveLength(200);
+    expect(ins).toHaveLength(200);
+    expect(del[0]).toBe("old0_0");
+    expect(ins[199]).toBe("new49_15");
+    expect(parts.some((p) => p.op === "equal" && p.text.includes("word49_19"))).toBe(true);
+  });
+
+  it("a run with lines added or removed is still one correct diff", () => {
+    const a = "one two three\nfour five six\n";
+    const b = "one 2 three\nsomething new\nfour five 6\n";
+    const parts = wordDiff(a, b);
+    expect(applyDiff(parts)).toEqual({ original: a, edited: b });
+    expect(parts.filter((p) => p.op === "delete").map((p) => p.text.trim())).toContain("two");
   });
 });
