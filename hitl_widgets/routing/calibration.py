@@ -286,6 +286,17 @@ class _Reviewed:
     floor: dict[str, float] = field(default_factory=dict)  # current thresholds (store)
 
 
+def _read_store(data: Any, task: Any) -> Any:
+    """`_from_store` on a Store, or on a path opened read-only for the call."""
+    own = not isinstance(data, Store)
+    st = Store(data, create=False) if own else data
+    try:
+        return _from_store(st, task)
+    finally:
+        if own:
+            st.close()
+
+
 def _from_store(store: Store, task: str | None) -> _Reviewed:
     from .router import routed
 
@@ -549,13 +560,7 @@ def calibrate(
         raise ValueError(f"tune must be in [0, 1), got {tune!r}")
     alpha, delta = float(alpha), float(delta)
     if isinstance(data, (Store, str)) and not isinstance(data, pd.DataFrame):
-        own = not isinstance(data, Store)
-        st = Store(data, create=False) if own else data
-        try:
-            rev = _from_store(st, task)
-        finally:
-            if own:
-                st.close()
+        rev = _read_store(data, task)
     else:
         rev = _from_frame(data, confidence, pred, label, sample)
     pop = rev.population
@@ -732,13 +737,7 @@ def audit_estimate(
     if not (0.0 < float(confidence) < 1.0):
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     if isinstance(data, (Store, str)) and not isinstance(data, pd.DataFrame):
-        own = not isinstance(data, Store)
-        st = Store(data, create=False) if own else data
-        try:
-            rev = _from_store(st, task)
-        finally:
-            if own:
-                st.close()
+        rev = _read_store(data, task)
         wrong = rev.wrong
     else:
         if not isinstance(data, pd.DataFrame):
