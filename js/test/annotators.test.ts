@@ -204,7 +204,7 @@ describe("gold feedback", () => {
 
   it("the client surfaces feedback as an event (map and bare forms)", () => {
     const model = new FakeModel();
-    const client = new ReviewClient(model.asModel(), { storage: null });
+    const client = new ReviewClient(model.asModel(), { storage: null, sendAfterFrame: false });
     const seen: [string, boolean, boolean][] = [];
     client.events.on("feedback", (e) => seen.push([e.id, e.feedback.correct, e.external]));
     client.start();

@@ -1,7 +1,7 @@
 /** @vitest-environment jsdom */
 import { describe, expect, it, vi } from "vitest";
-import widget, { type HitlRoot } from "../src/widgets/classification";
-import { FakeModel, frame, mountClassification as setup, q, press, queue, useWidgetTests, type Mounted } from "./helpers";
+import widget, { mount as mountClassificationWidget, type HitlRoot } from "../src/widgets/classification";
+import { FakeModel, frame, mountClassification as setup, mountWidget, q, press, queue, useWidgetTests, type Mounted } from "./helpers";
 
 type Setup = Mounted<HitlRoot>;
 
@@ -86,6 +86,8 @@ describe("rendering", () => {
     document.body.appendChild(el);
     const cleanup = widget.render({ model: model.asModel(), el } as never);
     expect(el.querySelector('[data-testid="hitl-root"]')).not.toBeNull();
+    expect(model.sentOf("hello")).toHaveLength(0); // the real widget sends after the frame
+    vi.advanceTimersByTime(50);
     expect(model.sentOf("hello")).toHaveLength(1);
     cleanup();
     expect(el.children.length).toBe(0);
@@ -413,6 +415,29 @@ describe("protocol", () => {
     s.kernel.ackAll();
     expect(localStorage.getItem("hitl:pending:store-1")).toBeNull();
     expect(q(s.root, "pending").textContent).toBe("0");
+  });
+
+  it("in the browser a decision is stored at once and sent after the frame, in order", () => {
+    const items = queue(40);
+    const model = new FakeModel({ queue_length: items.length });
+    const s = mountWidget<HitlRoot>((m, h) => mountClassificationWidget(m, h, { sendAfterFrame: true }), model, items, { serve: false });
+    vi.advanceTimersByTime(50); // hello, then the first page
+    s.kernel.serve();
+    vi.advanceTimersByTime(50);
+    expect(text(s)).toBe("text number 0");
+    press(s.root, "Enter");
+    press(s.root, "2");
+    // the next item is painted and both decisions are in localStorage before anything is sent
+    expect(text(s)).toBe("text number 2");
+    expect(Object.keys(JSON.parse(localStorage.getItem("hitl:pending:store-1")!))).toHaveLength(2);
+    expect(s.model.sentOf("decide")).toHaveLength(0);
+    vi.advanceTimersByTime(50);
+    const sent = s.model.decisions();
+    expect(sent.map((d) => [d.item_id, d.action])).toEqual([["item-0", "accept"], ["item-1", "correct"]]);
+    // what a key left in the outbox still goes when the view is closed at once
+    press(s.root, "s");
+    s.cleanup();
+    expect(s.model.decisions().map((d) => d.action)).toEqual(["accept", "correct", "skip"]);
   });
 
   it("resends anything not acknowledged for 2 s, and stops after the ack", () => {

@@ -172,7 +172,7 @@ const live: Mounted[] = [];
  * the test.
  */
 export function mountWidget<R extends HTMLElement>(
-  mount: (model: AnyModel, host: HTMLElement) => () => void,
+  mount: (model: AnyModel, host: HTMLElement, options: { sendAfterFrame?: boolean }) => () => void,
   model: FakeModel,
   items: BaseItem[],
   opts: { serve?: boolean; container?: HTMLElement } = {},
@@ -180,7 +180,8 @@ export function mountWidget<R extends HTMLElement>(
   const kernel = new FakeKernel(model, items);
   const host = document.createElement("div");
   (opts.container ?? document.body).appendChild(host);
-  const cleanup = mount(model.asModel(), host);
+  // messages go out at once here (the after-frame outbox has its own tests in lib.test.ts)
+  const cleanup = mount(model.asModel(), host, { sendAfterFrame: false });
   const root = q<R>(host, "hitl-root");
   if (opts.serve !== false) kernel.serve();
   const s = { model, kernel, host, root, cleanup };

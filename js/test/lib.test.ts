@@ -14,7 +14,7 @@ describe("ReviewClient", () => {
   function client(traits: Record<string, unknown> = {}, n = 40) {
     const model = new FakeModel({ queue_length: n, ...traits });
     const kernel = new FakeKernel(model, queue(n));
-    const c = new ReviewClient(model.asModel());
+    const c = new ReviewClient(model.asModel(), { sendAfterFrame: false });
     c.start();
     return { model, kernel, c };
   }
@@ -62,7 +62,7 @@ describe("ReviewClient", () => {
 
   it("keeps working without storage and when send throws", () => {
     const model = new FakeModel();
-    const c = new ReviewClient(model.asModel(), { storage: null });
+    const c = new ReviewClient(model.asModel(), { storage: null, sendAfterFrame: false });
     c.start();
     new FakeKernel(model, queue(40)).serve();
     model.send = () => {
