@@ -281,7 +281,7 @@ def bench_lab(server, browser, n_words: int, n: int, pause_ms: int, tmp: Path, s
     bench_latency.py measures ClassificationReview (its in-page probe, reused)."""
     from bench_latency import HITL_PROBE, summary
 
-    from jupyter_harness import NotebookPage, wait_for
+    from jupyter_harness import NotebookPage, wait_first_item
 
     warm = 10
     items = make_items(n + warm + 20, n_words, seed)
@@ -293,10 +293,7 @@ def bench_lab(server, browser, n_words: int, n: int, pause_ms: int, tmp: Path, s
     try:
         nbp.open()
         nbp.run_all()
-        wait_for(lambda: page.evaluate(
-            "() => { const r = document.querySelector('[data-testid=\"hitl-root\"]');"
-            " return r && r.dataset.state === 'item' && r.dataset.paintedQi === '0'; }"), 60,
-            "the first item")
+        wait_first_item(page)
         page.locator('[data-testid="position"]').click()
         page.evaluate(HITL_PROBE)
         keys = ["Enter", "a"]

@@ -50,6 +50,7 @@ from jupyter_harness import (  # noqa: E402
     chromium_available,
     launch_chromium,
     make_notebook,
+    wait_first_item,
     wait_for,
 )
 
@@ -186,10 +187,7 @@ def bench_hitl(server: JupyterServer, browser, n: int, pause_ms: int, tmp: Path)
     try:
         nbp.open()
         nbp.run_all()
-        wait_for(lambda: page.evaluate(
-            "() => { const r = document.querySelector('[data-testid=\"hitl-root\"]');"
-            " return r && r.dataset.state === 'item' && r.dataset.paintedQi === '0'; }"), 60,
-            "the first item")
+        wait_first_item(page)
         page.locator('[data-testid="item-text"]').click()
         page.evaluate(HITL_PROBE)
         warm = 10  # first keys: JIT, first fetch pages; not counted

@@ -80,3 +80,16 @@ def postgres_url(postgres_server):
     with psycopg.connect(postgres_server, autocommit=True) as con:
         con.execute(f"CREATE DATABASE {name}")
     yield postgres_server.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a test module (``pytestmark = pytest.mark.usefixtures(...)``):
+    tiny models gain nothing from two, and on a shared 2-core machine two threads thrash
+    (measured 3x slower)."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -35,13 +35,7 @@ def gen_event(i, action, prompt, response, edited=None, context=None):
             "duration_ms": 5000.0, "data": data}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One torch thread: a tiny model gains nothing from two, and they thrash on a busy machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

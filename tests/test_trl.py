@@ -17,7 +17,9 @@ import trl  # noqa: E402  (in the [test] extra: its absence is a failure, not a 
 
 from hitl_widgets import GenerationReview, PairwiseReview  # noqa: E402
 from hitl_widgets.exports import to_preferences, to_sft  # noqa: E402
-from test_sft import one_thread, tiny_gpt2, tok  # noqa: E402,F401  (fixtures reused)
+from test_sft import tiny_gpt2, tok  # noqa: E402,F401  (fixtures reused)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 QA = [("What colour is the sky?", "The sky is green.", "The sky is blue."),
       ("What colour is grass?", "Grass is green.", None),

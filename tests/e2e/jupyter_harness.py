@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import os
 import shutil
 import signal
@@ -71,6 +72,37 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: 
             extra = f" (last error: {last_exc!r})" if last_exc else ""
             raise HarnessError(f"timed out after {timeout:.0f}s waiting for {what}{extra}")
         time.sleep(interval)
+
+
+def wait_shows(read: Callable[[], dict[str, Any] | None], what: str, timeout: float,
+               **expect: Any) -> dict[str, Any]:
+    """Poll `read()` (a widget's state as a dict) until it shows every `expect` key's value;
+    return that state. On timeout: AssertionError with the state it showed last."""
+    last: dict[str, Any] = {}
+
+    def ok() -> bool:
+        nonlocal last
+        last = read() or {}
+        return all(last.get(k) == v for k, v in expect.items())
+
+    try:
+        wait_for(ok, timeout, what, interval=0.02)
+    except HarnessError as exc:
+        raise AssertionError(f"{exc}; widget now: {last}") from None
+    return last
+
+
+def wait_first_item(page: Any, timeout: float = 60.0) -> None:
+    """Wait until the (only) review widget on `page` has painted its first item."""
+    wait_for(lambda: page.evaluate(
+        "() => { const r = document.querySelector('[data-testid=\"hitl-root\"]');"
+        " return r && r.dataset.state === 'item' && r.dataset.paintedQi === '0'; }"), timeout,
+        "the first item")
+
+
+def recorded_duration(value: Any) -> bool:
+    """A decision's duration_ms was recorded: a finite number (not None / NaN)."""
+    return isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def free_port() -> int:

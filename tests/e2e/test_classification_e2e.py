@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 import hitl_widgets
-from jupyter_harness import ARTIFACTS, REPO, HarnessError, NotebookPage, make_notebook, wait_for
+from jupyter_harness import (REPO, NotebookPage, make_notebook, recorded_duration,
+                             wait_for, wait_shows)
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +77,7 @@ def review_source(store: Path, n: int, *, prefetch: int = 8, texts: list[str] | 
                   labels: list[str] | None = None) -> str:
     """A cell that builds an n-row frame, opens ClassificationReview on `store`, shows it."""
     labels = labels or LABELS
-    text_expr = (f"TEXTS[i]" if texts is not None else
+    text_expr = ("TEXTS[i]" if texts is not None else
                  'f"Ticket {i:03d}: the customer writes about invoice #{1000 + i} and a login problem."')
     return textwrap.dedent(f"""\
         import pandas as pd
@@ -110,18 +111,7 @@ def widget(page) -> dict[str, Any]:
 
 def wait_widget(page, what: str, timeout: float = 60.0, **expect: Any) -> dict[str, Any]:
     """Wait until the widget shows all of `expect` (keys of _JS_WIDGET)."""
-    last: dict[str, Any] = {}
-
-    def ok() -> bool:
-        nonlocal last
-        last = widget(page) or {}
-        return all(last.get(k) == v for k, v in expect.items())
-
-    try:
-        wait_for(ok, timeout, what, interval=0.02)
-    except HarnessError as exc:
-        raise AssertionError(f"{exc}; widget now: {last}") from None
-    return last
+    return wait_shows(lambda: widget(page), what, timeout, **expect)
 
 
 def item_id(qi: int) -> str:
@@ -263,7 +253,7 @@ def test_keyboard_review_is_stored_and_keys_do_not_leak(lab_server, open_noteboo
     for d in live:
         assert d["annotator"] == ANNOTATOR
         assert d["session_id"] == session_id
-        assert d["duration_ms"] is not None and d["duration_ms"] > 0, d
+        assert recorded_duration(d["duration_ms"]), d  # the time on the item is stored
     assert [d["note"] for d in live if d["item_id"] == item_id(3)] == ["unclear wording"]
     assert per_item([(e["item_id"], e["action"], nan_none(e["label_after"])) for e in live_events
                      if e["action"] != "undo"]) == per_item([e for e in expected_events if e[1] != "undo"])
@@ -276,8 +266,7 @@ def test_keyboard_review_is_stored_and_keys_do_not_leak(lab_server, open_noteboo
                      if e["action"] != "undo"]) == per_item([e for e in expected_events if e[1] != "undo"])
     assert len({e["event_id"] for e in events}) == len(events)
     assert all(e["annotator"] == ANNOTATOR and e["session_id"] == session_id for e in events)
-    assert all(e["duration_ms"] is not None and e["duration_ms"] > 0
-               for e in events if e["action"] != "undo")
+    assert all(recorded_duration(e["duration_ms"]) for e in events if e["action"] != "undo")
     assert next(e["note"] for e in events if e["action"] == "flag") == "unclear wording"
     with hitl_widgets.open_store(store_path) as store:
         dec = store.decisions()

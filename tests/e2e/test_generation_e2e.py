@@ -29,7 +29,7 @@ from urllib.parse import urlparse
 import pytest
 
 from hitl_widgets import exports
-from jupyter_harness import HarnessError, NotebookPage, make_notebook, wait_for
+from jupyter_harness import NotebookPage, make_notebook, wait_for, wait_shows
 from xss_payloads import payloads
 
 pytestmark = pytest.mark.e2e
@@ -182,18 +182,7 @@ def state(page, sel: str) -> dict[str, Any]:
 
 
 def wait_state(page, sel: str, what: str, timeout: float = 30.0, **expect: Any) -> dict[str, Any]:
-    last: dict[str, Any] = {}
-
-    def ok() -> bool:
-        nonlocal last
-        last = state(page, sel)
-        return all(last.get(k) == v for k, v in expect.items())
-
-    try:
-        wait_for(ok, timeout, what, interval=0.02)
-    except HarnessError as exc:
-        raise AssertionError(f"{exc}; widget now: {last}") from None
-    return last
+    return wait_shows(lambda: state(page, sel), what, timeout, **expect)
 
 
 def focus(page, sel: str) -> None:

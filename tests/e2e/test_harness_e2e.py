@@ -3,7 +3,6 @@ and the widget tests fail, the widget is at fault, not the harness."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
