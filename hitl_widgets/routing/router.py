@@ -49,14 +49,19 @@ def _pct(x: float) -> str:
     return f"{v:.0f}%" if abs(v - round(v)) < 1e-9 else f"{v:.3g}%"
 
 
-def _check_threshold(value: Any, where: str) -> float:
+def _in_unit_interval(value: Any, name: str) -> float:
+    """`value` as a float in [0, 1], or a ValueError that starts with `name`."""
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{where}: threshold {value!r} is not a number") from None
+        raise ValueError(f"{name} {value!r} is not a number") from None
     if not np.isfinite(v) or v < 0.0 or v > 1.0:
-        raise ValueError(f"{where}: threshold {value!r} is outside [0, 1]")
+        raise ValueError(f"{name} {value!r} is outside [0, 1]")
     return v
+
+
+def _check_threshold(value: Any, where: str) -> float:
+    return _in_unit_interval(value, f"{where}: threshold")
 
 
 def _rule_text(rule: Rule) -> str:
@@ -162,13 +167,7 @@ class Router:
             if str(lab) not in self.always_review:
                 self.always_review.append(str(lab))
         # audit
-        try:
-            rate = float(audit_rate)
-        except (TypeError, ValueError):
-            raise ValueError(f"audit_rate: {audit_rate!r} is not a number") from None
-        if not np.isfinite(rate) or rate < 0.0 or rate > 1.0:
-            raise ValueError(f"audit_rate: {audit_rate!r} is outside [0, 1]")
-        self.audit_rate = rate
+        self.audit_rate = _in_unit_interval(audit_rate, "audit_rate:")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise ValueError(f"seed must be an integer, got {seed!r}")
         self.seed = int(seed)
