@@ -394,8 +394,10 @@ def test_kernel_killed_mid_review_loses_and_doubles_nothing(lab_server, open_not
     finally:
         k.close()
     wait_saved(page, timeout=90)
-    w = widget(page)
-    assert w["roots"] == 1 and w["state"] == "item", w
+    # the hello's ack (pending 0) comes before the answer to the first fetch: wait for that
+    # too (a widget stuck on "Loading" fails here after 60 s)
+    w = wait_widget(page, "the new widget's first item", state="item")
+    assert w["roots"] == 1, w
 
     events = store_events(store_path)
     ids = [e["event_id"] for e in events]
