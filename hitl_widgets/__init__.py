@@ -24,7 +24,7 @@ from . import exports
 from .exports import position_bias, to_preferences, to_sft
 from .widgets import ClassificationReview, ContentChangedError, GenerationReview, PairwiseReview
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place (pyproject.toml reads it; tests/test_version.py checks js/)
 
 
 def __getattr__(name: str):  # heavy submodules (plotly, scipy) load on first use

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Install hitl-widgets for the demo ("demo") or for the whole test suite ("test").
 # Idempotent: what is already there is not installed again.
+# Installs into the Python of ${PYTHON:-python}: run it from an activated virtualenv
+# (Debian's and Ubuntu's own Python refuse `pip install`, PEP 668):
+#   python3 -m venv .venv && source .venv/bin/activate && bash scripts/install.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extra="${1:-demo}"
-PIP="python -m pip"
+PY=${PYTHON:-$(command -v python || command -v python3)}
+pip() { "$PY" -m pip "$@"; }
 
 # The CPU build of PyTorch first: a bare `torch` would pull a multi-GB CUDA build.
-if ! python -c "import torch" 2>/dev/null; then
-    $PIP install "torch==2.13.0" || $PIP install torch --index-url https://download.pytorch.org/whl/cpu
+if ! "$PY" -c "import torch" 2>/dev/null; then
+    pip install "torch==2.13.0" || pip install torch --index-url https://download.pytorch.org/whl/cpu
 fi
 
 if [ "$extra" = "test" ]; then
@@ -24,7 +28,7 @@ if [ "$extra" = "test" ]; then
 fi
 
 # Builds the front end (npm install + esbuild) through hatch-jupyter-builder.
-$PIP install -e ".[$extra]"
+pip install -e ".[$extra]"
 if [ "$extra" = "test" ]; then
     (cd js && npm ci --no-audit --no-fund)
 fi

@@ -18,6 +18,8 @@ from hitl_widgets.data import (
 )
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "hitl_widgets" / "data"
+# the generator is not in the package (nor the wheel): it lives in the repository's scripts/
+GENERATOR_DIR = Path(__file__).resolve().parents[1] / "scripts" / "demo_data"
 
 
 @pytest.fixture(scope="module")
@@ -190,8 +192,9 @@ def test_generations_markdown(gens):
 
 
 # ----------------------------------------------------------------------------- plumbing
-def test_claim_types_match_generator():
-    from hitl_widgets.data._generator.claims_templates import CLAIM_TYPES as GEN_TYPES
+def test_claim_types_match_generator(monkeypatch):
+    monkeypatch.syspath_prepend(str(GENERATOR_DIR))
+    from _generator.claims_templates import CLAIM_TYPES as GEN_TYPES
 
     assert GEN_TYPES == CLAIM_TYPES
 
@@ -202,9 +205,10 @@ def test_files_are_small():
         assert 10_000 < size < 1_000_000, (name, size)
 
 
-def test_generator_reproduces_shipped_files(tmp_path):
-    from hitl_widgets.data import _make_demo_data
+def test_generator_reproduces_shipped_files(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(GENERATOR_DIR))
+    import make_demo_data
 
-    _make_demo_data.main(["--out", str(tmp_path)])
+    make_demo_data.main(["--out", str(tmp_path)])
     for name in ("claims.csv", "generations.jsonl"):
         assert (tmp_path / name).read_bytes() == (DATA_DIR / name).read_bytes(), name

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
+import sysconfig
 import venv
 import zipfile
 from pathlib import Path
@@ -38,10 +40,32 @@ def test_wheel_ships_the_bundle_and_no_cdn_import(wheel: Path) -> None:
         assert marker not in js, marker
 
 
+def _dependency_dirs() -> list[str]:
+    """Where the running interpreter finds the project's dependencies.
+
+    Its site directories (``sysconfig``'s purelib/platlib, ``site.getsitepackages()``)
+    and whatever else is on its ``sys.path`` (PYTHONPATH, ...), minus the checkout: the
+    same list whether pytest runs from a virtualenv (whose site-packages a venv made with
+    ``system_site_packages=True`` would not see: that option points at the *base*
+    interpreter) or from a system interpreter.
+    """
+    paths = sysconfig.get_paths()
+    dirs: list[str] = []
+    for d in [paths["purelib"], paths["platlib"], *site.getsitepackages(), *sys.path]:
+        if not d or not os.path.isdir(d):
+            continue
+        d = os.path.realpath(d)
+        if d != str(ROOT) and d not in dirs:
+            dirs.append(d)
+    return dirs
+
+
 @pytest.mark.slow
 def test_installing_the_wheel_needs_no_node(wheel: Path, tmp_path: Path) -> None:
+    # a venv of its own, without pip (ensurepip is not always there, e.g. Debian without
+    # python3-venv) and without system site packages (see _dependency_dirs)
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    venv.create(env_dir, system_site_packages=False, with_pip=False)
     py = env_dir / "bin" / "python"
     # a PATH without node or npm
     bare = tmp_path / "bin"
@@ -50,11 +74,20 @@ def test_installing_the_wheel_needs_no_node(wheel: Path, tmp_path: Path) -> None
         if shutil.which(tool):
             os.symlink(shutil.which(tool), bare / tool)
     env = {"PATH": str(bare), "HOME": str(tmp_path), "PYTHONNOUSERSITE": "1"}
-    subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-index",
-                    "--force-reinstall", str(wheel)], check=True, env=env, capture_output=True)
-    code = ("import hitl_widgets, pathlib; p = pathlib.Path(hitl_widgets.__file__).parent;"
-            "assert 'site-packages' in str(p), p;"
+    # the running interpreter's pip installs the wheel, only the wheel, into the venv
+    r = subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps",
+                        "--no-index", str(wheel)], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    # then (not before: pip would see the checkout's own install) the dependencies become
+    # visible, after the venv's site-packages, so the installed wheel comes first
+    site_dir = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              env=env, capture_output=True, text=True, check=True).stdout.strip()
+    (Path(site_dir) / "_hitl_test_dependencies.pth").write_text("\n".join(_dependency_dirs()) + "\n")
+    code = ("import hitl_widgets, pathlib, sys; p = pathlib.Path(hitl_widgets.__file__).resolve().parent;"
+            "env = pathlib.Path(sys.argv[1]).resolve();"
+            "assert p.is_relative_to(env) and 'site-packages' in str(p), p;"
             "assert (p / 'static' / 'classification.js').stat().st_size > 5000;"
             "print(str(hitl_widgets.ClassificationReview._esm)[:20])")
-    r = subprocess.run([str(py), "-c", code], env=env, capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run([str(py), "-c", code, str(env_dir)], env=env, capture_output=True, text=True,
+                       cwd=tmp_path)
     assert r.returncode == 0, r.stderr

@@ -1,7 +1,8 @@
 """Demo data sets shipped with :mod:`hitl_widgets`.
 
 Two small, fully synthetic data sets (written for this project by
-``_make_demo_data.py``; no external data) for trying the review widgets:
+``scripts/demo_data/make_demo_data.py`` in the source repository, which is not
+part of the wheel; no external data) for trying the review widgets:
 
 * :func:`load_claims` - 600 insurance-claim descriptions with one of six claim
   types (:data:`CLAIM_TYPES`), an amount, a date and a customer-since year.

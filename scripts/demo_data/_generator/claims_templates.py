@@ -1,8 +1,8 @@
 """Hand-written templates and vocabulary for the synthetic insurance claims.
 
-Used only by ``_make_demo_data.py``; nothing here is imported at runtime.
+Used only by ``scripts/demo_data/make_demo_data.py``; nothing here is in the wheel.
 
-Template mini-language (see ``_make_demo_data.fill``):
+Template mini-language (see ``make_demo_data.fill``):
 
 * ``{name}``      -> a random entry of ``VOCAB[name]`` (entries may contain slots)
 * ``{a|b|c}``     -> one of the alternatives (an empty alternative makes it optional)

@@ -1,18 +1,19 @@
 """Generate the demo data sets shipped with ``hitl_widgets``.
 
-Writes, next to this file:
+Writes, into ``hitl_widgets/data/`` of this checkout (or ``--out DIR``):
 
 * ``claims.csv``        - 600 synthetic insurance-claim descriptions (6 classes)
 * ``generations.jsonl`` - 120 synthetic LLM prompt/response records for review
 
-Everything is written from hand-made templates in ``_generator/`` (no external
-data sets) and is fully deterministic (fixed seeds, Python's ``random`` only),
-so re-running the script reproduces the committed files byte for byte.
+Everything is written from hand-made templates in ``_generator/`` next to this
+script (no external data sets) and is fully deterministic (fixed seeds, Python's
+``random`` only), so re-running the script reproduces the committed files byte for
+byte. This script and its templates live outside the package: only the two data
+files and their loaders (``hitl_widgets/data/__init__.py``) are in the wheel.
 
-Usage::
+Usage (from the repository root)::
 
-    python -m hitl_widgets.data._make_demo_data            # or
-    python hitl_widgets/data/_make_demo_data.py [--out DIR]
+    python scripts/demo_data/make_demo_data.py [--out DIR]
 """
 
 from __future__ import annotations
@@ -28,16 +29,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a plain script
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _generator import claims_templates as ct  # type: ignore[no-redef]
-    from _generator import items_code, items_param, items_text  # type: ignore[no-redef]
-else:
-    from ._generator import claims_templates as ct
-    from ._generator import items_code, items_param, items_text
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # the templates (``_generator/``) sit next to this script
+    sys.path.insert(0, str(HERE))
+
+from _generator import claims_templates as ct  # noqa: E402  (after the sys.path line)
+from _generator import items_code, items_param, items_text  # noqa: E402
 
 SEED = 20250611
-HERE = Path(__file__).resolve().parent
+DATA_DIR = HERE.parents[1] / "hitl_widgets" / "data"  # where the shipped files live
 
 # ===================================================================================== claims
 LABEL_COUNTS = {"auto": 118, "property": 102, "theft": 92, "water_damage": 104,
@@ -476,7 +476,8 @@ def write_generations(records: list[dict], path: Path) -> None:
 # ====================================================================================== main
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=HERE, help="output directory (default: next to this file)")
+    ap.add_argument("--out", type=Path, default=DATA_DIR,
+                    help="output directory (default: hitl_widgets/data/ of this checkout)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
