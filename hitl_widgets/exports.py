@@ -14,69 +14,25 @@ Each export returns a pandas DataFrame (or a ``datasets.Dataset`` with
 ``as_dataset=True``) and writes JSON Lines with ``path=``; read them back with
 ``datasets.load_dataset("json", data_files=path)``.
 
-Which decision counts: per (task, item, content, annotator), the latest verdict after
-undos (accept, edit, reject, flag, compare, skip), as in ``Store.decisions()``; a rating
-made after a verdict adds ratings and keeps the verdict.
+Which decision counts: per (task, item, content, annotator), the current state of the
+one fold (``hitl_widgets.store.events``), as in ``Store.decisions()``: the latest verdict
+after undos, with the ratings in effect (a rating made after a verdict adds ratings and
+keeps the verdict).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
-from .store import Store, open_store
+from .store import Status, Store, open_store
 
 __all__ = ["position_bias", "to_hf_dataset", "to_preferences", "to_sft", "write_jsonl"]
-
-_VERDICT_ACTIONS = ("accept", "correct", "edit", "reject", "flag", "compare")
-_STATUS = {"accept": "accepted", "correct": "corrected", "edit": "edited", "reject": "rejected",
-           "flag": "flagged", "compare": "compared", "skip": "skipped"}
-
-
-# --------------------------------------------------------------------------------------
-# folding the log
-# --------------------------------------------------------------------------------------
-
-@dataclass
-class _Final:
-    """One item's state for one annotator: its verdict event and the ratings in effect."""
-
-    verdict: dict[str, Any] | None = None
-    ratings: dict[str, Any] | None = None
-    stack: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = field(default_factory=list)
-
-
-def _fold(events: Iterable[dict[str, Any]]) -> dict[tuple[str, str, str, str], _Final]:
-    """Mirror of `store.fold_event` that keeps a verdict and the ratings apart."""
-    out: dict[tuple[str, str, str, str], _Final] = {}
-    for ev in events:
-        action = ev["action"]
-        key = (ev["task"], ev["item_id"], ev.get("content_hash") or "", ev.get("annotator") or "")
-        st = out.setdefault(key, _Final())
-        data = ev.get("data") if isinstance(ev.get("data"), Mapping) else {}
-        if action == "undo":
-            st.verdict, st.ratings = st.stack.pop() if st.stack else (None, None)
-        elif action == "skip":
-            if st.verdict is None or st.verdict["action"] == "skip":
-                st.stack.append((st.verdict, st.ratings))
-                st.verdict = ev
-        elif action == "rate":
-            st.stack.append((st.verdict, st.ratings))
-            if isinstance(data.get("ratings"), Mapping):
-                st.ratings = dict(data["ratings"])
-        elif action in _VERDICT_ACTIONS:
-            st.stack.append((st.verdict, st.ratings))
-            st.verdict = ev
-            if isinstance(data.get("ratings"), Mapping):
-                st.ratings = dict(data["ratings"])
-        # note, route and unknown actions do not change a verdict
-    return out
-
 
 def _native(v: Any) -> Any:
     """Missing values as None (pandas reads them as NaN), times as ISO-8601 UTC text."""
@@ -95,26 +51,20 @@ def _as_store(store: Store | str | os.PathLike[str]) -> tuple[Store, bool]:
     return open_store(store), True
 
 
-def _tasks(store: Store, task: str | Sequence[str] | None, kind: str) -> list[str]:
-    if task is None:
-        rows = store.backend.query("SELECT DISTINCT task FROM events WHERE kind = ?", (kind,))
-        return sorted(r[0] for r in rows)
-    return [task] if isinstance(task, str) else [str(t) for t in task]
-
-
-def _verdicts(store: Store, tasks: list[str], kind: str, annotator: str | None) -> list[tuple[_Final, dict[str, Any]]]:
-    """(state, verdict event) per item with a verdict, in the order the verdicts were made."""
+def _verdicts(store: Store, task: str | Sequence[str] | None, kind: str,
+              annotator: str | None) -> list[dict[str, Any]]:
+    """The current decision of each item of `kind` (one fold: `Store.decisions()`), in
+    the order they were made, each with its verdict's data and the ratings in effect."""
+    tasks: list[str | None] = [None] if task is None else ([task] if isinstance(task, str) else list(task))
     out = []
     for t in tasks:
-        ev = store.events(t, annotator=annotator)
-        if not len(ev):
-            continue
-        ev = ev[ev["kind"] == kind]
-        records = [{k: _native(v) for k, v in r.items()} for r in ev.to_dict("records")]
-        for st in _fold(records).values():
-            if st.verdict is not None:
-                out.append((st, st.verdict))
-    out.sort(key=lambda p: int(p[1]["seq"]))
+        d = store.decisions(t, annotator=annotator)
+        d = d[d["kind"] == kind]
+        for r in d.to_dict("records"):
+            rec = {k: _native(v) for k, v in r.items()}
+            if not isinstance(rec.get("data"), Mapping):
+                rec["data"] = {}
+            out.append(rec)
     return out
 
 
@@ -204,20 +154,20 @@ def to_sft(
     st, own = _as_store(store)
     try:
         rows = []
-        for state, ev in _verdicts(st, _tasks(st, task, "generation"), "generation", annotator):
-            if ev["action"] not in ("accept", "edit"):
+        for ev in _verdicts(st, task, "generation", annotator):
+            if ev["status"] not in (Status.ACCEPTED, Status.EDITED):
                 continue
-            data = ev.get("data") if isinstance(ev.get("data"), Mapping) else {}
-            final = data.get("edited") if ev["action"] == "edit" else data.get("response")
+            data = ev["data"]
+            final = data.get("edited") if ev["status"] == Status.EDITED else data.get("response")
             prompt = data.get("prompt")
             if not isinstance(final, str) or not isinstance(prompt, str):
                 continue  # a decision made without the texts (older content): not exportable
             row: dict[str, Any] = {"messages": _messages(data.get("context")) + [
                 {"role": "user", "content": prompt}, {"role": "assistant", "content": final}]}
             if metadata:
-                row.update(task=ev["task"], item_id=ev["item_id"], annotator=ev.get("annotator"),
-                           status=_STATUS[ev["action"]], ratings=state.ratings or None,
-                           decided_at=ev.get("created_at"))
+                row.update(task=ev["task"], item_id=ev["item_id"], annotator=ev["annotator"],
+                           status=ev["status"], ratings=ev["ratings"] or None,
+                           decided_at=ev["decided_at"])
             rows.append(row)
         cols = ["messages"] + (["task", "item_id", "annotator", "status", "ratings", "decided_at"]
                                if metadata else [])
@@ -263,35 +213,35 @@ def to_preferences(
     """
     st, own = _as_store(store)
     try:
-        raw: list[tuple[int, dict[str, Any]]] = []
+        raw: list[tuple[str, dict[str, Any]]] = []
         if pairwise:
-            for _s, ev in _verdicts(st, _tasks(st, task, "pairwise"), "pairwise", annotator):
-                data = ev.get("data") if isinstance(ev.get("data"), Mapping) else {}
+            for ev in _verdicts(st, task, "pairwise", annotator):
+                data = ev["data"]
                 choice = data.get("choice")
-                if ev["action"] != "compare" or choice not in ("a", "b"):
+                if ev["status"] != Status.COMPARED or choice not in ("a", "b"):
                     continue
                 other = "b" if choice == "a" else "a"
                 if not all(isinstance(data.get(k), str) for k in ("prompt", "a", "b")):
                     continue
-                raw.append((int(ev["seq"]), {
+                raw.append((str(ev["decided_at"]), {
                     "prompt": data["prompt"], "context": data.get("context"),
                     "chosen": data[choice], "rejected": data[other], "source": "pairwise",
-                    "task": ev["task"], "item_id": ev["item_id"], "annotator": ev.get("annotator"),
+                    "task": ev["task"], "item_id": ev["item_id"], "annotator": ev["annotator"],
                     "choice": choice, "left": data.get("left"),
                 }))
         if edits:
-            for _s, ev in _verdicts(st, _tasks(st, task, "generation"), "generation", annotator):
-                data = ev.get("data") if isinstance(ev.get("data"), Mapping) else {}
-                if ev["action"] != "edit":
+            for ev in _verdicts(st, task, "generation", annotator):
+                data = ev["data"]
+                if ev["status"] != Status.EDITED:
                     continue
                 if not all(isinstance(data.get(k), str) for k in ("prompt", "original", "edited")):
                     continue
                 if data["edited"] == data["original"]:
                     continue
-                raw.append((int(ev["seq"]), {
+                raw.append((str(ev["decided_at"]), {
                     "prompt": data["prompt"], "context": data.get("context"),
                     "chosen": data["edited"], "rejected": data["original"], "source": "edit",
-                    "task": ev["task"], "item_id": ev["item_id"], "annotator": ev.get("annotator"),
+                    "task": ev["task"], "item_id": ev["item_id"], "annotator": ev["annotator"],
                     "choice": None, "left": None,
                 }))
         raw.sort(key=lambda p: p[0])
@@ -336,9 +286,9 @@ def position_bias(
     st, own = _as_store(store)
     try:
         left_wins = right_wins = a_wins = ties = both_bad = shown_left = decided = 0
-        for _s, ev in _verdicts(st, _tasks(st, task, "pairwise"), "pairwise", annotator):
-            data = ev.get("data") if isinstance(ev.get("data"), Mapping) else {}
-            if ev["action"] != "compare" or data.get("left") not in ("a", "b"):
+        for ev in _verdicts(st, task, "pairwise", annotator):
+            data = ev["data"]
+            if ev["status"] != Status.COMPARED or data.get("left") not in ("a", "b"):
                 continue
             decided += 1
             shown_left += data["left"] == "a"

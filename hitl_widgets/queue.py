@@ -7,7 +7,8 @@ through it by queue index, so only a small window ever crosses the wire.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -148,3 +149,33 @@ def rotate_for(annotator: str, order: np.ndarray) -> np.ndarray:
 
     shift = int(hashlib.sha256(annotator.encode()).hexdigest()[:8], 16) % len(order)
     return np.roll(order, -shift)
+
+
+def session_queue(
+    n: int,
+    pending: np.ndarray,
+    *,
+    order: OrderSpec = None,
+    scores: Any = None,
+    gold: np.ndarray | None = None,
+    gold_rate: float = 0.1,
+    seed: int | str = 0,
+    annotator: str = "",
+    overlap: int | None = None,
+    ids_of: Callable[[np.ndarray], list[str]] | None = None,
+    claim: Callable[[list[str], int], list[str]] | None = None,
+) -> ReviewQueue:
+    """One review session's queue: the pending rows in the order asked for, gold items
+    (known answers, `gold` not None) mixed in at `gold_rate`, and with `overlap` a queue
+    that claims its entries from the store as the annotator reaches them (each starting
+    at another point of the order)."""
+    is_gold = np.zeros(n, dtype=bool) if gold is None else np.array([g is not None for g in gold])
+    positions = build_order(n, pending & ~is_gold, order, scores=scores)
+    if is_gold.any():
+        seed_i = seed if isinstance(seed, int) else int.from_bytes(str(seed).encode()[:8], "little")
+        positions = interleave_gold(positions, np.flatnonzero(pending & is_gold), gold_rate, seed=seed_i)
+    if overlap is None:
+        return ReviewQueue(positions)
+    if ids_of is None or claim is None:
+        raise ValueError("a queue with overlap needs ids_of and claim")
+    return ClaimQueue(rotate_for(annotator, positions), ids_of=ids_of, claim=claim)

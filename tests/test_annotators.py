@@ -222,7 +222,7 @@ def test_gold_items_mixed_in_with_feedback(tmp_path):
 def test_gold_bad_input(tmp_path):
     df = frame(5)
     df["gold"] = ["fire", None, None, None, None]
-    with pytest.raises(ValueError, match=r"gold='gold': labels not in labels in rows 'i0'"):
+    with pytest.raises(ValueError, match=r"gold='gold': answers not in \['auto', 'theft', 'water'\] in rows 'i0'"):
         hw.ClassificationReview(df, labels=LABELS, store=str(tmp_path / "s.db"), gold="gold")
     assert not (tmp_path / "s.db").exists()
 

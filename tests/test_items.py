@@ -49,7 +49,14 @@ def test_missing_text_column(tmp_path):
 
 
 def test_missing_pred_column(tmp_path):
-    bad(frame().drop(columns="pred"), tmp_path, r"pred='pred': no such column")
+    # the default names an optional column: a frame without it is reviewed without a
+    # model label (issue 11: the README says the model's label is optional) ...
+    w = hw.ClassificationReview(frame().drop(columns="pred"), labels=LABELS, store=str(tmp_path / "ok.db"))
+    assert w.current["model_label"] is None
+    w.correct(LABELS[0])
+    assert w.decisions().loc[0, "human_label"] == LABELS[0]
+    # ... while a column named explicitly must exist
+    bad(frame().drop(columns="pred"), tmp_path, r"pred='model': no such column", pred="model")
 
 
 def test_explicit_confidence_column_missing(tmp_path):

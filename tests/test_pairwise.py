@@ -12,7 +12,7 @@ import pytest
 import hitl_widgets as hw
 from hitl_widgets.exports import position_bias
 from hitl_widgets.widgets import PairwiseReview
-from hitl_widgets.widgets.pairwise import left_side
+from hitl_widgets.items.pairwise import left_side
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,7 +47,7 @@ def test_sides_are_random_per_item_and_reproducible_by_seed(tmp_path):
     other = review(tmp_path / "c.db", df=df, seed=2)
     assert [other.left_of(i) for i in df["id"]] != sides
     # the same in a fresh interpreter (no salted hash involved)
-    code = ("from hitl_widgets.widgets.pairwise import left_side;"
+    code = ("from hitl_widgets.items.pairwise import left_side;"
             "print(''.join(left_side(1, f'p{i}') for i in range(200)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONHASHSEED": "123", "PYTHONPATH": str(REPO)}).stdout.strip()

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..store import ItemState, Store, fold_event, open_store
+from ..store import Store, open_store
+from ..store.events import LABELLED_STATUSES
 from ._data import UndefinedAgreementWarning
 from .agreement import (
     fleiss_kappa,
@@ -79,8 +80,8 @@ def ratings(store: Any, task: str | None = None, guideline_version: str | None =
 
     One row per item, annotator and guideline version: the annotator's latest decision
     on the item under that version (undo, re-decisions and skips folded as in
-    ``Store.decisions()``), kept only when it carries a label (accepted or corrected;
-    a flag without a label is not a rating). An item re-rated under a new guideline
+    ``Store.decisions()``: one fold), kept only when it carries a label (accepted,
+    corrected, or a pair's choice; a flag without a label is not a rating). An item re-rated under a new guideline
     version keeps both ratings, one per version.
 
     Parameters
@@ -100,32 +101,35 @@ def ratings(store: Any, task: str | None = None, guideline_version: str | None =
         known right label of a gold item, else None; ``model_label`` is recorded even
         in blind mode). Sorted by ``decided_at``.
     """
-    ev = _events(store, task)
-    states: dict[tuple, Any] = {}
-    stacks: dict[tuple, list] = {}
-    if len(ev):
-        for rec in ev.to_dict("records"):
-            for k in ("label_after", "model_label", "note", "guideline_version", "annotator",
-                      "session_id", "content_hash", "data"):
-                if isinstance(rec.get(k), float) and math.isnan(rec[k]):
-                    rec[k] = None
-            key = (rec["task"], rec["item_id"], rec["content_hash"] or "", rec["annotator"] or "",
-                   rec["guideline_version"] or "")
-            st = states.get(key, ItemState())
-            states[key] = fold_event(st, stacks.setdefault(key, []), rec)
+    s, own = _open(store)
+    try:
+        states = s.states(task)
+        # every decision still in effect: the current state and those undo would restore
+        chains = {k: [st, *st.stack()] for k, st in states.items()}
+        events = s.events_by_id(sorted({p.verdict_id for c in chains.values() for p in c
+                                        if p.verdict_id and p.label is not None}))
+    finally:
+        if own:
+            s.close()
     rows = []
-    for (t, item_id, h, ann, gv), st in states.items():
-        if not st.decided or st.label is None:
-            continue
-        if guideline_version is not None and gv != guideline_version:
-            continue
-        e = st.event or {}
-        rows.append({
-            "item": item_id, "annotator": ann, "label": st.label, "guideline_version": gv,
-            "model_label": e.get("model_label"), "duration_ms": e.get("duration_ms"),
-            "decided_at": e.get("created_at"), "gold": _gold_of(e.get("data")), "task": t,
-            "session_id": e.get("session_id"), "status": st.status, "content_hash": h,
-        })
+    for (t, item_id, h, ann), chain in chains.items():
+        seen: set[str] = set()
+        for st in chain:  # the latest decision under each guideline version
+            if st.status not in LABELLED_STATUSES or st.label is None or st.verdict_id not in events:
+                continue
+            e = events[st.verdict_id]
+            gv = e.get("guideline_version") or ""
+            if gv in seen:
+                continue
+            seen.add(gv)
+            if guideline_version is not None and gv != guideline_version:
+                continue
+            rows.append({
+                "item": item_id, "annotator": ann, "label": st.label, "guideline_version": gv,
+                "model_label": e.get("model_label"), "duration_ms": e.get("duration_ms"),
+                "decided_at": e.get("created_at"), "gold": _gold_of(e.get("data")), "task": t,
+                "session_id": e.get("session_id"), "status": st.status, "content_hash": h,
+            })
     df = pd.DataFrame(rows, columns=RATING_COLUMNS)
     df["duration_ms"] = pd.to_numeric(df["duration_ms"], errors="coerce").astype("float64")
     if len(df):
@@ -292,11 +296,22 @@ def fatigue(
 
 
 def _unique(r: pd.DataFrame) -> pd.DataFrame:
-    """One rating per (item, annotator): the latest (an item re-rated under another
-    version, or with other content, counts once where versions are pooled)."""
+    """One rating per (unit, annotator): the latest (an item re-rated under another
+    guideline version counts once where versions are pooled). A unit is one item of one
+    task with one content: the same id in two tasks, or with other content, is another
+    thing rated, never paired with it."""
+    r = r.assign(item=_units(r))
     if "decided_at" in r.columns:
         r = r.sort_values("decided_at", kind="stable")
     return r.drop_duplicates(["item", "annotator"], keep="last")
+
+
+def _units(r: pd.DataFrame) -> pd.Series:
+    key = r["item"].astype(str)
+    for col in ("task", "content_hash"):
+        if col in r.columns and r[col].nunique(dropna=False) > 1:
+            key = r[col].astype(str) + "\x1f" + key
+    return key
 
 
 _METRICS = ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "model_agreement", "model_kappa")

@@ -1,15 +1,35 @@
-"""The event log: an append-only store of review events in SQLite or PostgreSQL."""
+"""The event log: an append-only store of review events in SQLite or PostgreSQL, the
+event vocabulary, and the one fold that turns events into each item's state."""
 
-from .log import DECIDED_STATUSES, ItemState, Store, fold_event, open_store, utc_now
-from .schema import EVENT_COLUMNS, SCHEMA_VERSION
+from .events import (
+    DECIDED_STATUSES,
+    EVENT_COLUMNS,
+    VERDICTS,
+    Action,
+    Event,
+    ItemState,
+    Status,
+    fold,
+    fold_all,
+    vocabulary,
+)
+from .log import DECISION_COLUMNS, Store, open_store, utc_now
+from .schema import SCHEMA_VERSION
 
 __all__ = [
     "DECIDED_STATUSES",
+    "DECISION_COLUMNS",
     "EVENT_COLUMNS",
-    "ItemState",
     "SCHEMA_VERSION",
+    "VERDICTS",
+    "Action",
+    "Event",
+    "ItemState",
+    "Status",
     "Store",
-    "fold_event",
+    "fold",
+    "fold_all",
     "open_store",
     "utc_now",
+    "vocabulary",
 ]

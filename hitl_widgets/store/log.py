@@ -1,57 +1,68 @@
-"""The append-only event log every widget writes to, and `decisions()` as a fold over it.
+"""The append-only event log every widget writes to, with the fold kept beside it.
 
-Nothing is ever updated or deleted: a decision, its undo and its correction are all
-events, so the audit log is complete and a crash can only lose what was never
-committed (and the browser still holds that, see docs/protocol.md).
+Nothing in the log is ever updated or deleted: a decision, its undo and its correction
+are all events, so the audit log is complete and a crash can only lose what was never
+committed (and the browser still holds that, see docs/protocol.md). Beside the log, the
+``item_state`` table keeps each item's folded state (``events.fold``), written in the
+same transaction as the events, so reading decisions never re-folds the log.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from .backends import Backend, PostgresBackend, SQLiteBackend, check_writable, is_postgres_url
-from .schema import ALL_ACTIONS, EVENT_COLUMNS, MIGRATIONS, SCHEMA_VERSION
-
-# Statuses a fold can end in; "skipped" and None mean the item still needs a person.
-DECIDED_STATUSES = frozenset(
-    {"accepted", "corrected", "flagged", "edited", "rejected", "rated", "compared"}
+from .events import (
+    ALL_ACTIONS,
+    DECIDED_STATUSES,
+    EVENT_COLUMNS,
+    Action,
+    ItemState,
+    StateKey,
+    fold,
+    fold_all,
+    key_of,
+    restore,
+    snapshot,
 )
-_STATUS_OF = {
-    "accept": "accepted",
-    "correct": "corrected",
-    "flag": "flagged",
-    "edit": "edited",
-    "reject": "rejected",
-    "rate": "rated",
-    "compare": "compared",
-}
+from .schema import MIGRATIONS, SCHEMA_VERSION, STATE_COLUMNS
 
 _INSERT = (
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES "
     f"({', '.join('?' for _ in EVENT_COLUMNS)}) ON CONFLICT (event_id) DO NOTHING"
 )
+_UPSERT_STATE = (
+    f"INSERT INTO item_state ({', '.join(STATE_COLUMNS)}) VALUES "
+    f"({', '.join('?' for _ in STATE_COLUMNS)}) "
+    "ON CONFLICT (task, item_id, content_hash, annotator) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS[4:])
+)
+_COL = {c: i for i, c in enumerate(EVENT_COLUMNS)}
+_KEY_CHUNK = 100  # keys per SELECT of states (4 parameters each)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _locked(method):
+def _locked(method: F) -> F:
     """Run a Store method under the store's lock (one connection, several threads)."""
-    import functools
 
     @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
             return method(self, *args, **kwargs)
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
 def utc_now() -> str:
@@ -59,52 +70,21 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-@dataclass
-class ItemState:
-    """The current state of one (task, item, content, annotator) after folding its events."""
-
-    status: str | None = None
-    label: str | None = None
-    note: str | None = None
-    data: Any = None
-    event: Mapping[str, Any] | None = None  # the event that set this state
-    n_events: int = 0
-
-    @property
-    def decided(self) -> bool:
-        return self.status in DECIDED_STATUSES
+def _state_row(key: StateKey, kind: str | None, st: ItemState) -> tuple[Any, ...]:
+    stack = [snapshot(p) for p in reversed(st.stack())]
+    return (*key, kind, st.action, st.status, st.label, st.note,
+            json.dumps(dict(st.ratings), ensure_ascii=False, sort_keys=True) if st.ratings else None,
+            st.model_label, st.verdict_id, st.rating_id, st.n_events,
+            json.dumps(stack, ensure_ascii=False) if stack else None)
 
 
-def fold_event(state: ItemState, stack: list[ItemState], ev: Mapping[str, Any]) -> ItemState:
-    """Apply one event to an item's state; `stack` holds earlier states for undo.
-
-    skip on an undecided item marks it skipped and on a decided one changes nothing
-    (moving past a decided item is not a decision); note only attaches text; undo
-    restores the state before the last state-changing event.
-    """
-    action = ev["action"]
-    n = state.n_events + 1
-    if action == "undo":
-        prev = stack.pop() if stack else ItemState()
-        return ItemState(prev.status, prev.label, prev.note, prev.data, prev.event, n)
-    if action == "note":
-        return ItemState(state.status, state.label, ev.get("note"), state.data, state.event, n)
-    if action == "skip":
-        if state.decided:
-            return ItemState(state.status, state.label, state.note, state.data, state.event, n)
-        stack.append(state)
-        return ItemState("skipped", None, ev.get("note"), None, ev, n)
-    if action in _STATUS_OF:
-        stack.append(state)
-        if action == "accept":
-            label = ev.get("label_after") or ev.get("model_label")
-        elif action == "flag":
-            label = ev.get("label_after")
-        else:
-            label = ev.get("label_after")
-        return ItemState(_STATUS_OF[action], label, ev.get("note"), ev.get("data"), ev, n)
-    # route and unknown future actions do not change a person's decision
-    return ItemState(state.status, state.label, state.note, state.data, state.event, n)
+def _state_of_row(r: Sequence[Any]) -> ItemState:
+    """An ItemState from a row of (action, label, note, ratings, model_label, verdict_id,
+    rating_id, n_events, stack)."""
+    action, label, note, ratings, model_label, verdict_id, rating_id, n, stack = r
+    top = [action, label, note, json.loads(ratings) if ratings else None, model_label,
+           verdict_id, rating_id]
+    return restore(json.loads(stack) if stack else [], top, int(n or 0))
 
 
 class Store:
@@ -157,6 +137,8 @@ class Store:
             for v in range(version + 1, SCHEMA_VERSION + 1):
                 for stmt in MIGRATIONS[v]:
                     b.execute(stmt.format(serial=b.serial, real=b.real))
+                if v == 4 and version > 0:  # fold the log the store already has
+                    self._write_states(self._fold_log(), replace=True)
                 self._set_meta("schema_version", str(v))
             if self._meta("store_id") is None:
                 self._set_meta("store_id", uuid.uuid4().hex)
@@ -179,45 +161,130 @@ class Store:
         """Write events in one transaction; return the ids that were new.
 
         Ids already in the log are ignored (idempotent resend). Each event needs
-        event_id, task, item_id and action; created_at defaults to now (UTC).
+        event_id, task, item_id and action; created_at defaults to now (UTC). The
+        items' folded states and the claims they settle are updated in the same
+        transaction.
         """
         rows = [self._row(ev) for ev in events]
         if not rows:
             return []
-        ids = [r[0] for r in rows]
         b = self.backend
         b.begin_write()
         try:
-            existing = self._existing_ids(ids)
-            fresh = [r for r in rows if r[0] not in existing]
-            # Duplicate ids inside one batch: keep the first.
+            existing = self._existing_ids([r[0] for r in rows])
+            # new ids only, and the first of duplicates inside one batch
             seen: set[str] = set()
             unique = []
-            for r in fresh:
-                if r[0] not in seen:
+            for r in rows:
+                if r[0] not in existing and r[0] not in seen:
                     seen.add(r[0])
                     unique.append(r)
             if unique:
+                decisions = [r for r in unique if r[_COL["action"]] != Action.ROUTE]
+                # lock and read the states first, so that on PostgreSQL two writers of
+                # one item fold in the order their events enter the log
+                states = self._read_states({_key(r) for r in decisions}, for_update=True)
                 b.executemany(_INSERT, unique)
-                self._settle_claims(unique)
+                changed: dict[StateKey, tuple[str | None, ItemState]] = {}
+                for r in decisions:
+                    k = _key(r)
+                    st = fold(states.get(k), _as_event(r))
+                    states[k] = st
+                    changed[k] = (r[_COL["kind"]], st)
+                self._write_states(changed)
+                self._settle_claims(changed)
             b.commit()
         except BaseException:
             b.rollback()
             raise
         return [r[0] for r in unique]
 
-    def _settle_claims(self, rows: Sequence[tuple]) -> None:
-        """In the decision's own transaction: a decided item counts as one of its k
-        ratings (claim done); a skipped one is handed back to the pool."""
-        col = {c: i for i, c in enumerate(EVENT_COLUMNS)}
+    def _read_states(self, keys: Iterable[StateKey], *, for_update: bool = False) -> dict[StateKey, ItemState]:
+        keys = sorted(set(keys))
+        b = self.backend
+        out: dict[StateKey, ItemState] = {}
+        if not keys:
+            return out
+        pg = isinstance(b, PostgresBackend)
+        if pg and for_update:  # rows to lock, also for items never seen
+            b.executemany(
+                "INSERT INTO item_state (task, item_id, content_hash, annotator, n_events) "
+                "VALUES (?, ?, ?, ?, 0) ON CONFLICT DO NOTHING", keys)
+        cols = "task, item_id, content_hash, annotator, action, label, note, ratings, " \
+               "model_label, verdict_id, rating_id, n_events, stack"
+        for i in range(0, len(keys), _KEY_CHUNK):
+            chunk = keys[i : i + _KEY_CHUNK]
+            marks = ", ".join("(?, ?, ?, ?)" for _ in chunk)
+            sql = (f"SELECT {cols} FROM item_state WHERE (task, item_id, content_hash, annotator) "
+                   f"IN (VALUES {marks})" + (" FOR UPDATE" if pg and for_update else ""))
+            for r in b.query(sql, [v for k in chunk for v in k]):
+                if r[11]:  # n_events 0: a row only made to lock
+                    out[(r[0], r[1], r[2], r[3])] = _state_of_row(r[4:])
+        return out
+
+    def _write_states(self, states: Mapping[StateKey, tuple[str | None, ItemState]], *,
+                      replace: bool = False) -> None:
+        if replace:
+            self.backend.execute("DELETE FROM item_state")
+        rows = [_state_row(k, kind, st) for k, (kind, st) in states.items()]
+        for i in range(0, len(rows), 5000):
+            self.backend.executemany(_UPSERT_STATE, rows[i : i + 5000])
+
+    def _fold_log(self, task: str | None = None) -> dict[StateKey, tuple[str | None, ItemState]]:
+        """Fold the whole log (or one task's) in Python: the reference the kept states
+        must equal (`check_states`), used to fill them when a store is migrated and to
+        read a store that cannot be written."""
+        sql = ("SELECT event_id, task, kind, item_id, content_hash, action, label_after, "
+               "model_label, annotator, note, data FROM events WHERE action <> 'route'")
+        params: list[Any] = []
+        if task is not None:
+            sql += " AND task = ?"
+            params.append(task)
+        names = ("event_id", "task", "kind", "item_id", "content_hash", "action", "label_after",
+                 "model_label", "annotator", "note", "data")
+        out: dict[StateKey, tuple[str | None, ItemState]] = {}
+        for row in self.backend.query(sql + " ORDER BY seq", params):
+            ev = dict(zip(names, row, strict=True))
+            if isinstance(ev["data"], str):
+                ev["data"] = json.loads(ev["data"])
+            k = key_of(ev)
+            prev = out.get(k)
+            out[k] = (ev["kind"], fold(prev[1] if prev else None, ev))
+        return out
+
+    @_locked
+    def check_states(self) -> list[StateKey]:
+        """Keys whose kept state differs from a fresh fold of the log (empty: all agree)."""
+        fresh = {k: st for k, (_kind, st) in self._fold_log().items()}
+        kept = self.states()
+        return sorted(k for k in set(fresh) | set(kept)
+                      if _comparable(fresh.get(k)) != _comparable(kept.get(k)))
+
+    @_locked
+    def rebuild_states(self) -> int:
+        """Fold the whole log again into the kept states (a repair; returns the count)."""
+        b = self.backend
+        b.begin_write()
+        try:
+            states = self._fold_log()
+            self._write_states(states, replace=True)
+            b.commit()
+        except BaseException:
+            b.rollback()
+            raise
+        return len(states)
+
+    def _settle_claims(self, changed: Mapping[StateKey, tuple[str | None, ItemState]]) -> None:
+        """In the decisions' own transaction: an item decided counts as one of its k
+        ratings (claim done); one that is no longer decided (skipped, or its decision
+        undone) gives its claim back to the pool."""
         done, released = [], []
-        for r in rows:
-            action, ann = r[col["action"]], r[col["annotator"]] or ""
-            key = (r[col["task"]], r[col["item_id"]], ann)
-            if action in _STATUS_OF:
-                done.append(key + (r[col["created_at"]],))
-            elif action == "skip":
-                released.append(key)
+        stamp = utc_now()
+        for (task, item_id, _h, ann), (_kind, st) in changed.items():
+            if st.decided:
+                done.append((task, item_id, ann, stamp))
+            else:
+                released.append((task, item_id, ann))
         if done:
             self.backend.executemany(
                 "INSERT INTO claims (task, item_id, annotator, claimed_at, expires_at, done) "
@@ -225,8 +292,7 @@ class Store:
                 "DO UPDATE SET done = 1", done)
         if released:
             self.backend.executemany(
-                "DELETE FROM claims WHERE task = ? AND item_id = ? AND annotator = ? AND done = 0",
-                released)
+                "DELETE FROM claims WHERE task = ? AND item_id = ? AND annotator = ?", released)
 
     # -- several annotators ------------------------------------------------------
     @_locked
@@ -408,59 +474,89 @@ class Store:
         return df
 
     @_locked
-    def states(self, task: str | None = None) -> dict[tuple[str, str, str, str], ItemState]:
-        """Fold the log: (task, item_id, content_hash, annotator) -> current state."""
-        cols = ("event_id", "task", "item_id", "content_hash", "action", "label_after",
-                "model_label", "annotator", "note", "data", "created_at", "duration_ms",
-                "model_confidence", "guideline_version", "session_id", "kind")
-        sql = f"SELECT {', '.join(cols)} FROM events WHERE action <> 'route'"
-        params: list[Any] = []
-        if task is not None:
-            sql += " AND task = ?"
-            params.append(task)
-        sql += " ORDER BY seq"
-        states: dict[tuple[str, str, str, str], ItemState] = {}
-        stacks: dict[tuple[str, str, str, str], list[ItemState]] = {}
-        for row in self.backend.query(sql, params):
-            ev = dict(zip(cols, row))
-            if isinstance(ev["data"], str):
-                ev["data"] = json.loads(ev["data"])
-            key = (ev["task"], ev["item_id"], ev["content_hash"] or "", ev["annotator"] or "")
-            st = states.get(key, ItemState())
-            states[key] = fold_event(st, stacks.setdefault(key, []), ev)
-        return states
+    def states(self, task: str | None = None, *, annotator: str | None = None) -> dict[StateKey, ItemState]:
+        """Each item's current state: (task, item_id, content_hash, annotator) -> ItemState
+        (with its undo history), as folded by `events.fold`."""
+        if self.schema_version < 4:  # an old store opened read-only: fold the log here
+            return {k: st for k, (_kind, st) in self._fold_log(task).items()
+                    if annotator is None or k[3] == annotator}
+        where, params = ["n_events > 0"], []
+        for col, val in (("task", task), ("annotator", annotator)):
+            if val is not None:
+                where.append(f"{col} = ?")
+                params.append(val)
+        rows = self.backend.query(
+            "SELECT task, item_id, content_hash, annotator, action, label, note, ratings, "
+            "model_label, verdict_id, rating_id, n_events, stack FROM item_state WHERE "
+            + " AND ".join(where), params)
+        return {(r[0], r[1], r[2], r[3]): _state_of_row(r[4:]) for r in rows}
 
-    def decisions(self, task: str | None = None, *, include_undecided: bool = False) -> pd.DataFrame:
+    @_locked
+    def decisions(self, task: str | None = None, *, include_undecided: bool = False,
+                  annotator: str | None = None) -> pd.DataFrame:
         """One row per item (per annotator) with its current human label and status.
 
-        Items whose last state-changing event was undone entirely, or that were only
-        skipped, are left out unless `include_undecided`.
+        Items whose decisions were all undone, or that were only skipped, are left out
+        unless `include_undecided`. The verdict and the ratings are kept apart: an item
+        accepted and then rated is "accepted", with its ``ratings``. Rows come in the
+        order of the events that set them.
         """
+        if self.schema_version < 4:
+            return _decision_frame(self._decision_rows_from_log(task, include_undecided, annotator))
+        where, params = ["s.n_events > 0"], []
+        if not include_undecided:
+            where.append(f"s.status IN ({', '.join('?' for _ in DECIDED_STATUSES)})")
+            params.extend(sorted(DECIDED_STATUSES))
+        for col, val in (("task", task), ("annotator", annotator)):
+            if val is not None:
+                where.append(f"s.{col} = ?")
+                params.append(val)
+        rows = self.backend.query(
+            "SELECT s.item_id, s.status, s.label, s.model_label, s.annotator, s.task, s.ratings, "
+            "s.note, e.model_confidence, e.created_at, e.duration_ms, e.guideline_version, "
+            "e.session_id, s.content_hash, s.n_events, s.kind, e.event_id, e.data "
+            "FROM item_state s LEFT JOIN events e ON e.event_id = COALESCE(s.verdict_id, s.rating_id) "
+            f"WHERE {' AND '.join(where)} ORDER BY e.seq", params)
+        return _decision_frame(rows)
+
+    def _decision_rows_from_log(self, task: str | None, include_undecided: bool,
+                                annotator: str | None) -> list[tuple[Any, ...]]:
+        states = self._fold_log(task)
+        ids = [st.event_id for _k, (_kd, st) in states.items() if st.event_id]
+        evs = self._events_by_id(ids)
         rows = []
-        for (t, item_id, h, annotator), st in self.states(task).items():
-            if not include_undecided and not st.decided:
+        for (t, item_id, h, ann), (kind, st) in states.items():
+            if (not include_undecided and not st.decided) or (annotator is not None and ann != annotator):
                 continue
-            ev = st.event or {}
-            rows.append({
-                "task": t, "item_id": item_id, "annotator": annotator,
-                "status": st.status, "human_label": st.label,
-                "model_label": ev.get("model_label"),
-                "model_confidence": ev.get("model_confidence"),
-                "agrees_with_model": (st.label == ev.get("model_label"))
-                if st.label is not None and ev.get("model_label") is not None else None,
-                "note": st.note, "data": st.data,
-                "decided_at": ev.get("created_at"), "duration_ms": ev.get("duration_ms"),
-                "guideline_version": ev.get("guideline_version"),
-                "session_id": ev.get("session_id"), "content_hash": h,
-                "n_events": st.n_events,
-            })
-        cols = ["task", "item_id", "annotator", "status", "human_label", "model_label",
-                "model_confidence", "agrees_with_model", "note", "data", "decided_at",
-                "duration_ms", "guideline_version", "session_id", "content_hash", "n_events"]
-        df = pd.DataFrame(rows, columns=cols)
-        if len(df):
-            df["decided_at"] = pd.to_datetime(df["decided_at"], utc=True, format="ISO8601")
-        return df
+            e = evs.get(st.event_id or "", {})
+            rows.append((item_id, st.status, st.label, st.model_label, ann, t,
+                         json.dumps(dict(st.ratings)) if st.ratings else None, st.note,
+                         e.get("model_confidence"), e.get("created_at"), e.get("duration_ms"),
+                         e.get("guideline_version"), e.get("session_id"), h, st.n_events, kind,
+                         e.get("event_id"), e.get("data"), e.get("seq", 0)))
+        rows.sort(key=lambda r: r[-1])
+        return [r[:-1] for r in rows]
+
+    def _events_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        cols = ("seq",) + EVENT_COLUMNS
+        out: dict[str, dict[str, Any]] = {}
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = (f"SELECT {', '.join(cols)} FROM events WHERE event_id IN "
+                 f"({', '.join('?' for _ in chunk)})")
+            for r in self.backend.query(q, chunk):
+                out[r[1]] = dict(zip(cols, r, strict=True))
+        return out
+
+    @_locked
+    def events_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The events with these ids (``data`` parsed), by id; unknown ids are left out."""
+        out = self._events_by_id(ids)
+        for ev in out.values():
+            if isinstance(ev.get("data"), str):
+                ev["data"] = json.loads(ev["data"])
+        return out
 
     @_locked
     def latest_hashes(self, task: str) -> dict[str, str]:
@@ -489,6 +585,55 @@ class Store:
     def __repr__(self) -> str:
         return f"Store({self.target!r}, schema_version={self.schema_version})"
 
+
+
+# -- helpers ------------------------------------------------------------------------
+
+def _key(row: Sequence[Any]) -> StateKey:
+    return (row[_COL["task"]], row[_COL["item_id"]], row[_COL["content_hash"]] or "",
+            row[_COL["annotator"]] or "")
+
+
+def _as_event(row: Sequence[Any]) -> dict[str, Any]:
+    """A stored row (data as JSON text) as the event the fold reads."""
+    ev = dict(zip(EVENT_COLUMNS, row, strict=True))
+    if isinstance(ev["data"], str):
+        ev["data"] = json.loads(ev["data"])
+    return ev
+
+
+def _comparable(st: ItemState | None) -> Any:
+    """What two states must share to be the same (history included; n_events counts
+    every event, which a kept state and a fresh fold agree on too)."""
+    if st is None:
+        return None
+    return [(*snapshot(p),) for p in [st, *st.stack()]] + [st.n_events]
+
+
+DECISION_COLUMNS = [
+    "item_id", "status", "human_label", "model_label", "agrees_with_model", "annotator",
+    "task", "ratings", "note", "model_confidence", "decided_at", "duration_ms",
+    "guideline_version", "session_id", "content_hash", "n_events", "kind", "event_id", "data",
+]
+
+
+def _decision_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """`decisions()`'s frame: what a person looks at first leads (item, status, the
+    human's and the model's label, whether they agree)."""
+    names = ["item_id", "status", "human_label", "model_label", "annotator", "task", "ratings",
+             "note", "model_confidence", "decided_at", "duration_ms", "guideline_version",
+             "session_id", "content_hash", "n_events", "kind", "event_id", "data"]
+    df = pd.DataFrame(list(rows), columns=names)
+    for c in ("ratings", "data"):
+        df[c] = [json.loads(v) if isinstance(v, str) else v for v in df[c]]
+    human, model = df["human_label"], df["model_label"]
+    agree = [(h == m) if h is not None and m is not None else None for h, m in zip(human, model, strict=True)]
+    df.insert(4, "agrees_with_model", pd.Series(agree, index=df.index, dtype=object))
+    df["decided_at"] = pd.to_datetime(df["decided_at"], utc=True, format="ISO8601")
+    for c in ("model_confidence", "duration_ms"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    df["n_events"] = df["n_events"].astype("int64")
+    return df[DECISION_COLUMNS]
 
 def open_store(target: str | os.PathLike[str]) -> Store:
     """Open an existing store (a SQLite path or a postgresql:// URL) without any widget.

@@ -6,34 +6,32 @@ per dialect (`{serial}`, `{real}`), so both back ends run the same migrations.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+from .events import EVENT_COLUMNS
 
-# The columns of one event, in order; `seq` (the log position) is added by the database.
-EVENT_COLUMNS: tuple[str, ...] = (
-    "event_id",
+__all__ = ["EVENT_COLUMNS", "MIGRATIONS", "SCHEMA_VERSION", "STATE_COLUMNS"]
+
+SCHEMA_VERSION = 4
+
+# The item_state table (v4): the fold of `events.fold` kept with the log, one row per
+# (task, item, content hash, annotator), written in the same transaction as the events
+# it folds, so `decisions()` reads states instead of re-folding the whole log.
+STATE_COLUMNS: tuple[str, ...] = (
     "task",
-    "kind",
     "item_id",
     "content_hash",
-    "action",
-    "label_before",
-    "label_after",
-    "model_label",
-    "model_confidence",
     "annotator",
-    "created_at",
-    "duration_ms",
-    "guideline_version",
-    "session_id",
+    "kind",
+    "action",
+    "status",
+    "label",
     "note",
-    "data",
+    "ratings",
+    "model_label",
+    "verdict_id",
+    "rating_id",
+    "n_events",
+    "stack",
 )
-
-# Actions a person takes; "route" is written by the router, never by a widget.
-HUMAN_ACTIONS = frozenset(
-    {"accept", "correct", "flag", "skip", "undo", "note", "edit", "reject", "rate", "compare"}
-)
-ALL_ACTIONS = HUMAN_ACTIONS | {"route"}
 
 # Each migration moves the schema from version (key - 1) to version key.
 # Never edit a released migration: add a new one.
@@ -90,5 +88,28 @@ MIGRATIONS: dict[int, list[str]] = {
             created_at TEXT NOT NULL,
             PRIMARY KEY (task, version)
         )""",
+    ],
+    # v4: the fold kept with the log (see STATE_COLUMNS); filled from the events of the
+    # store being migrated by `Store._migrate` (a Python fold, once).
+    4: [
+        """CREATE TABLE IF NOT EXISTS item_state (
+            task TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            annotator TEXT NOT NULL,
+            kind TEXT,
+            action TEXT,
+            status TEXT,
+            label TEXT,
+            note TEXT,
+            ratings TEXT,
+            model_label TEXT,
+            verdict_id TEXT,
+            rating_id TEXT,
+            n_events INTEGER NOT NULL DEFAULT 0,
+            stack TEXT,
+            PRIMARY KEY (task, item_id, content_hash, annotator)
+        )""",
+        "CREATE INDEX IF NOT EXISTS item_state_task_annotator ON item_state (task, annotator)",
     ],
 }

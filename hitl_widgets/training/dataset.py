@@ -197,8 +197,17 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
     from ..routing.router import routed
 
     sample_tasks = _as_list(sample_task)
-    tasks = _as_list(task) if task is not None else [
-        t for t in _classification_tasks(st) if t not in sample_tasks]
+    if task is not None:
+        tasks = _as_list(task)
+    else:
+        tasks = [t for t in _classification_tasks(st) if t not in sample_tasks]
+        if len(tasks) > 1:
+            # two reviews in one store may use the same ids for other items (default
+            # integer ids): pooling them would give one task's labels to another's texts
+            raise ValueError(
+                f"the store holds {len(tasks)} classification tasks ({', '.join(map(repr, tasks))}): "
+                "say which one df belongs to with task=... (and sample_task=... for a task in "
+                "which a random sample of the same items was reviewed)")
     all_tasks = list(dict.fromkeys(tasks + sample_tasks))
     texts = _texts_of(df, text, id)
     dropped: Counter[str] = Counter()
@@ -208,14 +217,13 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
         dropped[reason] += 1
         dropped_items.append({"item_id": item_id, "reason": reason})
 
-    # -- human decisions -------------------------------------------------------
-    human: dict[str, dict[str, Any]] = {}  # item_id -> {labels, sample, task, hashes}
+    # -- human decisions: votes per item, each on the content version it was made on ------
+    votes: dict[str, list[dict[str, Any]]] = {}
     route_labels: list[str] = []
     auto_rows: list[dict[str, Any]] = []
+    flagged: set[tuple[str, str]] = set()
     for t in all_tasks:
-        d = st.decisions(t)
-        if annotator is not None and len(d):
-            d = d[d["annotator"] == annotator]
+        d = st.decisions(t, annotator=annotator)
         r = routed(st, t)
         audited = set(r.loc[r["audit"], "item_id"].astype(str)) if (audits and len(r)) else set()
         for s in r["settings"] if len(r) else []:
@@ -224,43 +232,65 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
         for row in d.itertuples(index=False):
             item_id = str(row.item_id)
             if row.status == "flagged":
-                drop(item_id, "flagged by a person")
+                flagged.add((item_id, row.content_hash or ""))
                 continue
             if row.status not in _SOURCE_OF_STATUS or row.human_label is None:
                 continue
-            h = human.setdefault(item_id, {"votes": [], "sample": False, "task": t, "hashes": set()})
-            h["votes"].append((str(row.human_label), _SOURCE_OF_STATUS[row.status]))
-            h["hashes"].add(row.content_hash or "")
-            if t in sample_tasks or is_sample_marker(row.data) or item_id in audited:
-                h["sample"] = True
-                h["task"] = t
+            votes.setdefault(item_id, []).append({
+                "label": str(row.human_label), "source": _SOURCE_OF_STATUS[row.status],
+                "hash": row.content_hash or "", "task": t,
+                "sample": t in sample_tasks or is_sample_marker(row.data) or item_id in audited,
+            })
         if "auto-accepted" in sources and len(r):
             for row in r[r["auto"]].itertuples(index=False):
                 auto_rows.append({"item_id": str(row.item_id), "label": str(row.model_label),
                                   "hash": row.content_hash or "", "task": t})
 
-    # one label per item: agreeing annotators, else the majority, a tie is dropped
+    # -- texts, content versions, one label per item ------------------------------------
     items: list[dict[str, Any]] = []
-    for item_id, h in human.items():
-        counts = Counter(lab for lab, _ in h["votes"])
+    for item_id, vs in votes.items():
+        t = texts.get(item_id)
+        if t is None:
+            drop(item_id, "no text (not in df)")
+            continue
+        h = content_hash(t)
+        # a vote counts for the text it was made on: one on other content is not a vote
+        # for df's text (the item's text changed, or another task's item has this id)
+        mine = [v for v in vs if not v["hash"] or v["hash"] == h]
+        if len(mine) < len(vs):
+            dropped["votes on other text than df's"] += len(vs) - len(mine)
+        if not mine:
+            drop(item_id, "decided on other text than df's")
+            continue
+        counts = Counter(v["label"] for v in mine)
         top = counts.most_common()
         if len(top) > 1 and top[0][1] == top[1][1]:
             drop(item_id, "people disagree (tie)")
             continue
         label = top[0][0]
-        srcs = [s for lab, s in h["votes"] if lab == label]
-        source = min(srcs, key=_PRIORITY.__getitem__)
-        items.append({"item_id": item_id, "label": label, "source": source, "sample": h["sample"],
-                      "task": h["task"], "hashes": h["hashes"]})
-    seen_human = set(human)
+        source = min((v["source"] for v in mine if v["label"] == label), key=_PRIORITY.__getitem__)
+        sample = [v for v in mine if v["sample"]]
+        items.append({"item_id": item_id, "label": label, "source": source, "sample": bool(sample),
+                      "task": (sample or mine)[0]["task"], "text": t})
+    for item_id, h in flagged:
+        t = texts.get(item_id)
+        if t is not None and (not h or h == content_hash(t)) and item_id not in votes:
+            drop(item_id, "flagged by a person")
+    seen_human = {it["item_id"] for it in items} | set(votes)
     for a in auto_rows:
         if a["item_id"] in seen_human:
             continue  # a person decided it (or it was dropped for a reason already counted)
         seen_human.add(a["item_id"])
+        t = texts.get(a["item_id"])
+        if t is None:
+            drop(a["item_id"], "no text (not in df)")
+            continue
+        if a["hash"] and a["hash"] != content_hash(t):
+            drop(a["item_id"], "decided on other text than df's")
+            continue
         items.append({"item_id": a["item_id"], "label": a["label"], "source": "auto-accepted",
-                      "sample": False, "task": a["task"], "hashes": {a["hash"]}})
+                      "sample": False, "task": a["task"], "text": t})
 
-    # -- texts, content, labels ------------------------------------------------------
     if labels is None:
         labels = route_labels or sorted({it["label"] for it in items})
     labels = [str(x) for x in labels]
@@ -270,18 +300,9 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
         if it["source"] not in sources:
             drop(it["item_id"], f"source {it['source']} not asked for")
             continue
-        t = texts.get(it["item_id"])
-        if t is None:
-            drop(it["item_id"], "no text (not in df)")
-            continue
-        hashes = {x for x in it["hashes"] if x}
-        if hashes and content_hash(t) not in hashes:
-            drop(it["item_id"], "decided on other text than df's")
-            continue
         if it["label"] not in label_set:
             drop(it["item_id"], "label not in labels")
             continue
-        it["text"] = t
         kept.append(it)
 
     # -- held out: the random sample and `holdout` ids ------------------------------------

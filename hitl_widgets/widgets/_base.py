@@ -1,10 +1,12 @@
 """The anywidget base every review kind shares: the request/reply protocol, commits
-before acknowledgements, prefetch paging, timing, annotator and guideline stamps, and
-the Python actions (`accept()`, `skip()`, ...) that script a review.
+before acknowledgements, prefetch paging, timing, annotator and guideline stamps, gold
+feedback, and the Python actions (`skip()`, `undo()`, ...) that script a review.
 
-The protocol is written down in docs/protocol.md. A new review kind subclasses
-`ReviewWidget` and supplies `_payload` (what the browser shows for one row) and
-`_check_decision` / `_event_fields` (what a decision means for that kind).
+The protocol is written down in docs/protocol.md and typed in `_protocol.py`; the
+options every kind takes are in `_options.py`. A new review kind subclasses
+`ReviewWidget` with its items (``hitl_widgets/items/<kind>.py``) and supplies
+`_check_decision` and `_event_fields` (what a decision means for that kind), its
+actions, and `_answer_of` (what a decision answers, for gold items).
 """
 
 from __future__ import annotations
@@ -12,23 +14,51 @@ from __future__ import annotations
 import getpass
 import threading
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, ClassVar, Protocol
 
 import anywidget
 import numpy as np
 import pandas as pd
 import traitlets
 
-from ..queue import ClaimQueue, OrderSpec, ReviewQueue, build_order, interleave_gold, rotate_for
-from ..store import ItemState, Store, fold_event, utc_now
+from ..queue import ClaimQueue, ReviewQueue, session_queue
+from ..store import Action, ItemState, Store, fold, utc_now, vocabulary
+from ._options import MAX_PAGE, Options
+from ._protocol import (
+    AckMessage,
+    BadDecision,
+    Decision,
+    ExternalMessage,
+    GoldFeedback,
+    ItemDecision,
+    decision_id,
+    parse_decision,
+)
+from ._tally import Tally
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-MAX_PAGE = 200  # a browser may not pull more than this per request
+
+__all__ = ["MAX_PAGE", "STATIC", "ContentChangedError", "ReviewItems", "ReviewWidget"]
+
+ItemKey = tuple[str, str]  # (item_id, content_hash): one item version for this annotator
 
 
 class ContentChangedError(ValueError):
     """An item id already in the store now has other content."""
+
+
+class ReviewItems(Protocol):
+    """What a kind's validated items offer the widget (``hitl_widgets.items``)."""
+
+    kind: ClassVar[str]
+
+    def __len__(self) -> int: ...
+    def item_id(self, pos: int) -> str: ...
+    def positions_of(self, item_ids: list[str]) -> np.ndarray: ...
+    def hash(self, pos: int) -> str: ...
+    def payload(self, pos: int) -> dict[str, Any]: ...
 
 
 def guideline_passage(text: str, label: str, limit: int = 600) -> str:
@@ -60,7 +90,7 @@ def _default_annotator() -> str:
         return "annotator"
 
 
-class ReviewWidget(anywidget.AnyWidget):
+class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
     """Base class of review widgets; not used directly."""
 
     kind = traitlets.Unicode("").tag(sync=True)
@@ -77,107 +107,92 @@ class ReviewWidget(anywidget.AnyWidget):
     agreement = traitlets.Float(None, allow_none=True).tag(sync=True)
     guideline_text = traitlets.Unicode("").tag(sync=True)
 
+    #: the actions this kind accepts (besides skip, undo and note, which every kind has)
+    kind_actions: ClassVar[frozenset[str]] = frozenset()
+    #: fields of an item's payload that are the model's output (hidden in blind mode)
+    model_fields: ClassVar[tuple[str, ...]] = ()
+
     def __init__(
         self,
-        items: Any,
+        items: ReviewItems,
+        opts: Options,
         *,
-        store: str | Store,
-        annotator: str | None,
-        task: str,
-        order: OrderSpec = None,
+        gold: np.ndarray | None = None,
         scores: Any = None,
-        guideline_version: str = "",
-        prefetch: int = 32,
-        on_changed: str = "error",
-        revisit: bool = False,
         config: Mapping[str, Any] | None = None,
-        overlap: int | None = None,
-        claim_ttl: float = 900.0,
-        blind: bool = False,
-        guideline: str | None = None,
-        gold: Any = None,
-        gold_rate: float = 0.1,
-        break_every: int | None = None,
-        seed: int = 0,
-        **kwargs: Any,
+        labels: list[str] | None = None,
     ) -> None:
-        if overlap is not None and (not isinstance(overlap, int) or overlap < 1):
-            raise ValueError(f"overlap must be a positive integer (ratings per item), got {overlap!r}")
-        if break_every is not None and (not isinstance(break_every, int) or break_every < 1):
-            raise ValueError(f"break_every must be a positive integer, got {break_every!r}")
-        if guideline is not None and (not isinstance(guideline, str) or not guideline.strip()):
-            raise ValueError("guideline must be non-empty markdown text")
-        if on_changed not in ("error", "review"):
-            raise ValueError(f"on_changed must be 'error' or 'review', got {on_changed!r}")
-        if not isinstance(prefetch, int) or prefetch < 1 or prefetch > MAX_PAGE:
-            raise ValueError(f"prefetch must be an integer in [1, {MAX_PAGE}], got {prefetch!r}")
-        annotator = _default_annotator() if annotator is None else str(annotator)
-        if not annotator.strip():
-            raise ValueError("annotator must be a non-empty name")
-        self._lock = threading.RLock()
-        self._items = items
-        self._task = str(task)
-        self._annotator = annotator
-        self._served: dict[str, int] = {}  # item_id -> row, for every item sent out
-        self._items_sent = False  # whether the browser was answered a fetch yet
-        self._in_frame: dict[tuple[str, str], bool] = {}
         # Validation is done (in the subclass) before the store is touched: bad input
         # writes nothing. Opening creates the file only now.
+        self._lock = threading.RLock()
+        self._items = items
+        self._opts = opts
+        self._task = opts.task
+        self._annotator = _default_annotator() if opts.annotator is None else opts.annotator
+        self._actions = frozenset(str(a) for a in self.kind_actions | {Action.SKIP, Action.UNDO, Action.NOTE})
+        self._served: dict[str, int] = {}  # item_id -> row, for every item sent out
+        self._items_sent = False  # whether the browser was answered a fetch yet
+        self._in_frame: dict[ItemKey, bool] = {}
+        store = opts.store
         self._store = store if isinstance(store, Store) else Store(store)
         self._own_store = not isinstance(store, Store)
-        n = len(items)
-        self._states: dict[tuple[str, str], ItemState] = {}
-        self._stacks: dict[tuple[str, str], list[ItemState]] = {}
-        pending = self._load_states(on_changed, revisit)
-        # Gold items (known answers) are mixed in at gold_rate, never ordered as the rest.
-        self._gold = gold  # object array: the right label per row, None where not gold
-        self._blind = bool(blind)
-        regular = pending if gold is None else pending & np.array([g is None for g in gold])
-        positions = build_order(n, regular, order, scores=scores)
-        if gold is not None:
-            gold_pos = np.flatnonzero(pending & ~np.array([g is None for g in gold]))
-            positions = interleave_gold(positions, gold_pos, gold_rate, seed=seed)
-        self._overlap = overlap
-        if overlap is not None:
-            positions = rotate_for(annotator, positions)
-            self._queue: ReviewQueue = ClaimQueue(
-                positions,
-                ids_of=lambda pos: [items.item_id(int(p)) for p in pos],
-                claim=lambda ids, limit: self._store.claim(
-                    self._task, self._annotator, ids, k=overlap, limit=limit, ttl=claim_ttl),
-            )
-        else:
-            self._queue = ReviewQueue(positions)
-        self._guideline_text = guideline or ""
-        if guideline is not None:  # a new text makes a new version, stamped on decisions
-            guideline_version = self._store.guideline_version(self._task, guideline)
-        self.last_feedback: dict[str, Any] | None = None
+        self._states: dict[ItemKey, ItemState] = {}
+        pending = self._load_states(opts.on_changed, opts.revisit)
+        self._gold = gold  # object array: the right answer per row, None where not gold
+        self._blind = bool(opts.blind)
+        self._queue: ReviewQueue = session_queue(
+            len(items), pending, order=opts.order, scores=scores, gold=gold,
+            gold_rate=opts.gold_rate, seed=opts.seed, annotator=self._annotator,
+            overlap=opts.overlap,
+            ids_of=lambda pos: [items.item_id(int(p)) for p in pos],
+            claim=lambda ids, limit: self._store.claim(
+                self._task, self._annotator, ids, k=opts.overlap or 1, limit=limit,
+                ttl=opts.claim_ttl),
+        )
+        self._guideline_text = opts.guideline or ""
+        guideline_version = opts.guideline_version
+        if opts.guideline is not None:  # a new text makes a new version, stamped on decisions
+            guideline_version = self._store.guideline_version(self._task, opts.guideline)
+        self.last_feedback: GoldFeedback | None = None
         self._rejected: set[str] = set()  # decision ids refused for good (never stored)
         self.deferred = 0  # decisions held back until the one they follow was stored
         self._cursor = 0  # the kernel's own cursor, for the Python actions
-        self._session_done: set[int] = set()  # queue indices decided or skipped here
-        self._last_decided: list[int] = []  # queue indices, for undo from Python
+        self._skipped_here: set[int] = set()  # queue indices skipped in this session
+        self._done_here: set[int] = set()  # queue indices decided since this widget opened
+        self._python_acted = False  # queue indices are in use by the Python actions
+        # this session's decisions still in effect, oldest first (browser's and Python's):
+        # what undo() takes back
+        self._session_log: list[tuple[ItemKey, int]] = []
         self.sent_messages = 0
-        cfg = {"prefetch": prefetch, "task": self._task, "show_model": True,
-               "break_every": break_every, "overlap": overlap, "blind": self._blind}
+        session_id = uuid.uuid4().hex
+        cfg: dict[str, Any] = {
+            "prefetch": opts.prefetch, "task": self._task, "show_model": True,
+            "break_every": opts.break_every, "overlap": opts.overlap, "blind": self._blind,
+            "vocabulary": vocabulary(self._actions),
+        }
         cfg.update(config or {})
         if self._blind:  # the kernel never sends the model's answer, so none can anchor
             cfg["show_model"] = False
+        self._tally = Tally()
+        for key, st in self._states.items():
+            if self._belongs(key):
+                self._tally.add(st)
         super().__init__(
-            kind=self._kind_name(),
+            kind=items.kind,
             store_id=self._store.store_id,
-            session_id=uuid.uuid4().hex,
-            annotator=annotator,
+            session_id=session_id,
+            annotator=self._annotator,
             guideline_version=str(guideline_version or ""),
             config=cfg,
-            total=n,
+            total=len(items),
             queue_length=self._queue_length(),
             guideline_text=self._guideline_text,
-            **kwargs,
+            labels=labels or [],
         )
         self._refresh_counts()
         self.on_msg(self._on_msg)
 
+    # -- the queue -------------------------------------------------------------
     def _queue_length(self) -> int:
         q = self._queue
         if isinstance(q, ClaimQueue) and not q.exhausted:
@@ -191,45 +206,45 @@ class ReviewWidget(anywidget.AnyWidget):
         return qlen
 
     def _public_payload(self, pos: int) -> dict[str, Any]:
-        """The payload as sent: blind mode strips the model's answer; gold is not told."""
-        item = self._payload(pos)
+        """The payload as sent: blind mode strips the model's output; gold is not told."""
+        item = self._items.payload(pos)
         if self._blind:
-            for key in ("model_label", "confidence", "proba"):
+            for key in self.model_fields:
                 if key in item:
                     item[key] = None
         return item
 
     # -- hooks for each kind ----------------------------------------------
-    def _kind_name(self) -> str:
-        raise NotImplementedError
-
-    def _payload(self, pos: int) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _check_decision(self, d: Mapping[str, Any], pos: int | None) -> None:
+    def _check_decision(self, d: Decision, pos: int | None) -> None:
         """Raise ValueError when a decision makes no sense for this kind."""
 
-    def _event_fields(self, d: Mapping[str, Any], pos: int | None) -> dict[str, Any]:
+    def _event_fields(self, d: Decision, pos: int | None) -> dict[str, Any]:
         """Kind-specific event columns (label_after, model_label, data...)."""
         return {}
 
+    def _answer_of(self, ev: Mapping[str, Any]) -> str | None:
+        """What a decision answers, compared with a gold item's known answer."""
+        return None
+
+    def _gold_text(self, pos: int) -> str:
+        """A short reminder of a gold item in its feedback (what the person saw)."""
+        return ""
+
     # -- opening -------------------------------------------------------------
     def _load_states(self, on_changed: str, revisit: bool) -> np.ndarray:
-        """Fold this task's events for this annotator; return the mask of rows to review."""
+        """This annotator's states in this task; return the mask of rows to review."""
         items = self._items
-        n = len(items)
-        pending = np.ones(n, dtype=bool)
+        pending = np.ones(len(items), dtype=bool)
         states = {
             (item_id, h): st
-            for (t, item_id, h, ann), st in self._store.states(self._task).items()
-            if ann == self._annotator
+            for (_t, item_id, h, _a), st in self._store.states(self._task, annotator=self._annotator).items()
         }
         if not states:
             return pending
         ids = sorted({item_id for item_id, _ in states})
         pos = items.positions_of(ids)
         changed = []
-        for item_id, p in zip(ids, pos):
+        for item_id, p in zip(ids, pos, strict=True):
             if p < 0:
                 continue
             h = items.hash(int(p))
@@ -245,7 +260,7 @@ class ReviewWidget(anywidget.AnyWidget):
             more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
             raise ContentChangedError(
                 f"the content of {len(changed)} item(s) changed under the same id since they "
-                f"were decided in store {self._store.target!r} (task {self._task!r}): {shown}{more}. "
+                f"were decided in store {self._store!r} (task {self._task!r}): {shown}{more}. "
                 "Their old decisions are kept under the old content; pass on_changed='review' "
                 "to review the new content as new items, or give the new rows new ids."
             )
@@ -260,17 +275,17 @@ class ReviewWidget(anywidget.AnyWidget):
         with self._lock:
             self._handle(content)
 
-    def _handle(self, content: dict) -> None:
+    def _handle(self, content: dict[str, Any]) -> None:
         t = content.get("type")
         if t == "hello":
-            self._commit_and_ack(content.get("pending") or [], complete=True)
+            self._commit_and_ack(_as_list(content.get("pending")), complete=True)
             self._drop_decided_from_queue()
         elif t == "fetch":
             self._send_items(content.get("req"), content.get("start", 0), content.get("count", 8))
         elif t == "decide":
-            self._commit_and_ack(content.get("decisions") or [])
+            self._commit_and_ack(_as_list(content.get("decisions")))
 
-    def _causal_order(self, decisions: list[dict], complete: bool) -> tuple[list[dict], list[dict]]:
+    def _causal_order(self, decisions: list[Decision], complete: bool) -> tuple[list[Decision], list[Decision]]:
         """(ready in order, held back). A decision names in `after` the decision of its
         session on the same item that it follows (an undo, the one it undoes): it is
         committed only once that one is stored, or comes earlier in this batch, or was
@@ -280,20 +295,20 @@ class ReviewWidget(anywidget.AnyWidget):
         keeps the fold (the latest state wins; undo pops the last) right. `complete`: the
         batch holds every pending decision of the browser (hello), so an `after` that is
         neither stored nor in it was acknowledged or refused long ago: nothing to wait for."""
-        wanted = {str(d["after"]) for d in decisions if d.get("after")}
-        in_batch = {str(d["id"]) for d in decisions}
+        wanted = {d["after"] for d in decisions if d.get("after")}
+        in_batch = {d["id"] for d in decisions}
         stored = self._store.has_events(sorted(wanted - in_batch - self._rejected)) if wanted else set()
-        ready: list[dict] = []
+        ready: list[Decision] = []
         placed: set[str] = set()
         rest = list(decisions)
         while rest:
             later = []
             for d in rest:
-                a = str(d["after"]) if d.get("after") else None
-                if (a is None or a in placed or a in stored or a in self._rejected
+                a = d.get("after")
+                if (not a or a in placed or a in stored or a in self._rejected
                         or (complete and a not in in_batch)):
                     ready.append(d)
-                    placed.add(str(d["id"]))
+                    placed.add(d["id"])
                 else:
                     later.append(d)
             if len(later) == len(rest):  # waiting on something not in this batch
@@ -308,18 +323,15 @@ class ReviewWidget(anywidget.AnyWidget):
         """After a hello delivered decisions from an earlier session (a killed kernel, a
         closed tab), the fresh queue must not start on items they decided."""
         q = self._queue
-        if isinstance(q, ClaimQueue) or self._session_done or not len(q):
+        if isinstance(q, ClaimQueue) or self._python_acted or not len(q):
             return
-        keep = []
-        for pos in q.positions:
-            pos = int(pos)
-            key = (self._items.item_id(pos), self._items.hash(pos))
-            st = self._states.get(key)
-            keep.append(st is None or not st.decided)
-        if all(keep):
+        keep = np.array([not self._decided_at(pos) for pos in q.positions], dtype=bool)
+        if keep.all():
             return
-        self._queue = ReviewQueue(q.positions[np.asarray(keep, dtype=bool)])
+        self._queue = ReviewQueue(q.positions[keep])
         self._cursor = 0
+        self._done_here.clear()  # queue indices of the old queue
+        self._skipped_here.clear()
         self.queue_length = len(self._queue)
         # Only a browser that already holds items needs to drop them; one that has not
         # been answered yet gets the new queue with its first fetch (a reset then would
@@ -327,116 +339,142 @@ class ReviewWidget(anywidget.AnyWidget):
         if self._items_sent:
             self._reply({"type": "reset", "cursor": 0, "queue_length": len(self._queue)})
 
+    def _decided_at(self, pos: int) -> bool:
+        st = self._states.get((self._items.item_id(int(pos)), self._items.hash(int(pos))))
+        return st is not None and st.decided
+
     def _send_items(self, req: Any, start: Any, count: Any) -> None:
         try:
             start_i, count_i = int(start), min(int(count), MAX_PAGE)
         except (TypeError, ValueError):
             start_i, count_i = 0, 0
         out = []
-        for qi, pos in self._queue.page(start_i, count_i):
+        page = self._queue.page(start_i, count_i)
+        states = {}
+        for qi, pos in page:
             item = self._public_payload(pos)
             item["qi"] = qi
             self._served[item["item_id"]] = pos
             st = self._states.get((item["item_id"], item["content_hash"]))
-            item["decision"] = (
-                {"action": st.event.get("action") if st.event else None, "status": st.status,
-                 "label": st.label, "note": st.note, "data": st.data}
-                if st is not None and st.status is not None else None
-            )
+            if st is not None and st.status is not None:
+                states[qi] = st
             out.append(item)
+        # what the browser shows of a stored decision: the state, and the data of its
+        # verdict (an edit's text, a pair's choice), one query per page
+        data = self._store.events_by_id([s.verdict_id for s in states.values() if s.verdict_id])
+        for item in out:
+            st = states.get(item["qi"])
+            item["decision"] = None if st is None else self._decision_view(st, data)
         qlen = self._sync_queue_length()
         self._items_sent = True
-        self._reply({"type": "items", "req": req, "start": start_i, "items": out,
-                    "queue_length": qlen})
+        self._reply({"type": "items", "req": req if isinstance(req, str) else None,
+                     "start": start_i, "items": out, "queue_length": qlen})
 
-    def _reply(self, msg: dict[str, Any]) -> None:
+    @staticmethod
+    def _decision_view(st: ItemState, events: Mapping[str, Mapping[str, Any]]) -> ItemDecision:
+        ev = events.get(st.verdict_id or "") or {}
+        data = ev.get("data") if isinstance(ev.get("data"), dict) else None
+        return {"action": st.action, "status": st.status, "label": st.label, "note": st.note,
+                "ratings": dict(st.ratings) if st.ratings else None, "data": data}
+
+    def _reply(self, msg: Mapping[str, Any]) -> None:
         self.sent_messages += 1
-        self.send(msg)
+        self.send(dict(msg))
 
-    def _commit_and_ack(self, decisions: Iterable[Any], complete: bool = False) -> None:
-        events, ids, errors = [], [], {}
-        valid = [d for d in decisions if isinstance(d, dict) and d.get("id")]
-        ready, held = self._causal_order(valid, complete)
+    def _commit_and_ack(self, raw: list[Any], complete: bool = False) -> None:
+        errors: dict[str, str] = {}
+        parsed: list[Decision] = []
+        for r in raw:
+            rid = decision_id(r)
+            if rid is None:  # nothing to answer it by: it can never be acknowledged
+                continue
+            try:
+                parsed.append(parse_decision(r, self._actions, self.kind))
+            except BadDecision as exc:
+                errors[rid] = str(exc)
+                self._rejected.add(rid)
+        ready, held = self._causal_order(parsed, complete)
         self.deferred += len(held)
+        events, ids = [], []
         for d in ready:
             try:
                 events.append(self._to_event(d))
-                ids.append(str(d["id"]))
+                ids.append(d["id"])
             except ValueError as exc:
-                errors[str(d["id"])] = str(exc)
-                self._rejected.add(str(d["id"]))
-        feedback = {}
+                errors[d["id"]] = str(exc)
+                self._rejected.add(d["id"])
+        feedback: dict[str, GoldFeedback] = {}
         if events:
             new = set(self._store.append(events))  # committed (durable) before the ack
-            for ev in events:
+            for ev, d in zip(events, ready, strict=False):
                 if ev["event_id"] in new:
-                    self._apply(ev)
+                    self._apply(ev, qi=d.get("qi", -1))
                 fb = self._feedback(ev)
                 if fb is not None:
                     feedback[ev["event_id"]] = fb
             self._refresh_counts()
         if ids or errors:
-            msg: dict[str, Any] = {"type": "ack", "ids": ids, "errors": errors}
+            msg: AckMessage = {"type": "ack", "ids": ids, "errors": errors}
             if feedback:
                 msg["feedback"] = feedback
             self._reply(msg)
 
-    def _feedback(self, ev: Mapping[str, Any]) -> dict[str, Any] | None:
-        """Immediate feedback on a gold item: was it right, the right label, and the
-        guideline passage for that label."""
-        gold = (ev.get("data") or {}).get("gold") if isinstance(ev.get("data"), dict) else None
-        if gold is None or ev["action"] in ("undo", "note", "skip"):
+    def _feedback(self, ev: Mapping[str, Any]) -> GoldFeedback | None:
+        """Immediate feedback on a gold item: was it right, the right answer, the item
+        itself (the feedback is read after moving on), and the guideline passage for the
+        right answer."""
+        data = ev.get("data")
+        gold = data.get("gold") if isinstance(data, dict) else None
+        if gold is None or ev["action"] in (Action.UNDO, Action.NOTE, Action.SKIP, Action.RATE):
             return None
-        given = ev.get("label_after")
-        fb = {"item_id": ev["item_id"], "gold": True, "correct": given == gold,
-              "given": given, "expected": gold,
-              "passage": guideline_passage(self._guideline_text, gold)}
+        given = self._answer_of(ev)
+        pos = self._position(ev["item_id"])
+        fb: GoldFeedback = {
+            "item_id": ev["item_id"], "gold": True, "correct": given == gold,
+            "given": given, "expected": gold,
+            "passage": guideline_passage(self._guideline_text, gold),
+            "text": self._gold_text(pos)[:400] if pos is not None else "",
+        }
         self.last_feedback = fb
         return fb
 
-    def _to_event(self, d: Mapping[str, Any]) -> dict[str, Any]:
-        item_id = str(d.get("item_id") or "")
-        if not item_id:
-            raise ValueError("decision without item_id")
-        action = d.get("action")
-        if action not in ("accept", "correct", "flag", "skip", "undo", "note", "edit",
-                          "reject", "rate", "compare"):
-            raise ValueError(f"unknown action {action!r}")
+    def _to_event(self, d: Decision) -> dict[str, Any]:
+        item_id = d["item_id"]
         pos = self._position(item_id)
-        h = self._items.hash(pos) if pos is not None else str(d.get("content_hash") or "")
-        if pos is not None and d.get("content_hash") and d["content_hash"] != h:
+        h = self._items.hash(pos) if pos is not None else d["content_hash"]
+        if pos is not None and d["content_hash"] and d["content_hash"] != h:
             # Decided on content this frame no longer holds: keep it under its own hash.
-            h, pos = str(d["content_hash"]), None
+            h, pos = d["content_hash"], None
         self._check_decision(d, pos)
-        annotator = str(d.get("annotator") or self.annotator)
+        annotator = d["annotator"] or self.annotator
         st = self._states.get((item_id, h)) if annotator == self.annotator else None
-        ev = {
-            "event_id": str(d["id"]),
-            "task": str(d.get("task") or self._task),
+        ev: dict[str, Any] = {
+            "event_id": d["id"],
+            "task": d["task"] or self._task,
             "kind": self.kind,
             "item_id": item_id,
             "content_hash": h,
-            "action": action,
+            "action": d["action"],
             "label_before": st.label if st is not None else None,
             "label_after": None,
             "model_label": d.get("model_label"),
             "model_confidence": d.get("confidence"),
             "annotator": annotator,
-            "created_at": d.get("created_at") or utc_now(),
-            "duration_ms": d.get("duration_ms"),
-            "guideline_version": d.get("guideline_version", self.guideline_version),
-            "session_id": d.get("session_id") or self.session_id,
-            "note": d.get("note"),
-            "data": d.get("data"),
+            "created_at": d["created_at"] or utc_now(),
+            "duration_ms": d["duration_ms"],
+            "guideline_version": d["guideline_version"] if "guideline_version" in d else self.guideline_version,
+            "session_id": d["session_id"] or self.session_id,
+            "note": d["note"],
+            "data": d["data"],
         }
         ev.update(self._event_fields(d, pos))
         if pos is not None and self._gold is not None and self._gold[pos] is not None:
             data = dict(ev["data"]) if isinstance(ev.get("data"), dict) else {}
             data["gold"] = str(self._gold[pos])
             ev["data"] = data
-        if action == "undo":  # record which label the undo restores, for the audit log
-            stack = self._stacks.get((item_id, h)) or []
-            ev["label_after"] = stack[-1].label if stack else None
+        if d["action"] == Action.UNDO:  # record which label the undo restores, for the audit log
+            back = st.prev if st is not None else None
+            ev["label_after"] = back.label if back is not None else None
         return ev
 
     def _position(self, item_id: str) -> int | None:
@@ -448,43 +486,52 @@ class ReviewWidget(anywidget.AnyWidget):
             self._served[item_id] = p
         return p
 
-    def _apply(self, ev: Mapping[str, Any]) -> None:
+    def _apply(self, ev: Mapping[str, Any], qi: int = -1) -> None:
+        """Fold a committed event into this widget's view of its annotator's states."""
         if ev["annotator"] != self.annotator or ev["task"] != self._task:
             return
-        key = (ev["item_id"], ev["content_hash"] or "")
-        old = self._states.get(key, ItemState())
-        new = fold_event(old, self._stacks.setdefault(key, []), ev)
+        key: ItemKey = (ev["item_id"], ev["content_hash"] or "")
+        old = self._states.get(key)
+        new = fold(old, ev)
         self._states[key] = new
-        if self._belongs(key):
-            self._tally(old, -1)
-            self._tally(new, +1)
-
-    def _tally(self, st: ItemState, sign: int) -> None:
-        """Keep counts and model agreement incrementally (no rescan per decision)."""
-        if st.status is None:
+        if not self._belongs(key):
             return
-        t = self._tallies
-        t["counts"][st.status] = t["counts"].get(st.status, 0) + sign
-        if st.decided:
-            t["done"] += sign
-            model = st.event.get("model_label") if st.event else None
-            if st.label is not None and model is not None:
-                t["n_agree"] += sign
-                t["agree"] += sign * int(st.label == model)
+        self._tally.move(old, new)
+        # a queue index sent by another session's browser (a hello) means nothing here
+        if qi < 0 or ev["session_id"] != self.session_id:
+            pos = self._position(key[0])
+            qi = self._qi_of(pos) if pos is not None else -1
+        if qi >= 0:
+            # a verdict moves the scripted cursor on; a rating alone keeps the item
+            if new.decided and new.action is not None:
+                self._done_here.add(qi)
+            else:
+                self._done_here.discard(qi)
+        if ev["session_id"] == self.session_id:
+            self._log_session(key, ev["action"], qi)
+
+    def _log_session(self, key: ItemKey, action: str, qi: int) -> None:
+        """Keep this session's undo order (browser and Python decisions alike)."""
+        if action == Action.UNDO:
+            for i in range(len(self._session_log) - 1, -1, -1):
+                if self._session_log[i][0] == key:
+                    del self._session_log[i]
+                    break
+        elif action != Action.NOTE:
+            self._session_log.append((key, qi))
+
+    def _qi_of(self, pos: int) -> int:
+        hits = np.flatnonzero(self._queue.positions == pos)
+        return int(hits[0]) if len(hits) else -1
 
     def _refresh_counts(self) -> None:
-        if not hasattr(self, "_tallies"):
-            self._tallies = {"counts": {}, "done": 0, "agree": 0, "n_agree": 0}
-            for key, st in self._states.items():
-                if self._belongs(key):
-                    self._tally(st, +1)
-        t = self._tallies
+        t = self._tally
         with self.hold_sync():  # one state message to the browser, not three
-            self.counts = {k: v for k, v in t["counts"].items() if v}
-            self.done = t["done"]
-            self.agreement = (t["agree"] / t["n_agree"]) if t["n_agree"] else None
+            self.counts = t.nonzero()
+            self.done = t.done
+            self.agreement = t.agreement
 
-    def _belongs(self, key: tuple[str, str]) -> bool:
+    def _belongs(self, key: ItemKey) -> bool:
         """Whether (item_id, content hash) is a row of this review's frame."""
         hit = self._in_frame.get(key)
         if hit is None:
@@ -496,7 +543,9 @@ class ReviewWidget(anywidget.AnyWidget):
     # -- Python actions (scripted review) -----------------------------------
     @property
     def current(self) -> dict[str, Any] | None:
-        """The item the Python actions act on (first one not yet handled in this session)."""
+        """The item the Python actions act on: the first in the queue that this
+        annotator has not decided (here, in the browser, or in an earlier session)
+        and that was not skipped in this session."""
         qi = self._current_qi()
         if qi is None:
             return None
@@ -510,7 +559,7 @@ class ReviewWidget(anywidget.AnyWidget):
         while True:
             if ensure is not None:
                 ensure(qi + 1)
-            if qi < len(self._queue) and qi in self._session_done:
+            if qi < len(self._queue) and (qi in self._skipped_here or qi in self._done_here):
                 qi += 1
                 continue
             break
@@ -529,53 +578,60 @@ class ReviewWidget(anywidget.AnyWidget):
                    **fields: Any) -> dict[str, Any]:
         """Decide on queue entry `qi` from Python. `advance=False` (e.g. a rating) keeps
         the item current, here and in the browser (the external message says so)."""
-        pos = self._queue.position(qi)
-        item = self._payload(pos)
-        d = {
-            "id": uuid.uuid4().hex, "item_id": item["item_id"],
-            "content_hash": item["content_hash"], "qi": qi, "action": action,
-            "label": None, "note": None, "data": None, "duration_ms": None,
-            "created_at": utc_now(), "annotator": self.annotator,
-            "session_id": self.session_id, "guideline_version": self.guideline_version,
-            "task": self._task, "model_label": item.get("model_label"),
-            "confidence": item.get("confidence"),
-        }
-        d.update(fields)
-        ev = self._to_event(d)
-        new = self._store.append([ev])
-        if new:
-            self._apply(ev)
-        self._refresh_counts()
-        fb = self._feedback(ev)
-        if action == "undo":
-            self._session_done.discard(qi)
-            self._cursor = min(self._cursor, qi)
-        elif action != "note":
-            if advance:
-                self._session_done.add(qi)
-            self._last_decided.append(qi)
-        msg: dict[str, Any] = {"type": "external", "decision": d}
-        if not advance:
-            msg["advance"] = False
-        if fb is not None:  # a scripted gold answer gets the same feedback in the browser
-            msg["feedback"] = {d["id"]: fb}
-        self._reply(msg)
-        return ev
+        with self._lock:
+            self._python_acted = True
+            pos = self._queue.position(qi)
+            item = self._items.payload(pos)
+            raw = {
+                "id": uuid.uuid4().hex, "item_id": item["item_id"],
+                "content_hash": item["content_hash"], "qi": qi, "action": action,
+                "label": None, "note": None, "data": None, "duration_ms": None,
+                "created_at": utc_now(), "annotator": self.annotator,
+                "session_id": self.session_id, "guideline_version": self.guideline_version,
+                "task": self._task, "model_label": item.get("model_label"),
+                "confidence": item.get("confidence"),
+            }
+            raw.update(fields)
+            try:
+                d = parse_decision(raw, self._actions, self.kind)
+            except BadDecision as exc:
+                raise ValueError(str(exc)) from None
+            ev = self._to_event(d)
+            if self._store.append([ev]):
+                self._apply(ev, qi=qi)
+            self._refresh_counts()
+            fb = self._feedback(ev)
+            if action == Action.SKIP:
+                self._skipped_here.add(qi)
+            elif action == Action.UNDO:
+                self._skipped_here.discard(qi)
+                self._cursor = min(self._cursor, qi)
+            msg: ExternalMessage = {"type": "external", "decision": d}
+            if not advance:
+                msg["advance"] = False
+            if fb is not None:  # a scripted gold answer gets the same feedback in the browser
+                msg["feedback"] = {d["id"]: fb}
+            self._reply(msg)
+            return ev
 
     def skip(self, *, duration_ms: float | None = None) -> None:
         """Skip the current item (it stays undecided and comes back next session)."""
-        self._decide_here("skip", duration_ms=duration_ms)
+        self._decide_here(Action.SKIP, duration_ms=duration_ms)
 
     def flag(self, note: str | None = None, *, duration_ms: float | None = None) -> None:
         """Flag the current item as ambiguous, with an optional note."""
-        self._decide_here("flag", note=note, duration_ms=duration_ms)
+        self._decide_here(Action.FLAG, note=note, duration_ms=duration_ms)
 
     def undo(self) -> None:
-        """Undo the last decision made from Python in this session."""
-        if not self._last_decided:
-            raise IndexError("nothing to undo in this session")
-        qi = self._last_decided.pop()
-        self._decide_at(qi, "undo")
+        """Undo this session's last decision still in effect, whether it was made here or
+        with the keys in the browser (the browser shows the item undone)."""
+        with self._lock:
+            if not self._session_log:
+                raise IndexError("nothing to undo in this session")
+            key, qi = self._session_log[-1]
+            if qi < 0:
+                raise IndexError(f"item {key[0]!r} is not in this review's queue: nothing to undo here")
+            self._decide_at(qi, Action.UNDO)
 
     # -- reading -------------------------------------------------------------
     @property
@@ -593,12 +649,12 @@ class ReviewWidget(anywidget.AnyWidget):
 
     @property
     def remaining(self) -> int:
-        """Queue entries not yet handled in this session."""
-        return len(self._queue) - len(self._session_done)
+        """Queue entries not decided (here or in the browser) nor skipped in this session."""
+        return len(self._queue) - len(self._skipped_here | self._done_here)
 
     def close(self) -> None:
         """Close the widget; undecided claims go back to the pool for other annotators."""
-        if getattr(self, "_overlap", None) is not None:
+        if getattr(self, "_opts", None) is not None and self._opts.overlap is not None:
             try:
                 self._store.release(self._task, self._annotator)
             except Exception:  # pragma: no cover - closing must not fail
@@ -609,3 +665,8 @@ class ReviewWidget(anywidget.AnyWidget):
 
     def __len__(self) -> int:
         return len(self._queue)
+
+
+def _as_list(v: Any) -> list[Any]:
+    return list(v) if isinstance(v, (list, tuple)) else []
+

@@ -1,0 +1,43 @@
+"""Turning a user's data into validated review items: one module per review kind.
+
+Every input error is born here: each names the argument or column and the first
+offending rows, and is raised before any store is opened, so bad input writes nothing.
+Each kind has its own public ``content_hash`` (the content version the store keys its
+decisions by); `content_hash` here is the classification one (a hash of one text).
+"""
+
+from ._common import (
+    ItemIds,
+    canonical,
+    hash_parts,
+    require_column,
+    require_frame,
+    rows_named,
+    validate_ids,
+    validate_labels,
+    validate_text,
+)
+from .classification import ClassificationItems, content_hash, validate_classification, validate_gold
+from .generation import GenerationItems, validate_generation, validate_rubric
+from .pairwise import PairwiseItems, validate_pairwise
+
+__all__ = [
+    "ClassificationItems",
+    "GenerationItems",
+    "ItemIds",
+    "PairwiseItems",
+    "canonical",
+    "content_hash",
+    "hash_parts",
+    "require_column",
+    "require_frame",
+    "rows_named",
+    "validate_classification",
+    "validate_generation",
+    "validate_gold",
+    "validate_ids",
+    "validate_labels",
+    "validate_pairwise",
+    "validate_rubric",
+    "validate_text",
+]

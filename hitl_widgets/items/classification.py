@@ -1,0 +1,202 @@
+"""Classification items: a text per row, a label set, and the model's label with its
+confidence (or one probability per label).
+
+Every input error names the argument or column and the first offending rows, and is
+raised before any store is opened, so bad input writes nothing. The user's frame is
+never copied: items keep references to its columns and build an item's payload only
+when the browser asks for it (a 1,000,000-row frame costs a few arrays of numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ._common import (
+    ItemIds,
+    canonical,
+    hash_parts,
+    require_column,
+    require_frame,
+    rows_named,
+    validate_ids,
+    validate_labels,
+    validate_text,
+)
+
+PROBA_TOLERANCE = 1e-3  # rows of probabilities must sum to 1 within this
+
+
+def content_hash(text: str) -> str:
+    """The content version of a classification item: a hash of its text."""
+    return hash_parts(text)
+
+
+@dataclass
+class ClassificationItems(ItemIds):
+    """Validated classification items over a user's frame (no copy of it)."""
+
+    df: pd.DataFrame
+    ids: pd.Index
+    text: pd.Series
+    labels: list[str]
+    pred: np.ndarray | None  # label index per row, -1 where none
+    confidence: np.ndarray | None  # float64 per row
+    proba: np.ndarray | None  # rows x labels float64
+    reasons: pd.Series | None = None  # routing reasons per row (lists), if routed
+    _id_text: pd.Index | None = field(default=None, repr=False)
+
+    kind: ClassVar[str] = "classification"
+
+    @property
+    def answers(self) -> list[str]:
+        """What a gold item's known answer may be: a label."""
+        return self.labels
+
+    def hash(self, pos: int) -> str:
+        return content_hash(self.text.iat[pos])
+
+    def model_label(self, pos: int) -> str | None:
+        if self.pred is None or self.pred[pos] < 0:
+            return None
+        return self.labels[int(self.pred[pos])]
+
+    def model_confidence(self, pos: int) -> float | None:
+        return None if self.confidence is None else float(self.confidence[pos])
+
+    def payload(self, pos: int) -> dict[str, Any]:
+        """What the browser needs to show one item."""
+        proba = None
+        if self.proba is not None:
+            proba = {lab: float(p) for lab, p in zip(self.labels, self.proba[pos])}
+        reasons: list[str] = []
+        if self.reasons is not None:
+            r = self.reasons.iat[pos]
+            reasons = list(r) if isinstance(r, (list, tuple)) else ([] if r is None else [str(r)])
+        return {
+            "item_id": self.item_id(pos),
+            "content_hash": self.hash(pos),
+            "text": str(self.text.iat[pos]),
+            "model_label": self.model_label(pos),
+            "confidence": self.model_confidence(pos),
+            "proba": proba,
+            "reasons": reasons,
+        }
+
+def validate_classification(
+    df: Any,
+    *,
+    text: Any = "text",
+    labels: Sequence[Any] | None = None,
+    pred: Any | None = "pred",
+    confidence: Any | None = "confidence",
+    proba: Any | None = None,
+    id: Hashable | None = None,
+    reasons: Any | None = None,
+) -> ClassificationItems:
+    """Check a frame for classification review; raise ValueError naming what is wrong."""
+    df = require_frame(df)
+    label_list = validate_labels(labels)
+    ids = validate_ids(df, id)
+    text_s = validate_text(df, text, "text")
+
+    proba_arr = None
+    if proba is not None:
+        if isinstance(proba, (list, tuple)) and all(isinstance(c, Hashable) for c in proba) and all(
+            c in df.columns for c in proba
+        ):
+            if len(proba) != len(label_list):
+                raise ValueError(
+                    f"proba: {len(proba)} columns for {len(label_list)} labels; give one per label"
+                )
+            proba_arr = df[list(proba)].to_numpy(dtype="float64", na_value=np.nan)
+        elif isinstance(proba, (list, tuple)) and all(isinstance(c, str) for c in proba):
+            missing = [c for c in proba if c not in df.columns]
+            raise ValueError(f"proba: no such columns in df: {missing!r}")
+        else:
+            try:
+                proba_arr = np.asarray(proba, dtype="float64")
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"proba: not numeric ({exc})") from None
+        if proba_arr.ndim != 2 or proba_arr.shape != (len(df), len(label_list)):
+            raise ValueError(
+                f"proba: expected shape ({len(df)}, {len(label_list)}) (rows x labels), "
+                f"got {proba_arr.shape}"
+            )
+        bad = np.isnan(proba_arr).any(axis=1) | (proba_arr < 0).any(axis=1) | (proba_arr > 1).any(axis=1)
+        if bad.any():
+            raise ValueError(f"proba: values missing or outside [0, 1] in rows {rows_named(bad, df.index)}")
+        sums = proba_arr.sum(axis=1)
+        off = np.abs(sums - 1.0) > PROBA_TOLERANCE
+        if off.any():
+            first = np.flatnonzero(off)[0]
+            raise ValueError(
+                f"proba: rows do not sum to 1 (tolerance {PROBA_TOLERANCE}) in rows "
+                f"{rows_named(off, df.index)}; e.g. row {df.index[first]!r} sums to {sums[first]:.6g}"
+            )
+
+    pred_arr = None
+    if pred == "pred" and pred not in df.columns:
+        pred = None  # the default names an optional column: no model label
+    if pred is not None and (pred in df.columns or proba_arr is None):
+        ps = require_column(df, pred, "pred")
+        missing = np.asarray(ps.isna())
+        if missing.any():
+            raise ValueError(f"pred={pred!r}: missing predicted labels in rows {rows_named(missing, df.index)}")
+        # factorize first: the label lookup then runs on the few distinct values,
+        # not on a million strings (and a categorical column is never expanded).
+        uniq_codes, uniques = pd.factorize(ps, use_na_sentinel=True)
+        lookup = pd.Index(label_list).get_indexer(pd.Index([canonical(u) for u in uniques], dtype=object))
+        codes = lookup[uniq_codes]
+        unknown = codes < 0
+        if unknown.any():
+            vals = sorted({str(canonical(v)) for v in ps[unknown].unique()[:5]})
+            raise ValueError(
+                f"pred={pred!r}: predicted labels not in labels ({vals!r}) in rows "
+                f"{rows_named(unknown, df.index)}; labels are {label_list!r}"
+            )
+        pred_arr = codes.astype(np.int16 if len(label_list) < 32000 else np.int32)
+    elif proba_arr is not None:
+        pred_arr = proba_arr.argmax(axis=1).astype(np.int16)
+
+    conf_arr = None
+    if confidence is not None and confidence in df.columns:
+        cs = df[confidence]
+        if not pd.api.types.is_numeric_dtype(cs.dtype) or pd.api.types.is_bool_dtype(cs.dtype):
+            raise ValueError(f"confidence={confidence!r}: not numeric (dtype {cs.dtype})")
+        conf_arr = np.asarray(cs, dtype="float64")  # a view when already float64
+        bad = np.isnan(conf_arr) | (conf_arr < 0) | (conf_arr > 1)
+        if bad.any():
+            raise ValueError(
+                f"confidence={confidence!r}: values missing (NaN) or outside [0, 1] in rows "
+                f"{rows_named(bad, df.index)}"
+            )
+    elif confidence is not None and confidence != "confidence":
+        require_column(df, confidence, "confidence")  # named explicitly: must exist
+    if conf_arr is None and proba_arr is not None and pred_arr is not None:
+        conf_arr = proba_arr[np.arange(len(df)), pred_arr.astype(np.int64)]
+
+    reasons_s = None
+    if reasons is not None:
+        reasons_s = require_column(df, reasons, "reasons") if not isinstance(reasons, pd.Series) else reasons
+    return ClassificationItems(df, ids, text_s, label_list, pred_arr, conf_arr, proba_arr, reasons_s)
+
+
+def validate_gold(df: pd.DataFrame, column: Any, answers: Sequence[str]) -> np.ndarray:
+    """Known right answers (None where unknown) from a column; each must be one of
+    `answers` (a classification's labels, a generation's verdicts, a pair's choices)."""
+    s = require_column(df, column, "gold")
+    known = ~np.asarray(s.isna())
+    values = np.full(len(s), None, dtype=object)
+    values[known] = [canonical(v) for v in s[known]]
+    bad = known & ~np.isin(values.astype(str), list(answers))
+    if bad.any():
+        raise ValueError(f"gold={column!r}: answers not in {list(answers)!r} in rows "
+                         f"{rows_named(bad, df.index)}")
+    if not known.any():
+        raise ValueError(f"gold={column!r}: no row has a known answer")
+    return values

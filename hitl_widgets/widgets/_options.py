@@ -1,0 +1,144 @@
+"""The options every review kind takes, in one place: their type, defaults, documentation
+and checks. A kind's signature lists only what is particular to it and takes these
+as ``**options: Unpack[ReviewOptions]``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any, Literal, TypedDict, get_type_hints
+
+from ..queue import OrderSpec
+from ..store import Store
+
+MAX_PAGE = 200  # a browser may not pull more than this per request
+
+
+class ReviewOptions(TypedDict, total=False):
+    """Keyword options shared by every review widget.
+
+    store:
+        A SQLite file path (default ``"hitl.db"``), a ``postgresql://`` URL, or a ``Store``.
+    annotator:
+        Who decides (default: the login name). Stamped on every decision.
+    task:
+        Name of this review inside the store (several reviews can share one store;
+        default: the kind's name).
+    order:
+        None (frame order), row positions, a callable, or a strategy name from
+        ``hitl_widgets.routing``.
+    guideline_version:
+        Stamped on every decision (set automatically from ``guideline``).
+    prefetch:
+        Items the browser keeps ready ahead of the one shown (1-200).
+    revisit:
+        Also show items already decided in the store (default: resume where work stopped).
+    on_changed:
+        ``"error"`` (default) when an id already decided now has other content, or
+        ``"review"`` to review the new content as a new item.
+    overlap:
+        Ratings wanted per item from different annotators (several kernels, processes or
+        machines on one store); each annotator is handed items fewer than ``overlap``
+        others hold, never one they rated. None: every annotator sees every item.
+    claim_ttl:
+        Seconds an item handed out under ``overlap`` stays claimed without a decision.
+    blind:
+        Hide the model's output (label, confidence, probabilities): never sent to the
+        browser, so it cannot anchor the person.
+    guideline:
+        Markdown shown beside the item (G shows / hides it); a new text becomes a new
+        version in the store, stamped on every decision.
+    gold, gold_rate:
+        A column with known right answers (missing where unknown): a label for
+        classification, "accept" / "reject" for generation, "a" / "b" / "tie" /
+        "both_bad" for pairwise. Gold items are mixed in at ``gold_rate``; a wrong answer
+        gets immediate feedback with the guideline passage for the right one.
+    break_every:
+        Prompt a break after this many decisions in a sitting.
+    seed:
+        Seeds the draws of this review (where gold items go; for pairwise, the sides).
+    """
+
+    store: str | os.PathLike[str] | Store
+    annotator: str | None
+    task: str
+    order: OrderSpec
+    guideline_version: str
+    prefetch: int
+    revisit: bool
+    on_changed: Literal["error", "review"]
+    overlap: int | None
+    claim_ttl: float
+    blind: bool
+    guideline: str | None
+    gold: Hashable | None
+    gold_rate: float
+    break_every: int | None
+    seed: int
+
+
+@dataclass(frozen=True)
+class Options:
+    """`ReviewOptions` checked, with every default filled in."""
+
+    store: str | os.PathLike[str] | Store = "hitl.db"
+    annotator: str | None = None
+    task: str = ""
+    order: OrderSpec = None
+    guideline_version: str = ""
+    prefetch: int = 8
+    revisit: bool = False
+    on_changed: Literal["error", "review"] = "error"
+    overlap: int | None = None
+    claim_ttl: float = 900.0
+    blind: bool = False
+    guideline: str | None = None
+    gold: Hashable | None = None
+    gold_rate: float = 0.1
+    break_every: int | None = None
+    seed: int = 0
+
+
+OPTION_NAMES: tuple[str, ...] = tuple(get_type_hints(ReviewOptions))
+
+
+def _positive_int(name: str, v: Any, *, allow_none: bool = False, most: int | None = None) -> None:
+    if v is None and allow_none:
+        return
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1 or (most is not None and v > most):
+        bound = f" in [1, {most}]" if most is not None else ""
+        raise ValueError(f"{name} must be a positive integer{bound}, got {v!r}")
+
+
+def resolve_options(options: dict[str, Any], *, task: str, prefetch: int) -> Options:
+    """Check the shared options (ValueError / TypeError naming the argument) and fill in
+    the defaults; `task` and `prefetch` are the kind's own defaults."""
+    unknown = sorted(set(options) - set(OPTION_NAMES))
+    if unknown:
+        raise TypeError(f"unknown option(s) {', '.join(map(repr, unknown))}; the options every "
+                        f"review takes are {', '.join(OPTION_NAMES)}")
+    o = Options(**{"task": task, "prefetch": prefetch, **options})
+    if not isinstance(o.store, (str, os.PathLike, Store)):
+        raise ValueError(f"store must be a file path, a postgresql:// URL or a Store, got {type(o.store).__name__}")
+    if not isinstance(o.task, str) or not o.task.strip():
+        raise ValueError(f"task must be a non-empty name, got {o.task!r}")
+    if o.annotator is not None and (not isinstance(o.annotator, str) or not o.annotator.strip()):
+        raise ValueError(f"annotator must be a non-empty name, got {o.annotator!r}")
+    _positive_int("overlap", o.overlap, allow_none=True)
+    _positive_int("break_every", o.break_every, allow_none=True)
+    _positive_int("prefetch", o.prefetch, most=MAX_PAGE)
+    if o.guideline is not None and (not isinstance(o.guideline, str) or not o.guideline.strip()):
+        raise ValueError("guideline must be non-empty markdown text")
+    if o.on_changed not in ("error", "review"):
+        raise ValueError(f"on_changed must be 'error' or 'review', got {o.on_changed!r}")
+    if isinstance(o.gold_rate, bool) or not isinstance(o.gold_rate, (int, float)) or not 0 < o.gold_rate < 1:
+        raise ValueError(f"gold_rate must lie in (0, 1), got {o.gold_rate!r}")
+    if isinstance(o.claim_ttl, bool) or not isinstance(o.claim_ttl, (int, float)) or o.claim_ttl < 0:
+        raise ValueError(f"claim_ttl must be a number of seconds (0 or more), got {o.claim_ttl!r}")
+    if isinstance(o.seed, bool) or not isinstance(o.seed, (int, str)):
+        raise ValueError(f"seed must be an integer (or a string), got {o.seed!r}")
+    if not isinstance(o.guideline_version, str):
+        raise ValueError(f"guideline_version must be text, got {o.guideline_version!r}")
+    return o

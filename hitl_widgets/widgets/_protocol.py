@@ -1,0 +1,223 @@
+"""The messages between a review widget's kernel side and its browser side, typed.
+
+These TypedDicts mirror the interfaces of ``js/src/lib/types.ts`` field for field
+(``tests/test_protocol_contract.py`` checks both list the same messages and fields) and
+are described in ``docs/protocol.md``. What the browser sends is untrusted: `parse_decision`
+checks every field of one decision on its own, so one malformed decision is refused
+with its reason while the good ones in the same message are stored and acknowledged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Literal, NotRequired, TypedDict
+
+MAX_ID = 200  # characters of an id (decision, item, session)
+MAX_TEXT = 100_000  # characters of a note or a label
+MAX_DURATION_MS = 7 * 24 * 3600 * 1000.0
+
+
+class Decision(TypedDict):
+    """A decision as the browser sends it (self-contained: a later kernel can store it)."""
+
+    id: str
+    item_id: str
+    content_hash: str
+    qi: int
+    action: str
+    label: str | None
+    note: str | None
+    data: dict[str, Any] | None
+    duration_ms: float | None
+    created_at: str
+    annotator: str
+    session_id: str
+    guideline_version: str
+    task: str
+    # this session's previous decision on the same item: committed only after that one
+    after: NotRequired[str | None]
+    # a decision made from Python carries the model's output it was made on
+    model_label: NotRequired[str | None]
+    confidence: NotRequired[float | None]
+
+
+class ItemDecision(TypedDict):
+    """An item's stored state for this annotator, as sent with the item."""
+
+    action: str | None
+    status: str | None
+    label: str | None
+    note: str | None
+    ratings: dict[str, Any] | None
+    data: dict[str, Any] | None
+
+
+class GoldFeedback(TypedDict):
+    """The kernel's verdict on a decision about a gold item."""
+
+    item_id: str
+    gold: bool
+    correct: bool
+    given: str | None
+    expected: str | None
+    passage: str
+    text: NotRequired[str]
+
+
+# -- browser -> kernel -------------------------------------------------------------
+
+class HelloMessage(TypedDict):
+    type: Literal["hello"]
+    pending: list[Decision]
+
+
+class FetchMessage(TypedDict):
+    type: Literal["fetch"]
+    req: str
+    start: int
+    count: int
+
+
+class DecideMessage(TypedDict):
+    type: Literal["decide"]
+    decisions: list[Decision]
+
+
+# -- kernel -> browser -------------------------------------------------------------
+
+class ItemsMessage(TypedDict):
+    type: Literal["items"]
+    req: str | None
+    start: int
+    items: list[dict[str, Any]]
+    queue_length: int
+
+
+class AckMessage(TypedDict):
+    type: Literal["ack"]
+    ids: list[str]
+    errors: dict[str, str]
+    feedback: NotRequired[dict[str, GoldFeedback]]
+
+
+class ExternalMessage(TypedDict):
+    type: Literal["external"]
+    decision: Decision
+    advance: NotRequired[bool]
+    feedback: NotRequired[dict[str, GoldFeedback]]
+
+
+class ResetMessage(TypedDict):
+    type: Literal["reset"]
+    cursor: NotRequired[int]
+    queue_length: NotRequired[int]
+
+
+class StatusMessage(TypedDict):
+    """The store cannot be written right now (locked, unreachable): what is happening
+    and what to do. ``level`` "ok" clears an earlier one."""
+
+    type: Literal["status"]
+    level: Literal["ok", "waiting", "error"]
+    text: str
+
+
+BROWSER_MESSAGES = {"hello": HelloMessage, "fetch": FetchMessage, "decide": DecideMessage}
+KERNEL_MESSAGES = {
+    "items": ItemsMessage, "ack": AckMessage, "external": ExternalMessage,
+    "reset": ResetMessage, "status": StatusMessage,
+}
+#: Every message and record type, by the name the TypeScript side gives it.
+SHAPES: dict[str, type] = {
+    "Decision": Decision, "ItemDecision": ItemDecision, "GoldFeedback": GoldFeedback,
+    "HelloMessage": HelloMessage, "FetchMessage": FetchMessage, "DecideMessage": DecideMessage,
+    "ItemsMessage": ItemsMessage, "AckMessage": AckMessage, "ExternalMessage": ExternalMessage,
+    "ResetMessage": ResetMessage, "StatusMessage": StatusMessage,
+}
+
+
+class BadDecision(ValueError):
+    """A decision the kernel refuses for good (the browser is told why and drops it)."""
+
+
+def decision_id(raw: Any) -> str | None:
+    """The id of a raw decision, or None when it has none it could be answered by."""
+    if isinstance(raw, Mapping):
+        i = raw.get("id")
+        if isinstance(i, str) and 0 < len(i) <= MAX_ID:
+            return i
+    return None
+
+
+def _text(raw: Mapping[str, Any], name: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
+    v = raw.get(name)
+    if v is None or (v == "" and not required):
+        if required:
+            raise BadDecision(f"{name} is missing")
+        return None
+    if not isinstance(v, str):
+        raise BadDecision(f"{name} must be text, got {type(v).__name__}")
+    if required and not v:
+        raise BadDecision(f"{name} is empty")
+    if len(v) > limit:
+        raise BadDecision(f"{name} is longer than {limit} characters")
+    return v
+
+
+def parse_decision(raw: Any, actions: frozenset[str], kind: str = "this") -> Decision:
+    """Check one decision from the browser field by field; raise BadDecision naming the
+    field. `actions`: the actions this review kind accepts."""
+    if not isinstance(raw, Mapping):
+        raise BadDecision(f"a decision must be an object, got {type(raw).__name__}")
+    action = _text(raw, "action", required=True, limit=40)
+    if action not in actions:
+        raise BadDecision(f"unknown action {action!r}: it does not apply to a {kind} review, "
+                          f"which takes {', '.join(sorted(str(a) for a in actions))}")
+    data = raw.get("data")
+    if data is not None and not isinstance(data, Mapping):
+        raise BadDecision(f"data must be an object, got {type(data).__name__}")
+    dur = raw.get("duration_ms")
+    if dur is not None:
+        if isinstance(dur, bool) or not isinstance(dur, (int, float)) or not math.isfinite(dur) \
+                or not 0 <= dur <= MAX_DURATION_MS:
+            raise BadDecision(f"duration_ms must be a number of milliseconds, got {dur!r}")
+        dur = float(dur)
+    conf = raw.get("confidence")
+    if conf is not None and (isinstance(conf, bool) or not isinstance(conf, (int, float))
+                             or not math.isfinite(conf)):
+        raise BadDecision(f"confidence must be a number, got {conf!r}")
+    qi = raw.get("qi")
+    if qi is not None and (isinstance(qi, bool) or not isinstance(qi, int)):
+        raise BadDecision(f"qi must be an integer, got {qi!r}")
+    d: Decision = {
+        "id": _text(raw, "id", required=True, limit=MAX_ID) or "",
+        "item_id": _text(raw, "item_id", required=True, limit=MAX_TEXT) or "",
+        "content_hash": _text(raw, "content_hash", limit=MAX_ID) or "",
+        "qi": -1 if qi is None else int(qi),
+        "action": str(action),
+        "label": _text(raw, "label"),
+        "note": _text(raw, "note"),
+        "data": dict(data) if data is not None else None,
+        "duration_ms": dur,
+        "created_at": _text(raw, "created_at", limit=64) or "",
+        "annotator": _text(raw, "annotator", limit=MAX_ID) or "",
+        "session_id": _text(raw, "session_id", limit=MAX_ID) or "",
+        "guideline_version": _text(raw, "guideline_version", limit=MAX_ID) or "",
+        "task": _text(raw, "task", limit=MAX_ID) or "",
+        "after": _text(raw, "after", limit=MAX_ID),
+        "model_label": _text(raw, "model_label"),
+        "confidence": None if conf is None else float(conf),
+    }
+    if d["created_at"]:
+        _check_time(d["created_at"])
+    return d
+
+
+def _check_time(value: str) -> None:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadDecision(f"created_at must be an ISO-8601 time, got {value!r}") from None
