@@ -206,7 +206,8 @@ def test_sentence_reports_threshold_share_and_guarantee():
 
 
 def test_audit_estimate_clopper_pearson():
-    est, (lo, hi) = audit_estimate(pd.DataFrame({"pred": ["a"] * 10, "label": ["a"] * 10}))
+    est, (lo, hi) = audit_estimate(pd.DataFrame({"pred": ["a"] * 10, "label": ["a"] * 10}),
+                                   audit="random")
     assert est == 0 and lo == 0
     assert hi == pytest.approx(1 - 0.025 ** (1 / 10))
     frame = pd.DataFrame({"model_label": ["a"] * 40, "human_label": ["a"] * 37 + ["b"] * 3,
@@ -218,6 +219,99 @@ def test_audit_estimate_clopper_pearson():
     assert hi == pytest.approx(stats.beta.ppf(0.95, 4, 37))
     assert clopper_pearson(40, 40)[1] == 1.0
     assert "3 of 40 audited" in str(res)
+
+
+def test_audit_estimate_refuses_rows_not_known_to_be_audits():
+    # 300 items a router sent to a person (low confidence): not a sample of what it accepts
+    routed_items = pd.DataFrame({"pred": ["a"] * 300, "label": ["a"] * 300,
+                                 "route": "review"})
+    with pytest.raises(ValueError, match=r"audit_estimate needs to know which rows are a "
+                                         r"random audit.*audit='random'"):
+        audit_estimate(routed_items)
+    assert audit_estimate(routed_items, audit="random").n == 300
+    assert audit_estimate(routed_items, audit=True).n == 300
+    # a mask, a column of markers ("audit" / True count; anything else does not)
+    mask = np.arange(300) < 30
+    assert audit_estimate(routed_items, audit=mask).n == 30
+    marked = routed_items.assign(kind=np.where(mask, "audit", "routed"))
+    assert audit_estimate(marked, audit="kind").n == 30
+    assert audit_estimate(routed_items.assign(audit=mask.astype(float))).n == 30
+    with pytest.raises(ValueError, match=r"audit='kind' is neither 'random' nor a column.*"
+                                         r"audit accepts 'random' \(or True\)"):
+        audit_estimate(routed_items, audit="kind")
+    with pytest.raises(ValueError, match=r"audit: expected a mask of 300 values"):
+        audit_estimate(routed_items, audit=[True, False])
+
+
+def test_sample_argument_explains_what_it_accepts():
+    df = synthetic(200, 4)
+    with pytest.raises(ValueError) as err:
+        calibrate(df, alpha=0.1, sample="routed")
+    msg = str(err.value)
+    assert "sample='routed' is neither 'random' nor a column of the reviewed items" in msg
+    assert "sample accepts 'random' (or True) when every row was drawn at random" in msg
+    assert "the name of a column" in msg and "boolean mask" in msg
+    assert "'confidence'" in msg  # the columns there are
+    with pytest.raises(ValueError, match="sample accepts 'random'"):
+        calibrate(df, alpha=0.1, sample=False)
+    with pytest.raises(ValueError, match=r"sample: expected a mask of 200 values.*sample accepts"):
+        calibrate(df, alpha=0.1, sample=[True])
+
+
+def test_labels_of_mixed_types_are_compared_on_equal_terms():
+    rng = np.random.default_rng(8)
+    n = 2000
+    conf = rng.uniform(size=n)
+    wrong = rng.uniform(size=n) < 0.5 * (1 - conf)
+    truth = np.where(wrong, 0, 1)
+    ints = pd.DataFrame({"confidence": conf, "pred": np.ones(n, dtype=int), "label": truth})
+    # the model's labels as floats (1.0), the person's as integers (1) or text ('1')
+    floats = ints.assign(pred=1.0)
+    texts = ints.assign(label=truth.astype(str))
+    base = calibrate(ints, alpha=0.1, sample="random", seed=1)
+    for other in (floats, texts, floats.assign(label=truth.astype(float))):
+        res = calibrate(other, alpha=0.1, sample="random", seed=1)
+        assert res.threshold == base.threshold and res.error == base.error
+    assert base.items["wrong"].sum() == (truth == 0).sum()
+    est = audit_estimate(floats, audit="random")
+    assert est.errors == int((truth == 0).sum())
+    assert audit_estimate(pd.DataFrame({"pred": [1.0, 2.0, 2.5], "label": [1, "2", "2.5"]}),
+                          audit="random").errors == 0
+    # labels that cannot be matched: refused, naming the columns
+    yes_no = ints.assign(label=np.where(wrong, "no", "yes"))
+    with pytest.raises(ValueError, match=r"labels cannot be matched: 'label' holds text such "
+                                         r"as '(yes|no)' while 'pred' holds numbers"):
+        calibrate(yes_no, alpha=0.1, sample="random")
+    flags = pd.DataFrame({"model_label": [True, False], "human_label": ["yes", "no"]})
+    with pytest.raises(ValueError, match=r"labels cannot be matched: 'model_label' holds bool "
+                                         r"values .* 'human_label' holds text"):
+        audit_estimate(flags, audit="random")
+    # text labels that are simply all wrong are a bad model, not a mix-up
+    assert audit_estimate(pd.DataFrame({"pred": ["a"] * 3, "label": ["b"] * 3}),
+                          audit="random").errors == 3
+
+
+def test_printouts_round_long_floats():
+    t = 0.592160701751709
+    router = Router(["a", "b"], thresholds={"a": t, "b": 0.8}, audit_rate=0.0123456789)
+    text = repr(router)
+    assert "'a': 0.5922" in text and "'b': 0.8" in text and "audit_rate=0.01235" in text
+    assert "0.592160701751709" not in text
+    assert router.thresholds["a"] == t and router.settings["thresholds"]["a"] == t
+    est = audit_estimate(pd.DataFrame({"pred": ["a"] * 1000, "label": ["a"] * 312 + ["b"] * 688}),
+                         audit="random", confidence=0.95)
+    assert est.estimate == 0.688
+    lo, hi = est.interval
+    assert repr(est) == (f"AuditEstimate(estimate=0.688, interval=({lo:.4g}, {hi:.4g}), "
+                         "n=1000, errors=688, confidence=0.95)")
+    assert repr(lo) not in repr(est) and len(repr(lo)) > 8  # the raw float is not printed
+    run = fixed_sequence_test(np.array([0.6879523992538452] * 30), np.zeros(30, int),
+                              [0.6879523992538452], alpha=0.1, delta=0.1)
+    assert repr(run) == ("FixedSequence(threshold=0.688, tested=1, rejected=1, n=30, "
+                         "alpha=0.1, delta=0.1)")
+    assert run.threshold == 0.6879523992538452
+    res = calibrate(synthetic(2000, 3), alpha=0.1, delta=0.1, sample="random")
+    assert repr(res.threshold) not in str(res)  # the sentence rounds it
 
 
 def test_from_the_store_route_audit_review_calibrate(tmp_path):

@@ -49,10 +49,11 @@ def test_every_reason_and_its_text():
     assert f.loc["C003", "reasons"] == ["policy 'large claim': amount > 10000"]
     assert f.loc["C004", "route"] == "review"
     assert f.loc["C006", "reasons"] == ["confidence 0.40 < 0.70 for 'property'"]
-    # a missing amount does not fire the policy
-    assert f.loc["C007", "route"] == "auto"
+    # a missing amount leaves the policy unable to decide: a person looks at it
+    assert f.loc["C007", "route"] == "review"
+    assert f.loc["C007", "reasons"] == ["missing amount"]
     assert f["route"].tolist() == ["auto", "review", "review", "review", "review", "auto",
-                                   "review", "auto"]
+                                   "review", "review"]
     assert not f["audit"].any()
     # several reasons on one row, in order: confidence, policy, label
     router2 = Router(LABELS, thresholds=0.99, policies={"big": "amount > 100"},
@@ -85,7 +86,8 @@ def test_policies_on_expressions_and_callables():
     # a column name with a space, in backticks
     d2 = df.rename(columns={"amount": "claim amount"})
     r = Router(LABELS, policies={"big": "`claim amount` > 10000"}).route(d2, id="claim_id")
-    assert r.frame["route"].tolist().count("review") == 2
+    assert r.frame["route"].tolist().count("review") == 3  # 2 large, 1 missing
+    assert r.frame["reasons"].iloc[7] == ["missing claim amount"]
 
 
 def test_route_events_for_every_item(tmp_path):
@@ -205,19 +207,22 @@ def test_summary_to_review_and_order():
     assert isinstance(res, RoutingResult)
     s = res.summary()
     assert s.loc["items", "count"] == 8
-    assert s.loc["auto-accepted", "count"] == 3 and s.loc["to review", "count"] == 5
+    # C007's amount is missing: the policy cannot decide, so it is reviewed too
+    assert s.loc["auto-accepted", "count"] == 2 and s.loc["to review", "count"] == 6
     assert s.loc["  policy 'large claim'", "count"] == 2
+    assert s.loc["  missing amount", "count"] == 1
     assert s.loc["  low confidence", "count"] == 2
     assert "RoutingResult" in repr(res)
     rv = res.to_review()
-    assert rv["claim_id"].tolist() == ["C001", "C002", "C003", "C004", "C006"]
-    # policy first (C003 0.91, C004 0.85 -> least confident first), then least confidence
+    assert rv["claim_id"].tolist() == ["C001", "C002", "C003", "C004", "C006", "C007"]
+    # policy first (C003 0.91, C004 0.85, C007 0.88 with its missing amount -> least
+    # confident first), then least confidence
+    expected = ["C004", "C007", "C003", "C006", "C001", "C002"]
     pos = res.order("policy")
-    assert rv["claim_id"].to_numpy()[pos].tolist() == ["C004", "C003", "C006", "C001", "C002"]
-    assert res.to_review("policy")["claim_id"].tolist() == ["C004", "C003", "C006", "C001", "C002"]
-    assert res.order("least_confidence").tolist() == [4, 0, 3, 2, 1]
-    assert res.frame["claim_id"].to_numpy()[res.order("policy", within="all")].tolist() == [
-        "C004", "C003", "C006", "C001", "C002"]
+    assert rv["claim_id"].to_numpy()[pos].tolist() == expected
+    assert res.to_review("policy")["claim_id"].tolist() == expected
+    assert res.order("least_confidence").tolist() == [4, 0, 3, 5, 2, 1]
+    assert res.frame["claim_id"].to_numpy()[res.order("policy", within="all")].tolist() == expected
 
 
 def test_reasons_reach_the_review_widget(tmp_path):
@@ -230,9 +235,13 @@ def test_reasons_reach_the_review_widget(tmp_path):
     assert first["item_id"] == "C004"
     assert first["reasons"] == ["policy 'large claim': amount > 10000"]
     w.accept()
+    assert w.current["item_id"] == "C007"  # its amount is missing: reviewed with the policy's
+    assert w.current["reasons"] == ["missing amount"]
+    w.accept()
     assert w.current["item_id"] == "C003"
     d = w.decisions()
-    assert d["item_id"].tolist() == ["C004"] and d["status"].tolist() == ["accepted"]
+    assert d["item_id"].tolist() == ["C004", "C007"]
+    assert d["status"].tolist() == ["accepted", "accepted"]
     w.close()
 
 

@@ -18,6 +18,7 @@ from .calibration import (
     naive_threshold,
 )
 from .ordering import STRATEGIES, order_positions
+from .policy import Policy, PolicyError, parse_policy
 from .router import Router, RoutingResult, routed
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "AuditEstimate",
     "CalibrationResult",
     "InsufficientSampleError",
+    "Policy",
+    "PolicyError",
     "Router",
     "RoutingResult",
     "audit_estimate",
@@ -36,5 +39,6 @@ __all__ = [
     "min_accepted_to_pass",
     "naive_threshold",
     "order_positions",
+    "parse_policy",
     "routed",
 ]

@@ -61,6 +61,12 @@ from ..store import Store
 METHOD = "Learn-then-Test"
 
 
+def _short(x: float) -> str:
+    """A number as printed for people: 4 significant digits (0.6879523992538452 -> 0.688);
+    the values themselves keep full precision."""
+    return f"{float(x):.4g}"
+
+
 class InsufficientSampleError(ValueError):
     """The reviewed sample cannot support any threshold; `needed` says how many would."""
 
@@ -177,6 +183,13 @@ class FixedSequence:
     def threshold(self) -> float | None:
         return None if self.chosen is None else float(self.grid[self.chosen])
 
+    def __repr__(self) -> str:
+        # the grid's thresholds are raw confidences (0.6879523992538452): print 4 digits
+        t = self.threshold
+        return (f"FixedSequence(threshold={'None' if t is None else _short(t)}, "
+                f"tested={len(self.grid)}, rejected={0 if self.chosen is None else self.chosen + 1}, "
+                f"n={self.n}, alpha={_short(self.alpha)}, delta={_short(self.delta)})")
+
 
 def fixed_sequence_test(confidence: np.ndarray, wrong: np.ndarray, grid: np.ndarray,
                         alpha: float, delta: float) -> FixedSequence:
@@ -228,50 +241,162 @@ def _pick(df: pd.DataFrame, given: Hashable | None, defaults: Sequence[str], arg
     )
 
 
-def _sample_mask(df: pd.DataFrame, sample: Any) -> tuple[np.ndarray, str]:
-    """Which reviewed rows were drawn at random, and how we know."""
-    if isinstance(sample, str) and sample == "random":
-        return np.ones(len(df), bool), "every row (sample='random')"
-    if sample is True:
-        return np.ones(len(df), bool), "every row (sample=True)"
-    col = sample
+_SAMPLE_CHOICES = (
+    "'random' (or True) when every row was drawn at random, the name of a column that is "
+    "True (or 'random' / 'audit') on the rows drawn at random, or a boolean mask with one "
+    "value per row"
+)
+_AUDIT_CHOICES = (
+    "'random' (or True) when every row is an audit of the auto-accepted items, the name of "
+    "a column that is True (or 'audit' / 'random') on the audited rows, or a boolean mask "
+    "with one value per row"
+)
+
+
+def _truthy(vals: Any) -> np.ndarray:
+    """True where a marker value says "drawn at random": True, 1 (1.0), or the text
+    'random' / 'audit' / 'true'. Anything else (False, 0, missing, 'routed') is False."""
+    def yes(v: Any) -> bool:
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        if isinstance(v, (int, float, np.integer, np.floating)):
+            return v == 1
+        return isinstance(v, str) and v.strip().lower() in ("random", "audit", "true")
+    return np.fromiter((yes(v) for v in vals), bool, len(vals))
+
+
+def _marked_rows(df: pd.DataFrame, marker: Any, defaults: Sequence[str], argument: str,
+                 choices: str, refusal: str) -> tuple[np.ndarray, str]:
+    """The rows `marker` (``argument=``) marks as drawn at random, and how we know.
+
+    `marker` is 'random' / True (every row), a column name, or a mask; None looks for
+    the `defaults` columns and raises `refusal` when there is none."""
+    if (isinstance(marker, str) and marker == "random") or marker is True:
+        return np.ones(len(df), bool), f"every row ({argument}={marker!r})"
+    col = marker
     if col is None:
-        for name in ("sample", "audit"):
-            if name in df.columns:
-                col = name
-                break
-    if col is None:
-        raise ValueError(
-            "calibrate needs items reviewed as a random sample (an audit or a random draw): "
-            "items sent to a person because they looked doubtful are not a sample of what "
-            "would be accepted. Pass sample='random' if every row was drawn at random, or "
-            "sample=<column> naming a column that is True (or 'random') on such rows "
-            "(a 'sample' or 'audit' column is used when present)."
-        )
-    if isinstance(col, (np.ndarray, pd.Series, list)) and not isinstance(col, str):
+        col = next((name for name in defaults if name in df.columns), None)
+        if col is None:
+            raise ValueError(refusal)
+    if isinstance(col, (np.ndarray, pd.Series, list)):
         arr = np.asarray(col)
         if arr.shape != (len(df),):
-            raise ValueError(f"sample: expected {len(df)} values, got shape {arr.shape}")
-        vals = arr
-        what = "the given mask"
-    else:
-        if col not in df.columns:
-            raise ValueError(f"sample={col!r}: no such column")
-        vals = df[col].to_numpy(dtype=object)
-        what = f"column {col!r}"
-    mask = np.fromiter(
-        (v is True or v is np.True_ or (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v == 1)
-         or (isinstance(v, str) and v.strip().lower() in ("random", "audit", "true"))
-         for v in vals), bool, len(vals),
+            raise ValueError(f"{argument}: expected a mask of {len(df)} values, got shape "
+                             f"{arr.shape}; {argument} accepts {choices}")
+        return _truthy(arr), "the given mask"
+    try:
+        found = col in df.columns
+    except TypeError:  # unhashable
+        found = False
+    if not found:
+        cols = ", ".join(map(repr, list(df.columns)[:20]))
+        raise ValueError(
+            f"{argument}={col!r} is neither 'random' nor a column of the reviewed items "
+            f"(columns: {cols}); {argument} accepts {choices}"
+        )
+    return _truthy(df[col].to_numpy(dtype=object)), f"column {col!r}"
+
+
+def _sample_mask(df: pd.DataFrame, sample: Any) -> tuple[np.ndarray, str]:
+    """Which reviewed rows were drawn at random, and how we know."""
+    return _marked_rows(
+        df, sample, ("sample", "audit"), "sample", _SAMPLE_CHOICES,
+        "calibrate needs items reviewed as a random sample (an audit or a random draw): "
+        "items sent to a person because they looked doubtful are not a sample of what "
+        "would be accepted. Pass sample='random' if every row was drawn at random, or "
+        "sample=<column> naming a column that is True (or 'random') on such rows "
+        "(a 'sample' or 'audit' column is used when present).",
     )
-    return mask, what
 
 
-def _as_text(s: pd.Series) -> np.ndarray:
-    """Values as an object array of str (missing values become 'nan'/'None' text)."""
-    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
-        return s.to_numpy(dtype=object, na_value="\x00missing")
-    return np.asarray([str(v) for v in s.to_numpy(dtype=object)], dtype=object)
+# -- labels: the model's and the person's, compared on equal terms ---------------------------
+def _label_kind(v: Any) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "bool"
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return "number"
+    return "text" if isinstance(v, str) else "other"
+
+
+def _number_text(v: Any) -> str:
+    """A number as canonical text: an integer value as an integer (1.0 -> '1')."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return str(int(v))
+    f = float(v)
+    return str(int(f)) if math.isfinite(f) and f.is_integer() else repr(f)
+
+
+def _label_texts(values: np.ndarray, missing: np.ndarray, as_number: bool) -> np.ndarray:
+    """Canonical text per label (None where missing); `as_number` parses text as numbers
+    (the other side holds numbers) and raises ValueError on text that is not one."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        if missing[i]:
+            out[i] = None
+        elif isinstance(v, (bool, np.bool_)):
+            out[i] = ("1" if v else "0") if as_number else str(bool(v))
+        elif isinstance(v, (int, float, np.integer, np.floating)):
+            out[i] = _number_text(v)
+        elif isinstance(v, str) and as_number:
+            out[i] = _number_text(float(v.strip()))  # ValueError: not a number
+        else:
+            out[i] = str(v)
+    return out
+
+
+def _compare_labels(pred: pd.Series, human: pd.Series, p_col: Hashable, l_col: Hashable
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(model labels as canonical text, wrong per row) for the model's and the person's
+    labels.
+
+    Both sides are normalised the same way, so that a float label 1.0 equals the integer
+    1 and the text '1' (``str()`` on each side would compare '1.0' with '1' and count a
+    right answer as wrong). A missing label on either side counts as wrong (a flagged
+    item). Raises ValueError naming the columns when their labels cannot be matched:
+    numbers against text that is not a number, or values of different kinds with not one
+    in common (a mix-up of columns or encodings, not a model that is always wrong)."""
+    pv, hv = pred.to_numpy(dtype=object), human.to_numpy(dtype=object)
+    p_miss, h_miss = pred.isna().to_numpy(), human.isna().to_numpy()
+    p_kinds = {_label_kind(v) for v, m in zip(pv, p_miss) if not m}
+    h_kinds = {_label_kind(v) for v, m in zip(hv, h_miss) if not m}
+    numeric = {"number", "bool", "text"}
+    # against numbers, text is read as numbers and True/False as 1/0
+    p_num = bool(p_kinds) and p_kinds <= numeric and "number" in h_kinds
+    h_num = bool(h_kinds) and h_kinds <= numeric and "number" in p_kinds
+    texts = []
+    for values, missing, as_number, col, other in ((pv, p_miss, p_num, p_col, l_col),
+                                                   (hv, h_miss, h_num, l_col, p_col)):
+        try:
+            texts.append(_label_texts(values, missing, as_number))
+        except ValueError:
+            bad = next(v for v, m in zip(values, missing)
+                       if not m and isinstance(v, str) and not _is_number_text(v))
+            raise ValueError(
+                f"labels cannot be matched: {col!r} holds text such as {bad!r} while "
+                f"{other!r} holds numbers; map one column onto the other's labels first"
+            ) from None
+    p_txt, h_txt = texts
+    p_set = {t for t in p_txt if t is not None}
+    h_set = {t for t in h_txt if t is not None}
+    same_kind = p_kinds == h_kinds or (p_num or h_num)
+    if p_set and h_set and not (p_set & h_set) and not same_kind:
+        raise ValueError(
+            f"labels cannot be matched: {p_col!r} holds {'/'.join(sorted(p_kinds))} values "
+            f"such as {sorted(p_set)[:3]!r} and {l_col!r} holds "
+            f"{'/'.join(sorted(h_kinds))} values such as {sorted(h_set)[:3]!r}, with none "
+            "in common; map one column onto the other's labels first"
+        )
+    wrong = p_miss | h_miss | np.fromiter((a != b for a, b in zip(p_txt, h_txt)), bool,
+                                          len(p_txt))
+    return p_txt, wrong
+
+
+def _is_number_text(v: str) -> bool:
+    try:
+        float(v.strip())
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass
@@ -315,16 +440,15 @@ def _from_store(store: Store, task: str | None) -> _Reviewed:
         d[["task", "item_id", "human_label"]], on=["task", "item_id"], how="inner"
     )
     conf = audited["model_confidence"].to_numpy(dtype=float)
-    pred = audited["model_label"].astype(str).to_numpy()
-    human = audited["human_label"]
-    wrong = (human.isna() | (human.astype(str).to_numpy() != pred)).to_numpy()
+    pred, wrong = _compare_labels(audited["model_label"], audited["human_label"],
+                                  "model_label", "human_label")
     floor: dict[str, float] = {}
     for s in r["settings"]:
         if isinstance(s, dict):
             for lab, t in (s.get("thresholds") or {}).items():
                 floor[lab] = max(floor.get(lab, 0.0), float(t))
     return _Reviewed(
-        conf, pred, wrong.astype(int), int(r["audit"].sum()),
+        conf, pred.astype(str), wrong.astype(int), int(r["audit"].sum()),
         f"{len(audited):,} audited items of task {task!r}",
         eligible["model_confidence"].to_numpy(dtype=float),
         eligible["model_label"].astype(str).to_numpy(), floor,
@@ -352,11 +476,10 @@ def _from_frame(df: pd.DataFrame, confidence: Hashable | None, pred: Hashable | 
     if sub[p_col].isna().any():
         raise ValueError(f"pred={p_col!r}: missing model labels in rows "
                          f"{list(sub.index[sub[p_col].isna().to_numpy()][:5])!r}")
-    predv = _as_text(sub[p_col])
-    human = sub[l_col]
     # a random item a person flagged or left without a label counts as an error (conservative)
-    wrong = (human.isna().to_numpy() | (_as_text(human) != predv)).astype(int)
-    return _Reviewed(conf, predv, wrong, len(df), f"{len(sub):,} random rows ({what})", None, None)
+    predv, wrong = _compare_labels(sub[p_col], sub[l_col], p_col, l_col)
+    return _Reviewed(conf, predv.astype(str), wrong.astype(int), len(df),
+                     f"{len(sub):,} random rows ({what})", None, None)
 
 
 # -- result ---------------------------------------------------------------------------
@@ -707,6 +830,13 @@ class AuditEstimate(tuple):
         self.confidence = confidence
         return self
 
+    def __repr__(self) -> str:
+        # a tuple's repr would print the raw floats (0.6879523992538452): 4 digits here
+        lo, hi = self.interval
+        est = "nan" if self.n == 0 else _short(self.estimate)
+        return (f"AuditEstimate(estimate={est}, interval=({_short(lo)}, {_short(hi)}), "
+                f"n={self.n}, errors={self.errors}, confidence={_short(self.confidence)})")
+
     def __str__(self) -> str:
         if self.n == 0:
             return "No audited item has been reviewed yet."
@@ -723,16 +853,20 @@ def audit_estimate(
     confidence: float = 0.95,
     pred: Hashable | None = None,
     label: Hashable | None = None,
-    audit: Hashable | None = None,
+    audit: Any = None,
 ) -> AuditEstimate:
     """The error of what the model decides alone, from the audit decisions.
 
     From a store: the items of `task` routed as audits, joined with the decisions made on
     them in the same task. From a frame: rows with the model label (``pred`` /
-    ``model_label``) and the person's (``label`` / ``human_label``), restricted to an
-    ``audit`` column when there is one. Returns ``estimate, (low, high)``: an exact
-    two-sided Clopper-Pearson interval at `confidence`. A flagged audit item (no label)
-    counts as an error.
+    ``model_label``) and the person's (``label`` / ``human_label``), of which only the
+    audited ones count: ``audit=`` says which, as `calibrate`'s ``sample=`` does:
+    ``"random"`` (or True) when every row is an audit, a column name (True or
+    ``"audit"`` on audited rows) or a boolean mask; default an ``audit`` column, and
+    without one a ValueError (the items a router sent to a person because they looked
+    doubtful say nothing about the error of what it accepts). Returns
+    ``estimate, (low, high)``: an exact two-sided Clopper-Pearson interval at
+    `confidence`. A flagged audit item (no label) counts as an error.
     """
     if not (0.0 < float(confidence) < 1.0):
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
@@ -742,17 +876,19 @@ def audit_estimate(
     else:
         if not isinstance(data, pd.DataFrame):
             raise ValueError(f"audit_estimate takes a DataFrame or a Store, got {type(data).__name__}")
-        df = data
-        col = audit if audit is not None else ("audit" if "audit" in df.columns else None)
-        if col is not None:
-            if col not in df.columns:
-                raise ValueError(f"audit={col!r}: no such column")
-            df = df[df[col].fillna(False).astype(bool).to_numpy()]
         p_col = _pick(data, pred, _PRED_NAMES, "pred")
         l_col = _pick(data, label, _LABEL_NAMES, "label")
-        human = df[l_col]
-        wrong = (human.isna().to_numpy() | (human.astype(str).to_numpy()
-                                            != df[p_col].astype(str).to_numpy())).astype(int)
+        mask, _ = _marked_rows(
+            data, audit, ("audit",), "audit", _AUDIT_CHOICES,
+            "audit_estimate needs to know which rows are a random audit of the auto-accepted "
+            "items: items sent to a person because they looked doubtful (low confidence, a "
+            "policy) say nothing about the error of what the model decides alone. Pass "
+            "audit='random' if every row is such an audit, or audit=<column> naming a column "
+            "that is True (or 'audit') on the audited rows (an 'audit' column is used when "
+            "present); or pass the store, whose audits are known.",
+        )
+        df = data[mask]
+        _, wrong = _compare_labels(df[p_col], df[l_col], p_col, l_col)
     n = len(wrong)
     k = int(np.sum(wrong))
     est = k / n if n else float("nan")

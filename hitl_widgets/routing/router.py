@@ -37,6 +37,7 @@ from ..items import (
 )
 from ..store import Store, utc_now
 from .ordering import canonical_strategy, order_positions
+from .policy import Policy, parse_policy
 
 Rule = str | Callable[..., Any]
 
@@ -64,6 +65,11 @@ def _check_threshold(value: Any, where: str) -> float:
     return _in_unit_interval(value, f"{where}: threshold")
 
 
+def _short(x: float) -> str:
+    """A number as printed for people: 4 significant digits (0.592160701751709 -> 0.5922)."""
+    return f"{float(x):.4g}"
+
+
 def _rule_text(rule: Rule) -> str:
     if isinstance(rule, str):
         return rule
@@ -85,10 +91,16 @@ class Router:
         person when its confidence is *below* the threshold of its predicted label.
     policies:
         Named rules that send a row to a person: ``{"large claim": "amount > 10000"}``.
-        A rule is a pandas expression over the frame's columns (``DataFrame.eval``
-        syntax, backticks around names with spaces), or a callable that takes the frame
-        and returns a boolean mask, or takes one row and returns a bool. A list of
-        expressions names each rule by its text.
+        A rule is an expression over the frame's columns in a small, safe language (see
+        `hitl_widgets.routing.policy`: column names, backticks around names with spaces,
+        literals, comparisons, ``in [...]``, and / or / not, & | ~, arithmetic, and
+        ``col.isin([...])``, ``col.isna()``, ``col.notna()``,
+        ``col.str.contains/startswith/endswith("x")``; anything else is refused here), or
+        a callable that takes the frame and returns a boolean mask, or takes one row and
+        returns a bool. A list of expressions names each rule by its text. A row whose
+        value is missing in a column an expression reads goes to a person (reason
+        ``"missing <column>"``), unless that expression tests the column with
+        ``isna()`` / ``notna()`` and so decides itself.
     always_review:
         Labels whose outputs always go to a person.
     audit_rate:
@@ -134,6 +146,7 @@ class Router:
             self.thresholds = {lab: v for lab in self.labels}
         # policies
         self.policies: dict[str, Rule] = {}
+        self._parsed: dict[str, Policy] = {}  # the expression rules, parsed and checked
         if policies is None:
             items: list[tuple[str, Rule]] = []
         elif isinstance(policies, Mapping):
@@ -148,10 +161,12 @@ class Router:
             if name in self.policies:
                 raise ValueError(f"policies: the name {name!r} is used twice")
             if isinstance(rule, str):
-                self._check_syntax(name, rule)
+                # parsed and checked against the policy language now, so that a rule
+                # outside it is refused before anything is routed (nothing is evaluated)
+                self._parsed[name] = parse_policy(rule, name)
             elif not callable(rule):
                 raise ValueError(
-                    f"policy {name!r}: a rule must be a pandas expression (str) or a callable, "
+                    f"policy {name!r}: a rule must be a policy expression (str) or a callable, "
                     f"got {type(rule).__name__}"
                 )
             self.policies[name] = rule
@@ -172,24 +187,6 @@ class Router:
             raise ValueError(f"seed must be an integer, got {seed!r}")
         self.seed = int(seed)
 
-    # -- checks --------------------------------------------------------------
-    @staticmethod
-    def _check_syntax(name: str, expr: str) -> None:
-        if not expr.strip():
-            raise ValueError(f"policy {name!r}: empty expression")
-        try:
-            pd.DataFrame().eval(expr)
-        except SyntaxError as exc:
-            raise ValueError(
-                f"policy {name!r}: the expression {expr!r} does not parse ({exc.msg})"
-            ) from None
-        except NotImplementedError as exc:
-            raise ValueError(
-                f"policy {name!r}: the expression {expr!r} is not a pandas expression ({exc})"
-            ) from None
-        except Exception:
-            pass  # unknown names are checked against the frame in route()
-
     @property
     def settings(self) -> dict[str, Any]:
         """The router's settings as plain JSON (stored with every route event)."""
@@ -203,32 +200,22 @@ class Router:
         }
 
     def __repr__(self) -> str:
+        # thresholds calibrated from data are long floats: print 4 significant digits
+        # (the values themselves, and the settings stored with each event, keep them all)
         s = self.settings
+        thr = "{" + ", ".join(f"{k!r}: {_short(v)}" for k, v in s["thresholds"].items()) + "}"
         return (
-            f"Router(labels={s['labels']!r}, thresholds={s['thresholds']!r}, "
+            f"Router(labels={s['labels']!r}, thresholds={thr}, "
             f"policies={s['policies']!r}, always_review={s['always_review']!r}, "
-            f"audit_rate={self.audit_rate!r}, seed={self.seed!r})"
+            f"audit_rate={_short(self.audit_rate)}, seed={self.seed!r})"
         )
 
     def _eval_policy(self, name: str, rule: Rule, df: pd.DataFrame) -> np.ndarray:
         n = len(df)
         if isinstance(rule, str):
-            try:
-                out = df.eval(rule, local_dict={}, global_dict={})
-            except pd.errors.UndefinedVariableError as exc:
-                missing = str(exc).split("'")[1] if "'" in str(exc) else str(exc)
-                cols = ", ".join(map(repr, list(df.columns)[:20]))
-                raise ValueError(
-                    f"policy {name!r}: unknown column {missing!r} in {rule!r} (columns: {cols})"
-                ) from None
-            except SyntaxError as exc:
-                raise ValueError(
-                    f"policy {name!r}: the expression {rule!r} does not parse ({exc.msg})"
-                ) from None
-            except Exception as exc:
-                raise ValueError(
-                    f"policy {name!r}: the expression {rule!r} failed on the frame: {exc}"
-                ) from None
+            # our own evaluator of the checked expression (never DataFrame.eval/query);
+            # a PolicyError (a ValueError) names the policy and, e.g., an unknown column
+            out = self._expression(name, rule).evaluate(df)
         else:
             try:
                 out = rule(df)
@@ -262,6 +249,28 @@ class Router:
             )
         return np.fromiter((bool(v) if isinstance(v, (bool, np.bool_)) else False for v in vals),
                            bool, n)
+
+    def _expression(self, name: str, rule: str) -> Policy:
+        """The parsed expression rule `name`. `policies` is a plain dict that can be changed
+        after construction, so a rule not parsed here yet is parsed (and checked) now: no
+        text ever reaches an evaluator unchecked."""
+        parsed = self._parsed.get(name)
+        if parsed is None or parsed.text != rule:
+            parsed = self._parsed[name] = parse_policy(rule, name)
+        return parsed
+
+    def _missing_inputs(self, df: pd.DataFrame) -> dict[str, np.ndarray]:
+        """{column: rows where it is missing} for the columns the expression rules read
+        without testing them with isna()/notna(): there a rule cannot decide, so the row
+        goes to a person rather than being accepted because a comparison with NaN is False."""
+        out: dict[str, np.ndarray] = {}
+        expressions = [self._expression(name, rule) for name, rule in self.policies.items()
+                       if isinstance(rule, str)]
+        for policy in expressions:
+            for column in policy.nan_sensitive:
+                if column not in out:
+                    out[column] = df[column].isna().to_numpy(dtype=bool)
+        return {c: m for c, m in out.items() if m.any()}
 
     def _audit_draw(self, item_ids: pd.Index) -> np.ndarray:
         """A uniform number in [0, 1) per item, from a hash of (seed, item id)."""
@@ -365,6 +374,7 @@ class Router:
                 raise ValueError("confidence: the router has thresholds; give confidence or proba")
         # policies: every rule is evaluated before anything is written
         fired = {name: self._eval_policy(name, rule, df) for name, rule in self.policies.items()}
+        missing_input = self._missing_inputs(df)
         hashes = None
         if text is not None and text in df.columns:
             t = df[text]
@@ -377,6 +387,10 @@ class Router:
         always = np.isin(pred_labels, self.always_review)
         any_policy = np.zeros(n, bool)
         for m in fired.values():
+            any_policy |= m
+        # a rule that could not decide for a missing input counts as a policy reason: it is
+        # reviewed with the rows policies sent (ordering "policy" puts them first)
+        for m in missing_input.values():
             any_policy |= m
         needs_person = low | always | any_policy
         audit = ~needs_person & (self._audit_draw(ids) < self.audit_rate)
@@ -392,6 +406,9 @@ class Router:
             )
             for i in np.flatnonzero(m):
                 reasons[i].append(text_r)
+        for column, m in missing_input.items():
+            for i in np.flatnonzero(m):
+                reasons[i].append(f"missing {column}")
         for i in np.flatnonzero(always):
             reasons[i].append(f"label {pred_labels[i]!r} is always reviewed")
         audit_text = f"random audit ({_pct(self.audit_rate)})"
@@ -406,7 +423,7 @@ class Router:
         result = RoutingResult(
             frame=frame, labels=list(labels), pred_codes=np.asarray(codes), confidence=conf,
             proba=proba_arr, policy=any_policy, settings=self.settings, task=str(task),
-            ids=ids, fired=fired,
+            ids=ids, fired=fired, missing=missing_input,
         )
         if store is not None:
             own = not isinstance(store, Store)
@@ -435,11 +452,13 @@ class RoutingResult:
     pred_codes: np.ndarray
     confidence: np.ndarray | None
     proba: np.ndarray | None
-    policy: np.ndarray  # rows any policy rule fired on
+    policy: np.ndarray  # rows any policy rule fired on, or could not decide (missing input)
     settings: dict[str, Any]
     task: str
     ids: pd.Index = field(repr=False, default=None)  # type: ignore[assignment]
     fired: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    # {column: rows sent to a person because a policy reads it and it is missing}
+    missing: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
 
     @property
     def review_mask(self) -> np.ndarray:
@@ -458,7 +477,8 @@ class RoutingResult:
         """Positions in review order: ``within="review"`` (default) gives positions inside
         `to_review()` (what ``ClassificationReview(order=...)`` takes for that frame),
         ``within="all"`` positions of the routed rows inside `frame`. ``"policy"`` puts the
-        rows a policy rule fired on first, then least confidence."""
+        rows a policy rule fired on (or could not decide on, for a missing value) first,
+        then least confidence."""
         canonical_strategy(strategy)
         if within not in ("review", "all"):
             raise ValueError(f"within must be 'review' or 'all', got {within!r}")
@@ -485,6 +505,8 @@ class RoutingResult:
             rows.append(("  low confidence", int(low.sum())))
         for name, m in self.fired.items():
             rows.append((f"  policy {name!r}", int(m.sum())))
+        for column, m in self.missing.items():
+            rows.append((f"  missing {column}", int(m.sum())))
         for lab in self.settings["always_review"]:
             rows.append((f"  label {lab!r} (always)", int(
                 (np.asarray(self.labels, dtype=object)[self.pred_codes] == lab).sum())))
