@@ -107,7 +107,7 @@ def ratings(store: Any, task: str | None = None, guideline_version: str | None =
         # every decision still in effect: the current state and those undo would restore
         chains = {k: [st, *st.stack()] for k, st in states.items()}
         events = s.events_by_id(sorted({p.verdict_id for c in chains.values() for p in c
-                                        if p.verdict_id and p.label is not None}))
+                                        if p.verdict_id}))
     finally:
         if own:
             s.close()
@@ -115,13 +115,15 @@ def ratings(store: Any, task: str | None = None, guideline_version: str | None =
     for (t, item_id, h, ann), chain in chains.items():
         seen: set[str] = set()
         for st in chain:  # the latest decision under each guideline version
-            if st.status not in LABELLED_STATUSES or st.label is None or st.verdict_id not in events:
+            if st.verdict_id not in events:
                 continue
             e = events[st.verdict_id]
             gv = e.get("guideline_version") or ""
             if gv in seen:
                 continue
             seen.add(gv)
+            if st.status not in LABELLED_STATUSES or st.label is None:
+                continue
             if guideline_version is not None and gv != guideline_version:
                 continue
             rows.append({

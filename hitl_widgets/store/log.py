@@ -623,7 +623,9 @@ def _decision_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     names = ["item_id", "status", "human_label", "model_label", "annotator", "task", "ratings",
              "note", "model_confidence", "decided_at", "duration_ms", "guideline_version",
              "session_id", "content_hash", "n_events", "kind", "event_id", "data"]
-    df = pd.DataFrame(list(rows), columns=names)
+    # object columns: a missing label is None (pandas 3 would read text columns as
+    # strings and turn None into NaN)
+    df = pd.DataFrame(list(rows), columns=names, dtype=object)
     for c in ("ratings", "data"):
         df[c] = [json.loads(v) if isinstance(v, str) else v for v in df[c]]
     human, model = df["human_label"], df["model_label"]
