@@ -1,6 +1,16 @@
 """The event log: an append-only store of review events in SQLite or PostgreSQL, the
 event vocabulary, and the one fold that turns events into each item's state."""
 
+from .backends import (
+    NotAStore,
+    StoreBusy,
+    StoreError,
+    StoreNotFound,
+    StoreReadOnly,
+    StoreTooNew,
+    StoreUnavailable,
+    mask_password,
+)
 from .events import (
     DECIDED_STATUSES,
     EVENT_COLUMNS,
@@ -25,10 +35,18 @@ __all__ = [
     "Action",
     "Event",
     "ItemState",
+    "NotAStore",
     "Status",
     "Store",
+    "StoreBusy",
+    "StoreError",
+    "StoreNotFound",
+    "StoreReadOnly",
+    "StoreTooNew",
+    "StoreUnavailable",
     "fold",
     "fold_all",
+    "mask_password",
     "open_store",
     "utc_now",
     "vocabulary",

@@ -26,7 +26,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 
 class Action(enum.StrEnum):
@@ -159,6 +159,25 @@ def ratings_of(ev: Mapping[str, Any]) -> dict[str, Any] | None:
 StateKey = tuple[str, str, str, str]  # (task, item_id, content_hash, annotator)
 
 
+class Stamp(NamedTuple):
+    """Who, when and how long, of the event behind a state (what `decisions()` shows
+    beside the label); ``has_data``: the event carries data (texts, gold, a sample mark)."""
+
+    event_id: str
+    created_at: str | None
+    duration_ms: float | None
+    model_confidence: float | None
+    guideline_version: str | None
+    session_id: str | None
+    has_data: bool
+
+
+def stamp_of(ev: Mapping[str, Any]) -> Stamp:
+    return Stamp(str(ev["event_id"]), ev.get("created_at"), ev.get("duration_ms"),
+                 ev.get("model_confidence"), ev.get("guideline_version"), ev.get("session_id"),
+                 bool(ev.get("data")))
+
+
 def key_of(ev: Mapping[str, Any]) -> StateKey:
     """The fold's key: task, item, content version, annotator."""
     return (
@@ -185,6 +204,7 @@ class ItemState:
     model_label: str | None = None
     verdict_id: str | None = None
     rating_id: str | None = None
+    stamp: Stamp | None = None  # the event behind the state: the verdict, else the latest rating
     n_events: int = 0
     prev: ItemState | None = None
 
@@ -201,7 +221,7 @@ class ItemState:
     @property
     def event_id(self) -> str | None:
         """The event that set this state (the verdict, else the latest rating)."""
-        return self.verdict_id or self.rating_id
+        return self.stamp.event_id if self.stamp is not None else None
 
     def stack(self) -> list[ItemState]:
         """The states undo would restore, the next one first."""
@@ -240,7 +260,8 @@ def fold(state: ItemState | None, ev: Mapping[str, Any]) -> ItemState:
             return replace(st, n_events=n)
         return ItemState(
             action=Action.SKIP.value, note=ev.get("note"), ratings=st.ratings,
-            verdict_id=str(ev["event_id"]), rating_id=st.rating_id, n_events=n, prev=st,
+            verdict_id=str(ev["event_id"]), rating_id=st.rating_id, stamp=stamp_of(ev),
+            n_events=n, prev=st,
         )
     if action == Action.RATE:
         given = ratings_of(ev) or {}
@@ -249,7 +270,8 @@ def fold(state: ItemState | None, ev: Mapping[str, Any]) -> ItemState:
         model = base.model_label if base.verdict_id else ev.get("model_label")
         return replace(
             base, ratings={**(base.ratings or {}), **given}, rating_id=str(ev["event_id"]),
-            model_label=model, n_events=n, prev=st,
+            model_label=model, stamp=base.stamp if base.verdict_id else stamp_of(ev),
+            n_events=n, prev=st,
         )
     if action in VERDICTS:
         given = ratings_of(ev)
@@ -257,7 +279,7 @@ def fold(state: ItemState | None, ev: Mapping[str, Any]) -> ItemState:
         return ItemState(
             action=str(action), label=label_of(ev), note=ev.get("note"), ratings=ratings,
             model_label=ev.get("model_label"), verdict_id=str(ev["event_id"]),
-            rating_id=st.rating_id, n_events=n, prev=st,
+            rating_id=st.rating_id, stamp=stamp_of(ev), n_events=n, prev=st,
         )
     # route, and actions a later version may add, change nothing a person decided
     return replace(st, n_events=n)
@@ -282,7 +304,8 @@ def fold_all(events: Iterable[Mapping[str, Any]]) -> dict[StateKey, ItemState]:
 def snapshot(st: ItemState) -> list[Any]:
     """A state without its history, as JSON-able values (one entry of a stored stack)."""
     return [st.action, st.label, st.note, dict(st.ratings) if st.ratings else None,
-            st.model_label, st.verdict_id, st.rating_id]
+            st.model_label, st.verdict_id, st.rating_id,
+            list(st.stamp) if st.stamp is not None else None]
 
 
 def restore(entries: Iterable[list[Any]], top: list[Any], n_events: int) -> ItemState:
@@ -294,6 +317,6 @@ def restore(entries: Iterable[list[Any]], top: list[Any], n_events: int) -> Item
 
 
 def _from_snapshot(e: list[Any], n_events: int, prev: ItemState | None) -> ItemState:
-    action, label, note, ratings, model_label, verdict_id, rating_id = e
+    action, label, note, ratings, model_label, verdict_id, rating_id, stamp = e
     return ItemState(action, label, note, ratings or None, model_label, verdict_id, rating_id,
-                     n_events, prev)
+                     Stamp(*stamp) if stamp else None, n_events, prev)

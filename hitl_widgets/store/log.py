@@ -12,23 +12,38 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
 
-from .backends import Backend, PostgresBackend, SQLiteBackend, check_writable, is_postgres_url
+from .backends import (
+    LOCK_TIMEOUT,
+    RECONNECT_TIMEOUT,
+    Backend,
+    NotAStore,
+    PostgresBackend,
+    SQLiteBackend,
+    StoreNotFound,
+    StoreTooNew,
+    can_write,
+    check_writable,
+    is_postgres_url,
+)
 from .events import (
     ALL_ACTIONS,
     DECIDED_STATUSES,
     EVENT_COLUMNS,
     Action,
     ItemState,
+    Stamp,
     StateKey,
     fold,
     fold_all,
@@ -49,20 +64,34 @@ _UPSERT_STATE = (
     + ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS[4:])
 )
 _COL = {c: i for i, c in enumerate(EVENT_COLUMNS)}
-_KEY_CHUNK = 100  # keys per SELECT of states (4 parameters each)
 
 F = TypeVar("F", bound=Callable[..., Any])
+_log = logging.getLogger("hitl_widgets.store")
 
 
 def _locked(method: F) -> F:
-    """Run a Store method under the store's lock (one connection, several threads)."""
+    """Run a Store method under the store's lock (one connection, several threads), as
+    one unit that `Store._run` runs again whole on a fresh connection when the
+    PostgreSQL connection was lost (a method called from another runs inside it)."""
 
     @functools.wraps(method)
     def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
-            return method(self, *args, **kwargs)
+            if self._depth:
+                return method(self, *args, **kwargs)
+            return self._run(method, args, kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _replayable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Arguments that can be read twice: an iterator (a generator of events) is read
+    into a list first, so an operation run again reads the same events."""
+    if any(isinstance(a, Iterator) for a in args):
+        args = tuple(list(a) if isinstance(a, Iterator) else a for a in args)
+    if kwargs and any(isinstance(v, Iterator) for v in kwargs.values()):
+        kwargs = {k: list(v) if isinstance(v, Iterator) else v for k, v in kwargs.items()}
+    return args, kwargs
 
 
 def utc_now() -> str:
@@ -70,20 +99,33 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# The columns a state is read back from (`_state_of_row`), after its key.
+_STATE_READ = ("task", "item_id", "content_hash", "annotator", "action", "label", "note",
+               "ratings", "model_label", "verdict_id", "rating_id", "event_id", "decided_at",
+               "duration_ms", "model_confidence", "guideline_version", "session_id", "has_data",
+               "n_events", "stack")
+_STATE_SELECT = ", ".join(_STATE_READ)
+
+
 def _state_row(key: StateKey, kind: str | None, st: ItemState) -> tuple[Any, ...]:
+    """The item_state row of a state (in STATE_COLUMNS order)."""
     stack = [snapshot(p) for p in reversed(st.stack())]
+    stamp = st.stamp or Stamp("", None, None, None, None, None, False)
     return (*key, kind, st.action, st.status, st.label, st.note,
             json.dumps(dict(st.ratings), ensure_ascii=False, sort_keys=True) if st.ratings else None,
-            st.model_label, st.verdict_id, st.rating_id, st.n_events,
+            st.model_label, st.verdict_id, st.rating_id, stamp.event_id or None, stamp.created_at,
+            stamp.duration_ms, stamp.model_confidence, stamp.guideline_version, stamp.session_id,
+            int(stamp.has_data), st.n_events,
             json.dumps(stack, ensure_ascii=False) if stack else None)
 
 
 def _state_of_row(r: Sequence[Any]) -> ItemState:
-    """An ItemState from a row of (action, label, note, ratings, model_label, verdict_id,
-    rating_id, n_events, stack)."""
-    action, label, note, ratings, model_label, verdict_id, rating_id, n, stack = r
+    """An ItemState from a row of _STATE_READ without its key (r[4:])."""
+    (action, label, note, ratings, model_label, verdict_id, rating_id, event_id, created_at,
+     duration_ms, confidence, gv, session_id, has_data, n, stack) = r
+    stamp = [event_id, created_at, duration_ms, confidence, gv, session_id, bool(has_data)] if event_id else None
     top = [action, label, note, json.loads(ratings) if ratings else None, model_label,
-           verdict_id, rating_id]
+           verdict_id, rating_id, stamp]
     return restore(json.loads(stack) if stack else [], top, int(n or 0))
 
 
@@ -94,20 +136,131 @@ class Store:
     so writing the same event twice stores it once (a resent decision cannot double).
     """
 
-    def __init__(self, target: str | os.PathLike[str] = "hitl.db", *, create: bool = True) -> None:
-        self.target = str(target)
+    def __init__(
+        self,
+        target: str | os.PathLike[str] = "hitl.db",
+        *,
+        create: bool = True,
+        read_only: bool | None = False,
+        migrate: bool = True,
+        lock_timeout: float = LOCK_TIMEOUT,
+        reconnect_timeout: float = RECONNECT_TIMEOUT,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
+        """Open (`create`: or start) the store at `target`, a SQLite path or a
+        ``postgresql://`` URL.
+
+        read_only: True opens it for reading only (every write raises StoreReadOnly);
+            None: read-only where the SQLite file or its folder cannot be written.
+        migrate: False reads a store of an older schema as it is, never upgrading it
+            (writes to it are refused); an empty database is still given the schema.
+        lock_timeout: seconds a write waits for another process's SQLite write lock
+            before StoreBusy (`on_wait` is told after about one second).
+        reconnect_timeout: seconds of reconnecting to a PostgreSQL server that went
+            away (backoff 0.1 s doubling, at most 2 s apart) before StoreUnavailable.
+        on_wait: called with a sentence while a write waits (a lock, a reconnection);
+            None logs it once per wait (logger ``hitl_widgets.store``). Settable later.
+        """
         # One connection per Store; the lock keeps threads (a kernel's shell and subshell)
         # from interleaving statements inside each other's transactions.
         self._lock = threading.RLock()
+        self._depth = 0  # > 0 inside a Store operation (`_run`)
+        self._version = 0
+        self.on_wait = on_wait
+        self.store_id: str = ""
         if is_postgres_url(target):
-            self.backend: Backend = PostgresBackend(str(target))
+            # The URL with its password stays in the backend (`_dsn`); `target` is masked.
+            self.backend: Backend = PostgresBackend(str(target), reconnect_timeout=reconnect_timeout,
+                                                    notify=self._notify)
+            self.target = self.backend.url
+            if read_only:
+                self.backend.write_refusal = "read_only=True"
         else:
-            path = check_writable(target)
+            self.target = str(target)
+            path = Path(target).expanduser()
             if not create and not path.exists():
-                raise FileNotFoundError(f"store={self.target!r} does not exist")
-            self.backend = SQLiteBackend(path)
-        self._migrate()
-        self.store_id: str = self._meta("store_id")  # type: ignore[assignment]
+                raise StoreNotFound(f"store={self.target!r} does not exist", target=self.target)
+            refusal = "read_only=True"
+            if read_only is None:  # open_store: what cannot be written is read
+                read_only = path.is_file() and not can_write(path)
+                refusal = "the file or its folder cannot be written"
+            if read_only and not path.is_file():
+                check_writable(path)  # a directory: its message
+                raise StoreNotFound(f"store={self.target!r} does not exist", target=self.target)
+            if not read_only:
+                path = check_writable(target)
+            self.backend = SQLiteBackend(path, read_only=bool(read_only), wal=migrate,
+                                         lock_timeout=lock_timeout, notify=self._notify,
+                                         name=self.target)
+            if read_only:
+                self.backend.write_refusal = refusal
+        self.read_only = bool(read_only)
+        try:
+            self._run(Store._open_schema, (migrate,), {})
+        except BaseException:
+            self.backend.close()
+            raise
+
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """``fn(self, *args, **kwargs)`` as one operation.
+
+        A lost PostgreSQL connection (a server restart) is reopened, with the bounded
+        backoff of `reconnect_timeout`, and `fn` run again from its start on the fresh
+        connection, never resumed: its transaction was rolled back by the server, or,
+        lost during COMMIT, committed, and every write is idempotent (events by
+        event_id, kept states only for new ids), so running it again stores nothing
+        twice. Past the bound: StoreUnavailable. A driver error becomes a StoreError
+        naming the store (its password masked).
+        """
+        args, kwargs = _replayable(args, kwargs)
+        deadline: float | None = None
+        self._depth += 1
+        try:
+            while True:
+                try:
+                    return fn(self, *args, **kwargs)
+                except Exception as exc:
+                    b = self.backend
+                    if not b.lost(exc):
+                        err = b.translate(exc)
+                        if err is exc:
+                            raise
+                        raise err from (None if err.__suppress_context__ else exc)
+                    if deadline is None:
+                        deadline = time.monotonic() + b.reconnect_timeout
+                    b.reconnect(deadline)  # StoreUnavailable past the deadline
+        finally:
+            self._depth -= 1
+
+    def _notify(self, text: str) -> None:
+        """Tell the person a write is waiting: `on_wait`, else the log."""
+        callback = self.on_wait
+        if callback is None:
+            _log.warning("%s", text)
+            return
+        try:
+            callback(text)
+        except Exception:  # the message is a courtesy: never fail the write for it
+            _log.warning("%s", text, exc_info=True)
+
+    @property
+    def lock_timeout(self) -> float:
+        """Seconds a write waits for another process's SQLite write lock (StoreBusy after)."""
+        return float(getattr(self.backend, "lock_timeout", 0.0))
+
+    @lock_timeout.setter
+    def lock_timeout(self, seconds: float) -> None:
+        if isinstance(self.backend, SQLiteBackend):
+            self.backend.lock_timeout = float(seconds)
+
+    @property
+    def reconnect_timeout(self) -> float:
+        """Seconds of reconnecting to PostgreSQL before StoreUnavailable."""
+        return self.backend.reconnect_timeout
+
+    @reconnect_timeout.setter
+    def reconnect_timeout(self, seconds: float) -> None:
+        self.backend.reconnect_timeout = float(seconds)
 
     # -- schema --------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
@@ -116,8 +269,42 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        """The schema version this store is at (migrated on open)."""
+        """The schema version this store is at (migrated on open, unless opened with
+        migrate=False: `open_store` reads an older store as it is)."""
+        return self._version
+
+    def _read_version(self) -> int:
+        if not self.backend.table_exists("meta"):
+            return 0
         return int(self._meta("schema_version") or 0)
+
+    def _open_schema(self, migrate: bool) -> None:
+        """Check the schema, and write only where needed and allowed: a new store gets
+        the schema; an older one is migrated unless `migrate` is False (then read as it
+        is, writes refused). A store at this version is not written at all."""
+        version = self._read_version()
+        if version > SCHEMA_VERSION:
+            raise self._too_new(version)
+        b = self.backend
+        store_id = self._meta("store_id") if version else None
+        if (version < SCHEMA_VERSION or store_id is None) and b.write_refusal is None \
+                and (migrate or version == 0):
+            self._migrate()
+            version, store_id = self._read_version(), self._meta("store_id")
+        elif version == 0:
+            raise NotAStore(f"store={self.target!r} is an empty database opened read-only: no "
+                            "store was written there yet", target=self.target)
+        elif version < SCHEMA_VERSION and b.write_refusal is None:
+            b.write_refusal = (f"it has schema version {version}, older than this hitl-widgets' "
+                               f"{SCHEMA_VERSION}, and was opened to be read as it is; open it "
+                               f"with Store(...) to upgrade it")
+        self._version, self.store_id = version, store_id or ""
+
+    def _too_new(self, version: int) -> StoreTooNew:
+        return StoreTooNew(
+            f"store {self.target!r} has schema version {version}, newer than this "
+            f"hitl-widgets understands ({SCHEMA_VERSION}); upgrade hitl-widgets",
+            target=self.target)
 
     def _migrate(self) -> None:
         b = self.backend
@@ -130,10 +317,7 @@ class Store:
                 rows = b.query("SELECT value FROM meta WHERE key = 'schema_version'")
                 version = int(rows[0][0]) if rows else 0
             if version > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"store {self.target!r} has schema version {version}, newer than this "
-                    f"hitl-widgets understands ({SCHEMA_VERSION}); upgrade hitl-widgets"
-                )
+                raise self._too_new(version)
             for v in range(version + 1, SCHEMA_VERSION + 1):
                 for stmt in MIGRATIONS[v]:
                     b.execute(stmt.format(serial=b.serial, real=b.real))
@@ -210,16 +394,22 @@ class Store:
             b.executemany(
                 "INSERT INTO item_state (task, item_id, content_hash, annotator, n_events) "
                 "VALUES (?, ?, ?, ?, 0) ON CONFLICT DO NOTHING", keys)
-        cols = "task, item_id, content_hash, annotator, action, label, note, ratings, " \
-               "model_label, verdict_id, rating_id, n_events, stack"
-        for i in range(0, len(keys), _KEY_CHUNK):
-            chunk = keys[i : i + _KEY_CHUNK]
-            marks = ", ".join("(?, ?, ?, ?)" for _ in chunk)
-            sql = (f"SELECT {cols} FROM item_state WHERE (task, item_id, content_hash, annotator) "
-                   f"IN (VALUES {marks})" + (" FOR UPDATE" if pg and for_update else ""))
-            for r in b.query(sql, [v for k in chunk for v in k]):
-                if r[11]:  # n_events 0: a row only made to lock
-                    out[(r[0], r[1], r[2], r[3])] = _state_of_row(r[4:])
+        cols = _STATE_SELECT
+        wanted = set(keys)
+        by_task: dict[str, list[str]] = {}
+        for k in keys:
+            by_task.setdefault(k[0], []).append(k[1])
+        # (task, item_id IN ...) walks the primary key's prefix; a row-value IN would not
+        for task, items in by_task.items():
+            items = sorted(set(items))
+            for i in range(0, len(items), 500):
+                chunk = items[i : i + 500]
+                sql = (f"SELECT {cols} FROM item_state WHERE task = ? AND item_id IN "
+                       f"({', '.join('?' for _ in chunk)})" + (" FOR UPDATE" if pg and for_update else ""))
+                for r in b.query(sql, [task, *chunk]):
+                    k = (r[0], r[1], r[2], r[3])
+                    if r[18] and k in wanted:  # n_events 0: a row only made to lock
+                        out[k] = _state_of_row(r[4:])
         return out
 
     def _write_states(self, states: Mapping[StateKey, tuple[str | None, ItemState]], *,
@@ -234,14 +424,14 @@ class Store:
         """Fold the whole log (or one task's) in Python: the reference the kept states
         must equal (`check_states`), used to fill them when a store is migrated and to
         read a store that cannot be written."""
-        sql = ("SELECT event_id, task, kind, item_id, content_hash, action, label_after, "
-               "model_label, annotator, note, data FROM events WHERE action <> 'route'")
+        names = ("event_id", "task", "kind", "item_id", "content_hash", "action", "label_after",
+                 "model_label", "annotator", "note", "data", "created_at", "duration_ms",
+                 "model_confidence", "guideline_version", "session_id")
+        sql = f"SELECT {', '.join(names)} FROM events WHERE action <> 'route'"
         params: list[Any] = []
         if task is not None:
             sql += " AND task = ?"
             params.append(task)
-        names = ("event_id", "task", "kind", "item_id", "content_hash", "action", "label_after",
-                 "model_label", "annotator", "note", "data")
         out: dict[StateKey, tuple[str | None, ItemState]] = {}
         for row in self.backend.query(sql + " ORDER BY seq", params):
             ev = dict(zip(names, row, strict=True))
@@ -486,9 +676,7 @@ class Store:
                 where.append(f"{col} = ?")
                 params.append(val)
         rows = self.backend.query(
-            "SELECT task, item_id, content_hash, annotator, action, label, note, ratings, "
-            "model_label, verdict_id, rating_id, n_events, stack FROM item_state WHERE "
-            + " AND ".join(where), params)
+            f"SELECT {_STATE_SELECT} FROM item_state WHERE " + " AND ".join(where), params)
         return {(r[0], r[1], r[2], r[3]): _state_of_row(r[4:]) for r in rows}
 
     @_locked
@@ -501,41 +689,37 @@ class Store:
         accepted and then rated is "accepted", with its ``ratings``. Rows come in the
         order of the events that set them.
         """
-        if self.schema_version < 4:
-            return _decision_frame(self._decision_rows_from_log(task, include_undecided, annotator))
-        where, params = ["s.n_events > 0"], []
-        if not include_undecided:
-            where.append(f"s.status IN ({', '.join('?' for _ in DECIDED_STATUSES)})")
-            params.extend(sorted(DECIDED_STATUSES))
-        for col, val in (("task", task), ("annotator", annotator)):
-            if val is not None:
-                where.append(f"s.{col} = ?")
-                params.append(val)
-        rows = self.backend.query(
-            "SELECT s.item_id, s.status, s.label, s.model_label, s.annotator, s.task, s.ratings, "
-            "s.note, e.model_confidence, e.created_at, e.duration_ms, e.guideline_version, "
-            "e.session_id, s.content_hash, s.n_events, s.kind, e.event_id, e.data "
-            "FROM item_state s LEFT JOIN events e ON e.event_id = COALESCE(s.verdict_id, s.rating_id) "
-            f"WHERE {' AND '.join(where)} ORDER BY e.seq", params)
-        return _decision_frame(rows)
+        if self.schema_version < 4:  # an old store opened read-only: fold the log here
+            rows = self._decision_rows_from_log(task, include_undecided, annotator)
+        else:
+            where, params = ["n_events > 0"], []
+            if not include_undecided:
+                where.append(f"status IN ({', '.join('?' for _ in DECIDED_STATUSES)})")
+                params.extend(sorted(DECIDED_STATUSES))
+            for col, val in (("task", task), ("annotator", annotator)):
+                if val is not None:
+                    where.append(f"{col} = ?")
+                    params.append(val)
+            # the states carry what decisions() shows: one table read, no join with the log
+            rows = self.backend.query(f"SELECT {_DECISION_SELECT} FROM item_state WHERE "
+                                      + " AND ".join(where), params)
+        # the data of the few events that have any (texts, gold, a sample mark)
+        with_data = [r[16] for r in rows if r[17]]
+        data = {k: v.get("data") for k, v in self.events_by_id(with_data).items()} if with_data else {}
+        return _decision_frame(rows, data)
 
     def _decision_rows_from_log(self, task: str | None, include_undecided: bool,
                                 annotator: str | None) -> list[tuple[Any, ...]]:
-        states = self._fold_log(task)
-        ids = [st.event_id for _k, (_kd, st) in states.items() if st.event_id]
-        evs = self._events_by_id(ids)
         rows = []
-        for (t, item_id, h, ann), (kind, st) in states.items():
+        for (t, item_id, h, ann), (kind, st) in self._fold_log(task).items():
             if (not include_undecided and not st.decided) or (annotator is not None and ann != annotator):
                 continue
-            e = evs.get(st.event_id or "", {})
+            sp = st.stamp or Stamp("", None, None, None, None, None, False)
             rows.append((item_id, st.status, st.label, st.model_label, ann, t,
                          json.dumps(dict(st.ratings)) if st.ratings else None, st.note,
-                         e.get("model_confidence"), e.get("created_at"), e.get("duration_ms"),
-                         e.get("guideline_version"), e.get("session_id"), h, st.n_events, kind,
-                         e.get("event_id"), e.get("data"), e.get("seq", 0)))
-        rows.sort(key=lambda r: r[-1])
-        return [r[:-1] for r in rows]
+                         sp.model_confidence, sp.created_at, sp.duration_ms, sp.guideline_version,
+                         sp.session_id, h, st.n_events, kind, sp.event_id or None, sp.has_data))
+        return rows
 
     def _events_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         cols = ("seq",) + EVENT_COLUMNS
@@ -574,7 +758,8 @@ class Store:
 
     def close(self) -> None:
         """Close the connection (events are already durable; nothing is flushed here)."""
-        self.backend.close()
+        with self._lock:
+            self.backend.close()
 
     def __enter__(self) -> "Store":
         return self
@@ -583,7 +768,9 @@ class Store:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Store({self.target!r}, schema_version={self.schema_version})"
+        # no query: a repr works with the server away; `target` has no password
+        ro = ", read_only=True" if self.backend.write_refusal is not None else ""
+        return f"Store({self.target!r}, schema_version={self._version}{ro})"
 
 
 
@@ -617,30 +804,52 @@ DECISION_COLUMNS = [
 ]
 
 
-def _decision_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
-    """`decisions()`'s frame: what a person looks at first leads (item, status, the
-    human's and the model's label, whether they agree)."""
+_DECISION_SELECT = ("item_id, status, label, model_label, annotator, task, ratings, note, "
+                    "model_confidence, decided_at, duration_ms, guideline_version, session_id, "
+                    "content_hash, n_events, kind, event_id, has_data")
+
+
+def _decision_frame(rows: Sequence[Sequence[Any]], data: Mapping[str, Any]) -> pd.DataFrame:
+    """`decisions()`'s frame, in the order things were decided: what a person looks at
+    first leads (item, status, the human's and the model's label, whether they agree)."""
     names = ["item_id", "status", "human_label", "model_label", "annotator", "task", "ratings",
              "note", "model_confidence", "decided_at", "duration_ms", "guideline_version",
-             "session_id", "content_hash", "n_events", "kind", "event_id", "data"]
+             "session_id", "content_hash", "n_events", "kind", "event_id", "has_data"]
     # object columns: a missing label is None (pandas 3 would read text columns as
     # strings and turn None into NaN)
     df = pd.DataFrame(list(rows), columns=names, dtype=object)
-    for c in ("ratings", "data"):
-        df[c] = [json.loads(v) if isinstance(v, str) else v for v in df[c]]
+    df["ratings"] = [json.loads(v) if isinstance(v, str) else None for v in df["ratings"]]
+    df["data"] = [data.get(e) if h else None for e, h in zip(df["event_id"], df["has_data"], strict=True)] \
+        if data else None
     human, model = df["human_label"], df["model_label"]
     agree = [(h == m) if h is not None and m is not None else None for h, m in zip(human, model, strict=True)]
-    df.insert(4, "agrees_with_model", pd.Series(agree, index=df.index, dtype=object))
+    df["agrees_with_model"] = pd.Series(agree, index=df.index, dtype=object)
     df["decided_at"] = pd.to_datetime(df["decided_at"], utc=True, format="ISO8601")
     for c in ("model_confidence", "duration_ms"):
         df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
     df["n_events"] = df["n_events"].astype("int64")
+    df = df.sort_values("decided_at", kind="stable", na_position="first", ignore_index=True)
     return df[DECISION_COLUMNS]
 
-def open_store(target: str | os.PathLike[str]) -> Store:
+
+def open_store(
+    target: str | os.PathLike[str],
+    *,
+    read_only: bool | None = None,
+    lock_timeout: float = LOCK_TIMEOUT,
+    reconnect_timeout: float = RECONNECT_TIMEOUT,
+    on_wait: Callable[[str], None] | None = None,
+) -> Store:
     """Open an existing store (a SQLite path or a postgresql:// URL) without any widget.
+
+    A reader does not write: a store of an older schema is read as it is, never
+    migrated (writing to it raises StoreReadOnly), and a SQLite file that cannot be
+    written (permissions, a read-only mount) is opened read-only (``read_only=None``;
+    True forces it). A missing SQLite file raises FileNotFoundError (StoreNotFound).
 
     >>> store = open_store("hitl.db")            # doctest: +SKIP
     >>> store.decisions()                         # doctest: +SKIP
     """
-    return Store(target, create=is_postgres_url(target))
+    pg = is_postgres_url(target)
+    return Store(target, create=pg, read_only=bool(read_only) if pg else read_only, migrate=False,
+                 lock_timeout=lock_timeout, reconnect_timeout=reconnect_timeout, on_wait=on_wait)

@@ -7,8 +7,8 @@ checks every field of one decision on its own, so one malformed decision is refu
 with its reason while the good ones in the same message are stored and acknowledged.
 """
 
-from __future__ import annotations
-
+# (no `from __future__ import annotations`: TypedDict needs real annotations to tell
+# NotRequired fields apart on Python 3.11)
 import math
 from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { HitlRoot } from "../src/widgets/classification";
 import { ReviewClient } from "../src/lib/protocol";
 import { Sitting, breakEvery, computePace, formatPace, median } from "../src/lib/breaks";
-import { FakeModel, mountClassification as setup, q, press, useWidgetTests, type Mounted } from "./helpers";
+import { FakeModel, frame, mountClassification as setup, q, press, useWidgetTests, type Mounted } from "./helpers";
 
 type Setup = Mounted<HitlRoot>;
 
@@ -229,6 +229,7 @@ describe("break prompt", () => {
     press(s.root, "2");
     expect(prompt.hidden).toBe(true);
     press(s.root, "s"); // a skip counts as a decision of the sitting
+    frame(); // the prompt shows in the frame that paints the next item
     expect(visible(prompt)).toBe(true);
     expect(prompt.textContent).toContain("You have reviewed 3 items: take a break");
     expect(prompt.getAttribute("data-count")).toBe("3");
@@ -242,6 +243,7 @@ describe("break prompt", () => {
     press(s.root, "Enter");
     expect(prompt.hidden).toBe(true);
     press(s.root, "Enter");
+    frame();
     expect(visible(prompt)).toBe(true);
     // the button dismisses too
     q<HTMLButtonElement>(s.root, "break-dismiss").click();
@@ -260,6 +262,7 @@ describe("break prompt", () => {
     s.model.deliver({ type: "external", decision: { ...d, id: "py", action: "accept" } });
     expect(prompt.hidden).toBe(true);
     press(s.root, "Enter");
+    frame();
     expect(visible(prompt)).toBe(true);
     press(s.root, "Enter", { repeat: true });
     expect(visible(prompt)).toBe(true);

@@ -145,10 +145,26 @@ export function q<T extends Element = HTMLElement>(root: ParentNode, testid: str
   return found as T;
 }
 
-/** dispatch a keydown the way the browser does (bubbling, cancelable) */
-export function press(target: Element, key: string, init: KeyboardEventInit = {}): KeyboardEvent {
+/** dispatch a keydown only (bubbling, cancelable), as the browser does for a key going
+ * down, or auto-repeating with `repeat: true`; returns it */
+export function keydown(target: Element, key: string, init: KeyboardEventInit = {}): KeyboardEvent {
   const ev = new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...init });
   target.dispatchEvent(ev);
+  return ev;
+}
+
+/** dispatch the keyup of a key (bubbling, cancelable); returns it */
+export function keyup(target: Element, key: string, init: KeyboardEventInit = {}): KeyboardEvent {
+  const ev = new KeyboardEvent("keyup", { key, bubbles: true, cancelable: true, ...init, repeat: false });
+  target.dispatchEvent(ev);
+  return ev;
+}
+
+/** press a key the way the browser does: its keydown, then (unless it is an auto-repeat
+ * of a held key, `repeat: true`) its keyup on the same element; returns the keydown */
+export function press(target: Element, key: string, init: KeyboardEventInit = {}): KeyboardEvent {
+  const ev = keydown(target, key, init);
+  if (!init.repeat) keyup(target, key, init);
   return ev;
 }
 

@@ -58,24 +58,36 @@ export function flagNoteBox(withButtons = true): NoteBox {
 }
 
 export interface TextBoxesOptions {
-  /** every box (hidden when they close) */
-  boxes: HTMLElement[];
+  /** every box (hidden when they close); more with `add` */
+  boxes?: HTMLElement[];
   /** the widget's root: closing a box gives the focus back when it was inside */
   root: Element;
   /** the queue position under the cursor */
   cursor: () => number;
   /** give the keyboard focus back to the widget */
   focus: () => void;
+  /** a box was taken as open */
+  onOpen?: (name: string) => void;
   /** after the boxes closed (before the focus comes back) */
   onClose?: () => void;
+  /** no box is open any more (closed, or hidden by the view: `forget`) */
+  onEnd?: () => void;
 }
 
 /** Which box is open, and on which item. The view shows a box after `open`. */
 export class TextBoxes<N extends string> {
   private name: N | null = null;
   private qi = -1;
+  private readonly boxes: HTMLElement[];
 
-  constructor(private readonly o: TextBoxesOptions) {}
+  constructor(private readonly o: TextBoxesOptions) {
+    this.boxes = [...(o.boxes ?? [])];
+  }
+
+  /** one more box, hidden when the boxes close */
+  add(box: HTMLElement): void {
+    if (!this.boxes.includes(box)) this.boxes.push(box);
+  }
 
   /** the open box, if any */
   get openName(): N | null {
@@ -92,11 +104,12 @@ export class TextBoxes<N extends string> {
     this.close(false);
     this.name = name;
     this.qi = this.o.cursor();
+    this.o.onOpen?.(name);
   }
 
   close(refocus: boolean): void {
     if (this.name === null) return;
-    for (const b of this.o.boxes) show(b, false);
+    for (const b of this.boxes) show(b, false);
     this.forget();
     this.o.onClose?.();
     if (refocus) this.o.focus();
@@ -104,8 +117,10 @@ export class TextBoxes<N extends string> {
 
   /** No box is open any more (the view hid it itself). */
   forget(): void {
+    if (this.name === null) return;
     this.name = null;
     this.qi = -1;
+    this.o.onEnd?.();
   }
 
   /** Close a box opened on another item than the one under the cursor. */

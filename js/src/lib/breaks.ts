@@ -2,11 +2,13 @@
  * This sitting: a break prompt every `config.break_every` decisions, and the time per
  * item with a fatigue signal in the progress line.
  *
- * - Break: after `break_every` decisions made in this view (not undo, not Python-made
- *   ones), an overlay "You have reviewed N items: take a break"
- *   (`[data-testid="break-prompt"]`) covers the item. Any key (it is used up: no
+ * - Break: after `break_every` decisions made in this view (verdicts and skips of the
+ *   kernel's vocabulary; not ratings, undo, notes or Python-made ones), an overlay "You
+ *   have reviewed N items: take a break" (`[data-testid="break-prompt"]`) covers the
+ *   item. It is a modal (lib/modal.ts) from the decision on: any key (used up: no
  *   decision is made by it) or its button (`[data-testid="break-dismiss"]`) dismisses
- *   it, and the count starts again. `break_every` null / 0: never.
+ *   it, and the count starts again. It shows in the frame that paints the next item
+ *   (with `data-painted-qi`), never before it. `break_every` null / 0: never.
  * - Pace: the median time on screen (`duration_ms`) of the last `window` (20) decisions,
  *   shown as "… s/item" (`[data-testid="pace"]`). When the sitting has at least
  *   2 x window decisions and that recent median exceeds `ratio` (1.5) x the median of the
@@ -14,7 +16,8 @@
  *   Purely informational: nothing is blocked.
  */
 import { el, setAttr, setText, show } from "./dom";
-import { PASSIVE_KEYS } from "./feedback";
+import { cancelFrame, frame } from "./keyboard";
+import type { Modal, Modals } from "./modal";
 import type { ReviewClient } from "./protocol";
 import type { BaseItem, Decision } from "./types";
 
@@ -115,22 +118,21 @@ export interface SittingAids {
   isBreakOpen(): boolean;
   openBreak(): void;
   closeBreak(): void;
-  /** a key was pressed on the widget: true when the break prompt used it up */
-  handleKey(key: string, ev?: KeyboardEvent): boolean;
   /** refresh the pace line */
   update(): void;
-  /** called when the prompt closes (e.g. to give the keys back to the root) */
+  /** called when the prompt closes */
   onClose: () => void;
   dispose(): void;
 }
 
 /**
- * Count this view's decisions (the client's `decided` event) for breaks and pace. When
- * `progress` (the widget's `[data-testid="progress"]` element) is given, the pace line is
- * put in it, before the bar.
+ * Count this view's decisions (the client's `decided` event) for breaks and pace; the
+ * break prompt is a modal of `modals`. When `progress` (the widget's
+ * `[data-testid="progress"]` element) is given, the pace line is put in it, before the bar.
  */
 export function attachSitting<I extends BaseItem>(
   client: ReviewClient<I>,
+  modals: Modals,
   opts: { progress?: HTMLElement | null; window?: number; ratio?: number } = {},
 ): SittingAids {
   const cfg = client.config();
@@ -160,7 +162,7 @@ export function attachSitting<I extends BaseItem>(
         el("div", { cls: "hitl-break-title" }, [count]),
         el("div", { cls: "hitl-break-text", text: "Rest your eyes for a few minutes: decisions are saved." }),
         button,
-        el("div", { cls: "hitl-break-hint", text: "Any key continues." }),
+        el("div", { cls: "hitl-break-hint", text: "Any key continues (it makes no decision)." }),
       ]),
     ],
   );
@@ -170,6 +172,8 @@ export function attachSitting<I extends BaseItem>(
   }
 
   let open = false;
+  let raf: number | null = null;
+  const modal: Modal = { name: "break", onKey: () => aids.closeBreak() };
   const aids: SittingAids = {
     sitting,
     prompt,
@@ -179,21 +183,25 @@ export function attachSitting<I extends BaseItem>(
       setText(count, `You have reviewed ${sitting.sinceBreak} items: take a break`);
       prompt.setAttribute("data-count", String(sitting.sinceBreak));
       open = true;
-      show(prompt, true);
+      modals.open(modal); // it has the keys at once
+      // shown in the next frame: the one that paints the item after the decision (the
+      // view paints synchronously after this), so nothing reads the prompt as shown
+      // over the item it followed
+      if (raf !== null) cancelFrame(raf);
+      raf = frame(() => {
+        raf = null;
+        if (open) show(prompt, true);
+      });
     },
     closeBreak() {
       if (!open) return;
       open = false;
+      if (raf !== null) cancelFrame(raf);
+      raf = null;
       show(prompt, false);
       sitting.tookBreak();
+      modals.close(modal);
       aids.onClose();
-    },
-    handleKey(key, ev) {
-      if (!open) return false;
-      // held keys and lone modifiers do not count as "back from the break", but nothing
-      // reaches the review while the prompt is up
-      if (!ev?.repeat && !PASSIVE_KEYS.has(key)) aids.closeBreak();
-      return key !== "Tab";
     },
     update() {
       const p = sitting.pace();
@@ -207,10 +215,14 @@ export function attachSitting<I extends BaseItem>(
     onClose: () => {},
     dispose() {
       off();
+      if (raf !== null) cancelFrame(raf);
+      raf = null;
+      modals.close(modal);
     },
   };
   const off = client.events.on("decided", ({ decision }: { decision: Decision }) => {
-    if (decision.action === "undo" || decision.action === "note") return;
+    // an item reviewed: a verdict or a skip (a rating, a note or an undo is not one)
+    if (decision.action !== "skip" && !client.vocabulary().verdicts.includes(decision.action)) return;
     if (sitting.record(decision.duration_ms, breakEvery(client.config())) && !open) aids.openBreak();
     aids.update();
   });

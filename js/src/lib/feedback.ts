@@ -3,19 +3,20 @@
  * this view's decisions on a gold item, show at once whether it was right; when it was
  * wrong, the right label and the guideline passage about it (sanitized markdown).
  *
- * The next key press dismisses it. A wrong answer's feedback swallows that key (the
- * person is reading the passage: the key must not decide the next item unseen); a right
- * answer's lets it through, so a correct gold item costs no extra key. Esc always only
- * dismisses. DOM: `[data-testid="gold-feedback"]` with `data-correct="true|false"`,
- * `[data-testid="gold-expected"]`, `[data-testid="gold-passage"]`.
+ * A wrong answer's card is a modal (lib/modal.ts): the person is reading the passage, so
+ * the next key only closes it (it never decides the next item unseen); Esc, any key or
+ * the × close it. A right answer's card is a notice, not a modal: it goes away with the
+ * next key, which still acts, so a correct gold item costs no extra key.
+ * DOM: `[data-testid="gold-feedback"]` with `data-correct="true|false"`,
+ * `[data-testid="gold-result"]`, `[data-testid="gold-expected"]`, `[data-testid="gold-passage"]`.
  */
-import { el, kbd, setText, show } from "./dom";
+import { el, setText, show } from "./dom";
 import { renderMarkdown } from "./markdown";
+import { PASSIVE_KEYS, type Modal, type Modals } from "./modal";
 import type { GoldFeedback, ReviewClient } from "./protocol";
 import type { BaseItem } from "./types";
 
-/** Keys that never dismiss an overlay (pressed alone, or moving focus away). */
-export const PASSIVE_KEYS = new Set(["Shift", "Control", "Alt", "Meta", "CapsLock", "Tab", "Dead", "Unidentified", "Fn", "AltGraph"]);
+export { PASSIVE_KEYS };
 
 export interface FeedbackView {
   readonly el: HTMLElement;
@@ -24,8 +25,8 @@ export interface FeedbackView {
   isOpen(): boolean;
   /** the latest feedback shown (null before any) */
   last(): GoldFeedback | null;
-  /** a key was pressed on the widget: dismiss; return true when the key is used up */
-  handleKey(key: string, ev?: KeyboardEvent): boolean;
+  /** called after the card was hidden */
+  onDismiss: () => void;
   dispose(): void;
 }
 
@@ -40,7 +41,7 @@ export function createFeedbackView(): FeedbackView {
   });
   const expected = el("div", { cls: "hitl-feedback-expected", testid: "gold-expected" });
   const passage = el("div", { cls: "hitl-feedback-passage hitl-guideline-md", testid: "gold-passage", hidden: true });
-  const hint = el("div", { cls: "hitl-feedback-hint" }, ["Press any key to continue (", kbd("Esc"), " only closes this)"]);
+  const hint = el("div", { cls: "hitl-feedback-hint" }, ["Press any key to continue (it makes no decision)"]);
   const root = el(
     "div",
     { cls: "hitl-feedback", testid: "gold-feedback", hidden: true, attrs: { role: "status", "aria-live": "polite" } },
@@ -77,17 +78,14 @@ export function createFeedbackView(): FeedbackView {
       show(root, true);
     },
     dismiss() {
+      if (!open) return;
       open = false;
       show(root, false);
+      view.onDismiss();
     },
     isOpen: () => open,
     last: () => current,
-    handleKey(key, ev) {
-      if (!open || PASSIVE_KEYS.has(key) || ev?.repeat) return false;
-      const consume = key === "Escape" || current?.correct !== true;
-      view.dismiss();
-      return consume;
-    },
+    onDismiss: () => {},
     dispose() {
       open = false;
     },
@@ -96,21 +94,46 @@ export function createFeedbackView(): FeedbackView {
   return view;
 }
 
+export interface GoldFeedbackFeature {
+  readonly view: FeedbackView;
+  readonly el: HTMLElement;
+  /** the card is a wrong answer's, open (a modal) */
+  isModal(): boolean;
+  /** A review key is about to run (no modal open): a right answer's card goes away. */
+  keyPassed(key: string, ev: KeyboardEvent): void;
+  dispose(): void;
+}
+
 /**
  * Show the feedback the client surfaces for this view's own decisions (and Python-made
- * ones on this widget). Returns the view; its element goes where the widget wants it.
+ * ones on this widget); a wrong answer's card is a modal of `modals`.
  */
-export function attachGoldFeedback<I extends BaseItem>(client: ReviewClient<I>, onShow?: (fb: GoldFeedback) => void): FeedbackView {
+export function attachGoldFeedback<I extends BaseItem>(
+  client: ReviewClient<I>,
+  modals: Modals,
+  onShow?: (fb: GoldFeedback) => void,
+): GoldFeedbackFeature {
   const view = createFeedbackView();
+  const modal: Modal = { name: "feedback", onKey: () => view.dismiss() };
+  view.onDismiss = () => modals.close(modal);
   const off = client.events.on("feedback", (e) => {
     if (!e.decision) return; // another view's decision, or an old resend
     view.show(e.feedback);
+    if (e.feedback.correct === true) modals.close(modal);
+    else modals.open(modal);
     onShow?.(e.feedback);
   });
-  const dispose = view.dispose;
-  view.dispose = () => {
-    off();
-    dispose();
+  return {
+    view,
+    el: view.el,
+    isModal: () => modals.isOpen(modal),
+    keyPassed(key, ev) {
+      if (view.isOpen() && !ev.repeat && !PASSIVE_KEYS.has(key)) view.dismiss();
+    },
+    dispose() {
+      off();
+      view.dispose();
+      modals.close(modal);
+    },
   };
-  return view;
 }

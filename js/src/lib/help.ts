@@ -26,7 +26,10 @@ export function keyLabel(key: string): string {
   return KEY_NAMES[key] ?? (key.length === 1 ? key.toUpperCase() : key);
 }
 
-export function createHelp(bindings: KeyBinding[], opts: { title?: string; onClose?: () => void } = {}): HelpOverlay {
+export function createHelp(
+  bindings: KeyBinding[],
+  opts: { title?: string; onOpen?: () => void; onClose?: () => void } = {},
+): HelpOverlay {
   const body = el("tbody");
   const closeBtn = el("button", {
     cls: "hitl-help-close",
@@ -45,7 +48,9 @@ export function createHelp(bindings: KeyBinding[], opts: { title?: string; onClo
   const overlay: HelpOverlay = {
     el: root,
     open() {
+      if (!root.hidden) return;
       root.hidden = false;
+      opts.onOpen?.();
     },
     close() {
       if (root.hidden) return;

@@ -33,6 +33,9 @@ export interface KeyBinding {
   repeat?: boolean;
   /** listed in help but inactive when this returns false */
   enabled?: () => boolean;
+  /** the decision action it makes, if any: the shell leaves the binding out when the
+   * kernel's vocabulary (`config.vocabulary.actions`) does not take it */
+  action?: string;
 }
 
 export interface KeyLayerOptions {

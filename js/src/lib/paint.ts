@@ -7,7 +7,7 @@
  * benchmark can measure key press -> paint. When the entry is not in the window yet the
  * key waits (the view shows "loading") and is timed when the entry arrives and is painted.
  */
-import { now } from "./protocol";
+import { now } from "./ids";
 import { cancelFrame, frame } from "./keyboard";
 
 export interface Timing {

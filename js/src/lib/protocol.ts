@@ -1,11 +1,12 @@
 /**
  * ReviewClient: the browser half of docs/protocol.md, shared by every widget kind.
  *
- * It owns the window of queue entries around the cursor (and asks the kernel for more),
- * the pending decisions (memory + localStorage until the kernel acknowledges them after
- * the commit), the resend timer, and this session's own decisions (undo, summary, rate).
- * Views subscribe to its events and paint; they never talk to the model directly for
- * protocol messages.
+ * It composes the fetch window (lib/window.ts: entries around the cursor, prefetch), the
+ * pending store (lib/pending.ts: memory + localStorage until the kernel acknowledges a
+ * decision after the commit, resent) and the fold (lib/fold.ts: each item's state from
+ * its decisions, in the kernel's vocabulary), and keeps this session's own decisions
+ * (undo, summary). Views subscribe to its events and paint; they never talk to the model
+ * directly for protocol messages.
  */
 import type { AnyModel } from "@anywidget/types";
 import type {
@@ -14,105 +15,30 @@ import type {
   BrowserMessage,
   Decision,
   ExternalMessage,
+  GoldFeedback,
   ItemState,
   ItemsMessage,
   ResetMessage,
 } from "./types";
+import { Emitter } from "./emitter";
+import { now, num, str, uuid } from "./ids";
+import { PendingStore, defaultStorage, isDecision, storageKey } from "./pending";
+import { FetchWindow, type Flight } from "./window";
+import {
+  EMPTY_STATE,
+  accepts,
+  applyDecision,
+  describeState,
+  seedState,
+  viewState,
+  vocabularyOf,
+  type FoldState,
+  type Vocabulary,
+} from "./fold";
 
-export type { Decision, BaseItem, ItemState } from "./types";
-
-/* ------------------------------------------------------------------ utilities */
-
-/** RFC 4122 v4 uuid. `crypto.randomUUID` only exists in secure contexts (https /
- * localhost); a notebook served over plain http on a LAN has none, so fall back. */
-export function uuid(): string {
-  const c: Crypto | undefined = (globalThis as { crypto?: Crypto }).crypto;
-  if (c && typeof c.randomUUID === "function") {
-    try {
-      return c.randomUUID();
-    } catch {
-      /* not a secure context: fall through */
-    }
-  }
-  const b = new Uint8Array(16);
-  if (c && typeof c.getRandomValues === "function") c.getRandomValues(b);
-  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-export function now(): number {
-  return typeof performance !== "undefined" && typeof performance.now === "function"
-    ? performance.now()
-    : Date.now();
-}
-
-/** A tiny typed event emitter. `on` returns the unsubscribe function. */
-export class Emitter<E extends { [K in keyof E]: unknown }> {
-  private handlers = new Map<keyof E, Set<(v: never) => void>>();
-
-  on<K extends keyof E>(name: K, fn: (value: E[K]) => void): () => void {
-    let set = this.handlers.get(name);
-    if (!set) this.handlers.set(name, (set = new Set()));
-    set.add(fn as (v: never) => void);
-    return () => this.off(name, fn);
-  }
-
-  off<K extends keyof E>(name: K, fn: (value: E[K]) => void): void {
-    this.handlers.get(name)?.delete(fn as (v: never) => void);
-  }
-
-  emit<K extends keyof E>(name: K, value: E[K]): void {
-    const set = this.handlers.get(name);
-    if (!set) return;
-    for (const fn of [...set]) {
-      try {
-        (fn as (v: E[K]) => void)(value);
-      } catch (err) {
-        console.error("hitl_widgets: event handler failed", err);
-      }
-    }
-  }
-
-  clear(): void {
-    this.handlers.clear();
-  }
-}
-
-/** Display name of the committed status an action leads to (matches the `counts` keys). */
-export const STATUS_OF_ACTION: Record<string, string> = {
-  accept: "accepted",
-  correct: "corrected",
-  flag: "flagged",
-  skip: "skipped",
-  note: "noted",
-  edit: "edited",
-  reject: "rejected",
-  rate: "rated",
-  compare: "compared",
-};
-
-/** A decision badge's text: the action's word, and for the actions in `noted` the note
- * after it ("flagged: unclear"). */
-export function describeState(st: ItemState, noted: readonly string[] = ["flag"]): string {
-  const word = STATUS_OF_ACTION[st.action] ?? st.action;
-  return noted.includes(st.action) && st.note ? `${word}: ${st.note}` : word;
-}
-
-export function storageKey(storeId: string): string {
-  return `hitl:pending:${storeId}`;
-}
-
-function defaultStorage(): Storage | null {
-  try {
-    const s = (globalThis as { localStorage?: Storage }).localStorage;
-    return s ?? null;
-  } catch {
-    return null; // e.g. sandboxed iframe: accessing localStorage throws
-  }
-}
+export type { Decision, BaseItem, ItemState, GoldFeedback } from "./types";
+export type { Flight } from "./window";
+export { Emitter, uuid, now, storageKey, describeState };
 
 /* ------------------------------------------------------------------ client */
 
@@ -157,22 +83,12 @@ export interface ClientEvents {
   feedback: { id: string; feedback: GoldFeedback; decision: Decision | null; external: boolean };
 }
 
-/** The kernel's verdict on a decision about a gold item (docs/protocol.md: `ack.feedback`). */
-export interface GoldFeedback {
-  item_id: string;
-  gold: boolean;
-  correct: boolean;
-  given: string | null;
-  expected: string | null;
-  /** the guideline passage about the expected label (markdown; may be empty) */
-  passage: string;
-}
 
 /** One decision made in this session, with the item it was made on. */
 export interface SessionEntry<I extends BaseItem> {
   decision: Decision;
   item: I;
-  /** what the view showed for this item before the decision (restored by undo) */
+  /** what the view showed for this item before the decision */
   prev: ItemState | null;
   /** performance.now() when it was made */
   at: number;
@@ -185,15 +101,14 @@ export interface DecideInput {
   data?: Record<string, unknown> | null;
 }
 
-interface PendingEntry {
-  decision: Decision;
-  sentAt: number; // Date.now()
-}
-
-interface Flight {
-  start: number;
-  count: number;
-  sentAt: number; // Date.now()
+/** One item's fold in this view: from the payload's stored state (`base`), through the
+ * decisions this view knows of (its own, undos, Python-made ones), in order. */
+interface ItemFold {
+  base: FoldState;
+  state: FoldState;
+  stack: FoldState[];
+  events: Decision[];
+  modelLabel: string | null;
 }
 
 const TRAITS_WATCHED = [
@@ -213,16 +128,11 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   readonly model: AnyModel;
   readonly events = new Emitter<ClientEvents>();
 
-  /** the window: queue index -> entry */
-  readonly items = new Map<number, I>();
   /** queue index shown (== queueLength means "past the end": the summary) */
   cursor = 0;
-  /** entries in the queue, from the traitlet / the latest items message */
-  queueLength: number;
-  /** true once the kernel answered a fetch (before that the queue length is not trusted) */
-  known = false;
 
-  private readonly storage: Storage | null;
+  private readonly window: FetchWindow<I>;
+  private readonly pending: PendingStore;
   private readonly resendAfterMs: number;
   private readonly tickMs: number;
   private readonly fetchTimeoutMs: number;
@@ -231,12 +141,10 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   private outbox: BrowserMessage[] = [];
   private flushScheduled = false;
 
-  private readonly pending = new Map<string, PendingEntry>();
-  private readonly flights = new Map<string, Flight>();
   /** this session's decisions in order (the undo stack); undone ones are removed */
   private readonly log: SessionEntry<I>[] = [];
-  /** item_id -> latest state known in this view (local decisions, undo, external) */
-  private readonly overlay = new Map<string, ItemState | null>();
+  /** item_id -> the item's fold as this view knows it (items it has seen decisions on) */
+  private readonly folds = new Map<string, ItemFold>();
   /** item_id -> id of the latest decision this view sent on it (undo included): `after` */
   private readonly lastSent = new Map<string, string>();
   /** qi -> performance.now() of its first paint */
@@ -246,6 +154,8 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   private lastMove = 1;
   /** decision ids whose gold feedback was already emitted (resends are acked again) */
   private readonly feedbackSeen = new Set<string>();
+  private vocabCfg: unknown = undefined;
+  private vocab: Vocabulary = vocabularyOf(null);
   private timer: ReturnType<typeof setInterval> | null = null;
   private started = false;
   private disposed = false;
@@ -255,12 +165,20 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
 
   constructor(model: AnyModel, options: ReviewClientOptions = {}) {
     this.model = model;
-    this.storage = options.storage === undefined ? defaultStorage() : options.storage;
+    const storage = options.storage === undefined ? defaultStorage() : options.storage;
+    this.pending = new PendingStore(storage, () => {
+      const id = model.get("store_id");
+      return typeof id === "string" ? id : "";
+    });
     this.resendAfterMs = options.resendAfterMs ?? 2000;
     this.tickMs = options.tickMs ?? 500;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 10000;
     this.sendAfterFrame = options.sendAfterFrame ?? typeof requestAnimationFrame === "function";
-    this.queueLength = num(model.get("queue_length"), 0);
+    this.window = new FetchWindow<I>(
+      num(model.get("queue_length"), 0),
+      () => ({ prefetch: this.prefetch, pageSize: this.pageSize, radius: this.windowRadius }),
+      (msg) => this.send(msg),
+    );
   }
 
   /* ---------------------------------------------------------------- traitlets */
@@ -272,6 +190,21 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   config(): Record<string, unknown> {
     const c = this.model.get("config");
     return c && typeof c === "object" ? (c as Record<string, unknown>) : {};
+  }
+
+  /** The kernel's vocabulary (`config.vocabulary`), or the defaults (lib/fold.ts). */
+  vocabulary(): Vocabulary {
+    const c = this.model.get("config");
+    if (c !== this.vocabCfg) {
+      this.vocabCfg = c;
+      this.vocab = vocabularyOf(c && typeof c === "object" ? (c as Record<string, unknown>) : null);
+    }
+    return this.vocab;
+  }
+
+  /** Whether this kind takes `action` (the vocabulary's `actions`; undo and note always). */
+  accepts(action: string): boolean {
+    return accepts(this.vocabulary(), action);
   }
 
   get prefetch(): number {
@@ -287,6 +220,21 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     return Math.max(this.pageSize * 2, Math.floor(num(this.config().window, 1000)));
   }
 
+  /** the window: queue index -> entry */
+  get items(): Map<number, I> {
+    return this.window.items;
+  }
+
+  /** entries in the queue, from the traitlet / the latest items message */
+  get queueLength(): number {
+    return this.window.queueLength;
+  }
+
+  /** true once the kernel answered a fetch (before that the queue length is not trusted) */
+  get known(): boolean {
+    return this.window.known;
+  }
+
   /* ---------------------------------------------------------------- lifecycle */
 
   /** Subscribe, send `hello` with every pending decision found in storage, fetch. */
@@ -295,14 +243,7 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     this.started = true;
     this.model.on("msg:custom", this.onCustom);
     for (const t of TRAITS_WATCHED) this.model.on(`change:${t}`, this.onTrait);
-
-    const stored = this.readStored();
-    const t = Date.now();
-    const list = Object.values(stored).filter(isDecision);
-    list.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
-    for (const d of list) this.pending.set(d.id, { decision: d, sentAt: t });
-    this.send({ type: "hello", pending: list });
-
+    this.send({ type: "hello", pending: this.pending.load() });
     this.timer = setInterval(() => this.tick(), this.tickMs);
     this.ensureWindow();
     this.emitChange("start");
@@ -322,23 +263,32 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   /* ---------------------------------------------------------------- queries */
 
   current(): I | undefined {
-    return this.items.get(this.cursor);
+    return this.window.get(this.cursor);
   }
 
   /** "item" | "loading" | "summary" for the cursor position */
   state(): "item" | "loading" | "summary" {
-    if (this.known && this.cursor >= this.queueLength) return "summary";
-    return this.items.has(this.cursor) ? "item" : "loading";
+    if (this.window.known && this.cursor >= this.window.queueLength) return "summary";
+    return this.window.has(this.cursor) ? "item" : "loading";
   }
 
   atEnd(): boolean {
     return this.state() === "summary";
   }
 
-  /** The decision to show for an item: this view's latest knowledge, else the payload's. */
+  /** An item's fold state: this view's latest knowledge, else the payload's stored state. */
+  foldOf(item: BaseItem): FoldState {
+    const f = this.folds.get(String(item.item_id));
+    return f ? f.state : item.decision ? seedState(item.decision, this.vocabulary()) : EMPTY_STATE;
+  }
+
+  /** The decision to show for an item (the verdict, with status, note and ratings; a
+   * "rate" when it has ratings only; null when nothing is decided). */
   stateOf(item: BaseItem): ItemState | null {
-    if (this.overlay.has(item.item_id)) return this.overlay.get(item.item_id) ?? null;
-    return item.decision ?? null;
+    const f = this.folds.get(String(item.item_id));
+    if (!f && !item.decision) return null;
+    const ml = typeof item.model_label === "string" ? item.model_label : null;
+    return viewState(f ? f.state : seedState(item.decision, this.vocabulary()), this.vocabulary(), ml);
   }
 
   pendingCount(): number {
@@ -346,7 +296,7 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   }
 
   pendingDecisions(): Decision[] {
-    return [...this.pending.values()].map((p) => p.decision);
+    return this.pending.decisions();
   }
 
   /** this session's decisions still in effect, oldest first */
@@ -363,13 +313,11 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
 
   /** Number of consecutive entries buffered after the cursor. */
   bufferedAhead(): number {
-    let n = 0;
-    for (let q = this.cursor + 1; this.items.has(q); q++) n++;
-    return n;
+    return this.window.bufferedAhead(this.cursor);
   }
 
   inFlight(): Flight[] {
-    return [...this.flights.values()];
+    return this.window.inFlight();
   }
 
   /** Record the first paint of a queue entry (duration_ms counts from there). */
@@ -399,17 +347,22 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   /**
    * Decide on the entry under the cursor: record it (memory + storage) BEFORE sending,
    * send it, and advance (unless `advance: false`). Returns the decision, or null when
-   * there is no entry under the cursor.
+   * there is no entry under the cursor or the kind does not take that action (the
+   * vocabulary's `actions`; a message says so).
    */
   decide(input: DecideInput, opts: { advance?: boolean } = {}): Decision | null {
     const item = this.current();
     if (!item) return null;
+    if (!this.accepts(input.action)) {
+      this.events.emit("message", { text: `This review does not take “${input.action}” decisions.`, level: "info" });
+      return null;
+    }
     const d = this.makeDecision(item, input);
     const prev = this.stateOf(item);
     this.log.push({ decision: d, item, prev, at: now() });
     this.decisionTimes.push(now());
     if (this.decisionTimes.length > 5000) this.decisionTimes.splice(0, this.decisionTimes.length - 5000);
-    this.overlay.set(item.item_id, toState(d));
+    this.apply(this.foldFor(item.item_id, item), d);
     this.submit([d]);
     this.events.emit("decided", { decision: d });
     if (opts.advance !== false) this.goTo(this.cursor + 1, "decide");
@@ -419,15 +372,16 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
 
   /**
    * Undo the last decision of this session still in effect: sends an `undo` decision
-   * (data.undoes = the reverted decision id) and moves the cursor back to that entry.
+   * (data.undoes = the reverted decision id) and moves the cursor back to that entry; the
+   * item's state is the fold's (the state before its last state-changing decision).
    */
   undo(): Decision | null {
     const entry = this.log.pop();
     if (!entry) return null;
     const target = entry.decision;
-    const qi = this.items.get(target.qi)?.item_id === target.item_id ? target.qi : this.findQi(target.item_id);
+    const qi = this.items.get(target.qi)?.item_id === target.item_id ? target.qi : this.window.findQi(target.item_id);
     const d = this.makeDecision(entry.item, { action: "undo", data: { undoes: target.id } }, qi ?? target.qi);
-    this.overlay.set(entry.item.item_id, entry.prev);
+    this.apply(this.foldFor(entry.item.item_id, entry.item), d);
     this.submit([d]);
     if (qi !== undefined) this.goTo(qi, "undo");
     else this.emitChange("undo");
@@ -462,12 +416,55 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
 
   /** store, then send */
   private submit(decisions: Decision[]): void {
-    const t = Date.now();
-    for (const d of decisions) this.pending.set(d.id, { decision: d, sentAt: t });
-    this.writeStored((obj) => {
-      for (const d of decisions) obj[d.id] = d;
-    });
+    this.pending.add(decisions);
     this.send({ type: "decide", decisions });
+  }
+
+  /* ---------------------------------------------------------------- the fold */
+
+  /** The item's fold, started from its payload's stored state (`item`, or the entry of
+   * that id in the window) the first time. */
+  private foldFor(itemId: string, item?: BaseItem): ItemFold {
+    const id = String(itemId);
+    let f = this.folds.get(id);
+    if (!f) {
+      let it = item;
+      if (!it) {
+        const qi = this.window.findQi(id);
+        it = qi === undefined ? undefined : this.window.get(qi);
+      }
+      const base = seedState(it?.decision, this.vocabulary());
+      const ml = it && typeof it.model_label === "string" ? it.model_label : null;
+      f = { base, state: base, stack: [], events: [], modelLabel: ml };
+      this.folds.set(id, f);
+    }
+    return f;
+  }
+
+  private apply(f: ItemFold, d: Decision): void {
+    f.events.push(d);
+    f.state = applyDecision(f.state, f.stack, d, this.vocabulary(), f.modelLabel);
+  }
+
+  /** A decision this view folded (an undo is in no session entry), by id. */
+  private findEvent(id: string): Decision | undefined {
+    for (const f of this.folds.values()) {
+      const d = f.events.find((e) => e.id === id);
+      if (d) return d;
+    }
+    return undefined;
+  }
+
+  /** Fold the item again without `id` (a decision the kernel refused for good). */
+  private drop(itemId: string, id: string): void {
+    const f = this.folds.get(itemId);
+    if (!f) return;
+    const i = f.events.findIndex((e) => e.id === id);
+    if (i < 0) return;
+    f.events.splice(i, 1);
+    f.stack = [];
+    f.state = f.base;
+    for (const e of f.events) f.state = applyDecision(f.state, f.stack, e, this.vocabulary(), f.modelLabel);
   }
 
   /* ---------------------------------------------------------------- window */
@@ -475,69 +472,7 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   /** Ask for what the cursor needs: the entry itself, then `prefetch` entries ahead. */
   ensureWindow(): void {
     if (this.disposed || !this.started) return;
-    const page = this.pageSize;
-    const c = this.cursor;
-    if (!this.known) {
-      // queue length not confirmed yet: ask for the page at the cursor
-      if (!this.items.has(c)) this.request(c, page, c);
-      return;
-    }
-    const n = this.queueLength;
-    if (c >= n) return;
-    if (!this.items.has(c)) {
-      const loaded = [...this.items.keys()];
-      const min = loaded.length ? Math.min(...loaded) : Infinity;
-      if (c < min && this.lastMove < 0) {
-        // moving left past the window: the page that ends at the cursor
-        const start = Math.max(0, c - page + 1);
-        this.request(start, c - start + 1, c);
-      } else {
-        this.request(c, Math.min(page, n - c), c);
-      }
-      return;
-    }
-    let q = c + 1;
-    let ahead = 0;
-    while (q < n && ahead < this.prefetch && this.items.has(q)) {
-      q++;
-      ahead++;
-    }
-    if (ahead < this.prefetch && q < n) this.request(q, Math.min(page, n - q), q);
-    if (this.lastMove < 0) {
-      let b = c - 1;
-      let behind = 0;
-      while (b >= 0 && behind < this.prefetch && this.items.has(b)) {
-        b--;
-        behind++;
-      }
-      if (behind < this.prefetch && b >= 0) {
-        const start = Math.max(0, b - page + 1);
-        this.request(start, b - start + 1, b);
-      }
-    }
-  }
-
-  /** send a fetch unless one in flight already covers `need` */
-  private request(start: number, count: number, need: number): void {
-    if (count <= 0) return;
-    for (const f of this.flights.values()) {
-      if (need >= f.start && need < f.start + f.count) return;
-    }
-    const req = uuid();
-    this.flights.set(req, { start, count, sentAt: Date.now() });
-    this.send({ type: "fetch", req, start, count });
-  }
-
-  private evict(): void {
-    const r = this.windowRadius;
-    for (const qi of this.items.keys()) {
-      if (Math.abs(qi - this.cursor) > r) this.items.delete(qi);
-    }
-  }
-
-  private findQi(itemId: string): number | undefined {
-    for (const [qi, it] of this.items) if (it.item_id === itemId) return qi;
-    return undefined;
+    this.window.ensure(this.cursor, this.lastMove);
   }
 
   /* ---------------------------------------------------------------- kernel messages */
@@ -560,18 +495,8 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   }
 
   private onItems(msg: ItemsMessage<I>): void {
-    if (msg.req) {
-      // an answer to a fetch of ours; anything else is for another view or pre-reset
-      if (!this.flights.has(msg.req)) return;
-      this.flights.delete(msg.req);
-    }
-    if (typeof msg.queue_length === "number") this.queueLength = msg.queue_length;
-    this.known = true;
-    const items = Array.isArray(msg.items) ? msg.items : [];
-    for (const it of items) {
-      if (it && typeof it.qi === "number") this.items.set(it.qi, it);
-    }
-    this.evict();
+    const items = this.window.accept(msg, this.cursor);
+    if (items === null) return; // an answer to another view's fetch, or from before a reset
     if (this.cursor > this.queueLength) this.cursor = this.queueLength;
     this.ensureWindow();
     this.events.emit("items", { start: num(msg.start, 0), count: items.length });
@@ -583,21 +508,14 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     const errors = msg.errors && typeof msg.errors === "object" ? msg.errors : {};
     const gone = [...ids, ...Object.keys(errors)];
     if (!gone.length) return;
-    for (const id of gone) this.pending.delete(id);
-    this.writeStored((obj) => {
-      for (const id of gone) delete obj[id];
-    });
+    this.pending.remove(gone);
     for (const [id, text] of Object.entries(errors)) {
       const i = this.log.findIndex((e) => e.decision.id === id);
-      let what = id;
-      if (i >= 0) {
-        const e = this.log[i];
-        what = `${e.decision.action} on ${e.decision.item_id}`;
-        // roll the view back: the decision was refused for good
-        const later = this.log.slice(i + 1).some((x) => x.decision.item_id === e.decision.item_id);
-        if (!later) this.overlay.set(e.decision.item_id, e.prev);
-        this.log.splice(i, 1);
-      }
+      const d = i >= 0 ? this.log[i].decision : this.findEvent(id);
+      if (i >= 0) this.log.splice(i, 1);
+      // roll the view back: the decision was refused for good
+      if (d) this.drop(d.item_id, id);
+      const what = d ? `${d.action} on ${d.item_id}` : id;
       this.events.emit("message", { text: `Not saved (${what}): ${text}`, level: "error" });
     }
     this.events.emit("ack", { ids, errors });
@@ -608,14 +526,10 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   private onExternal(msg: ExternalMessage): void {
     const d = msg.decision;
     if (!d || typeof d !== "object" || typeof d.item_id !== "string") return;
-    if (this.pending.has(d.id)) {
-      // one of ours echoed back: it is committed
-      this.pending.delete(d.id);
-      this.writeStored((obj) => {
-        delete obj[d.id];
-      });
-    }
-    this.overlay.set(d.item_id, d.action === "undo" ? null : toState(d));
+    // one of ours echoed back: it is committed
+    if (this.pending.has(d.id)) this.pending.remove([d.id]);
+    const f = this.foldFor(d.item_id);
+    if (!f.events.some((e) => e.id === d.id)) this.apply(f, d);
     const cur = this.current();
     // `advance: false` (e.g. a rating from Python) keeps the item on screen
     const moved = !!cur && cur.item_id === d.item_id && d.action !== "undo" && msg.advance !== false;
@@ -640,11 +554,8 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   }
 
   private onReset(msg: ResetMessage): void {
-    this.items.clear();
-    this.flights.clear();
+    this.window.reset(typeof msg.queue_length === "number" ? msg.queue_length : num(this.model.get("queue_length"), 0));
     this.shownAt.clear();
-    this.known = false;
-    this.queueLength = typeof msg.queue_length === "number" ? msg.queue_length : num(this.model.get("queue_length"), 0);
     const from = this.cursor;
     this.cursor = typeof msg.cursor === "number" && msg.cursor >= 0 ? Math.floor(msg.cursor) : 0;
     this.lastMove = 1;
@@ -657,7 +568,7 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   private handleTraits(): void {
     const ql = num(this.model.get("queue_length"), this.queueLength);
     if (ql !== this.queueLength) {
-      this.queueLength = ql;
+      this.window.queueLength = ql;
       if (this.known) this.ensureWindow();
     }
     this.emitChange("traits");
@@ -668,25 +579,11 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   /** resend what is unacknowledged for `resendAfterMs`; forget fetches that timed out */
   tick(): void {
     if (this.disposed) return;
-    const t = Date.now();
-    const due: Decision[] = [];
-    for (const p of this.pending.values()) {
-      if (t - p.sentAt >= this.resendAfterMs) {
-        due.push(p.decision);
-        p.sentAt = t;
-      }
-    }
+    const due = this.pending.due(this.resendAfterMs);
     for (let i = 0; i < due.length; i += 200) {
       this.send({ type: "decide", decisions: due.slice(i, i + 200) });
     }
-    let expired = false;
-    for (const [req, f] of this.flights) {
-      if (t - f.sentAt >= this.fetchTimeoutMs) {
-        this.flights.delete(req);
-        expired = true;
-      }
-    }
-    if (expired) this.ensureWindow();
+    if (this.window.expire(this.fetchTimeoutMs)) this.ensureWindow();
   }
 
   /* ---------------------------------------------------------------- io */
@@ -723,37 +620,6 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     }
   }
 
-  private key(): string | null {
-    const id = this.model.get("store_id");
-    return typeof id === "string" && id ? storageKey(id) : null;
-  }
-
-  private readStored(): Record<string, Decision> {
-    const key = this.key();
-    if (!this.storage || !key) return {};
-    try {
-      const raw = this.storage.getItem(key);
-      const obj = raw ? (JSON.parse(raw) as unknown) : {};
-      return obj && typeof obj === "object" && !Array.isArray(obj) ? (obj as Record<string, Decision>) : {};
-    } catch {
-      return {};
-    }
-  }
-
-  /** read-modify-write, so decisions another tab keeps under the same key survive */
-  private writeStored(mutate: (obj: Record<string, Decision>) => void): void {
-    const key = this.key();
-    if (!this.storage || !key) return;
-    const obj = this.readStored();
-    mutate(obj);
-    try {
-      if (Object.keys(obj).length) this.storage.setItem(key, JSON.stringify(obj));
-      else this.storage.removeItem(key);
-    } catch (err) {
-      console.warn("hitl_widgets: localStorage write failed", err);
-    }
-  }
-
   private emitChange(reason: string): void {
     if (!this.disposed) this.events.emit("change", { reason });
   }
@@ -761,22 +627,8 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
 
 /* ------------------------------------------------------------------ helpers */
 
-function num(v: unknown, fallback: number): number {
-  return typeof v === "number" && Number.isFinite(v) ? v : fallback;
-}
-
-function str(v: unknown): string {
-  return typeof v === "string" ? v : v == null ? "" : String(v);
-}
-
-function toState(d: Decision): ItemState {
-  return { action: d.action, label: d.label, note: d.note, data: d.data };
-}
-
 function isFeedback(v: unknown): v is GoldFeedback {
   return !!v && typeof v === "object" && typeof (v as GoldFeedback).correct === "boolean";
 }
 
-function isDecision(v: unknown): v is Decision {
-  return !!v && typeof v === "object" && typeof (v as Decision).id === "string" && typeof (v as Decision).item_id === "string";
-}
+export { isDecision };

@@ -1,35 +1,88 @@
 /**
- * The frame that the generation and pairwise views share: header (progress, unsaved
- * count, help button), message line, item / loading / summary panes, footer, the "?"
- * overlay, key timing (PaintTracker) and the paint loop driven by the ReviewClient.
- * A view fills `itemPane`, gives its key bindings and a `paintItem` callback.
+ * The frame every review kind is drawn in: header (progress with the pace line, unsaved
+ * count, help button), message line, item / loading / summary panes, footer, key timing
+ * (PaintTracker), the paint loop driven by the ReviewClient, mount / dispose, and the
+ * features any kind gets without code of its own, each on when its data is there:
+ *
+ * | feature | on when | kind's switch (ShellConfig) |
+ * |---|---|---|
+ * | guideline panel, G, its help entry and footer hint | `guideline_text` is not empty | `features.guideline: false` turns it off |
+ * | gold feedback card | an `ack` / `external` carries `feedback` for this view's decision | `features.feedback: false` |
+ * | break prompt / pace line | `config.break_every` is set / a decision was timed | `features.breaks: false` |
+ * | flag note box (F, `note-box` / `note-input`) | the kind asks for it and the vocabulary takes "flag" | `flag: {...}` |
+ * | help overlay (?) | always | — |
+ *
+ * Modals (lib/modal.ts): the break prompt, a wrong answer's feedback card, the text boxes
+ * and the help overlay. While one is open review keys do not run, and the key that
+ * closes it never decides or moves.
+ *
+ * A kind fills `itemPane`, gives its key bindings (`bind`) and the `paintItem` callback.
  */
-import { ReviewClient, now, type ReviewClientOptions } from "./protocol";
+import type { AnyModel } from "@anywidget/types";
+import { ReviewClient, type ReviewClientOptions } from "./protocol";
+import { now } from "./ids";
 import { attachKeyLayer, textBoxKeys, type KeyBinding, type KeyLayer } from "./keyboard";
-import { el, setAttr, setText, show, type Child } from "./dom";
+import { el, kbd, setAttr, setText, show, clear, type Child } from "./dom";
 import { createHelp, type HelpOverlay } from "./help";
 import { helpBindings } from "./bindings";
 import { computeProgress, createProgressView } from "./progress";
 import { PaintTracker, type TimedRoot } from "./paint";
 import { renderSummary, type SummaryRow } from "./summary";
-import type { BaseItem } from "./types";
+import { Modals, type Modal } from "./modal";
+import { TextBoxes, flagNoteBox, type NoteBox } from "./boxes";
+import { createGuidelinePanel, type GuidelinePanel } from "./guideline";
+import { attachGoldFeedback, type GoldFeedbackFeature } from "./feedback";
+import { attachSitting, type SittingAids } from "./breaks";
+import { describeState } from "./fold";
+import type { BaseItem, ItemState } from "./types";
 
 export interface ShellOptions extends ReviewClientOptions {
   /** focus the widget on first render (default true) */
   autoFocus?: boolean;
 }
 
-export interface ShellConfig {
+/** The shell's features a kind may switch off (each is on by default, and shows only
+ * when its data is there). */
+export interface ShellFeatures {
+  /** the guideline panel and G (shown when `guideline_text` is not empty) */
+  guideline?: boolean;
+  /** gold feedback (shown when the kernel sends `feedback` for a decision of this view) */
+  feedback?: boolean;
+  /** break prompts (`config.break_every`) and the pace line */
+  breaks?: boolean;
+}
+
+/** The flag note box: F opens it, Enter saves a `flag` decision with the note, Esc cancels. */
+export interface FlagNoteConfig<I extends BaseItem> {
+  /** what the help overlay says of F */
+  description?: string;
+  /** Flag / Cancel buttons after the input (default true) */
+  buttons?: boolean;
+  /** extra data sent with the flag (e.g. the ratings in effect) */
+  data?: (item: I) => Record<string, unknown> | null;
+}
+
+export interface ShellConfig<I extends BaseItem = BaseItem> {
   kind: string;
   ariaLabel: string;
   helpTitle: string;
   footer: Child[];
+  features?: ShellFeatures;
+  /** the flag note box (on when given) */
+  flag?: FlagNoteConfig<I> | false;
+  /** the decision badge's words (default: the status, with the note of a flag / reject) */
+  describe?: (st: ItemState, item: I) => string;
 }
 
 const MESSAGE_MS = 6000;
 
 /** Keys that never lead to a new item are not timed. */
-const UNTIMED = new Set(["?", "Escape"]);
+const UNTIMED = new Set(["?", "Escape", "g"]);
+
+interface BoxEntry {
+  input: HTMLInputElement | HTMLTextAreaElement;
+  onEscape?: () => void;
+}
 
 export class ReviewShell<I extends BaseItem> {
   readonly client: ReviewClient<I>;
@@ -40,8 +93,19 @@ export class ReviewShell<I extends BaseItem> {
   readonly position: HTMLElement;
   readonly itemId: HTMLElement;
   readonly decisionBadge: HTMLElement;
+  readonly reasons: HTMLElement;
   readonly summaryPane: HTMLElement;
-  help!: HelpOverlay;
+  /** the modals (lib/modal.ts) */
+  readonly modals: Modals;
+  /** the text boxes under the item: one open at a time, tied to its item (a modal) */
+  readonly boxes: TextBoxes<string>;
+  readonly help: HelpOverlay;
+  readonly guideline: GuidelinePanel | null;
+  readonly feedback: GoldFeedbackFeature | null;
+  readonly sitting: SittingAids | null;
+  /** the flag note box (null unless the kind asked for it); the kind places `note.box`
+   * in its item pane (at the end when it did not) */
+  readonly note: NoteBox | null;
   keys!: KeyLayer;
 
   /** paint the item under the cursor; `fresh` when it was not the one painted last */
@@ -50,8 +114,11 @@ export class ReviewShell<I extends BaseItem> {
   onLeave: () => void = () => {};
   /** extra summary rows */
   summaryRows: () => SummaryRow[] = () => [];
+  /** a text box closed (the view shows what the box covered again) */
+  onBoxClose: () => void = () => {};
 
-  private readonly model: import("@anywidget/types").AnyModel;
+  private readonly model: AnyModel;
+  private readonly cfg: ShellConfig<I>;
   private readonly cleanups: (() => void)[] = [];
   private readonly message: HTMLElement;
   private readonly progress = createProgressView();
@@ -61,15 +128,21 @@ export class ReviewShell<I extends BaseItem> {
   private readonly helpBtn: HTMLButtonElement;
   private readonly footer: HTMLElement;
   private readonly header: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly guideHint: HTMLElement | null;
   private readonly options: ShellOptions;
+  private readonly boxEntries = new Map<string, BoxEntry>();
+  private viewBindings: KeyBinding[] = [];
   private messageTimer: ReturnType<typeof setTimeout> | null = null;
   private paintedItem: I | null = null;
   private paintedQi = -1;
   private disposed = false;
 
-  constructor(model: import("@anywidget/types").AnyModel, cfg: ShellConfig, options: ShellOptions = {}) {
+  constructor(model: AnyModel, cfg: ShellConfig<I>, options: ShellOptions = {}) {
     this.model = model;
+    this.cfg = cfg;
     this.options = options;
+    const features = cfg.features ?? {};
     this.client = new ReviewClient<I>(model, options);
     this.pendingCount = el("span", { testid: "pending", text: "0" });
     this.pendingWrap = el(
@@ -88,44 +161,157 @@ export class ReviewShell<I extends BaseItem> {
     this.position = el("span", { cls: "hitl-position", testid: "position" });
     this.itemId = el("span", { cls: "hitl-item-id", testid: "item-id" });
     this.decisionBadge = el("span", { cls: "hitl-decision", testid: "decision", hidden: true });
-    this.meta = el("div", { cls: "hitl-meta" }, [this.position, this.itemId, this.decisionBadge]);
+    this.reasons = el("span", { cls: "hitl-reasons", testid: "reasons", hidden: true });
+    this.meta = el("div", { cls: "hitl-meta" }, [this.position, this.itemId, this.decisionBadge, this.reasons]);
     this.itemPane = el("div", { cls: "hitl-item", hidden: true }, [this.meta]);
     this.loadingPane = el("div", { cls: "hitl-loading", testid: "loading", text: "Loading…" });
     this.summaryPane = el("div", { cls: "hitl-summary", testid: "summary", hidden: true });
     this.message = el("div", { cls: "hitl-message", testid: "message", hidden: true, attrs: { role: "status" } });
-    this.footer = el("div", { cls: "hitl-footer" }, [
-      ...cfg.footer,
-      el("span", { cls: "hitl-focus-hint", text: " · click here to use the keys" }),
-    ]);
     this.root = el("div", {
       cls: `hitl-root hitl-${cfg.kind}`,
       testid: "hitl-root",
       attrs: { "data-state": "loading", "aria-label": cfg.ariaLabel },
     }) as TimedRoot;
     this.tracker = new PaintTracker(this.root);
-    this.help = createHelp([], { title: cfg.helpTitle });
-    this.helpBtn.addEventListener("click", () => this.help.toggle());
-    this.message.addEventListener("click", () => show(this.message, false));
     this.cleanups.push(() => this.tracker.dispose());
     this.cleanups.push(() => {
       if (this.messageTimer !== null) clearTimeout(this.messageTimer);
     });
+
+    /* modals */
+    this.modals = new Modals(this.root);
+    this.modals.onClosed = () => {
+      // give the keys back to the widget (not when the focus is elsewhere on the page)
+      if (this.boxes.openName === null && this.root.contains(document.activeElement)) this.focus();
+    };
+    this.cleanups.push(() => this.modals.dispose());
+    const helpModal: Modal = { name: "help", onKey: () => this.help.close() };
+    this.help = createHelp([], {
+      title: cfg.helpTitle,
+      onOpen: () => this.modals.open(helpModal),
+      onClose: () => this.modals.close(helpModal),
+    });
+    this.helpBtn.addEventListener("click", () => this.help.toggle());
+    this.message.addEventListener("click", () => show(this.message, false));
+
+    const boxModal: Modal = {
+      name: "box",
+      onKey: (key) => {
+        const b = this.boxes.openName === null ? undefined : this.boxEntries.get(this.boxes.openName);
+        if (key === "Escape") {
+          if (b?.onEscape) b.onEscape();
+          else this.closeBoxes(true);
+        } else b?.input.focus({ preventScroll: true }); // a key on the widget: back to the box
+      },
+    };
+    this.boxes = new TextBoxes<string>({
+      root: this.root,
+      cursor: () => this.client.cursor,
+      focus: () => this.focus(),
+      onOpen: () => this.modals.open(boxModal),
+      onEnd: () => this.modals.close(boxModal),
+      onClose: () => this.onBoxClose(),
+    });
+
+    /* features */
+    this.guideline = features.guideline === false ? null : createGuidelinePanel(model);
+    if (this.guideline) {
+      const g = this.guideline;
+      this.cleanups.push(() => g.dispose());
+      g.onChange = () => this.layout();
+    }
+    this.feedback = features.feedback === false ? null : attachGoldFeedback(this.client, this.modals);
+    if (this.feedback) {
+      const f = this.feedback;
+      this.cleanups.push(() => f.dispose());
+    }
+    this.sitting = features.breaks === false ? null : attachSitting(this.client, this.modals, { progress: this.progress.el });
+    if (this.sitting) {
+      const s = this.sitting;
+      this.cleanups.push(() => s.dispose());
+    }
+    this.note = cfg.flag ? flagNoteBox(cfg.flag.buttons !== false) : null;
+    if (this.note) {
+      const note = this.note;
+      this.addBox("note", note.box, note.input, { onEnter: () => this.saveNote(), onEscape: () => this.closeBoxes(true) });
+      const [save, cancel] = note.buttons;
+      save?.addEventListener("click", () => this.saveNote());
+      cancel?.addEventListener("click", () => this.closeBoxes(true));
+    }
+
+    const main = el("div", { cls: "hitl-main" }, [this.feedback?.el, this.itemPane, this.loadingPane, this.summaryPane]);
+    this.body = el("div", { cls: "hitl-body" }, [main, this.guideline?.el]);
+    this.guideHint = this.guideline ? el("span", { hidden: true }, [" · ", kbd("G"), " guideline"]) : null;
+    this.footer = el("div", { cls: "hitl-footer" }, [
+      ...cfg.footer,
+      this.guideHint,
+      el("span", { cls: "hitl-focus-hint", text: " · click here to use the keys" }),
+    ]);
+    const onConfig = () => this.refreshBindings();
+    model.on("change:config", onConfig);
+    this.cleanups.push(() => model.off("change:config", onConfig));
   }
 
-  /** Key bindings (timed from keydown to the paint of the next item); ? and Esc (the
-   * keys overlay) come last. */
+  /* ---------------------------------------------------------------- keys */
+
+  /** Key bindings (timed from keydown to the paint of the next item); the shell's own
+   * come after them: G (guideline), ? and Esc. A binding with an `action` the kernel's
+   * vocabulary does not take is left out. */
   bind(viewBindings: KeyBinding[]): void {
-    const bindings = [...viewBindings, ...helpBindings(this.help, "a text box")];
-    this.help.setBindings(bindings);
-    const timed = bindings.map((b) => ({
+    this.viewBindings = viewBindings;
+    this.keys = attachKeyLayer(this.root, [], {
+      autoFocus: this.options.autoFocus,
+      before: (key, ev) => this.beforeKey(key, ev),
+    });
+    this.cleanups.push(() => this.keys.dispose());
+    this.refreshBindings();
+  }
+
+  /** F, for the kind's list of bindings (empty without the flag note box). */
+  flagBindings(): KeyBinding[] {
+    if (!this.note || !this.cfg.flag) return [];
+    return [
+      {
+        keys: ["f"],
+        display: "F",
+        description: this.cfg.flag.description ?? "Flag as ambiguous, with a note (Enter saves, Esc cancels)",
+        action: "flag",
+        run: () => this.openFlagNote(),
+      },
+    ];
+  }
+
+  private shellBindings(): KeyBinding[] {
+    const out: KeyBinding[] = [];
+    if (this.guideline) {
+      out.push({ keys: ["g"], display: "G", description: "Show / hide the guideline", run: () => this.toggleGuideline() });
+    }
+    out.push(...helpBindings(this.help, "a box, the feedback"));
+    return out;
+  }
+
+  private refreshBindings(): void {
+    if (!this.keys || this.disposed) return;
+    const view = this.viewBindings.filter((b) => !b.action || this.client.accepts(b.action));
+    const all = [...view, ...this.shellBindings()];
+    this.keys.bindings = all.map((b) => ({
       ...b,
       run: (key: string, ev: KeyboardEvent) => {
         if (b.keys.some((k) => UNTIMED.has(k))) return b.run(key, ev);
         this.timeKey(key, ev, () => b.run(key, ev));
       },
     }));
-    this.keys = attachKeyLayer(this.root, timed, { autoFocus: this.options.autoFocus });
-    this.cleanups.push(() => this.keys.dispose());
+    // G is listed under ? only when there is a guideline to show (it answers either way)
+    const has = !!this.guideline?.has();
+    this.help.setBindings(has ? all : all.filter((b) => !b.keys.includes("g")));
+  }
+
+  /** Every keydown on the widget (not in a text box) before the bindings: the modals
+   * first; a right answer's feedback goes away with a review key. */
+  private beforeKey(key: string, ev: KeyboardEvent): boolean {
+    if (this.modals.before(key, ev)) return true;
+    this.feedback?.keyPassed(key, ev);
+    return false;
   }
 
   /** Run an action that may move to another item, timing key -> paint. */
@@ -140,8 +326,77 @@ export class ReviewShell<I extends BaseItem> {
     this.cleanups.push(textBoxKeys(box, handlers));
   }
 
+  /* ---------------------------------------------------------------- text boxes */
+
+  /** A text box under the item (`box`, holding `input`): a modal while open; its keys
+   * type text, Enter (Ctrl/Cmd+Enter in a textarea) and Esc go to the handlers. */
+  addBox(
+    name: string,
+    box: HTMLElement,
+    input: HTMLInputElement | HTMLTextAreaElement,
+    handlers: { onEnter?: () => void; onEscape?: () => void },
+  ): void {
+    this.boxes.add(box);
+    this.boxEntries.set(name, { input, onEscape: handlers.onEscape });
+    this.textBox(input, handlers);
+  }
+
+  /** Take box `name` as open on the item under the cursor (the view shows it). */
+  openBox(name: string): void {
+    this.boxes.open(name);
+  }
+
+  isBoxOpen(name: string): boolean {
+    return this.boxes.isOpen(name);
+  }
+
+  closeBoxes(refocus: boolean): void {
+    this.boxes.close(refocus);
+  }
+
+  /** F: the flag note box, with the item's flag note in it. */
+  openFlagNote(): void {
+    const item = this.client.current();
+    if (!item || !this.note) return;
+    if (!this.client.accepts("flag")) return this.say("This review does not take flags.");
+    this.openBox("note");
+    const st = this.client.foldOf(item);
+    this.note.open(st.verdict?.action === "flag" && st.note ? st.note : "");
+  }
+
+  private saveNote(): void {
+    const item = this.client.current();
+    if (!item || !this.note || !this.boxes.isOpen("note")) return this.closeBoxes(true);
+    const text = this.note.input.value.trim();
+    const data = this.cfg.flag ? (this.cfg.flag.data?.(item) ?? null) : null;
+    this.closeBoxes(true);
+    this.timeKey("f-enter", null, () => this.client.decide({ action: "flag", note: text || null, data }));
+  }
+
+  /* ---------------------------------------------------------------- guideline */
+
+  private toggleGuideline(): void {
+    if (!this.guideline?.has()) return this.say("This review has no guideline.");
+    this.guideline.toggle();
+  }
+
+  private layout(): void {
+    const has = !!this.guideline?.has();
+    this.root.classList.toggle("has-guideline", has);
+    if (this.guideHint) show(this.guideHint, has);
+    this.refreshBindings();
+  }
+
+  /* ---------------------------------------------------------------- messages */
+
   focus(): void {
     this.keys?.focus();
+  }
+
+  /** The model's answer may be shown (`config.show_model`, not `config.blind`). */
+  showModel(): boolean {
+    const c = this.client.config();
+    return c.show_model !== false && c.blind !== true;
   }
 
   say(text: string, level: "error" | "info" = "info"): void {
@@ -155,13 +410,15 @@ export class ReviewShell<I extends BaseItem> {
   clearMessage(): void {
     if (this.messageTimer !== null) clearTimeout(this.messageTimer);
     this.messageTimer = null;
-    if (!this.message.hidden && this.message.getAttribute("data-level") === "error") return;
+    if (!this.message.hidden && this.message.getAttribute("data-level") === "error") return; // errors stay until read
     show(this.message, false);
   }
 
   addCleanup(fn: () => void): void {
     this.cleanups.push(fn);
   }
+
+  /* ---------------------------------------------------------------- painting */
 
   /** Repaint everything for the client's current state. */
   paint(): void {
@@ -186,9 +443,14 @@ export class ReviewShell<I extends BaseItem> {
     if (state === "item") {
       const item = client.current()!;
       const fresh = item !== this.paintedItem || client.cursor !== this.paintedQi;
-      if (fresh) setText(this.itemId, item.item_id);
+      if (fresh) this.paintMeta(item);
       setText(this.position, `${client.cursor + 1} / ${client.queueLength}`);
+      const st = client.stateOf(item);
+      this.badge(st ? this.describe(st, item) : null, st?.action);
       this.paintItem(item, fresh);
+      // a box opened on another item closes (after the view reset its scroll positions
+      // and put the new item in: what the box covered is repainted then)
+      this.boxes.closeIfMoved();
       if (fresh) {
         this.paintedItem = item;
         this.paintedQi = client.cursor;
@@ -196,6 +458,7 @@ export class ReviewShell<I extends BaseItem> {
         this.tracker.painted(client.cursor);
       }
     } else {
+      this.boxes.leave();
       this.onLeave();
       if (state === "summary") {
         renderSummary(this.summaryPane, client, this.summaryRows());
@@ -206,14 +469,28 @@ export class ReviewShell<I extends BaseItem> {
     }
   }
 
+  private paintMeta(item: I): void {
+    setText(this.itemId, item.item_id);
+    const rs = Array.isArray(item.reasons) ? item.reasons : [];
+    clear(this.reasons);
+    for (const r of rs) this.reasons.appendChild(el("span", { cls: "hitl-reason", text: r }));
+    show(this.reasons, rs.length > 0);
+  }
+
+  private describe(st: ItemState, item: I): string {
+    return this.cfg.describe ? this.cfg.describe(st, item) : describeState(st, this.client.vocabulary());
+  }
+
   /** Show a badge for the item's current decision (null hides it). */
   badge(text: string | null, action?: string): void {
     if (text !== null) {
       setText(this.decisionBadge, text);
-      this.decisionBadge.setAttribute("data-action", action ?? "");
+      setAttr(this.decisionBadge, "data-action", action ?? "");
     }
     show(this.decisionBadge, text !== null);
   }
+
+  /* ---------------------------------------------------------------- lifecycle */
 
   /** Put the frame into `host` and start talking to the kernel. */
   mount(host: HTMLElement): () => void {
@@ -224,19 +501,15 @@ export class ReviewShell<I extends BaseItem> {
     ];
     this.cleanups.push(() => offs.forEach((f) => f()));
     this.cleanups.push(() => client.dispose());
-    this.root.append(
-      this.header,
-      this.message,
-      this.itemPane,
-      this.loadingPane,
-      this.summaryPane,
-      this.footer,
-      this.help.el,
-    );
+    if (this.note && !this.itemPane.contains(this.note.box)) this.itemPane.append(this.note.box);
+    this.layout();
+    this.root.append(this.header, this.message, this.body, this.footer, this.help.el);
+    if (this.sitting) this.root.append(this.sitting.prompt);
     host.appendChild(this.root);
-    if (this.options.autoFocus !== false) this.focus();
+    if (this.options.autoFocus !== false) this.focus(); // (attachKeyLayer retries while the host is detached)
     this.paint();
     client.start();
+    // refresh the rate / time-left line while idle
     const clock = setInterval(() => {
       if (client.state() !== "loading") this.paint();
     }, 15000);

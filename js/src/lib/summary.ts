@@ -1,10 +1,10 @@
 /**
- * The end-of-queue summary: counts per status for this session (local decisions, latest
- * per item) next to the committed counts (`counts` traitlet), plus extra rows such as
- * agreement with the model. Shared by every widget kind.
+ * The end-of-queue summary: counts per status for this session (the items this session
+ * decided on, each with its status from the fold) next to the committed counts (`counts`
+ * traitlet), plus extra rows such as agreement with the model. Shared by every widget kind.
  */
 import { append, el } from "./dom";
-import { STATUS_OF_ACTION, type ReviewClient } from "./protocol";
+import type { ReviewClient } from "./protocol";
 import type { BaseItem } from "./types";
 
 export interface SummaryRow {
@@ -14,12 +14,12 @@ export interface SummaryRow {
   all: string;
 }
 
-/** status -> count over this session's latest decision per item */
+/** status -> count over the items this session decided on (their state: the fold's) */
 export function sessionCounts<I extends BaseItem>(client: ReviewClient<I>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const e of client.sessionLatest()) {
-    const status = STATUS_OF_ACTION[e.decision.action] ?? e.decision.action;
-    out[status] = (out[status] ?? 0) + 1;
+    const status = client.stateOf(e.item)?.status;
+    if (status) out[status] = (out[status] ?? 0) + 1;
   }
   return out;
 }

@@ -1,19 +1,15 @@
 /**
- * Shapes shared by every review widget. They mirror docs/protocol.md exactly;
- * change them only together with that document.
+ * Shapes shared by every review widget. They mirror docs/protocol.md and the
+ * TypedDicts of hitl_widgets/widgets/_protocol.py exactly (tests/test_protocol_contract.py
+ * checks that both sides list the same messages and fields); change them together.
  */
 
-export type Action =
-  | "accept"
-  | "correct"
-  | "flag"
-  | "skip"
-  | "undo"
-  | "note"
-  | "edit"
-  | "reject"
-  | "rate"
-  | "compare";
+/**
+ * A decision's action. The names (and the statuses they lead to) come from the kernel's
+ * vocabulary (`config.vocabulary`, defaults in lib/fold.ts); besides those, every kind
+ * takes "undo" and "note".
+ */
+export type Action = string;
 
 /** A decision as sent to the kernel (self-contained: a later kernel can write it). */
 export interface Decision {
@@ -21,11 +17,11 @@ export interface Decision {
   item_id: string;
   content_hash: string;
   qi: number;
-  action: Action | string;
+  action: Action;
   label: string | null;
   note: string | null;
   data: Record<string, unknown> | null;
-  duration_ms: number;
+  duration_ms: number | null;
   created_at: string;
   annotator: string;
   session_id: string;
@@ -34,14 +30,45 @@ export interface Decision {
   /** this session's previous decision on the same item (the kernel commits this one only
    * after that one: messages may reach it on two threads; docs/protocol.md) */
   after?: string | null;
+  /** a decision made from Python carries the model's output it was made on */
+  model_label?: string | null;
+  confidence?: number | null;
+}
+
+/** An item's stored state for this annotator, as the kernel sends it with the item. */
+export interface ItemDecision {
+  action: string | null;
+  status: string | null;
+  label: string | null;
+  note: string | null;
+  ratings: Record<string, unknown> | null;
+  /** the verdict's data (an edit's text, a pair's choice) */
+  data: Record<string, unknown> | null;
+}
+
+/** The kernel's verdict on a decision about a gold item (docs/protocol.md: `ack.feedback`). */
+export interface GoldFeedback {
+  item_id: string;
+  gold: boolean;
+  correct: boolean;
+  given: string | null;
+  expected: string | null;
+  /** the guideline passage about the expected answer (markdown; may be empty) */
+  passage: string;
+  /** what the person saw of the gold item (the feedback is read after moving on) */
+  text?: string;
 }
 
 /** The state of an item as far as the view is concerned (committed or local). */
 export interface ItemState {
   action: string;
+  /** the status the fold gives (`accepted`, `rated`, ...); the kernel's payload carries it too */
+  status?: string | null;
   label?: string | null;
   note?: string | null;
   data?: Record<string, unknown> | null;
+  /** the ratings in effect (lib/fold.ts keeps them apart from the verdict) */
+  ratings?: Record<string, unknown> | null;
 }
 
 /** Fields every queue entry carries, whatever the widget kind. */
@@ -49,7 +76,7 @@ export interface BaseItem {
   qi: number;
   item_id: string;
   content_hash: string;
-  decision?: ItemState | null;
+  decision?: ItemState | ItemDecision | null;
   reasons?: string[];
   [key: string]: unknown;
 }
@@ -65,16 +92,18 @@ export interface ClassificationItem extends BaseItem {
 
 export interface ItemsMessage<I extends BaseItem = BaseItem> {
   type: "items";
-  req?: string | null;
+  req: string | null;
   start: number;
   items: I[];
-  queue_length?: number;
+  queue_length: number;
 }
 
 export interface AckMessage {
   type: "ack";
-  ids?: string[];
-  errors?: Record<string, string>;
+  ids: string[];
+  errors: Record<string, string>;
+  /** decision id -> feedback, for decisions on gold items */
+  feedback?: Record<string, GoldFeedback>;
 }
 
 export interface ExternalMessage {
@@ -82,6 +111,7 @@ export interface ExternalMessage {
   decision: Decision;
   /** false: the decision does not move the view on (a rating); default true */
   advance?: boolean;
+  feedback?: Record<string, GoldFeedback>;
 }
 
 export interface ResetMessage {
@@ -92,11 +122,19 @@ export interface ResetMessage {
   queue_length?: number;
 }
 
+/** The store cannot be written right now (locked, unreachable), or is again ("ok"). */
+export interface StatusMessage {
+  type: "status";
+  level: "ok" | "waiting" | "error";
+  text: string;
+}
+
 export type KernelMessage<I extends BaseItem = BaseItem> =
   | ItemsMessage<I>
   | AckMessage
   | ExternalMessage
-  | ResetMessage;
+  | ResetMessage
+  | StatusMessage;
 
 /* ---- browser -> kernel ---- */
 

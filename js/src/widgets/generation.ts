@@ -6,22 +6,24 @@
  * cancels), R reject (reason: Enter saves, Esc cancels), F flag (note), Tab / Shift+Tab
  * pick a rubric criterion, 1–9 / 0 rate it, S skip, Z undo, ← / → move, ↑ / ↓ / Space /
  * Page keys scroll the response, ? all keys. While a text box has the focus, keys type
- * text: no review action runs. See docs/protocol.md.
+ * text: no review action runs. See docs/protocol.md. The frame, the flag note, the
+ * guideline, gold feedback, breaks and pace are the shell's (lib/shell.ts); the ratings
+ * and the verdict of an item are the fold's (lib/fold.ts).
  */
 import "../lib/theme.css";
 import "../lib/review.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
-import { describeState, now } from "../lib/protocol";
+import { now } from "../lib/ids";
 import { frame, type KeyBinding } from "../lib/keyboard";
 import { el, kbd, setAttr, setText, show } from "../lib/dom";
 import { safeMarkdownFragment } from "../lib/markdown";
 import { PromptPanel, type PromptItem } from "../lib/prompt";
-import { TextBoxes, flagNoteBox, noteBox } from "../lib/boxes";
+import { noteBox } from "../lib/boxes";
 import { moveBindings, scrollBindings } from "../lib/bindings";
 import { describeStats, renderDiff, wordDiff, diffStats, type DiffPart } from "../lib/diffview";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
 import type { TimedRoot } from "../lib/paint";
-import type { ItemState } from "../lib/types";
+import type { Verdict } from "../lib/fold";
 
 export interface GenerationItem extends PromptItem {
   response: string;
@@ -51,8 +53,6 @@ export interface GenerationRoot extends TimedRoot {
 
 export type MountOptions = ShellOptions;
 
-const VERDICTS = new Set(["accept", "edit", "reject", "flag", "skip"]);
-
 export function mount(model: AnyModel, host: HTMLElement, options: MountOptions = {}): () => void {
   const shell = new ReviewShell<GenerationItem>(
     model,
@@ -65,6 +65,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
         kbd("F"), " flag · ", kbd("Tab"), kbd("1–9"), " rate · ", kbd("S"), " skip · ", kbd("Z"), " undo · ",
         kbd("←"), kbd("→"), " move · ", kbd("?"), " keys",
       ],
+      // a flag carries the ratings given so far
+      flag: { data: (item) => withRatings(item) },
     },
     options,
   );
@@ -152,8 +154,6 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     buttons: ["Reject", "Cancel"],
   });
   const [reasonSave, reasonCancel] = reason.buttons;
-  const note = flagNoteBox();
-  const [noteSave, noteCancel] = note.buttons;
 
   const actionButton = (action: string, label: string, key: string, run: () => void) => {
     const b = el("button", { cls: "hitl-label-btn", testid: "action-button", attrs: { type: "button", tabindex: -1, "data-action": action } }, [kbd(key), el("span", { text: label })]);
@@ -163,20 +163,19 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   const actions = el("div", { cls: "hitl-labels hitl-actions" }, [
     actionButton("accept", "Accept", "A", () => shell.timeKey("click", null, accept)),
     actionButton("edit", "Edit", "E", () => openEditor()),
-    actionButton("reject", "Reject", "R", () => openBox("reason")),
-    actionButton("flag", "Flag", "F", () => openBox("note")),
+    actionButton("reject", "Reject", "R", () => openReason()),
+    actionButton("flag", "Flag", "F", () => shell.openFlagNote()),
     actionButton("skip", "Skip", "S", () => shell.timeKey("click", null, skip)),
   ]);
 
-  shell.itemPane.append(panel.contextBlock, panel.promptBlock, responseBlock, rubricEl, reason.box, note.box, actions);
+  shell.itemPane.append(panel.contextBlock, panel.promptBlock, responseBlock, rubricEl, reason.box, shell.note!.box, actions);
 
   /* ------------------------------------------------------------ state helpers */
   let selected = 0;
 
+  /** the ratings in effect for the item (the fold's: they outlive a later verdict) */
   function ratingsOf(item: GenerationItem): Record<string, RatingValue> {
-    const st = client.stateOf(item);
-    const r = st?.data && typeof st.data === "object" ? (st.data as Record<string, unknown>).ratings : undefined;
-    return r && typeof r === "object" && !Array.isArray(r) ? { ...(r as Record<string, RatingValue>) } : {};
+    return { ...((client.foldOf(item).ratings ?? {}) as Record<string, RatingValue>) };
   }
 
   function withRatings(item: GenerationItem, data: Record<string, unknown> = {}): Record<string, unknown> | null {
@@ -185,18 +184,10 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     return Object.keys(data).length ? data : null;
   }
 
-  /** The item's verdict (accept / edit / reject / flag / skip), looking past ratings. */
-  function verdictOf(item: GenerationItem): ItemState | null {
-    const st = client.stateOf(item);
-    if (!st || st.action !== "rate") return st;
-    const log = client.sessionLog();
-    for (let i = log.length - 1; i >= 0; i--) {
-      const d = log[i].decision;
-      if (d.item_id !== item.item_id) continue;
-      if (VERDICTS.has(d.action)) return { action: d.action, label: d.label, note: d.note, data: d.data };
-    }
-    const k = item.decision;
-    return k && VERDICTS.has(k.action) ? k : null;
+  /** The item's verdict (accept / edit / reject / flag / skip): the fold keeps it apart
+   * from the ratings. */
+  function verdictOf(item: GenerationItem): Verdict | null {
+    return client.foldOf(item).verdict;
   }
 
   function editedText(item: GenerationItem): string | null {
@@ -268,31 +259,25 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   const scrolled = (): HTMLElement[] => (!diffEl.hidden ? [diffEl] : !editorBox.hidden ? [] : [responseEl]);
 
   /* ------------------------------------------------------------ text boxes */
-  const boxes = new TextBoxes<"editor" | "reason" | "note">({
-    boxes: [editorBox, reason.box, note.box],
-    root,
-    cursor: () => client.cursor,
-    focus: () => shell.focus(),
-    onClose: () => {
-      const item = client.current();
-      if (item) paintResponse(item);
-    },
-  });
-  const closeBoxes = (refocus: boolean) => boxes.close(refocus);
+  // (the shell's: one open at a time, a modal, closed when the item changes)
+  shell.onBoxClose = () => {
+    const item = client.current();
+    if (item) paintResponse(item);
+  };
+  const closeBoxes = (refocus: boolean) => shell.closeBoxes(refocus);
 
-  function openBox(name: "reason" | "note"): void {
+  function openReason(): void {
     const item = client.current();
     if (!item) return;
-    boxes.open(name);
+    shell.openBox("reason");
     const v = verdictOf(item);
-    if (name === "reason") reason.open(v?.action === "reject" && v.note ? v.note : "");
-    else note.open(v?.action === "flag" && v.note ? v.note : "");
+    reason.open(v?.action === "reject" && v.note ? v.note : "");
   }
 
   function openEditor(): void {
     const item = client.current();
     if (!item) return;
-    boxes.open("editor");
+    shell.openBox("editor");
     editor.value = editedText(item) ?? item.response;
     show(responseEl, false);
     show(diffEl, false);
@@ -309,7 +294,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
 
   function saveReason(): void {
     const item = client.current();
-    if (!item || !boxes.isOpen("reason")) return closeBoxes(true);
+    if (!item || !shell.isBoxOpen("reason")) return closeBoxes(true);
     const text = reason.input.value.trim();
     if (!text) {
       shell.say("Type why the response is rejected (Esc cancels).");
@@ -319,20 +304,12 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     shell.timeKey("r-enter", null, () => client.decide({ action: "reject", note: text, data: withRatings(item) }));
   }
 
-  function saveNote(): void {
-    const item = client.current();
-    if (!item || !boxes.isOpen("note")) return closeBoxes(true);
-    const text = note.input.value.trim();
-    closeBoxes(true);
-    shell.timeKey("f-enter", null, () => client.decide({ action: "flag", note: text || null, data: withRatings(item) }));
-  }
-
   let editorKeyTs: number | null = null;
   editor.addEventListener("keydown", (ev) => (editorKeyTs = ev.timeStamp), true);
 
   function saveEdit(): void {
     const item = client.current();
-    if (!item || !boxes.isOpen("editor")) return closeBoxes(true);
+    if (!item || !shell.isBoxOpen("editor")) return closeBoxes(true);
     const keyTs = editorKeyTs ?? now();
     editorKeyTs = null;
     const start = now();
@@ -351,7 +328,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const t1 = now();
     diffCache = { itemId: item.item_id, edited, parts };
     show(editorBox, false);
-    boxes.forget();
+    shell.boxes.forget();
     shell.clearMessage();
     client.decide({ action: "edit", data: withRatings(item, { original, edited, diff: parts }) }, { advance: false });
     shell.paint(); // the diff is shown now (decide painted already; this is a no-op then)
@@ -365,22 +342,19 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     });
   }
 
-  shell.textBox(editor, { onEnter: saveEdit, onEscape: () => closeBoxes(true) });
-  shell.textBox(reason.input, { onEnter: saveReason, onEscape: () => closeBoxes(true) });
-  shell.textBox(note.input, { onEnter: saveNote, onEscape: () => closeBoxes(true) });
+  shell.addBox("editor", editorBox, editor, { onEnter: saveEdit, onEscape: () => closeBoxes(true) });
+  shell.addBox("reason", reason.box, reason.input, { onEnter: saveReason, onEscape: () => closeBoxes(true) });
   editorSave.addEventListener("click", saveEdit);
   editorCancel.addEventListener("click", () => closeBoxes(true));
   reasonSave.addEventListener("click", saveReason);
   reasonCancel.addEventListener("click", () => closeBoxes(true));
-  noteSave.addEventListener("click", saveNote);
-  noteCancel.addEventListener("click", () => closeBoxes(true));
 
   /* ------------------------------------------------------------ keys */
   const bindings: KeyBinding[] = [
-    { keys: ["Enter", "a"], display: "Enter / A", description: "Accept the response (on an edited one: keep the edit, next)", run: () => accept() },
-    { keys: ["e"], display: "E", description: "Edit the response (Ctrl/⌘+Enter saves and shows the diff, Esc cancels)", run: () => openEditor() },
-    { keys: ["r"], display: "R", description: "Reject, with a reason (Enter saves, Esc cancels)", run: () => openBox("reason") },
-    { keys: ["f"], display: "F", description: "Flag as ambiguous, with a note (Enter saves, Esc cancels)", run: () => openBox("note") },
+    { keys: ["Enter", "a"], display: "Enter / A", description: "Accept the response (on an edited one: keep the edit, next)", action: "accept", run: () => accept() },
+    { keys: ["e"], display: "E", description: "Edit the response (Ctrl/⌘+Enter saves and shows the diff, Esc cancels)", action: "edit", run: () => openEditor() },
+    { keys: ["r"], display: "R", description: "Reject, with a reason (Enter saves, Esc cancels)", action: "reject", run: () => openReason() },
+    ...shell.flagBindings(),
   ];
   if (criteria.length) {
     bindings.push(
@@ -389,12 +363,13 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
         keys: ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"],
         display: "1 – 9, 0",
         description: "Rate the selected criterion: value n of its scale (0 = the 10th)",
+        action: "rate",
         run: (k) => rate(k === "0" ? 9 : Number(k) - 1),
       },
     );
   }
   bindings.push(
-    { keys: ["s"], display: "S", description: "Skip", run: () => skip() },
+    { keys: ["s"], display: "S", description: "Skip", action: "skip", run: () => skip() },
     { keys: ["z"], display: "Z", description: "Undo the last decision (or rating)", run: () => undo() },
     ...moveBindings((delta) => client.move(delta)),
     ...scrollBindings(scrolled, {
@@ -412,7 +387,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   let diffShown: { itemId: string; edited: string } | null = null;
 
   function paintResponse(item: GenerationItem): void {
-    if (boxes.openName === "editor") return;
+    if (shell.boxes.openName === "editor") return;
     const edited = editedText(item);
     if (edited === null) {
       show(diffEl, false);
@@ -436,9 +411,6 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     show(diffEl, true);
   }
 
-  /** accepted / edited / rejected: reason / flagged: note / skipped */
-  const describe = (st: ItemState): string => describeState(st, ["flag", "reject"]);
-
   function paintRubric(item: GenerationItem): void {
     if (!criteria.length) return;
     const r = ratingsOf(item);
@@ -456,10 +428,10 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     });
   }
 
+  // the badge (the shell's): accepted / edited / rejected: reason / flagged: note / skipped
   shell.paintItem = (item, fresh) => {
     if (fresh) {
       panel.scrollToTop(responseEl);
-      boxes.closeIfMoved();
       responseEl.replaceChildren(panel.fill(item));
       responseEl.setAttribute("data-item-id", String(item.item_id));
       diffShown = null;
@@ -467,13 +439,9 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       const firstOpen = criteria.findIndex((c) => !(c.name in r));
       selected = firstOpen >= 0 ? firstOpen : 0;
     }
-    const v = verdictOf(item);
-    const st = client.stateOf(item);
-    shell.badge(v ? describe(v) : st ? describe(st) : null, v?.action ?? st?.action);
     paintResponse(item);
     paintRubric(item);
   };
-  shell.onLeave = () => boxes.leave();
 
   return shell.mount(host);
 }

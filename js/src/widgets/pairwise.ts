@@ -9,16 +9,18 @@
  *
  * The decision: action "compare", note = the reason, data = {choice: "a" | "b" | "tie"
  * | "both_bad", left: "a" | "b" (the response shown on the left), seed, reason}.
+ * The frame, the flag note, the guideline, gold feedback, breaks and pace are the
+ * shell's (lib/shell.ts).
  */
 import "../lib/theme.css";
 import "../lib/review.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
-import { describeState } from "../lib/protocol";
+import { describeState } from "../lib/fold";
 import type { KeyBinding } from "../lib/keyboard";
 import { el, kbd, setAttr, setText, show } from "../lib/dom";
 import { safeMarkdownFragment } from "../lib/markdown";
 import { PromptPanel, type PromptItem } from "../lib/prompt";
-import { TextBoxes, flagNoteBox, noteBox } from "../lib/boxes";
+import { noteBox } from "../lib/boxes";
 import { moveBindings, scrollBindings } from "../lib/bindings";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
 import type { ItemState } from "../lib/types";
@@ -56,8 +58,15 @@ export function sideOf(choice: unknown, left: unknown): Side | null {
   return choice === left ? "left" : "right";
 }
 
+/** the side a state's comparison chose, if it is one */
+function sideOfState(st: ItemState | null, item: PairwiseItem): Side | null {
+  if (st?.action !== "compare") return null;
+  const data = (st.data ?? {}) as Record<string, unknown>;
+  return sideOf(data.choice ?? st.label, data.left ?? item.left);
+}
+
 export function mount(model: AnyModel, host: HTMLElement, options: MountOptions = {}): () => void {
-  const shell = new ReviewShell<PairwiseItem>(
+  const shell: ReviewShell<PairwiseItem> = new ReviewShell<PairwiseItem>(
     model,
     {
       kind: "pairwise",
@@ -68,11 +77,19 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
         kbd("R"), " reason · ", kbd("F"), " flag · ", kbd("S"), " skip · ", kbd("Z"), " undo · ",
         kbd("←"), kbd("→"), " move · ", kbd("?"), " keys",
       ],
+      flag: { buttons: false },
+      describe: (st, item) => {
+        if (st.action === "compare") {
+          const side = sideOfState(st, item);
+          const base = side ? SIDE_LABEL[side].toLowerCase() : "compared";
+          return st.note ? `${base}: ${st.note}` : base;
+        }
+        return describeState(st, shell.client.vocabulary());
+      },
     },
     options,
   );
   const client = shell.client;
-  const root = shell.root;
 
   /* ------------------------------------------------------------ skeleton */
   // the two responses are rendered (markdown -> sanitized nodes) in idle time with the prompt
@@ -101,7 +118,6 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     buttons: ["Keep"],
   });
   const [reasonKeep] = reason.buttons;
-  const note = flagNoteBox(false);
 
   const choiceButtons = new Map<Side, HTMLButtonElement>();
   const choicesRow = el("div", { cls: "hitl-labels hitl-actions", attrs: { role: "group", "aria-label": "Choices" } });
@@ -116,7 +132,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     choicesRow.appendChild(b);
   });
 
-  shell.itemPane.append(panel.contextBlock, panel.promptBlock, pair, reasonLine, reason.box, note.box, choicesRow);
+  shell.itemPane.append(panel.contextBlock, panel.promptBlock, pair, reasonLine, reason.box, shell.note!.box, choicesRow);
 
   /* ------------------------------------------------------------ actions */
   /** reason kept for an item (by item id) until a choice uses it */
@@ -141,26 +157,17 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     if (!client.undo()) shell.say("Nothing to undo in this session.");
   }
 
-  const boxes = new TextBoxes<"reason" | "note">({
-    boxes: [reason.box, note.box],
-    root,
-    cursor: () => client.cursor,
-    focus: () => shell.focus(),
-  });
-  const closeBoxes = (refocus: boolean) => boxes.close(refocus);
-  function openBox(name: "reason" | "note"): void {
+  // (the shell's boxes: one open at a time, a modal, closed when the item changes)
+  const closeBoxes = (refocus: boolean) => shell.closeBoxes(refocus);
+  function openReason(): void {
     const item = client.current();
     if (!item) return;
-    boxes.open(name);
-    if (name === "reason") reason.open(reasons.get(item.item_id) ?? "");
-    else {
-      const st = client.stateOf(item);
-      note.open(st?.action === "flag" && st.note ? st.note : "");
-    }
+    shell.openBox("reason");
+    reason.open(reasons.get(item.item_id) ?? "");
   }
   function keepReason(): void {
     const item = client.current();
-    if (!item || !boxes.isOpen("reason")) return closeBoxes(true);
+    if (!item || !shell.isBoxOpen("reason")) return closeBoxes(true);
     const r = reason.input.value.trim();
     if (r) reasons.set(item.item_id, r);
     else reasons.delete(item.item_id);
@@ -170,29 +177,22 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   }
   function dropReason(): void {
     const item = client.current();
-    if (item && boxes.openName === "reason") reasons.delete(item.item_id);
+    if (item && shell.boxes.openName === "reason") reasons.delete(item.item_id);
     closeBoxes(true);
     shell.paint();
   }
-  function saveNote(): void {
-    if (!boxes.isOpen("note")) return closeBoxes(true);
-    const text = note.input.value.trim();
-    closeBoxes(true);
-    shell.timeKey("f-enter", null, () => client.decide({ action: "flag", note: text || null }));
-  }
-  shell.textBox(reason.input, { onEnter: keepReason, onEscape: dropReason });
-  shell.textBox(note.input, { onEnter: saveNote, onEscape: () => closeBoxes(true) });
+  shell.addBox("reason", reason.box, reason.input, { onEnter: keepReason, onEscape: dropReason });
   reasonKeep.addEventListener("click", keepReason);
 
   /* ------------------------------------------------------------ keys */
   const bindings: KeyBinding[] = [
-    { keys: ["1"], display: "1", description: "The LEFT response is better", run: () => choose("left") },
-    { keys: ["2"], display: "2", description: "The RIGHT response is better", run: () => choose("right") },
-    { keys: ["3"], display: "3", description: "Tie: both equally good", run: () => choose("tie") },
-    { keys: ["4"], display: "4", description: "Both bad", run: () => choose("both_bad") },
-    { keys: ["r"], display: "R", description: "Write a reason first (Enter keeps it, then 1–4; Esc drops it)", run: () => openBox("reason") },
-    { keys: ["f"], display: "F", description: "Flag as ambiguous, with a note (Enter saves, Esc cancels)", run: () => openBox("note") },
-    { keys: ["s"], display: "S", description: "Skip", run: () => client.decide({ action: "skip" }) },
+    { keys: ["1"], display: "1", description: "The LEFT response is better", action: "compare", run: () => choose("left") },
+    { keys: ["2"], display: "2", description: "The RIGHT response is better", action: "compare", run: () => choose("right") },
+    { keys: ["3"], display: "3", description: "Tie: both equally good", action: "compare", run: () => choose("tie") },
+    { keys: ["4"], display: "4", description: "Both bad", action: "compare", run: () => choose("both_bad") },
+    { keys: ["r"], display: "R", description: "Write a reason first (Enter keeps it, then 1–4; Esc drops it)", action: "compare", run: () => openReason() },
+    ...shell.flagBindings(),
+    { keys: ["s"], display: "S", description: "Skip", action: "skip", run: () => client.decide({ action: "skip" }) },
     { keys: ["z"], display: "Z", description: "Undo the last decision", run: () => undo() },
     ...moveBindings((delta) => client.move(delta)),
     ...scrollBindings(() => [leftText, rightText], {
@@ -205,27 +205,15 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   shell.bind(bindings);
 
   /* ------------------------------------------------------------ painting */
-  function describe(st: ItemState, side: Side | null): string {
-    if (st.action === "compare") {
-      const base = side ? SIDE_LABEL[side].toLowerCase() : "compared";
-      return st.note ? `${base}: ${st.note}` : base;
-    }
-    return describeState(st);
-  }
-
   shell.paintItem = (item, fresh) => {
     if (fresh) {
       panel.scrollToTop(leftText, rightText);
-      boxes.closeIfMoved();
       const b = panel.fill(item);
       leftText.replaceChildren(b.left);
       rightText.replaceChildren(b.right);
       pair.setAttribute("data-item-id", String(item.item_id));
     }
-    const st = client.stateOf(item);
-    const data = (st?.data ?? {}) as Record<string, unknown>;
-    const side = st?.action === "compare" ? sideOf(data.choice ?? st.label, data.left ?? item.left) : null;
-    shell.badge(st ? describe(st, side) : null, st?.action);
+    const side = sideOfState(client.stateOf(item), item);
     for (const [s, b] of choiceButtons) {
       b.classList.toggle("is-chosen", s === side);
       setAttr(b, "aria-pressed", s === side ? "true" : "false");
@@ -238,13 +226,14 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     setText(reasonLine, kept ? `Reason (sent with the next choice): ${kept}` : "");
     show(reasonLine, !!kept);
   };
-  shell.onLeave = () => boxes.leave();
   shell.summaryRows = () => {
     let left = 0;
     let won = 0;
     for (const e of client.sessionLatest()) {
-      if (e.decision.action !== "compare") continue;
-      const d = (e.decision.data ?? {}) as Record<string, unknown>;
+      // each item's standing comparison (the fold's verdict)
+      const v = client.foldOf(e.item).verdict;
+      if (v?.action !== "compare") continue;
+      const d = (v.data ?? {}) as Record<string, unknown>;
       const s = sideOf(d.choice, d.left);
       if (s === "left" || s === "right") {
         won++;

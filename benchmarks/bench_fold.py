@@ -1,0 +1,175 @@
+"""The fold at scale: `Store.decisions()` on a store of 1,000,000 events, SQLite and
+PostgreSQL, against folding the whole log again (what `decisions()` did before the fold
+was kept with the log).
+
+    python benchmarks/bench_fold.py [--events 1000000] [--no-postgres] [--write-readme]
+
+The store is a team's: a router's route event for every item, three annotators each
+deciding every item they are handed (accept 70%, correct 20%, flag 5%, skip 5%), and a
+re-decision with an undo for 4% of the decisions (undo, then another verdict), a
+rubric-free classification task. Events are written through `Store.append` in batches
+(the path every widget and the router take), which also gives the write throughput
+with the kept states. `decisions()` is timed on a freshly opened store (nothing cached
+in the process), the median of 3 runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hitl_widgets.store import Store  # noqa: E402
+
+LABELS = ["auto", "theft", "water", "fire"]
+ANNOTATORS = ["ana", "ben", "chloe"]
+
+
+def make_events(n_events: int, seed: int = 0):
+    """Yield batches of events, about `n_events` in all, in log order."""
+    rng = np.random.default_rng(seed)
+    # per item: 1 route + 3 decisions + 4% of decisions followed by undo + re-decision
+    per_item = 1 + 3 * (1 + 0.04 * 2)
+    n_items = int(n_events / per_item)
+    batch: list[dict] = []
+    made = 0
+    t = "claims"
+    for i in range(n_items):
+        item = f"CLM-{i:07d}"
+        h = f"{i:016x}"
+        model = LABELS[i % 4]
+        batch.append({"event_id": uuid.uuid4().hex, "task": t, "item_id": item, "content_hash": h,
+                      "action": "route", "model_label": model, "model_confidence": 0.6,
+                      "data": {"route": "review", "reasons": ["low confidence"]}})
+        for ann in ANNOTATORS:
+            for k in range(2 if rng.random() < 0.04 else 1):
+                if k == 1:
+                    batch.append({"event_id": uuid.uuid4().hex, "task": t, "item_id": item,
+                                  "content_hash": h, "action": "undo", "annotator": ann,
+                                  "session_id": "s1"})
+                r = rng.random()
+                action = "accept" if r < 0.70 else "correct" if r < 0.90 else "flag" if r < 0.95 else "skip"
+                label = model if action == "accept" else LABELS[(i + 1) % 4] if action == "correct" else None
+                batch.append({"event_id": uuid.uuid4().hex, "task": t, "item_id": item,
+                              "content_hash": h, "action": action, "label_after": label,
+                              "model_label": model, "model_confidence": 0.6, "annotator": ann,
+                              "duration_ms": float(rng.integers(400, 4000)), "session_id": "s1",
+                              "guideline_version": "v1"})
+        if len(batch) >= 20_000:
+            made += len(batch)
+            yield batch
+            batch = []
+        if made >= n_events:
+            break
+    if batch:
+        yield batch
+
+
+def fill(target: str, n_events: int) -> tuple[int, float]:
+    t0 = time.perf_counter()
+    n = 0
+    with Store(target) as s:
+        for b in make_events(n_events):
+            s.append(b)
+            n += len(b)
+    return n, time.perf_counter() - t0
+
+
+def time_decisions(target: str, repeat: int = 3) -> tuple[float, int]:
+    times, rows = [], 0
+    for _ in range(repeat):
+        with Store(target) as s:  # a fresh connection: nothing cached in the process
+            t = time.perf_counter()
+            d = s.decisions()
+            times.append(time.perf_counter() - t)
+            rows = len(d)
+    return statistics.median(times), rows
+
+
+def time_full_fold(target: str) -> float:
+    """What decisions() did before: fold every event of the log in Python."""
+    with Store(target) as s:
+        t = time.perf_counter()
+        s._fold_log()
+        return time.perf_counter() - t
+
+
+def start_postgres(base: Path) -> tuple[str, list[str], str]:
+    import glob
+
+    bindir = os.path.dirname(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))[-1])
+    data = base / "data"
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(run_as + [f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "postgres",
+                             "--no-sync"], check=True, capture_output=True)
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", str(data), "-l", str(base / "log"), "-w", "-o",
+                             f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=on", "start"],
+                   check=True, capture_output=True)
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres", run_as, f"{bindir}/pg_ctl"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--write-readme", action="store_true")
+    args = ap.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    results = {}
+    tmp = Path(tempfile.mkdtemp(prefix="hitl-fold-"))
+    db = str(tmp / "fold.db")
+    n, t_fill = fill(db, args.events)
+    med, rows = time_decisions(db)
+    t_old = time_full_fold(db)
+    results["sqlite"] = (n, t_fill, med, rows, t_old)
+    print(f"SQLite: {n:,} events written in {t_fill:.1f} s ({n / t_fill:,.0f} events/s, states kept); "
+          f"decisions() {med:.3f} s for {rows:,} rows (median of 3); "
+          f"folding the whole log again {t_old:.1f} s")
+    if not args.no_postgres:
+        base = Path(tempfile.mkdtemp(prefix="hitl-fold-pg-"))
+        url, run_as, pg_ctl = start_postgres(base)
+        try:
+            n, t_fill = fill(url, args.events)
+            med, rows = time_decisions(url)
+            t_old = time_full_fold(url)
+            results["postgresql"] = (n, t_fill, med, rows, t_old)
+            print(f"PostgreSQL: {n:,} events written in {t_fill:.1f} s ({n / t_fill:,.0f} events/s); "
+                  f"decisions() {med:.3f} s for {rows:,} rows (median of 3); "
+                  f"folding the whole log again {t_old:.1f} s")
+        finally:
+            subprocess.run(run_as + [pg_ctl, "-D", str(base / "data"), "-m", "immediate", "stop"],
+                           capture_output=True)
+            shutil.rmtree(base, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+    if args.write_readme:
+        from _readme import write_section  # type: ignore[import-not-found]
+
+        lines = ["| back end | events | decisions() (rows) | fold of the whole log (before) | writes/s |",
+                 "|---|---|---|---|---|"]
+        for name, (n, t_fill, med, rows, t_old) in results.items():
+            lines.append(f"| {name} | {n:,} | {med:.3f} s ({rows:,}) | {t_old:.1f} s | {n / t_fill:,.0f} |")
+        write_section("fold", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
