@@ -83,8 +83,16 @@ class ClassificationReview(ReviewWidget):
     def _check_decision(self, d: Decision, pos: int | None) -> None:
         if d["action"] == Action.CORRECT:
             label = d["label"]
-            if label is None or label not in self._items.labels:
+            if label is None:
+                raise ValueError("correct: no label given")
+            if label not in self._items.labels and not self._from_earlier_session(d):
                 raise ValueError(f"label {label!r} is not one of {self._items.labels!r}")
+
+    def _from_earlier_session(self, d: Decision) -> bool:
+        """A decision the browser kept from an earlier session (a closed tab, a killed
+        kernel): it was valid when made, under the label set of its day; it is stored as
+        made, marked, never dropped."""
+        return bool(d["session_id"]) and d["session_id"] != self.session_id
 
     def _event_fields(self, d: Decision, pos: int | None) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -94,6 +102,9 @@ class ClassificationReview(ReviewWidget):
         action = d["action"]
         if action == Action.CORRECT:
             out["label_after"] = d["label"]
+            if d["label"] not in self._items.labels:  # made under another label set
+                out["data"] = {**(d["data"] or {}), "label_set_changed": True,
+                               "labels_now": list(self._items.labels)}
         elif action == Action.ACCEPT:
             out["label_after"] = out.get("model_label", d.get("model_label"))
         return out

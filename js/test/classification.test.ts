@@ -502,6 +502,34 @@ describe("protocol", () => {
     expect(s.model.decisions()).toHaveLength(0);
   });
 
+  it("Z undoes this session's latest decision whoever made it: one made from Python too", () => {
+    const s = setup();
+    const sid = String(s.model.get("session_id"));
+    press(s.root, "2"); // a correction with the keys on item-0
+    // then a script accepts item-1 (the current one) from Python in the same session
+    s.model.deliver({
+      type: "external",
+      decision: { id: "py-1", item_id: "item-1", content_hash: "h1", qi: 1, action: "accept", label: null,
+                  note: null, session_id: sid },
+    });
+    expect(text(s)).toBe("text number 2");
+    press(s.root, "z"); // undoes the script's accept, not the keyboard's correction
+    expect(text(s)).toBe("text number 1");
+    expect(q(s.root, "decision").hidden).toBe(true);
+    const undo = s.model.decisions().at(-1)!;
+    expect(undo).toMatchObject({ action: "undo", item_id: "item-1", after: "py-1" });
+    // a Python undo of the correction takes it out of the browser's undo order
+    s.model.deliver({
+      type: "external",
+      decision: { id: "py-undo", item_id: "item-0", content_hash: "h0", qi: 0, action: "undo", label: null,
+                  note: null, session_id: sid },
+    });
+    const n = s.model.decisions().length;
+    press(s.root, "z");
+    expect(s.model.decisions()).toHaveLength(n); // nothing left to undo in this session
+    expect(q(s.root, "message").textContent).toContain("Nothing to undo");
+  });
+
   it("reset drops the window and refetches; answers to old fetches are ignored", () => {
     const s = setup();
     press(s.root, "Enter");

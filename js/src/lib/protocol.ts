@@ -529,7 +529,9 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     // one of ours echoed back: it is committed
     if (this.pending.has(d.id)) this.pending.remove([d.id]);
     const f = this.foldFor(d.item_id);
-    if (!f.events.some((e) => e.id === d.id)) this.apply(f, d);
+    const fresh = !f.events.some((e) => e.id === d.id);
+    if (fresh) this.apply(f, d);
+    if (fresh && d.session_id === str(this.model.get("session_id"))) this.logExternal(d);
     const cur = this.current();
     // `advance: false` (e.g. a rating from Python) keeps the item on screen
     const moved = !!cur && cur.item_id === d.item_id && d.action !== "undo" && msg.advance !== false;
@@ -537,6 +539,26 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     this.emitFeedback((msg as { feedback?: unknown }).feedback, true, d);
     if (moved) this.goTo(this.cursor + 1, "external");
     else this.emitChange("external");
+  }
+
+  /** A decision this session made from Python joins the browser's undo order (Z undoes
+   * the latest decision of the session, whoever made it); a Python undo takes its entry
+   * out. One view of what this session has decided, on both sides. */
+  private logExternal(d: Decision): void {
+    if (d.action === "undo") {
+      for (let i = this.log.length - 1; i >= 0; i--) {
+        if (this.log[i].decision.item_id === d.item_id) {
+          this.log.splice(i, 1);
+          break;
+        }
+      }
+    } else if (d.action !== "note") {
+      const qi = this.window.findQi(d.item_id);
+      const item = (qi !== undefined ? this.items.get(qi) : undefined) ??
+        ({ qi: d.qi, item_id: d.item_id, content_hash: d.content_hash } as unknown as I);
+      this.log.push({ decision: d, item, prev: null, at: now() });
+    }
+    this.lastSent.set(d.item_id, d.id); // a later decision here follows it (`after`)
   }
 
   /** `feedback` is `{decision id: GoldFeedback}`; on `external` a bare GoldFeedback is
