@@ -194,6 +194,11 @@ def to_preferences(
     From pairwise decisions (choice "a" or "b": the chosen response over the other; ties
     and both-bad are left out) and from edits (the edited text over the model's).
 
+    A pairwise decision between two identical responses (a == b) is left out too: chosen
+    == rejected teaches nothing (and gives DPO a zero margin). The DataFrame returned
+    counts what was left out for that in ``.attrs["skipped"]``, e.g.
+    ``{"identical_pair": 2}`` (not kept by ``as_dataset=True``).
+
     Parameters
     ----------
     task:
@@ -214,6 +219,7 @@ def to_preferences(
     st, own = _as_store(store)
     try:
         raw: list[tuple[str, dict[str, Any]]] = []
+        skipped = {"identical_pair": 0}
         if pairwise:
             for ev in _verdicts(st, task, "pairwise", annotator):
                 data = ev["data"]
@@ -222,6 +228,9 @@ def to_preferences(
                     continue
                 other = "b" if choice == "a" else "a"
                 if not all(isinstance(data.get(k), str) for k in ("prompt", "a", "b")):
+                    continue
+                if data["a"] == data["b"]:  # chosen == rejected: no preference to learn
+                    skipped["identical_pair"] += 1
                     continue
                 raw.append((str(ev["decided_at"]), {
                     "prompt": data["prompt"], "context": data.get("context"),
@@ -262,7 +271,10 @@ def to_preferences(
             rows.append(row)
         cols = ["prompt", "chosen", "rejected"] + (
             ["source", "task", "item_id", "annotator", "choice", "left"] if metadata else [])
-        return _finish(rows, cols, path, as_dataset)
+        out = _finish(rows, cols, path, as_dataset)
+        if isinstance(out, pd.DataFrame):
+            out.attrs["skipped"] = skipped
+        return out
     finally:
         if own:
             st.close()

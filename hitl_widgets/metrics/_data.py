@@ -22,10 +22,14 @@ from dataclasses import dataclass, field
 from collections.abc import Sequence
 from typing import Any
 
+import math
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["Ratings", "ratings_from_counts", "UndefinedAgreementWarning"]
+from ..items import canonical
+
+__all__ = ["Ratings", "ratings_from_counts", "UndefinedAgreementWarning", "DegenerateIntervalWarning"]
 
 # dense ``n_items * n_labels`` work arrays are used below this size, sorting above it
 _DENSE_LIMIT = 50_000_000
@@ -33,6 +37,12 @@ _DENSE_LIMIT = 50_000_000
 
 class UndefinedAgreementWarning(RuntimeWarning):
     """Emitted when a coefficient is undefined (e.g. only one label was ever used) and NaN is returned."""
+
+
+class DegenerateIntervalWarning(UndefinedAgreementWarning):
+    """Emitted by :func:`~hitl_widgets.metrics.bootstrap_ci` when there are too few items to
+    resample (fewer than 2): every replicate is the same data, so the interval would have
+    zero width; NaN bounds are returned instead."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,6 +210,113 @@ class Ratings:
 # ---------------------------------------------------------------------------
 # label encoding
 # ---------------------------------------------------------------------------
+# Labels are compared as the store keeps them (`hitl_widgets.items.canonical`): 1, 1.0,
+# np.int64(1) and "1" are one label, wherever they meet. Values of one kind (all numbers, all
+# text, all booleans) already compare that way, so only a mix of kinds (``infer_dtype``
+# "mixed" / "mixed-integer", e.g. ints from one annotator and strings from another) is
+# turned into canonical text, value by value (``pd.factorize`` alone would also merge True
+# with 1). When every canonical text of such a mix is a number, the labels become numbers
+# again (numeric semantics for interval / ratio / ordinal metrics are kept).
+_MIXED_KINDS = ("mixed", "mixed-integer")
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _number_from_text(t: Any) -> int | float | None:
+    """The number whose canonical text is `t` ("1" -> 1, "2.5" -> 2.5), else None ("01",
+    " 1", "1.0", "nan", "inf" and non-numbers are not the canonical text of a finite number)."""
+    if not isinstance(t, str):
+        return None
+    try:
+        v: int | float = int(t)
+    except ValueError:
+        try:
+            v = float(t)
+        except ValueError:
+            return None
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v if canonical(v) == t else None
+
+
+def _numeric_values(domain: Any) -> np.ndarray | None:
+    """Float value of every label when each is a number or the canonical text of one
+    (``["1", "2.5"]`` -> ``[1.0, 2.5]``); None otherwise (booleans are not numbers here)."""
+    arr = np.asarray(domain)
+    if arr.dtype.kind in "iuf":
+        return arr.astype(float)
+    out = np.empty(arr.size, dtype=float)
+    for k, v in enumerate(arr.ravel()):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if _is_number(v):
+            out[k] = float(v)
+            continue
+        num = _number_from_text(v)
+        if num is None:
+            return None
+        out[k] = float(num)
+    return out
+
+
+def _canonical_text(values: Any) -> np.ndarray:
+    """`canonical` of every value (object array of str, None where missing), the same
+    comparison the ratings use: a lookup of labels given by the caller goes through it."""
+    arr = np.asarray(values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else values)
+    if arr.ndim != 1:
+        arr = arr.ravel()
+    if arr.dtype.kind not in "biufO":
+        arr = arr.astype(object)
+    if arr.size and arr.dtype.kind == "O" and pd.api.types.infer_dtype(arr, skipna=True) in _MIXED_KINDS:
+        return np.fromiter((canonical(v) for v in arr), dtype=object, count=arr.size)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    text = np.array([canonical(u) for u in uniques] + [None], dtype=object)
+    return text[codes]
+
+
+def _label_texts(labels: Sequence[Any], argument: str = "labels") -> pd.Index:
+    """A label list given by the caller as canonical text; duplicates (also once turned
+    into text: 1 and "1" are one label) and missing labels are refused."""
+    raw = list(labels)
+    text = [canonical(lab) for lab in raw]
+    if any(t is None for t in text):
+        raise ValueError(f"{argument}: contains a missing label (None or NaN): {raw!r}")
+    idx = pd.Index(text, dtype=object)
+    if not idx.is_unique:
+        dup = sorted({t for t in text if text.count(t) > 1})
+        raise ValueError(f"{argument}: contains duplicates {dup!r} (labels are compared as text: 1 and '1' are one label)")
+    return idx
+
+
+def _as_label_array(x: Any) -> np.ndarray:
+    """``np.asarray`` that keeps Python values: a list mixing numbers and text would
+    otherwise become numpy text with ``str()`` of each (1.0 -> "1.0", not "1")."""
+    arr = np.asarray(x)
+    if arr.dtype.kind in "US" and not isinstance(x, np.ndarray):
+        obj = np.asarray(x, dtype=object)
+        if obj.shape == arr.shape:
+            return obj
+    return arr
+
+
+def _merge_mixed(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """For distinct labels of mixed kinds: ``(remap, merged)`` where ``merged`` are the
+    labels as canonical text (or numbers, when every one is a number), in order of first
+    appearance, and ``remap[k]`` the position of ``uniques[k]`` in it. None when the labels
+    are of one kind (nothing to merge)."""
+    if uniques.size < 2 or pd.api.types.infer_dtype(uniques, skipna=True) not in _MIXED_KINDS:
+        return None
+    text = np.fromiter((canonical(u) for u in uniques), dtype=object, count=uniques.size)
+    remap, merged = pd.factorize(text, sort=False)
+    merged = np.asarray(merged, dtype=object)
+    nums = [_number_from_text(t) for t in merged]
+    if all(v is not None for v in nums):
+        merged = np.array(nums, dtype=object)
+    return remap.astype(np.int64), merged
+
+
 def _is_numeric_array(values: np.ndarray) -> bool:
     if values.dtype.kind in "biuf":
         return True
@@ -242,8 +359,18 @@ def _encode_labels(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
         labels, codes = np.unique(vals, return_inverse=True)
         return codes.astype(np.int64).ravel(), labels, True
     # objects / strings: hash-based factorize, then sort the (few) uniques
-    codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
-    uniques = np.asarray(uniques, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in _MIXED_KINDS:
+        # labels of several kinds (1 and "1"): compare them as the store does, by their
+        # canonical text (value by value: factorize alone would merge True with 1)
+        values = np.fromiter((canonical(v) for v in values), dtype=object, count=values.size)
+        codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+        uniques = np.asarray(uniques, dtype=object)
+        nums = [_number_from_text(u) for u in uniques]
+        if all(v is not None for v in nums):  # every label is a number: keep numbers
+            uniques = np.array(nums, dtype=object)
+    else:
+        codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+        uniques = np.asarray(uniques, dtype=object)
     numeric = _is_numeric_array(uniques)
     try:
         order = np.argsort(uniques, kind="stable")
@@ -288,6 +415,12 @@ def _from_long(df: pd.DataFrame, item: str, annotator: str, label: str) -> Ratin
         # keep the declared category order (useful for ordinal labels)
         codes = col.cat.codes.to_numpy().astype(np.int64)
         labels = np.asarray(col.cat.categories)
+        merged = _merge_mixed(np.asarray(labels, dtype=object))
+        if merged is not None:  # categories of several kinds (1 and "1"): one label each
+            remap, labels = merged
+            codes = remap[codes]
+            if _is_numeric_array(labels):
+                labels = pd.to_numeric(pd.Series(labels)).to_numpy()
         numeric = _is_numeric_array(labels)
     else:
         lab_values = col.to_numpy()
@@ -378,7 +511,7 @@ def _to_matrix(
         return _from_wide(data.to_numpy(), pd.Index(data.index), pd.Index(data.columns))
     if isinstance(data, pd.Series):
         raise ValueError("data: a Series is one-dimensional; pass an items x annotators matrix or a long DataFrame")
-    arr = np.asarray(data)
+    arr = _as_label_array(data)
     if arr.ndim != 2:
         raise ValueError(
             f"data: expected a 2-D items x annotators matrix or a long DataFrame, got shape {arr.shape}"
@@ -422,7 +555,7 @@ def ratings_from_counts(
     if labels is None:
         labels_arr = np.arange(v)
     else:
-        labels_arr = np.asarray(labels)
+        labels_arr = _as_label_array(list(labels) if not isinstance(labels, np.ndarray) else labels)
         if labels_arr.shape != (v,):
             raise ValueError(f"labels: expected {v} labels (one per column of counts), got {labels_arr.size}")
     item_idx = pd.RangeIndex(n) if items is None else pd.Index(items)
@@ -431,6 +564,12 @@ def ratings_from_counts(
     flat = c.ravel()
     cell = np.repeat(np.arange(n * v, dtype=np.int64), flat)
     it, co = cell // v, cell % v
+    merged = _merge_mixed(np.asarray(labels_arr, dtype=object))
+    if merged is not None:  # columns whose labels are one label as text (1 and "1")
+        remap, labels_arr = merged
+        if _is_numeric_array(labels_arr):
+            labels_arr = pd.to_numeric(pd.Series(labels_arr)).to_numpy()
+        co = remap[co]
     m = c.sum(1)
     start = np.cumsum(m) - m
     ann = np.arange(cell.size, dtype=np.int64) - np.repeat(start, m)

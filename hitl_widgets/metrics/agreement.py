@@ -20,7 +20,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._data import Ratings, UndefinedAgreementWarning, _to_matrix
+from ._data import (
+    Ratings,
+    UndefinedAgreementWarning,
+    _as_label_array,
+    _canonical_text,
+    _label_texts,
+    _numeric_values,
+    _to_matrix,
+)
 
 __all__ = [
     "AgreementResult",
@@ -245,7 +253,7 @@ def _kappa_from_codes(ca: np.ndarray, cb: np.ndarray, n_labels: int, weights: We
 
 
 def _as_1d(x: Any, name: str) -> np.ndarray:
-    arr = np.asarray(x.to_numpy() if isinstance(x, (pd.Series, pd.Index)) else x)
+    arr = _as_label_array(x.to_numpy() if isinstance(x, (pd.Series, pd.Index)) else x)
     if arr.dtype.kind not in "iuf":
         arr = arr.astype(object)
     if arr.ndim != 1:
@@ -276,7 +284,8 @@ def cohen_kappa(
     scikit-learn, the weighting uses the position of each label in ``labels``
     (default: the sorted labels occurring in the compared pairs); pass
     ``labels`` to fix an ordinal scale, and pairs with a label outside
-    ``labels`` are then dropped.
+    ``labels`` are then dropped. Labels are compared as the store keeps them
+    (:func:`hitl_widgets.items.canonical`): ``1``, ``1.0`` and ``"1"`` are one label.
 
     Parameters
     ----------
@@ -301,9 +310,7 @@ def cohen_kappa(
         raise ValueError(f"weights: expected None, 'linear' or 'quadratic', got {weights!r}")
     lab_index: pd.Index | None = None
     if labels is not None:
-        lab_index = pd.Index(list(labels))
-        if not lab_index.is_unique:
-            raise ValueError("labels: contains duplicates")
+        lab_index = _label_texts(labels)  # canonical text: 1, 1.0 and "1" are one label
         if len(lab_index) == 0:
             raise ValueError("labels: is empty")
 
@@ -314,7 +321,7 @@ def cohen_kappa(
         ok = ~(pd.isna(va) | pd.isna(vb))
         va, vb = va[ok], vb[ok]
         if lab_index is not None:
-            ca, cb = lab_index.get_indexer(va), lab_index.get_indexer(vb)
+            ca, cb = lab_index.get_indexer(_canonical_text(va)), lab_index.get_indexer(_canonical_text(vb))
             keep = (ca >= 0) & (cb >= 0)
             return _kappa_from_codes(ca[keep].astype(np.int64), cb[keep].astype(np.int64), len(lab_index), weights)
         if va.size == 0:
@@ -352,7 +359,7 @@ def cohen_kappa(
     ok = (ca >= 0) & (cb >= 0)
     ca, cb = ca[ok], cb[ok]
     if lab_index is not None:
-        lookup = lab_index.get_indexer(list(r.labels)) if r.n_labels else np.zeros(0, np.int64)
+        lookup = lab_index.get_indexer(_canonical_text(r.labels)) if r.n_labels else np.zeros(0, np.int64)
         ca, cb = lookup[ca], lookup[cb]
         keep = (ca >= 0) & (cb >= 0)
         return _kappa_from_codes(ca[keep], cb[keep], len(lab_index), weights)
@@ -485,7 +492,12 @@ def krippendorff_alpha(
     labels:
         Ordered label list. Required for ordinal alpha on non-numeric labels
         (the order of the list is the scale); for interval / ratio the labels
-        must be numbers.
+        must be numbers (or their canonical text: ``"2"``, ``"2.5"``).
+
+    Labels are compared as the store keeps them (:func:`hitl_widgets.items.canonical`):
+    ``1``, ``1.0`` and ``"1"`` are one label. Text labels that are all numbers
+    (``"1"``, ``"2"``, ``"10"``) are read as those numbers for the ordinal (no
+    ``labels`` given), interval and ratio levels.
     item, annotator, label:
         Column names of the long format.
 
@@ -503,20 +515,28 @@ def krippendorff_alpha(
     domain = np.asarray(r.labels)
     numeric = r.numeric
     if labels is not None:
-        lab_index = pd.Index(list(labels))
-        if not lab_index.is_unique:
-            raise ValueError("labels: contains duplicates")
-        pos = lab_index.get_indexer(list(domain)) if domain.size else np.zeros(0, np.int64)
+        lab_index = _label_texts(labels)  # canonical text: 1, 1.0 and "1" are one label
+        pos = lab_index.get_indexer(_canonical_text(domain)) if domain.size else np.zeros(0, np.int64)
         used = np.bincount(code, minlength=domain.size) > 0
         if (pos[used] < 0).any():
             raise ValueError(f"labels: rating value(s) {domain[used & (pos < 0)][:5].tolist()} are not in labels")
         code = pos[code]
-        domain = np.asarray(list(labels))
+        domain = _as_label_array(list(labels))
         numeric = pd.api.types.is_numeric_dtype(pd.Series(domain).infer_objects()) and domain.dtype != bool
     elif level == "ordinal" and not numeric:
-        raise ValueError("labels: ordinal alpha on non-numeric labels needs the ordered label list (labels=[...])")
+        values = _numeric_values(domain)
+        if values is None:
+            raise ValueError("labels: ordinal alpha on non-numeric labels needs the ordered label list (labels=[...])")
+        # text labels that are all numbers ("1", "2", "10"): their scale is the numbers' order
+        order = np.argsort(values, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        code, domain, numeric = rank[code], values[order], True
     if level in ("interval", "ratio") and not numeric:
-        raise ValueError(f"level: {level!r} alpha needs numeric ratings (got labels such as {domain[:3].tolist()})")
+        values = _numeric_values(domain)
+        if values is None:
+            raise ValueError(f"level: {level!r} alpha needs numeric ratings (got labels such as {domain[:3].tolist()})")
+        domain, numeric = values, True  # canonical numeric text ("2", "2.5") read as numbers
     V = domain.size
 
     m = r.ratings_per_item()
@@ -750,16 +770,11 @@ def model_agreement(
     r = _to_matrix(data, item=item, annotator=annotator, label=label)
     model = _align_to_items(model_labels, r, "model_labels")
     has_model = ~pd.isna(model)
-    lab_index = pd.Index(list(r.labels))
+    # compared as canonical text on both sides: a model label 1.0 or "1" equals a human 1
+    lab_index = pd.Index(_canonical_text(r.labels), dtype=object)
     model_codes = np.full(r.n_items, -1, dtype=np.int64)
     if has_model.any():
-        vals = model[has_model]
-        if r.numeric:
-            try:
-                vals = vals.astype(float)
-            except (TypeError, ValueError):
-                pass
-        model_codes[has_model] = lab_index.get_indexer(list(vals))
+        model_codes[has_model] = lab_index.get_indexer(_canonical_text(model[has_model]))
     sel = has_model[r.item]
     eq = (model_codes[r.item] == r.code) & sel
     n_ratings = int(sel.sum())

@@ -9,9 +9,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._data import Ratings, UndefinedAgreementWarning, _to_matrix
+from ._data import DegenerateIntervalWarning, Ratings, UndefinedAgreementWarning, _to_matrix
 
-__all__ = ["bootstrap_ci", "BootstrapCI"]
+__all__ = ["bootstrap_ci", "BootstrapCI", "DegenerateIntervalWarning"]
 
 
 class BootstrapCI(NamedTuple):
@@ -77,6 +77,12 @@ def bootstrap_ci(
         ``(low, high)`` for a scalar metric; for a per-label statistic a DataFrame
         with columns ``low`` and ``high`` indexed by label. Replicates where the
         metric is undefined (NaN) are dropped; a warning says how many.
+
+    With fewer than 2 distinct items to resample (items with a rating; for a pair
+    ``(a, b)``, positions where both are given) every replicate is the same data and
+    the interval would have zero width, which reads as certainty: the bounds are NaN
+    instead, with a :class:`DegenerateIntervalWarning` (an
+    :class:`UndefinedAgreementWarning`) saying why.
     """
     if not 0 < ci < 1:
         raise ValueError(f"ci: must be in (0, 1), got {ci}")
@@ -91,6 +97,7 @@ def bootstrap_ci(
         if a.size != b.size:
             raise ValueError(f"data: the two label sequences differ in length ({a.size} vs {b.size})")
         n = a.size
+        n_units = int((~(pd.isna(a) | pd.isna(b))).sum())
 
         def call(idx: np.ndarray) -> Any:
             return _scalar(metric_fn(a[idx], b[idx], **kwargs), statistic)
@@ -98,12 +105,31 @@ def bootstrap_ci(
     else:
         r: Ratings = _to_matrix(data, item=item, annotator=annotator, label=label)
         n = r.n_items
+        # distinct item ids among the items with a rating (a resample repeats ids)
+        n_units = int(pd.Index(r.items[np.unique(r.item)]).nunique()) if r.n_ratings else 0
 
         def call(idx: np.ndarray) -> Any:
             return _scalar(metric_fn(r.resample_items(idx), **kwargs), statistic)
 
     if n == 0:
         raise ValueError("data: no items to resample")
+    if n_units < 2:
+        what = "pairs with both labels" if paired else "distinct rated items"
+        warnings.warn(
+            f"bootstrap_ci: the interval is degenerate: only {n_units} {what} to resample, so every "
+            "replicate is the same data and the interval would have zero width (no variability, not "
+            "certainty); returning NaN bounds. Rate more items to get an interval.",
+            DegenerateIntervalWarning, stacklevel=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedAgreementWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                shape = call(np.arange(n))
+            except ValueError:
+                shape = None
+        if isinstance(shape, pd.Series):
+            return pd.DataFrame({"low": np.nan, "high": np.nan}, index=shape.index)
+        return BootstrapCI(float("nan"), float("nan"))
     reps = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedAgreementWarning)

@@ -8,6 +8,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..items import canonical
+
+
+def _canonical_labels(values: pd.Series) -> np.ndarray:
+    """Each label as `hitl_widgets.items.canonical` text (None where missing)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    if len({type(u) for u in uniques}) > 1:  # several kinds: factorize would merge True with 1
+        return np.fromiter((canonical(v) for v in values.to_numpy(dtype=object)), dtype=object,
+                           count=len(values))
+    return np.array([canonical(u) for u in uniques] + [None], dtype=object)[codes]
+
 
 def _curve(confidence: np.ndarray, wrong: np.ndarray) -> pd.DataFrame:
     """Error among items with confidence >= each distinct confidence, by coverage."""
@@ -89,7 +100,11 @@ def risk_coverage(
                         "give correct=<bool column> or the model's and the person's label columns "
                         "(pred=..., label=...)"
                     )
-                ok = (df[p_col].astype(str) == df[l_col].astype(str)).to_numpy() & df[l_col].notna().to_numpy()
+                # labels compared as the store keeps them (1.0, 1 and "1" are one label); a
+                # missing label on either side is not a right answer
+                p_text = _canonical_labels(df[p_col])
+                l_text = _canonical_labels(df[l_col])
+                ok = (p_text == l_text) & ~pd.isna(p_text) & ~pd.isna(l_text)
         elif data is None:
             if confidence is None or correct is None:
                 raise ValueError("give a CalibrationResult, a DataFrame, or confidence= and correct= arrays")

@@ -32,17 +32,19 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .text_classifier import AUTO_FULL_FROM, TextClassifier
+from ..items import canonical
+from .text_classifier import AUTO_FULL_FROM, TextClassifier, check_label_coverage
 
 
 # -- metrics ------------------------------------------------------------------------------
 def classification_metrics(y_true: Sequence[Any], y_pred: Sequence[Any],
                            labels: Sequence[Any]) -> dict[str, Any]:
     """Accuracy, macro-F1 (over labels that occur in truth or prediction, as scikit-learn
-    does) and precision / recall / F1 / support per label."""
-    labels = [str(x) for x in labels]
-    t = np.asarray([str(v) for v in y_true], dtype=object)
-    p = np.asarray([str(v) for v in y_pred], dtype=object)
+    does) and precision / recall / F1 / support per label. Labels are compared as the store
+    keeps them (`hitl_widgets.items.canonical`: 1, 1.0 and "1" are one label)."""
+    labels = [str(canonical(x)) for x in labels]
+    t = np.asarray([canonical(v) for v in y_true], dtype=object)
+    p = np.asarray([canonical(v) for v in y_pred], dtype=object)
     if len(t) != len(p):
         raise ValueError(f"{len(t)} true labels for {len(p)} predictions")
     rows, f1s = [], []
@@ -279,7 +281,19 @@ class FinetuneReport:
 
 
 # -- inputs ---------------------------------------------------------------------------------
-def _split(obj: Any, labels: Sequence[Any] | None) -> tuple[list[str], list[str], list[float] | None, list[str] | None]:
+def _label_names(raw: Sequence[Any], where: str) -> list[str]:
+    """Labels as the store keeps them (`canonical`: 1, 1.0 and "1" are one label); a missing
+    label is refused, naming the first rows (it would otherwise train a class "nan")."""
+    out = [canonical(v) for v in raw]
+    bad = [i for i, v in enumerate(out) if v is None]
+    if bad:
+        raise ValueError(f"{where}: missing labels (None or NaN) in {len(bad)} row(s), positions "
+                         f"{bad[:5]!r}: drop them or label them")
+    return out  # type: ignore[return-value]
+
+
+def _split(obj: Any, labels: Sequence[Any] | None,
+           where: str = "data") -> tuple[list[str], list[str], list[float] | None, list[str] | None]:
     """(texts, label names, weights, label names of the ClassLabel) from a Dataset or frame."""
     if obj is None:
         return [], [], None, None
@@ -288,12 +302,12 @@ def _split(obj: Any, labels: Sequence[Any] | None) -> tuple[list[str], list[str]
             if c not in obj.columns:
                 raise ValueError(f"a frame to train on needs columns 'text' and 'label' (has {list(obj.columns)[:10]!r})")
         w = obj["weight"].astype(float).tolist() if "weight" in obj.columns else None
-        return obj["text"].astype(str).tolist(), obj["label"].astype(str).tolist(), w, None
+        return obj["text"].astype(str).tolist(), _label_names(obj["label"].tolist(), where), w, None
     if hasattr(obj, "features") and hasattr(obj, "column_names"):
         feat = obj.features.get("label")
-        names = list(getattr(feat, "names", None) or []) or None
+        names = [str(canonical(n)) for n in (getattr(feat, "names", None) or [])] or None
         raw = obj["label"]
-        labs = [names[int(v)] for v in raw] if names else [str(v) for v in raw]
+        labs = [names[int(v)] for v in raw] if names else _label_names(list(raw), where)
         w = list(map(float, obj["weight"])) if "weight" in obj.column_names else None
         return [str(t) for t in obj["text"]], labs, w, names
     raise ValueError(f"expected a datasets.Dataset / DatasetDict or a DataFrame, got {type(obj).__name__}")
@@ -344,6 +358,7 @@ def finetune(
     every: int = 10,
     output_dir: str | os.PathLike[str] | bool | None = None,
     on_step: Callable[[dict[str, float]], None] | None = None,
+    allow_missing_labels: bool = False,
 ) -> tuple[TextClassifier, FinetuneReport]:
     """Fine-tune a sequence classifier on reviewed labels; return ``(model, report)``.
 
@@ -355,7 +370,11 @@ def finetune(
     eval_data:
         Held-out human labels to evaluate on (default: ``data["eval"]``).
     labels:
-        The label set (default: the ClassLabel names, else the labels seen).
+        The label set (default: the ClassLabel names, else the labels seen). Labels are
+        compared as the store keeps them (`hitl_widgets.items.canonical`: 1, 1.0 and "1"
+        are one label). Every label of the set needs a training example (of positive
+        weight when weights are used): one without raises a ValueError naming it, before
+        anything is trained.
     model:
         A transformers encoder (path or hub id); default the offline all-MiniLM-L6-v2.
     mode:
@@ -379,6 +398,10 @@ def finetune(
         Where to save the checkpoint and its model card (README.md) and
         ``training_report.json``; default ``checkpoints/finetune-<UTC time>``; False: no
         checkpoint.
+    allow_missing_labels:
+        Train even when labels of the label set have no training example (a
+        `MissingLabelWarning` names them; the model can then almost never predict them),
+        e.g. in an early round where a rare label has not been reviewed yet.
     """
     if isinstance(data, Mapping) and "train" in data:
         train = data["train"]
@@ -388,14 +411,20 @@ def finetune(
     else:
         train = data
         data_report = {}
-    texts, y, weights, names = _split(train, labels)
-    e_texts, e_y, _, e_names = _split(eval_data, labels)
+    texts, y, weights, names = _split(train, labels, "data (training labels)")
+    e_texts, e_y, _, e_names = _split(eval_data, labels, "eval_data (held-out labels)")
     if not texts:
         raise ValueError("no training texts: review some items first (the train split is empty)")
     if labels is None:
         labels = names or e_names or sorted(set(y) | set(e_y))
-    labels = [str(x) for x in labels]
+    labels = [str(canonical(x)) for x in labels]
     clf = TextClassifier(labels, model, mode=mode, max_length=max_length, seed=seed, device=device)
+    # every label of the set needs a training example; checked here, before the (slow)
+    # evaluation of the starting point, and not again in `fit`
+    fit_weights = weights if (use_weights and weights is not None) else None
+    check_label_coverage(clf.labels, clf._targets(y),
+                         None if fit_weights is None else np.asarray(fit_weights, dtype=float),
+                         allow_missing_labels=allow_missing_labels)
     chosen, reason = clf.choose_mode(len(texts))
     sample_flags = None
     if eval_data is not None and hasattr(eval_data, "column_names") and "sample" in eval_data.column_names:
@@ -433,7 +462,7 @@ def finetune(
 
     t0 = time.perf_counter()
     clf.fit(texts, y, epochs=epochs, batch_size=batch_size, lr=lr, progress=progress, on_step=step,
-            sample_weight=weights if (use_weights and weights is not None) else None)
+            sample_weight=fit_weights, allow_missing_labels=True)
     train_s = time.perf_counter() - t0
     live_view.flush()
     after_metrics = evaluate(clf, e_texts, e_y, embeddings=e_emb) if e_texts else None

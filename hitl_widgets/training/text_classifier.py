@@ -19,11 +19,14 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
+
+from ..items import canonical
 
 # Measured (benchmarks/bench_loop.py, TweetEval, test accuracy, head vs full): 400 labels
 # head wins on both tasks (offensive 0.764 vs 0.721, sentiment 0.534 vs 0.427: three epochs
@@ -111,6 +114,37 @@ def _progress(total: int, desc: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=desc, leave=True)
 
 
+class MissingLabelWarning(UserWarning):
+    """Training went ahead (``allow_missing_labels=True``) although some labels of the
+    label set have no training example: the classifier cannot learn to predict them."""
+
+
+def check_label_coverage(labels: Sequence[str], target: np.ndarray, weight: np.ndarray | None = None, *,
+                         allow_missing_labels: bool = False, stacklevel: int = 3) -> list[str]:
+    """The labels of `labels` with no training example (`target`: label positions; with
+    `weight`, an example of weight 0 does not count). Raises ValueError naming them unless
+    `allow_missing_labels`, which warns (`MissingLabelWarning`) instead. Returns them."""
+    t = np.asarray(target, dtype=np.int64)
+    if weight is not None:
+        t = t[np.asarray(weight) > 0]
+    counts = np.bincount(t, minlength=len(labels))
+    missing = [lab for lab, c in zip(labels, counts) if c == 0]
+    if not missing:
+        return []
+    seen = ", ".join(f"{lab!r} {int(c)}" for lab, c in zip(labels, counts) if c)
+    msg = (f"labels {missing!r} of the label set {list(labels)!r} have no training example "
+           f"(training examples per label: {seen or 'none'}): the classifier could never learn to "
+           "predict them.")
+    if not allow_missing_labels:
+        raise ValueError(
+            msg + " Review some items with those labels first, or leave them out of labels=, or pass "
+            "allow_missing_labels=True to train anyway (a warning then; the model will almost never "
+            "predict them).")
+    warnings.warn(msg + " Training anyway (allow_missing_labels=True): the model will almost never "
+                  "predict them.", MissingLabelWarning, stacklevel=stacklevel)
+    return missing
+
+
 def _by_length(texts: Sequence[str], batch_size: int) -> list[np.ndarray]:
     """Positions in batches of texts of similar (character) length: little padding."""
     order = np.argsort([len(t) for t in texts], kind="stable")
@@ -147,7 +181,11 @@ class TextClassifier:
     ) -> None:
         if mode not in ("auto", "head", "full"):
             raise ValueError(f"mode must be 'auto', 'head' or 'full', got {mode!r}")
-        self.labels = [str(lab) for lab in labels]
+        # labels as the store keeps them (`canonical`: 1, 1.0 and "1" are one label)
+        self.labels = [str(canonical(lab)) for lab in labels]
+        if len(set(self.labels)) != len(self.labels):
+            raise ValueError(f"labels: repeated label names in {self.labels!r} (labels are compared as text: "
+                             "1 and '1' are one label)")
         if len(self.labels) < 2:
             raise ValueError("labels: a classifier needs at least two labels")
         self.model_path = str(model) if model is not None else default_model_path()
@@ -244,10 +282,12 @@ class TextClassifier:
 
     def _targets(self, y: Sequence[Any]) -> np.ndarray:
         index = {lab: i for i, lab in enumerate(self.labels)}
-        bad = [v for v in y if str(v) not in index]
+        text = [canonical(v) for v in y]  # as the labels: 1.0, 1 and "1" are one label
+        bad = [t for t in text if t not in index]
         if bad:
-            raise ValueError(f"y: labels not in labels {self.labels!r}: {sorted(set(map(str, bad)))[:5]!r}")
-        return np.array([index[str(v)] for v in y], dtype=np.int64)
+            raise ValueError(f"y: labels not in labels {self.labels!r}: {sorted(set(map(str, bad)))[:5]!r}"
+                             + (" (None: a missing label)" if None in bad else ""))
+        return np.array([index[t] for t in text], dtype=np.int64)
 
     # -- training ----------------------------------------------------------------
     def fit(
@@ -262,12 +302,16 @@ class TextClassifier:
         on_step: Callable[[dict[str, float]], None] | None = None,
         embeddings: np.ndarray | None = None,
         sample_weight: Sequence[float] | None = None,
+        allow_missing_labels: bool = False,
     ) -> "TextClassifier":
         """Train on labelled texts; `on_step` receives {"step", "epoch", "loss"} for a live loss.
 
         `embeddings` (head mode only): precomputed `embed(texts)` rows, e.g. from a cache,
         used instead of running the encoder again; ignored when full fine-tuning is chosen.
         `sample_weight`: one non-negative weight per text (the loss is their weighted mean).
+        A label of `labels` with no training example (none, or only of weight 0) raises a
+        ValueError naming it; `allow_missing_labels=True` trains anyway, with a
+        `MissingLabelWarning`.
         """
         import torch
 
@@ -282,6 +326,7 @@ class TextClassifier:
                     or weight.sum() <= 0:
                 raise ValueError(f"sample_weight: expected {len(texts)} finite non-negative weights, "
                                  "not all zero")
+        check_label_coverage(self.labels, target, weight, allow_missing_labels=allow_missing_labels)
         torch.manual_seed(self.seed)
         np.random.seed(self.seed)
         mode, self.mode_reason = self.choose_mode(len(texts))
