@@ -225,3 +225,43 @@ def test_content_hash_is_one_function_per_kind() -> None:
     df = claims(2)
     items = cls_items.validate_classification(df, labels=LABELS)
     assert items.hash(0) == cls_items.content_hash(df.loc[0, "text"]) == hw.items.content_hash(df.loc[0, "text"])
+
+
+# -- issue 11 #4, #8: a reopened view resumes; seek and export from the widget ----------
+
+def test_a_reopened_view_starts_where_the_person_stopped(tmp_path: Path) -> None:
+    w = hw.ClassificationReview(claims(6), labels=LABELS, store=str(tmp_path / "s.db"), annotator="ana")
+    sent = wire(w)
+    for qi in range(3):
+        browser_decision(w, qi, "accept")
+    w._handle_custom_msg({"type": "hello", "pending": []}, [])  # the tab is opened again
+    reset = sent[-1]
+    assert reset["type"] == "reset" and reset["cursor"] == 3
+
+
+def test_seek_finds_the_next_undecided_entry(tmp_path: Path) -> None:
+    w = hw.ClassificationReview(claims(6), labels=LABELS, store=str(tmp_path / "s.db"), annotator="ana")
+    sent = wire(w)
+    for qi in (1, 2, 4):
+        browser_decision(w, qi, "accept")
+    for start, want in ((0, 0), (1, 3), (4, 5), (6, 6)):
+        w._handle_custom_msg({"type": "seek", "req": f"r{start}", "start": start}, [])
+        assert sent[-1] == {"type": "seek", "req": f"r{start}", "qi": want}
+
+
+def test_export_from_the_widget(tmp_path: Path) -> None:
+    import io
+    import json
+
+    w = hw.ClassificationReview(claims(3), labels=LABELS, store=str(tmp_path / "s.db"), annotator="ana")
+    sent = wire(w)
+    w.correct("water")
+    w.flag(note='a "quoted", note')
+    w._handle_custom_msg({"type": "export", "req": "x", "format": "csv"}, [])
+    msg = sent[-1]
+    assert msg["type"] == "export" and msg["filename"] == "classification-decisions.csv" and msg["rows"] == 2
+    back = pd.read_csv(io.StringIO(msg["text"]))
+    assert list(back["status"]) == ["corrected", "flagged"] and back.loc[1, "note"] == 'a "quoted", note'
+    w._handle_custom_msg({"type": "export", "req": "y", "format": "jsonl"}, [])
+    rows = [json.loads(line) for line in sent[-1]["text"].splitlines()]
+    assert [r["human_label"] for r in rows] == ["water", None] and sent[-1]["mime"] == "application/x-ndjson"

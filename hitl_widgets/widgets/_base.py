@@ -160,6 +160,7 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._skipped_here: set[int] = set()  # queue indices skipped in this session
         self._done_here: set[int] = set()  # queue indices decided since this widget opened
         self._python_acted = False  # queue indices are in use by the Python actions
+        self._session_decisions = 0  # decisions of this session stored (browser or Python)
         # this session's decisions still in effect, oldest first (browser's and Python's):
         # what undo() takes back
         self._session_log: list[tuple[ItemKey, int]] = []
@@ -280,10 +281,61 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if t == "hello":
             self._commit_and_ack(_as_list(content.get("pending")), complete=True)
             self._drop_decided_from_queue()
+            self._resume_view()
         elif t == "fetch":
             self._send_items(content.get("req"), content.get("start", 0), content.get("count", 8))
         elif t == "decide":
             self._commit_and_ack(_as_list(content.get("decisions")))
+        elif t == "seek":
+            self._reply({"type": "seek", "req": str(content.get("req") or ""),
+                         "qi": self._next_open(_as_int(content.get("start"), 0))})
+        elif t == "export":
+            self._send_export(str(content.get("req") or ""), content.get("format"))
+
+    def _next_open(self, start: int) -> int:
+        """The first queue entry at or after `start` this annotator has not decided (nor
+        skipped in this session); the queue length when none is left."""
+        qi = max(0, start)
+        ensure = getattr(self._queue, "ensure", None)
+        while True:
+            if ensure is not None:
+                ensure(qi + 1)
+            if qi >= len(self._queue):
+                return len(self._queue)
+            if qi not in self._done_here and qi not in self._skipped_here \
+                    and not self._decided_at(self._queue.position(qi)):
+                return qi
+            qi += 1
+
+    def _resume_view(self) -> None:
+        """A view opened again on a widget that was already used (a reopened tab, a second
+        view of it) starts where the person stopped, not on an entry already decided."""
+        if not self._done_here and not self._skipped_here:
+            return
+        qi = self._next_open(0)
+        if qi > 0:
+            self._reply({"type": "reset", "cursor": qi, "queue_length": self._sync_queue_length()})
+
+    def _send_export(self, req: str, fmt: Any) -> None:
+        """This review's decisions as CSV or JSON Lines, for the browser's download button."""
+        import io
+        import json as _json
+
+        d = self.decisions()
+        d = d.assign(decided_at=d["decided_at"].map(lambda t: t.isoformat() if pd.notna(t) else None))
+        fmt = "jsonl" if fmt == "jsonl" else "csv"
+        if fmt == "csv":
+            flat = d.assign(ratings=d["ratings"].map(lambda r: _json.dumps(r) if r else None),
+                            data=d["data"].map(lambda r: _json.dumps(r) if r else None))
+            buf = io.StringIO()
+            flat.to_csv(buf, index=False)
+            text, mime = buf.getvalue(), "text/csv"
+        else:
+            text = "".join(_json.dumps(r, ensure_ascii=False, default=str) + "\n"
+                           for r in d.to_dict("records"))
+            mime = "application/x-ndjson"
+        self._reply({"type": "export", "req": req, "filename": f"{self._task}-decisions.{fmt}",
+                     "mime": mime, "text": text, "rows": len(d)})
 
     def _causal_order(self, decisions: list[Decision], complete: bool) -> tuple[list[Decision], list[Decision]]:
         """(ready in order, held back). A decision names in `after` the decision of its
@@ -323,7 +375,8 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         """After a hello delivered decisions from an earlier session (a killed kernel, a
         closed tab), the fresh queue must not start on items they decided."""
         q = self._queue
-        if isinstance(q, ClaimQueue) or self._python_acted or not len(q):
+        # only a fresh session's queue: once this session decided, its indices are in use
+        if isinstance(q, ClaimQueue) or self._python_acted or self._session_decisions or not len(q):
             return
         keep = np.array([not self._decided_at(pos) for pos in q.positions], dtype=bool)
         if keep.all():
@@ -463,7 +516,7 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
             "created_at": d["created_at"] or utc_now(),
             "duration_ms": d["duration_ms"],
             "guideline_version": d["guideline_version"] if "guideline_version" in d else self.guideline_version,
-            "session_id": d["session_id"] or self.session_id,
+            "session_id": d["session_id"] or None,  # (a decision names its session)
             "note": d["note"],
             "data": d["data"],
         }
@@ -508,6 +561,7 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
             else:
                 self._done_here.discard(qi)
         if ev["session_id"] == self.session_id:
+            self._session_decisions += 1
             self._log_session(key, ev["action"], qi)
 
     def _log_session(self, key: ItemKey, action: str, qi: int) -> None:
@@ -669,4 +723,8 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
 def _as_list(v: Any) -> list[Any]:
     return list(v) if isinstance(v, (list, tuple)) else []
+
+
+def _as_int(v: Any, default: int) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) else default
 

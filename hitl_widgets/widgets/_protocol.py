@@ -84,6 +84,22 @@ class DecideMessage(TypedDict):
     decisions: list[Decision]
 
 
+class SeekMessage(TypedDict):
+    """Where is the next entry after `start` that this annotator has not decided?"""
+
+    type: Literal["seek"]
+    req: str
+    start: int
+
+
+class ExportMessage(TypedDict):
+    """This review's decisions as a file to download."""
+
+    type: Literal["export"]
+    req: str
+    format: Literal["csv", "jsonl"]
+
+
 # -- kernel -> browser -------------------------------------------------------------
 
 class ItemsMessage(TypedDict):
@@ -114,6 +130,23 @@ class ResetMessage(TypedDict):
     queue_length: NotRequired[int]
 
 
+class SeekReply(TypedDict):
+    """The answer to a seek: the queue index, or the queue length when none is left."""
+
+    type: Literal["seek"]
+    req: str
+    qi: int
+
+
+class ExportReply(TypedDict):
+    type: Literal["export"]
+    req: str
+    filename: str
+    mime: str
+    text: str
+    rows: int
+
+
 class StatusMessage(TypedDict):
     """The store cannot be written right now (locked, unreachable): what is happening
     and what to do. ``level`` "ok" clears an earlier one."""
@@ -123,17 +156,19 @@ class StatusMessage(TypedDict):
     text: str
 
 
-BROWSER_MESSAGES = {"hello": HelloMessage, "fetch": FetchMessage, "decide": DecideMessage}
+BROWSER_MESSAGES = {"hello": HelloMessage, "fetch": FetchMessage, "decide": DecideMessage,
+                    "seek": SeekMessage, "export": ExportMessage}
 KERNEL_MESSAGES = {
     "items": ItemsMessage, "ack": AckMessage, "external": ExternalMessage,
-    "reset": ResetMessage, "status": StatusMessage,
+    "reset": ResetMessage, "status": StatusMessage, "seek": SeekReply, "export": ExportReply,
 }
 #: Every message and record type, by the name the TypeScript side gives it.
 SHAPES: dict[str, type] = {
     "Decision": Decision, "ItemDecision": ItemDecision, "GoldFeedback": GoldFeedback,
     "HelloMessage": HelloMessage, "FetchMessage": FetchMessage, "DecideMessage": DecideMessage,
     "ItemsMessage": ItemsMessage, "AckMessage": AckMessage, "ExternalMessage": ExternalMessage,
-    "ResetMessage": ResetMessage, "StatusMessage": StatusMessage,
+    "ResetMessage": ResetMessage, "StatusMessage": StatusMessage, "SeekMessage": SeekMessage,
+    "ExportMessage": ExportMessage, "SeekReply": SeekReply, "ExportReply": ExportReply,
 }
 
 

@@ -129,12 +129,31 @@ export interface StatusMessage {
   text: string;
 }
 
+/** The answer to a seek: the next entry after `start` not decided (queue length: none). */
+export interface SeekReply {
+  type: "seek";
+  req: string;
+  qi: number;
+}
+
+/** This review's decisions as a file to download (the answer to an export). */
+export interface ExportReply {
+  type: "export";
+  req: string;
+  filename: string;
+  mime: string;
+  text: string;
+  rows: number;
+}
+
 export type KernelMessage<I extends BaseItem = BaseItem> =
   | ItemsMessage<I>
   | AckMessage
   | ExternalMessage
   | ResetMessage
-  | StatusMessage;
+  | StatusMessage
+  | SeekReply
+  | ExportReply;
 
 /* ---- browser -> kernel ---- */
 
@@ -152,7 +171,19 @@ export interface DecideMessage {
   type: "decide";
   decisions: Decision[];
 }
-export type BrowserMessage = HelloMessage | FetchMessage | DecideMessage;
+/** Where is the next entry after `start` that this annotator has not decided? */
+export interface SeekMessage {
+  type: "seek";
+  req: string;
+  start: number;
+}
+/** This review's decisions as a file to download. */
+export interface ExportMessage {
+  type: "export";
+  req: string;
+  format: "csv" | "jsonl";
+}
+export type BrowserMessage = HelloMessage | FetchMessage | DecideMessage | SeekMessage | ExportMessage;
 
 /** The synced traitlets every review widget has (read-only for the browser). */
 export interface ReviewTraits {
