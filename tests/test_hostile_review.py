@@ -265,3 +265,33 @@ def test_export_from_the_widget(tmp_path: Path) -> None:
     w._handle_custom_msg({"type": "export", "req": "y", "format": "jsonl"}, [])
     rows = [json.loads(line) for line in sent[-1]["text"].splitlines()]
     assert [r["human_label"] for r in rows] == ["water", None] and sent[-1]["mime"] == "application/x-ndjson"
+
+
+def test_the_header_counts_this_persons_share(tmp_path: Path) -> None:
+    """Issue 11 #9: with several annotators the header said "0 / 58 done" while the queue
+    had 17 entries; it counts this person's share (decided before + their queue)."""
+    db = str(tmp_path / "s.db")
+    df = claims(10)
+    a = hw.ClassificationReview(df, labels=LABELS, store=db, annotator="ana", overlap=1)
+    a.store.claim("classification", "bob", [str(i) for i in range(6)], k=1, limit=6)  # bob holds 6
+    while a.current is not None:
+        a.accept()
+    assert a.queue_length == 4 and (a.done, a.total) == (4, 4)  # was "4 / 10 done"
+    a.close()
+    again = hw.ClassificationReview(df, labels=LABELS, store=db, annotator="ana")  # no overlap now
+    assert (again.done, again.total) == (4, 10) and again.queue_length == 6
+
+
+def test_the_columns_a_policy_read_are_shown_beside_the_text(tmp_path: Path) -> None:
+    """Issue 11 #12: the chip "amount > 10000" was shown but not the amount."""
+    df = claims(4).assign(amount=[500, 12_500, None, 20_000.5])
+    r = hw.Router(LABELS, thresholds=0.1, policies={"large claim": "amount > 10000"}).route(df)
+    assert r.policy_columns == ["amount"]
+    w = hw.ClassificationReview(r.to_review(), labels=LABELS, reasons="reasons", fields=r.policy_columns,
+                                store=str(tmp_path / "s.db"), annotator="ana")
+    sent = wire(w)
+    w._handle_custom_msg({"type": "fetch", "req": "f", "start": 0, "count": 5}, [])
+    shown = {it["item_id"]: it["fields"] for it in sent[-1]["items"]}
+    assert shown == {"1": [["amount", "12,500.00"]], "2": [["amount", "missing"]], "3": [["amount", "20,000.50"]]}
+    with pytest.raises(ValueError, match="fields='nope': no such column"):
+        hw.ClassificationReview(df, labels=LABELS, fields=["nope"], store=str(tmp_path / "x.db"))

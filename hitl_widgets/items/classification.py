@@ -48,6 +48,7 @@ class ClassificationItems(ItemIds):
     confidence: np.ndarray | None  # float64 per row
     proba: np.ndarray | None  # rows x labels float64
     reasons: pd.Series | None = None  # routing reasons per row (lists), if routed
+    fields: list[tuple[str, pd.Series]] = field(default_factory=list)  # shown beside the text
     _id_text: pd.Index | None = field(default=None, repr=False)
 
     kind: ClassVar[str] = "classification"
@@ -85,6 +86,7 @@ class ClassificationItems(ItemIds):
             "confidence": self.model_confidence(pos),
             "proba": proba,
             "reasons": reasons,
+            "fields": [[name, show_value(col.iat[pos])] for name, col in self.fields],
         }
 
 def validate_classification(
@@ -97,6 +99,7 @@ def validate_classification(
     proba: Any | None = None,
     id: Hashable | None = None,
     reasons: Any | None = None,
+    fields: Sequence[Hashable] | None = None,
 ) -> ClassificationItems:
     """Check a frame for classification review; raise ValueError naming what is wrong."""
     df = require_frame(df)
@@ -183,7 +186,27 @@ def validate_classification(
     reasons_s = None
     if reasons is not None:
         reasons_s = require_column(df, reasons, "reasons") if not isinstance(reasons, pd.Series) else reasons
-    return ClassificationItems(df, ids, text_s, label_list, pred_arr, conf_arr, proba_arr, reasons_s)
+    if fields is not None and (isinstance(fields, (str, bytes)) or not isinstance(fields, Sequence)):
+        raise ValueError(f"fields must be a list of column names, got {fields!r}")
+    shown = [(str(c), require_column(df, c, "fields")) for c in (fields or [])]
+    return ClassificationItems(df, ids, text_s, label_list, pred_arr, conf_arr, proba_arr, reasons_s,
+                               shown)
+
+
+def show_value(v: Any) -> str:
+    """A cell as a person reads it beside the text (a policy's amount, a customer)."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return "missing"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:.4g}"
+    text = str(v)
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def validate_gold(df: pd.DataFrame, column: Any, answers: Sequence[str]) -> np.ndarray:

@@ -424,6 +424,9 @@ class Router:
             frame=frame, labels=list(labels), pred_codes=np.asarray(codes), confidence=conf,
             proba=proba_arr, policy=any_policy, settings=self.settings, task=str(task),
             ids=ids, fired=fired, missing=missing_input,
+            policy_columns=list(dict.fromkeys(
+                c for name in self.policies if name in self._parsed for c in self._parsed[name].columns
+                if c in df.columns)),
         )
         if store is not None:
             own = not isinstance(store, Store)
@@ -459,6 +462,9 @@ class RoutingResult:
     fired: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     # {column: rows sent to a person because a policy reads it and it is missing}
     missing: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    #: the columns the policies read, in order: show them to the person beside the text
+    #: (``ClassificationReview(..., fields=result.policy_columns)``)
+    policy_columns: list[str] = field(repr=False, default_factory=list)
 
     @property
     def review_mask(self) -> np.ndarray:

@@ -138,6 +138,9 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._own_store = not isinstance(store, Store)
         self._states: dict[ItemKey, ItemState] = {}
         pending = self._load_states(opts.on_changed, opts.revisit)
+        # this person's share: what they decided before (not queued again) and their queue;
+        # with overlap or gold sampling that is less than the frame (the header counts it)
+        self._decided_before = int((~pending).sum())
         self._gold = gold  # object array: the right answer per row, None where not gold
         self._blind = bool(opts.blind)
         self._queue: ReviewQueue = session_queue(
@@ -185,7 +188,7 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
             annotator=self._annotator,
             guideline_version=str(guideline_version or ""),
             config=cfg,
-            total=len(items),
+            total=self._decided_before + self._queue_length(),
             queue_length=self._queue_length(),
             guideline_text=self._guideline_text,
             labels=labels or [],
@@ -203,7 +206,9 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
     def _sync_queue_length(self) -> int:
         qlen = self._queue_length()
         if qlen != self.queue_length:
-            self.queue_length = qlen
+            with self.hold_sync():
+                self.queue_length = qlen
+                self.total = self._decided_before + qlen
         return qlen
 
     def _public_payload(self, pos: int) -> dict[str, Any]:
@@ -382,10 +387,11 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if keep.all():
             return
         self._queue = ReviewQueue(q.positions[keep])
+        self._decided_before += int((~keep).sum())
         self._cursor = 0
         self._done_here.clear()  # queue indices of the old queue
         self._skipped_here.clear()
-        self.queue_length = len(self._queue)
+        self._sync_queue_length()
         # Only a browser that already holds items needs to drop them; one that has not
         # been answered yet gets the new queue with its first fetch (a reset then would
         # make it discard that answer as stale).

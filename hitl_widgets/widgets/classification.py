@@ -40,6 +40,9 @@ class ClassificationReview(ReviewWidget):
         Column with item ids; default the frame's index.
     reasons:
         Column with the router's reasons per row (shown as chips).
+    fields:
+        Columns shown beside the text as "name: value" (e.g. the amount a policy read:
+        ``fields=routed.policy_columns``).
     show_model:
         Show the model's label and confidence (default True; see also ``blind``).
     **options:
@@ -67,13 +70,14 @@ class ClassificationReview(ReviewWidget):
         id: Hashable | None = None,
         *,
         reasons: Hashable | None = None,
+        fields: Sequence[Hashable] | None = None,
         show_model: bool = True,
         **options: Unpack[ReviewOptions],
     ) -> None:
         opts = resolve_options(dict(options), task="classification", prefetch=32)
         items = validate_classification(
             df, text=text, labels=labels, pred=pred, confidence=confidence, proba=proba,
-            id=id, reasons=reasons,
+            id=id, reasons=reasons, fields=fields,
         )
         gold = validate_gold(df, opts.gold, items.answers) if opts.gold is not None else None
         scores = items.proba if items.proba is not None else items.confidence
