@@ -45,14 +45,15 @@ def require_column(df: pd.DataFrame, column: Any, argument: str) -> pd.Series:
     if column not in df.columns:
         cols = ", ".join(map(repr, list(df.columns)[:20]))
         raise ValueError(f"{argument}={column!r}: no such column in df (columns: {cols})")
-    return df[column]
+    s: pd.Series = df[column]
+    return s
 
 
 def validate_ids(df: pd.DataFrame, id: Hashable | None) -> pd.Index:
     """The item ids: a column or the index; none missing, none repeated (also once
     turned into text, which is how the store keeps them)."""
     where = "the index" if id is None else f"id={id!r}"
-    ids = pd.Index(df.index if id is None else require_column(df, id, "id"))
+    ids: pd.Index = pd.Index(df.index if id is None else require_column(df, id, "id"))
     missing = np.asarray(ids.isna())
     if missing.any():
         raise ValueError(f"{where}: missing ids in rows {rows_named(missing, df.index)}")
@@ -126,7 +127,8 @@ def canonical_texts(values: pd.Index | pd.Series) -> pd.Index:
         out = np.asarray(values.astype(str), dtype=object)
     else:
         out = np.fromiter((canonical(v) for v in values), dtype=object, count=len(values))
-    return pd.Index(out, dtype=object)
+    index: pd.Index = pd.Index(out, dtype=object)
+    return index
 
 
 def check_encodable(texts: pd.Index, index: pd.Index, where: str) -> None:

@@ -59,7 +59,7 @@ class ClassificationItems(ItemIds):
         return self.labels
 
     def hash(self, pos: int) -> str:
-        return content_hash(self.text.iat[pos])
+        return content_hash(str(self.text.iat[pos]))
 
     def model_label(self, pos: int) -> str | None:
         if self.pred is None or self.pred[pos] < 0:
@@ -147,9 +147,9 @@ def validate_classification(
         pred = None  # the default names an optional column: no model label
     if pred is not None and (pred in df.columns or proba_arr is None):
         ps = require_column(df, pred, "pred")
-        missing = np.asarray(ps.isna())
-        if missing.any():
-            raise ValueError(f"pred={pred!r}: missing predicted labels in rows {rows_named(missing, df.index)}")
+        no_pred = np.asarray(ps.isna())
+        if no_pred.any():
+            raise ValueError(f"pred={pred!r}: missing predicted labels in rows {rows_named(no_pred, df.index)}")
         # factorize first: the label lookup then runs on the few distinct values,
         # not on a million strings (and a categorical column is never expanded).
         uniq_codes, uniques = pd.factorize(ps, use_na_sentinel=True)

@@ -248,10 +248,10 @@ class SQLiteBackend(Backend):
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self._slice * 1000)}")
             # before anything is written, even the journal mode: is it a store?
-            self._refuse_foreign(conn)
-            # (a reader, wal=False, leaves the file's journal mode as it is)
-            mode = conn.execute("PRAGMA journal_mode" + (" = WAL" if self.wal else "")).fetchone()[0]
-            if self.wal and str(mode).lower() != "wal":  # e.g. a file system that cannot share memory
+            wal = self._refuse_foreign(conn) or self.wal  # a new store is always WAL
+            # (a reader, wal=False, leaves an existing file's journal mode as it is)
+            mode = conn.execute("PRAGMA journal_mode" + (" = WAL" if wal else "")).fetchone()[0]
+            if wal and str(mode).lower() != "wal":  # e.g. a file system that cannot share memory
                 raise StoreError(f"the store {self.url}: SQLite could not switch to WAL mode ({mode})",
                                  target=self.url)
             conn.execute(f"PRAGMA synchronous = {synchronous}")
@@ -279,14 +279,14 @@ class SQLiteBackend(Backend):
         self.immutable = True
         return self._connect(base + "?mode=ro&immutable=1")
 
-    def _refuse_foreign(self, conn: sqlite3.Connection) -> None:
-        """Raise NotAStore unless the file is empty or holds a store (a ``meta`` table
-        with its schema version or store id). Reads only."""
+    def _refuse_foreign(self, conn: sqlite3.Connection) -> bool:
+        """Raise NotAStore unless the file is empty (return True) or holds a store (a
+        ``meta`` table with its schema version or store id). Reads only."""
         try:
             objects = conn.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE "
                                    "'sqlite_%' ORDER BY name").fetchall()
         except sqlite3.DatabaseError as exc:
-            if "not a database" not in str(exc) and "malformed" not in str(exc):
+            if "not a database" not in str(exc):
                 raise
             conn.close()
             raise NotAStore(
@@ -294,14 +294,14 @@ class SQLiteBackend(Backend):
                 "unchanged. Give a new file name (e.g. 'hitl.db') or the path of an existing store",
                 target=self.url) from None
         if not objects:
-            return
+            return True
         try:
             known = conn.execute("SELECT COUNT(*) FROM meta WHERE key IN ('schema_version', 'store_id')"
                                  ).fetchone()[0]
         except sqlite3.DatabaseError:  # no meta table, or another one of that name
             known = 0
         if known:
-            return
+            return False
         conn.close()
         tables = [n for t, n in objects if t == "table"] or [n for _t, n in objects]
         shown = ", ".join(tables[:8]) + (f" and {len(tables) - 8} more" if len(tables) > 8 else "")

@@ -16,7 +16,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import anywidget
 import numpy as np
@@ -61,6 +61,9 @@ class ReviewItems(Protocol):
     def payload(self, pos: int) -> dict[str, Any]: ...
 
 
+ItemsT = TypeVar("ItemsT", bound=ReviewItems)
+
+
 def guideline_passage(text: str, label: str, limit: int = 600) -> str:
     """The guideline section about `label`: the text under the first markdown heading
     that names it (or the first paragraph that does), at most `limit` characters."""
@@ -90,8 +93,8 @@ def _default_annotator() -> str:
         return "annotator"
 
 
-class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
-    """Base class of review widgets; not used directly."""
+class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
+    """Base class of review widgets (generic in the kind's items); not used directly."""
 
     kind = traitlets.Unicode("").tag(sync=True)
     store_id = traitlets.Unicode("").tag(sync=True)
@@ -114,7 +117,7 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def __init__(
         self,
-        items: ReviewItems,
+        items: ItemsT,
         opts: Options,
         *,
         gold: np.ndarray | None = None,
@@ -125,7 +128,7 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         # Validation is done (in the subclass) before the store is touched: bad input
         # writes nothing. Opening creates the file only now.
         self._lock = threading.RLock()
-        self._items = items
+        self._items: ItemsT = items
         self._opts = opts
         self._task = opts.task
         self._annotator = _default_annotator() if opts.annotator is None else opts.annotator
@@ -352,7 +355,7 @@ class ReviewWidget(anywidget.AnyWidget):  # type: ignore[misc]
         keeps the fold (the latest state wins; undo pops the last) right. `complete`: the
         batch holds every pending decision of the browser (hello), so an `after` that is
         neither stored nor in it was acknowledged or refused long ago: nothing to wait for."""
-        wanted = {d["after"] for d in decisions if d.get("after")}
+        wanted = {a for d in decisions if (a := d.get("after"))}
         in_batch = {d["id"] for d in decisions}
         stored = self._store.has_events(sorted(wanted - in_batch - self._rejected)) if wanted else set()
         ready: list[Decision] = []

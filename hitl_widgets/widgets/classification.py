@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar, Unpack
 
-from ..items.classification import validate_classification, validate_gold
+from ..items.classification import ClassificationItems, validate_classification, validate_gold
 from ..store import Action
 from ._base import STATIC, ReviewWidget
 from ._options import ReviewOptions, resolve_options
 from ._protocol import Decision
 
 
-class ClassificationReview(ReviewWidget):
+class ClassificationReview(ReviewWidget[ClassificationItems]):
     """Review a model's labels on a DataFrame of texts, in the notebook, from the keyboard.
 
     >>> review = ClassificationReview(df, labels=["auto", "theft"])   # doctest: +SKIP

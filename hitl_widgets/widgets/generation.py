@@ -14,7 +14,13 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar, Unpack
 
 from ..items.classification import validate_gold
-from ..items.generation import ANSWERS, check_ratings, validate_generation, validate_rubric
+from ..items.generation import (
+    ANSWERS,
+    GenerationItems,
+    check_ratings,
+    validate_generation,
+    validate_rubric,
+)
 from ..store import Action
 from ..textdiff import word_diff
 from ._base import STATIC, ReviewWidget
@@ -24,7 +30,7 @@ from ._protocol import Decision
 __all__ = ["GenerationReview", "word_diff"]
 
 
-class GenerationReview(ReviewWidget):
+class GenerationReview(ReviewWidget[GenerationItems]):
     """Review a model's responses to prompts, in the notebook, from the keyboard.
 
     >>> review = GenerationReview(df, rubric={"helpful": [1, 2, 3, 4, 5]})   # doctest: +SKIP
@@ -82,7 +88,8 @@ class GenerationReview(ReviewWidget):
 
     def _answer_of(self, ev: Mapping[str, Any]) -> str | None:
         # the response as written is right (accept) or it is not (an edit or a reject)
-        return {"accept": "accept", "edit": "reject", "reject": "reject"}.get(ev["action"], ev["action"])
+        action = str(ev["action"])
+        return {"accept": "accept", "edit": "reject", "reject": "reject"}.get(action, action)
 
     def _gold_text(self, pos: int) -> str:
         return str(self._items.texts(pos)["prompt"])
@@ -169,10 +176,6 @@ class GenerationReview(ReviewWidget):
         if not isinstance(reason, str) or not reason.strip():
             raise ValueError("reject(reason): give a reason (a non-empty string)")
         self._decide_here(Action.REJECT, note=reason.strip())
-
-    def flag(self, note: str | None = None) -> None:
-        """Flag the current item as ambiguous, with an optional note."""
-        self._decide_here(Action.FLAG, note=note)
 
     def rate(self, **ratings: Any) -> None:
         """Rate the current response on the rubric, e.g. ``rate(helpful=4, harmless="yes")``.

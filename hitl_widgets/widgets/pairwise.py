@@ -12,14 +12,14 @@ from collections.abc import Hashable, Mapping
 from typing import Any, ClassVar, Unpack
 
 from ..items.classification import validate_gold
-from ..items.pairwise import CHOICES, left_side, validate_pairwise
+from ..items.pairwise import CHOICES, PairwiseItems, left_side, validate_pairwise
 from ..store import Action
 from ._base import STATIC, ReviewWidget
 from ._options import ReviewOptions, resolve_options
 from ._protocol import Decision
 
 
-class PairwiseReview(ReviewWidget):
+class PairwiseReview(ReviewWidget[PairwiseItems]):
     """Compare two responses per prompt, in the notebook, from the keyboard.
 
     >>> review = PairwiseReview(df, a="response_a", b="response_b", seed=0)   # doctest: +SKIP
@@ -136,10 +136,6 @@ class PairwiseReview(ReviewWidget):
         reason = reason.strip() if isinstance(reason, str) and reason.strip() else None
         self._decide_here(Action.COMPARE, note=reason,
                           data={"choice": choice, "left": cur["left"], "seed": self._seed, "reason": reason})
-
-    def flag(self, note: str | None = None) -> None:
-        """Flag the current pair as ambiguous, with an optional note."""
-        self._decide_here(Action.FLAG, note=note)
 
     def position_bias(self) -> dict[str, Any]:
         """How often the side shown on the left won (see `hitl_widgets.exports.position_bias`)."""
