@@ -13,7 +13,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import uuid
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import _free_port, _pg_bin
+from pg_server import SECRET, PgServer, _free_port
 
 import hitl_widgets as hw
 from hitl_widgets.store import (
@@ -38,9 +37,6 @@ from hitl_widgets.store import (
 )
 from hitl_widgets.store.schema import MIGRATIONS
 
-SECRET = "Hunter2-s3cr3t-pw"
-
-
 def ev(item: str = "i0", action: str = "correct", label: str = "b", **kw: Any) -> dict[str, Any]:
     e = {"event_id": uuid.uuid4().hex, "task": "t", "item_id": item, "content_hash": "h",
          "action": action, "label_after": label if action == "correct" else None,
@@ -51,64 +47,6 @@ def ev(item: str = "i0", action: str = "correct", label: str = "b", **kw: Any) -
 
 def files_of(db: Path) -> list[str]:
     return sorted(p.name for p in db.parent.iterdir() if p.name.startswith(db.name))
-
-
-# -- a PostgreSQL server of our own (restarted and stopped by the tests) --------------
-
-class PgServer:
-    """A throwaway server with password authentication (scram-sha-256)."""
-
-    def __init__(self) -> None:
-        bindir = _pg_bin()
-        if bindir is None:
-            pytest.skip("no PostgreSQL server binaries (initdb) on this machine")
-        pytest.importorskip("psycopg")
-        self.bindir = bindir
-        self.base = tempfile.mkdtemp(prefix="hitl-pg-hostile-")
-        self.data = os.path.join(self.base, "data")
-        self.port = _free_port()
-        self.run_as: list[str] = []
-        pwfile = os.path.join(self.base, "pw")
-        Path(pwfile).write_text(SECRET + "\n")
-        if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use its own user
-            shutil.chown(self.base, "postgres")
-            shutil.chown(pwfile, "postgres")
-            self.run_as = ["runuser", "-u", "postgres", "--"]
-        subprocess.run([*self.run_as, f"{bindir}/initdb", "-D", self.data, "-A", "scram-sha-256",
-                        "-U", "postgres", f"--pwfile={pwfile}", "--no-sync"],
-                       check=True, capture_output=True)
-        self.start()
-
-    def url(self, db: str = "postgres", *, password: str = SECRET) -> str:
-        return f"postgresql://postgres:{password}@127.0.0.1:{self.port}/{db}"
-
-    def _ctl(self, *args: str) -> None:
-        subprocess.run([*self.run_as, f"{self.bindir}/pg_ctl", "-D", self.data, *args],
-                       check=True, capture_output=True)
-
-    def start(self) -> None:
-        self._ctl("-l", os.path.join(self.base, "log"), "-w", "-o",
-                  f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1", "start")
-
-    def stop(self) -> None:
-        self._ctl("-w", "-m", "fast", "stop")
-
-    def restart(self) -> None:
-        self._ctl("-l", os.path.join(self.base, "log"), "-w", "-m", "fast", "-o",
-                  f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1", "restart")
-
-    def new_database(self) -> str:
-        import psycopg
-
-        name = "hostile_" + uuid.uuid4().hex[:10]
-        with psycopg.connect(self.url(), autocommit=True) as con:
-            con.execute(f"CREATE DATABASE {name}")
-        return self.url(name)
-
-    def close(self) -> None:
-        subprocess.run([*self.run_as, f"{self.bindir}/pg_ctl", "-D", self.data, "-m", "immediate",
-                        "stop"], capture_output=True)
-        shutil.rmtree(self.base, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -544,3 +482,66 @@ def test_open_store_reads_an_old_store_without_migrating_it(tmp_path: Path) -> N
     assert db.read_bytes() == before
     with Store(db) as w:  # a writer still migrates it
         assert w.schema_version == SCHEMA_VERSION and len(w.decisions()) == len(d)
+
+
+# -- what the widget does with a store in trouble ------------------------------------------
+
+def _widget(store: Any, n: int = 4) -> tuple[Any, list[dict[str, Any]]]:
+    import pandas as pd
+
+    df = pd.DataFrame({"text": [f"claim {i}" for i in range(n)], "pred": "a", "confidence": 0.6})
+    w = hw.ClassificationReview(df, labels=["a", "b"], store=store, annotator="ana")
+    sent: list[dict[str, Any]] = []
+    w.send = lambda m, buffers=None: sent.append(m)
+    return w, sent
+
+
+def _decide(w: Any, item: str, did: str) -> None:
+    h = w._items.hash(int(item))
+    w._handle_custom_msg({"type": "decide", "decisions": [
+        {"id": did, "item_id": item, "content_hash": h, "action": "correct", "label": "b",
+         "session_id": w.session_id, "annotator": "ana", "task": "classification"}]}, [])
+
+
+def test_widget_on_a_locked_store_says_it_waits_and_keeps_the_decision_pending(tmp_path: Path) -> None:
+    db = tmp_path / "hitl.db"
+    store = Store(db, lock_timeout=2.0)
+    w, sent = _widget(store)
+    holder = _hold_write_lock(db)
+    try:
+        _decide(w, "0", "d0")
+        statuses = [m for m in sent if m["type"] == "status"]
+        assert [m["level"] for m in statuses] == ["waiting", "error"]
+        assert "locked by another process" in statuses[0]["text"] and "hitl.db" in statuses[1]["text"]
+        assert not [m for m in sent if m["type"] == "ack"]  # not acknowledged: the browser keeps it
+    finally:
+        _release(holder)
+    _decide(w, "0", "d0")  # the browser's resend
+    assert sent[-2] == {"type": "status", "level": "ok", "text": "the store is back: decisions are saved again"}
+    assert sent[-1]["type"] == "ack" and sent[-1]["ids"] == ["d0"]
+    assert list(w.decisions()["human_label"]) == ["b"] and w.counts == {"corrected": 1}
+
+
+def test_widget_on_postgres_survives_a_restart_and_says_when_the_server_is_away(pg_up: PgServer) -> None:
+    url = pg_up.new_database()
+    store = Store(url, reconnect_timeout=1.0)
+    w, sent = _widget(store)
+    _decide(w, "0", "d0")
+    pg_up.restart()
+    _decide(w, "1", "d1")  # reconnects and writes
+    assert [m["ids"] for m in sent if m["type"] == "ack"] == [["d0"], ["d1"]]
+    pg_up.stop()
+    try:
+        _decide(w, "2", "d2")
+        status = [m for m in sent if m["type"] == "status"][-1]
+        assert status["level"] == "error" and "cannot be reached" in status["text"]
+        assert SECRET not in status["text"] and "***" in status["text"]
+        assert sent[-1]["type"] == "status"  # no ack: d2 stays pending in the browser
+    finally:
+        pg_up.start()
+    _decide(w, "2", "d2")  # resent once the server is back
+    _decide(w, "1", "d1")  # and an old resend is stored once
+    assert sent[-1]["ids"] == ["d1"]
+    d = w.decisions()
+    assert sorted(d["item_id"]) == ["0", "1", "2"] and len(w.events()) == 3
+    assert w.counts == {"corrected": 3}

@@ -24,7 +24,7 @@ import pandas as pd
 import traitlets
 
 from ..queue import ClaimQueue, ReviewQueue, session_queue
-from ..store import Action, ItemState, Store, fold, utc_now, vocabulary
+from ..store import Action, ItemState, Store, StoreError, fold, utc_now, vocabulary
 from ._options import MAX_PAGE, Options
 from ._protocol import (
     AckMessage,
@@ -139,6 +139,10 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         store = opts.store
         self._store = store if isinstance(store, Store) else Store(store)
         self._own_store = not isinstance(store, Store)
+        if self._store.on_wait is None:  # a locked or unreachable store: tell the person
+            self._store.on_wait = self._store_waiting
+        self._store_trouble = False  # a status message is showing in the browser
+        self._applied: set[str] = set()  # event ids folded into this view (never twice)
         self._states: dict[ItemKey, ItemState] = {}
         pending = self._load_states(opts.on_changed, opts.revisit)
         # this person's share: what they decided before (not queued again) and their queue;
@@ -457,20 +461,31 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
                 self._rejected.add(rid)
         ready, held = self._causal_order(parsed, complete)
         self.deferred += len(held)
-        events, ids = [], []
+        events, ids, made = [], [], []
         for d in ready:
             try:
                 events.append(self._to_event(d))
                 ids.append(d["id"])
+                made.append(d)
             except ValueError as exc:
                 errors[d["id"]] = str(exc)
                 self._rejected.add(d["id"])
         feedback: dict[str, GoldFeedback] = {}
         if events:
-            new = set(self._store.append(events))  # committed (durable) before the ack
-            for ev, d in zip(events, ready, strict=False):
-                if ev["event_id"] in new:
-                    self._apply(ev, qi=d.get("qi", -1))
+            try:
+                self._store.append(events)  # committed (durable) before the ack
+            except StoreError as exc:
+                # nothing is acknowledged: the browser keeps these decisions and sends them
+                # again; the person is told what happened and what to do
+                self._status("error", str(exc))
+                if errors:
+                    self._reply({"type": "ack", "ids": [], "errors": errors})
+                return
+            if self._store_trouble:
+                self._status("ok", "the store is back: decisions are saved again")
+            for ev, d in zip(events, made, strict=True):
+                # a resend (or a write re-run after a lost connection) is folded once
+                self._apply(ev, qi=d.get("qi", -1))
                 fb = self._feedback(ev)
                 if fb is not None:
                     feedback[ev["event_id"]] = fb
@@ -480,6 +495,13 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             if feedback:
                 msg["feedback"] = feedback
             self._reply(msg)
+
+    def _store_waiting(self, text: str) -> None:
+        self._status("waiting", text)
+
+    def _status(self, level: str, text: str) -> None:
+        self._store_trouble = level != "ok"
+        self._reply({"type": "status", "level": level, "text": text})
 
     def _feedback(self, ev: Mapping[str, Any]) -> GoldFeedback | None:
         """Immediate feedback on a gold item: was it right, the right answer, the item
@@ -550,8 +572,9 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
 
     def _apply(self, ev: Mapping[str, Any], qi: int = -1) -> None:
         """Fold a committed event into this widget's view of its annotator's states."""
-        if ev["annotator"] != self.annotator or ev["task"] != self._task:
+        if ev["event_id"] in self._applied or ev["annotator"] != self.annotator or ev["task"] != self._task:
             return
+        self._applied.add(ev["event_id"])
         key: ItemKey = (ev["item_id"], ev["content_hash"] or "")
         old = self._states.get(key)
         new = fold(old, ev)
@@ -660,8 +683,8 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             except BadDecision as exc:
                 raise ValueError(str(exc)) from None
             ev = self._to_event(d)
-            if self._store.append([ev]):
-                self._apply(ev, qi=qi)
+            self._store.append([ev])  # a StoreError says what happened and what to do
+            self._apply(ev, qi=qi)
             self._refresh_counts()
             fb = self._feedback(ev)
             if action == Action.SKIP:
