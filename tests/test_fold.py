@@ -240,3 +240,28 @@ def test_fold_rules(events: list[tuple[str, Any]], status: str | None, label: st
         evs.append(e)
     (s,) = fold_all(evs).values()
     assert (s.status, s.label, dict(s.ratings) if s.ratings else None) == (status, label, ratings)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_column_read_and_the_row_read_give_the_same_decisions(backend: str, tmp_path: Path,
+                                                                   request: pytest.FixtureRequest) -> None:
+    """decisions() reads through ADBC when the `fast` extra is installed, else row by row:
+    both give the same frame (values, None where missing, dtypes, order)."""
+    pytest.importorskip("adbc_driver_sqlite" if backend == "sqlite" else "adbc_driver_postgresql")
+    target = str(tmp_path / "s.db") if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    rng = np.random.default_rng(11)
+    ops = [("classification" if k % 2 else "generation", int(rng.integers(2)), str(rng.integers(3)),
+            int(rng.integers(2)), int(rng.integers(2)),
+            str(rng.choice(["accept", "correct", "edit", "reject", "flag", "rate", "skip", "note", "undo"])),
+            int(rng.integers(3)), int(rng.integers(1, 6))) for k in range(200)]
+    events = [e for e in (make_event(*o) for o in ops) if e is not None]
+    events[0]["data"] = {"gold": "a"}  # an event with data (read in a second query)
+    with Store(target) as store:
+        store.append(events)
+        fast = store.decisions(include_undecided=True)
+        assert store.backend.arrow_query("SELECT 1 AS x", ()) is not None  # the fast path ran
+        store.backend.arrow_query = lambda sql, params=(): None  # type: ignore[method-assign]
+        slow = store.decisions(include_undecided=True)
+    assert len(fast) > 10
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["human_label"].map(type).isin([str, type(None)]).all()

@@ -161,6 +161,13 @@ class Backend:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
+    def arrow_query(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The result as a `pyarrow.Table` read column by column through ADBC, or None
+        where the ADBC driver (the ``fast`` extra) is not installed: reading a few
+        hundred thousand rows this way costs a fraction of building one Python tuple
+        per row. Only for reads that have a row-by-row twin (`query`)."""
+        return None
+
     def columns(self, table: str) -> list[str]:
         raise NotImplementedError
 
@@ -278,6 +285,18 @@ class SQLiteBackend(Backend):
                 raise
         self.immutable = True
         return self._connect(base + "?mode=ro&immutable=1")
+
+    def arrow_query(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        try:
+            import adbc_driver_sqlite.dbapi as adbc
+        except ImportError:
+            return None
+        uri = self.path.resolve().as_uri() + ("?mode=ro&immutable=1" if self.immutable else "?mode=ro")
+        with adbc.connect(uri) as con, con.cursor() as cur:
+            # one batch: the driver infers each column's type from the rows it reads first
+            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(10**9)})
+            cur.execute(sql, tuple(params))
+            return cur.fetch_arrow_table()
 
     def _refuse_foreign(self, conn: sqlite3.Connection) -> bool:
         """Raise NotAStore unless the file is empty (return True) or holds a store (a
@@ -536,6 +555,17 @@ class PostgresBackend(Backend):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.conn.execute(self._sql(sql), tuple(params)).fetchall())
+
+    def arrow_query(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        try:
+            import adbc_driver_postgresql.dbapi as adbc
+        except ImportError:
+            return None
+        n = iter(range(1, 10_000))
+        text = re.sub(r"\?", lambda _m: f"${next(n)}", sql)  # ADBC's placeholders: $1, $2 ...
+        with adbc.connect(self._dsn) as con, con.cursor() as cur:
+            cur.execute(text, tuple(params))
+            return cur.fetch_arrow_table()
 
     def begin_write(self) -> None:
         if self.write_refusal is not None:

@@ -64,6 +64,7 @@ _UPSERT_STATE = (
     + ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS[4:])
 )
 _COL = {c: i for i, c in enumerate(EVENT_COLUMNS)}
+_LOG = logging.getLogger("hitl_widgets.store")
 
 F = TypeVar("F", bound=Callable[..., Any])
 _log = logging.getLogger("hitl_widgets.store")
@@ -689,6 +690,7 @@ class Store:
         accepted and then rated is "accepted", with its ``ratings``. Rows come in the
         order of the events that set them.
         """
+        cols: dict[str, Any] | None = None
         if self.schema_version < 4:  # an old store opened read-only: fold the log here
             rows = self._decision_rows_from_log(task, include_undecided, annotator)
         else:
@@ -701,12 +703,25 @@ class Store:
                     where.append(f"{col} = ?")
                     params.append(val)
             # the states carry what decisions() shows: one table read, no join with the log
-            rows = self.backend.query(f"SELECT {_DECISION_SELECT} FROM item_state WHERE "
-                                      + " AND ".join(where), params)
+            sql = f"SELECT {_DECISION_SELECT} FROM item_state WHERE " + " AND ".join(where)
+            cols = self._arrow_columns(sql, params)
+            if cols is None:
+                rows = self.backend.query(sql, params)
+        if cols is None:
+            cols = _columns_of_rows(rows)
         # the data of the few events that have any (texts, gold, a sample mark)
-        with_data = [r[16] for r in rows if r[17]]
+        with_data = [e for e, h in zip(cols["event_id"], cols["has_data"], strict=True) if h]
         data = {k: v.get("data") for k, v in self.events_by_id(with_data).items()} if with_data else {}
-        return _decision_frame(rows, data)
+        return _decision_frame(cols, data)
+
+    def _arrow_columns(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
+        """decisions()' columns read through ADBC (the ``fast`` extra), or None."""
+        try:
+            table = self.backend.arrow_query(sql, params)
+        except Exception as exc:  # any trouble: the row-by-row read gives the same frame
+            _LOG.debug("ADBC read failed (%s): reading row by row", exc)
+            return None
+        return None if table is None else _columns_of_arrow(table)
 
     def _decision_rows_from_log(self, task: str | None, include_undecided: bool,
                                 annotator: str | None) -> list[tuple[Any, ...]]:
@@ -809,26 +824,65 @@ _DECISION_SELECT = ("item_id, status, label, model_label, annotator, task, ratin
                     "content_hash, n_events, kind, event_id, has_data")
 
 
-def _decision_frame(rows: Sequence[Sequence[Any]], data: Mapping[str, Any]) -> pd.DataFrame:
+_DECISION_NAMES = ("item_id", "status", "human_label", "model_label", "annotator", "task",
+                   "ratings", "note", "model_confidence", "decided_at", "duration_ms",
+                   "guideline_version", "session_id", "content_hash", "n_events", "kind",
+                   "event_id", "has_data")
+_NUMERIC = ("model_confidence", "duration_ms", "n_events", "has_data")
+
+
+def _columns_of_rows(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    import numpy as np
+
+    if not rows:
+        return {n: np.empty(0, dtype=object) for n in _DECISION_NAMES}
+    return {n: np.array(c, dtype=object) for n, c in zip(_DECISION_NAMES, zip(*rows, strict=True), strict=True)}
+
+
+def _columns_of_arrow(table: Any) -> dict[str, Any]:
+    import numpy as np
+    import pyarrow as pa
+
+    out: dict[str, Any] = {}
+    for n, col in zip(_DECISION_NAMES, table.columns, strict=True):
+        if n in _NUMERIC or pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            out[n] = col.to_numpy(zero_copy_only=False)
+        else:  # a text column with no value at all: its type was guessed
+            out[n] = np.full(len(col), None, dtype=object)
+    return out
+
+
+def _decision_frame(cols: Mapping[str, Any], data: Mapping[str, Any]) -> pd.DataFrame:
     """`decisions()`'s frame, in the order things were decided: what a person looks at
-    first leads (item, status, the human's and the model's label, whether they agree)."""
-    names = ["item_id", "status", "human_label", "model_label", "annotator", "task", "ratings",
-             "note", "model_confidence", "decided_at", "duration_ms", "guideline_version",
-             "session_id", "content_hash", "n_events", "kind", "event_id", "has_data"]
-    # object columns: a missing label is None (pandas 3 would read text columns as
-    # strings and turn None into NaN)
-    df = pd.DataFrame(list(rows), columns=names, dtype=object)
-    df["ratings"] = [json.loads(v) if isinstance(v, str) else None for v in df["ratings"]]
-    df["data"] = [data.get(e) if h else None for e, h in zip(df["event_id"], df["has_data"], strict=True)] \
-        if data else None
-    human, model = df["human_label"], df["model_label"]
-    agree = [(h == m) if h is not None and m is not None else None for h, m in zip(human, model, strict=True)]
-    df["agrees_with_model"] = pd.Series(agree, index=df.index, dtype=object)
-    df["decided_at"] = pd.to_datetime(df["decided_at"], utc=True, format="ISO8601")
+    first leads (item, status, the human's and the model's label, whether they agree).
+    Text columns hold None where missing (object dtype: pandas 3 would turn None into
+    NaN in a text column)."""
+    import numpy as np
+
+    n = len(cols["item_id"])
+    frame: dict[str, Any] = {}
+    for name in _DECISION_NAMES:
+        if name in _NUMERIC:
+            continue
+        frame[name] = pd.Series(cols[name], dtype=object)
+    human, model = cols["human_label"], cols["model_label"]
+    known = (human != None) & (model != None)  # noqa: E711 (elementwise on object arrays)
+    agree = np.full(n, None, dtype=object)
+    agree[known] = human[known] == model[known]
+    frame["agrees_with_model"] = pd.Series(agree, dtype=object)
+    frame["ratings"] = pd.Series([json.loads(v) if isinstance(v, str) else None for v in cols["ratings"]]
+                                 if any(v is not None for v in cols["ratings"]) else [None] * n, dtype=object)
+    has = cols["has_data"]
+    frame["data"] = pd.Series([data.get(e) if h else None for e, h in zip(cols["event_id"], has, strict=True)]
+                              if data else [None] * n, dtype=object)
+    frame["decided_at"] = pd.to_datetime(pd.Series(cols["decided_at"], dtype=object), utc=True, format="ISO8601")
     for c in ("model_confidence", "duration_ms"):
-        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
-    df["n_events"] = df["n_events"].astype("int64")
-    df = df.sort_values("decided_at", kind="stable", na_position="first", ignore_index=True)
+        frame[c] = pd.to_numeric(pd.Series(cols[c]), errors="coerce").astype("float64")
+    frame["n_events"] = pd.Series(cols["n_events"]).astype("int64")
+    df = pd.DataFrame(frame)
+    # (the int64 view: a tz-aware column's to_numpy() would build a Timestamp per row)
+    order = np.argsort(df["decided_at"].array.asi8, kind="stable") if n else np.arange(0)
+    df = df.iloc[order].reset_index(drop=True)
     return df[DECISION_COLUMNS]
 
 
