@@ -274,8 +274,8 @@ def fold(state: ItemState | None, ev: Mapping[str, Any]) -> ItemState:
             n_events=n, prev=st,
         )
     if action in VERDICTS:
-        given = ratings_of(ev)
-        ratings = {**(st.ratings or {}), **given} if given else st.ratings
+        added = ratings_of(ev)
+        ratings = {**(st.ratings or {}), **added} if added else st.ratings
         return ItemState(
             action=str(action), label=label_of(ev), note=ev.get("note"), ratings=ratings,
             model_label=ev.get("model_label"), verdict_id=str(ev["event_id"]),

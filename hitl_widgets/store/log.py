@@ -519,7 +519,8 @@ class Store:
             rows = b.query(
                 f"SELECT item_id, annotator, done, expires_at FROM claims WHERE task = ? "
                 f"AND item_id IN ({marks})", [task, *cands])
-            mine_done, others = set(), {}
+            mine_done: set[str] = set()
+            others: dict[str, int] = {}
             for item_id, ann, done, expires in rows:
                 if ann == annotator:
                     if done:
@@ -613,7 +614,7 @@ class Store:
         return found
 
     @staticmethod
-    def _row(ev: Mapping[str, Any]) -> tuple:
+    def _row(ev: Mapping[str, Any]) -> tuple[Any, ...]:
         missing = [k for k in ("event_id", "task", "item_id", "action") if not ev.get(k)]
         if missing:
             raise ValueError(f"event is missing {', '.join(missing)}: {dict(ev)!r}")
@@ -646,7 +647,8 @@ class Store:
         since_seq: int = 0,
     ) -> pd.DataFrame:
         """The full audit log (optionally one task / annotator / action), in commit order."""
-        where, params = ["seq > ?"], [since_seq]
+        where: list[str] = ["seq > ?"]
+        params: list[Any] = [since_seq]
         for col, val in (("task", task), ("annotator", annotator), ("action", action)):
             if val is not None:
                 where.append(f"{col} = ?")
