@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -56,12 +56,12 @@ def _verdicts(store: Store, task: str | Sequence[str] | None, kind: str,
     """The current decision of each item of `kind` (one fold: `Store.decisions()`), in
     the order they were made, each with its verdict's data and the ratings in effect."""
     tasks: list[str | None] = [None] if task is None else ([task] if isinstance(task, str) else list(task))
-    out = []
+    out: list[dict[str, Any]] = []
     for t in tasks:
         d = store.decisions(t, annotator=annotator)
         d = d[d["kind"] == kind]
         for r in d.to_dict("records"):
-            rec = {k: _native(v) for k, v in r.items()}
+            rec = {str(k): _native(v) for k, v in r.items()}  # the column names are text already
             if not isinstance(rec.get("data"), Mapping):
                 rec["data"] = {}
             out.append(rec)
@@ -90,6 +90,7 @@ def to_hf_dataset(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> Any:
         import datasets
     except ImportError as exc:  # pragma: no cover - datasets is in the [train] extra
         raise ImportError("to_hf_dataset needs the `datasets` package (pip install datasets)") from exc
+    records: list[dict[Hashable, Any]] | list[dict[str, Any]]
     if isinstance(rows, pd.DataFrame):
         records = rows.to_dict("records")
     else:

@@ -80,12 +80,11 @@ def load_claims() -> "pd.DataFrame":
     import pandas as pd
 
     with _resource(_CLAIMS_FILE).open("r", encoding="utf-8", newline="") as f:
-        df = pd.read_csv(
-            f,
-            dtype={"claim_id": str, "text": str, "claim_type": str, "amount": "float64",
-                   "date": str, "policy_holder_since": "int64"},
-            keep_default_na=False,
-        )
+        dtypes: dict[str, type[str] | str] = {
+            "claim_id": str, "text": str, "claim_type": str, "amount": "float64",
+            "date": str, "policy_holder_since": "int64",
+        }
+        df = pd.read_csv(f, dtype=dtypes, keep_default_na=False)
     return df[CLAIM_COLUMNS]
 
 

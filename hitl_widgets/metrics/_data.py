@@ -285,7 +285,7 @@ def _label_texts(labels: Sequence[Any], argument: str = "labels") -> pd.Index:
         raise ValueError(f"{argument}: contains a missing label (None or NaN): {raw!r}")
     idx = pd.Index(text, dtype=object)
     if not idx.is_unique:
-        dup = sorted({t for t in text if text.count(t) > 1})
+        dup = sorted({t for t in text if t is not None and text.count(t) > 1})  # none is None (checked above)
         raise ValueError(f"{argument}: contains duplicates {dup!r} (labels are compared as text: 1 and '1' are one label)")
     return idx
 
@@ -410,11 +410,11 @@ def _from_long(df: pd.DataFrame, item: str, annotator: str, label: str) -> Ratin
             f"{items[item_codes[first]]!r} more than once ({dup.size} duplicated (item, annotator) pairs); "
             f"each annotator may give one {label!r} per item"
         )
-    col = work[label]
-    if isinstance(col.dtype, pd.CategoricalDtype):
+    label_col = work[label]
+    if isinstance(label_col.dtype, pd.CategoricalDtype):
         # keep the declared category order (useful for ordinal labels)
-        codes = col.cat.codes.to_numpy().astype(np.int64)
-        labels = np.asarray(col.cat.categories)
+        codes = label_col.cat.codes.to_numpy().astype(np.int64)
+        labels = np.asarray(label_col.cat.categories)
         merged = _merge_mixed(np.asarray(labels, dtype=object))
         if merged is not None:  # categories of several kinds (1 and "1"): one label each
             remap, labels = merged
@@ -423,7 +423,7 @@ def _from_long(df: pd.DataFrame, item: str, annotator: str, label: str) -> Ratin
                 labels = pd.to_numeric(pd.Series(labels)).to_numpy()
         numeric = _is_numeric_array(labels)
     else:
-        lab_values = col.to_numpy()
+        lab_values = label_col.to_numpy()
         if lab_values.dtype.kind not in "biufO":
             lab_values = lab_values.astype(object)
         codes, labels, numeric = _encode_labels(lab_values)

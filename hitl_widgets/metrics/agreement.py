@@ -321,7 +321,8 @@ def cohen_kappa(
         ok = ~(pd.isna(va) | pd.isna(vb))
         va, vb = va[ok], vb[ok]
         if lab_index is not None:
-            ca, cb = lab_index.get_indexer(_canonical_text(va)), lab_index.get_indexer(_canonical_text(vb))
+            # pandas-stubs type get_indexer's target as an Index; pandas takes any array-like
+            ca, cb = lab_index.get_indexer(_canonical_text(va)), lab_index.get_indexer(_canonical_text(vb))  # type: ignore[arg-type]
             keep = (ca >= 0) & (cb >= 0)
             return _kappa_from_codes(ca[keep].astype(np.int64), cb[keep].astype(np.int64), len(lab_index), weights)
         if va.size == 0:
@@ -346,7 +347,8 @@ def cohen_kappa(
     else:
         if len(annotators) != 2:
             raise ValueError("annotators: expected a pair (x, y)")
-        pos = r.annotators.get_indexer(list(annotators))
+        # pandas-stubs type get_indexer's target as an Index; pandas takes any array-like
+        pos = r.annotators.get_indexer(list(annotators))  # type: ignore[arg-type]
         if (pos < 0).any():
             missing = [x for x, p in zip(annotators, pos, strict=True) if p < 0]
             raise ValueError(f"annotators: unknown annotator(s) {missing} (column {annotator!r})")
@@ -359,7 +361,8 @@ def cohen_kappa(
     ok = (ca >= 0) & (cb >= 0)
     ca, cb = ca[ok], cb[ok]
     if lab_index is not None:
-        lookup = lab_index.get_indexer(_canonical_text(r.labels)) if r.n_labels else np.zeros(0, np.int64)
+        # pandas-stubs type get_indexer's target as an Index; pandas takes any array-like
+        lookup = lab_index.get_indexer(_canonical_text(r.labels)) if r.n_labels else np.zeros(0, np.int64)  # type: ignore[arg-type]
         ca, cb = lookup[ca], lookup[cb]
         keep = (ca >= 0) & (cb >= 0)
         return _kappa_from_codes(ca[keep], cb[keep], len(lab_index), weights)
@@ -516,7 +519,8 @@ def krippendorff_alpha(
     numeric = r.numeric
     if labels is not None:
         lab_index = _label_texts(labels)  # canonical text: 1, 1.0 and "1" are one label
-        pos = lab_index.get_indexer(_canonical_text(domain)) if domain.size else np.zeros(0, np.int64)
+        # pandas-stubs type get_indexer's target as an Index; pandas takes any array-like
+        pos = lab_index.get_indexer(_canonical_text(domain)) if domain.size else np.zeros(0, np.int64)  # type: ignore[arg-type]
         used = np.bincount(code, minlength=domain.size) > 0
         if (pos[used] < 0).any():
             raise ValueError(f"labels: rating value(s) {domain[used & (pos < 0)][:5].tolist()} are not in labels")

@@ -65,7 +65,7 @@ def majority_vote(
         raise ValueError(f"tie_break: expected 'first' or 'none', got {tie_break!r}")
     r = _to_matrix(data, item=item, annotator=annotator, label=label)
     maj, tie, n_votes = _majority_codes(r)
-    labels_obj = np.append(np.asarray(r.labels, dtype=object), None)
+    labels_obj = np.append(np.asarray(r.labels, dtype=object), np.array([None], dtype=object))
     lab = labels_obj[maj]  # -1 -> None
     if tie_break == "none":
         lab = lab.copy()
@@ -126,7 +126,7 @@ class DawidSkeneResult:
     n_iter: int
     converged: bool
     log_likelihood: float
-    annotator_accuracy: pd.Series = field(default=None, repr=False)  # type: ignore[assignment]
+    annotator_accuracy: pd.Series | None = field(default=None, repr=False)
 
 
 def dawid_skene(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ from .agreement import (
     model_agreement,
     percent_agreement,
 )
-from .bootstrap import bootstrap_ci
+from .bootstrap import BootstrapCI, bootstrap_ci
 
 __all__ = ["RATING_COLUMNS", "agreement_report", "fatigue", "gold_accuracy", "ratings"]
 
@@ -383,7 +383,7 @@ def agreement_report(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UndefinedAgreementWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
-            specs = [
+            specs: list[tuple[str, Callable[..., Any], dict[str, Any], str | None]] = [
                 ("percent_agreement", percent_agreement, {}, None),
                 ("fleiss_kappa", fleiss_kappa, {}, None),
                 ("krippendorff_alpha", _nominal_alpha, {}, None),
@@ -400,8 +400,10 @@ def agreement_report(
                 lo = hi = math.nan
                 if len(data) and not math.isnan(val) and n_boot >= 2:
                     try:
-                        lo, hi = bootstrap_ci(fn, data, n_boot=n_boot, ci=ci, seed=seed,
-                                              statistic=stat, **kw)
+                        interval = bootstrap_ci(fn, data, n_boot=n_boot, ci=ci, seed=seed,
+                                                statistic=stat, **kw)
+                        assert isinstance(interval, BootstrapCI)  # a scalar metric: one (low, high)
+                        lo, hi = interval
                     except ValueError:
                         pass
                 row[name], row[f"{name}_low"], row[f"{name}_high"] = val, float(lo), float(hi)

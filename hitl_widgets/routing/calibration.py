@@ -745,6 +745,7 @@ def calibrate(
         if explicit_grid is not None:
             g = explicit_grid
         else:
+            assert ref is not None  # set above whenever there is no explicit grid
             g = coverage_grid(ref, max(n_g, 1), alpha, level, start=start, step=step)
         if lab is not None and lab in rev.floor:
             g = g[g >= rev.floor[lab]] if (g >= rev.floor[lab]).any() else g[:1]

@@ -340,7 +340,8 @@ class Router:
                     f"pred={pred!r}: missing predicted labels in rows "
                     f"{list(df.index[ps.isna().to_numpy()][:5])!r}"
                 )
-            codes = pd.Index(labels).get_indexer(ps.astype(str))
+            # pandas-stubs type get_indexer's target as an Index; pandas takes any array-like
+            codes = pd.Index(labels).get_indexer(ps.astype(str))  # type: ignore[arg-type]
             if (codes < 0).any():
                 unknown = sorted({str(v) for v in ps[codes < 0].unique()[:5]})
                 raise ValueError(
@@ -430,7 +431,7 @@ class Router:
         )
         if store is not None:
             own = not isinstance(store, Store)
-            st = Store(store) if own else store
+            st = store if isinstance(store, Store) else Store(store)
             try:
                 st.append(result._events(hashes, annotator=annotator))
             finally:
@@ -458,7 +459,7 @@ class RoutingResult:
     policy: np.ndarray  # rows any policy rule fired on, or could not decide (missing input)
     settings: dict[str, Any]
     task: str
-    ids: pd.Index = field(repr=False, default=None)  # type: ignore[assignment]
+    ids: pd.Index | None = field(repr=False, default=None)
     fired: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
     # {column: rows sent to a person because a policy reads it and it is missing}
     missing: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
@@ -536,6 +537,8 @@ class RoutingResult:
         settings = self.settings
         settings_json = json.dumps(settings, sort_keys=True)
         f = self.frame
+        ids = self.ids
+        assert ids is not None, "RoutingResult.ids: the routed items' ids (set by Router.route)"
         conf = self.confidence
         names = np.asarray(self.labels, dtype=object)[self.pred_codes]
         fired_names = list(self.fired)
@@ -545,7 +548,7 @@ class RoutingResult:
         audits = f["audit"].to_numpy()
         reasons = f["reasons"].to_numpy()
         for i in range(len(f)):
-            item_id = str(self.ids[i])
+            item_id = str(ids[i])
             h = hashes[i] if hashes is not None else None
             auto = routes[i] == "auto"
             data = {
@@ -588,7 +591,7 @@ def routed(store: str | Store, task: str | None = "routing") -> pd.DataFrame:
     routed_at. ``task=None`` reads every task.
     """
     own = not isinstance(store, Store)
-    st = Store(store, create=False) if own else store
+    st = store if isinstance(store, Store) else Store(store, create=False)
     try:
         ev = st.events(task, action="route")
     finally:

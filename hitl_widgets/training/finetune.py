@@ -72,7 +72,8 @@ def evaluate(model: TextClassifier, texts: Sequence[str], y: Sequence[Any], *,
     texts = [str(t) for t in texts]
     if not texts:
         return classification_metrics([], [], model.labels)
-    kw = {"embeddings": embeddings} if (embeddings is not None and model.mode_used == "head") else {}
+    kw: dict[str, Any] = (
+        {"embeddings": embeddings} if (embeddings is not None and model.mode_used == "head") else {})
     p = model.predict_proba(texts, progress=progress, **kw)
     pred = [model.labels[i] for i in p.argmax(1)]
     return classification_metrics(y, pred, model.labels)
@@ -107,7 +108,7 @@ class LiveLoss:
         self.title = title
         self.steps: list[float] = []
         self.losses: list[float] = []
-        self.figure = None
+        self.figure: Any | None = None  # a plotly FigureWidget, once shown
         self._shown = 0
 
     def _ensure_figure(self) -> None:
@@ -145,9 +146,11 @@ class LiveLoss:
         self._shown = len(self.steps)
         if self.mode == "plot":
             self._ensure_figure()
-            with self.figure.batch_update():
-                self.figure.data[0].x = list(self.steps)
-                self.figure.data[0].y = list(self.losses)
+            fig = self.figure
+            assert fig is not None  # made by _ensure_figure
+            with fig.batch_update():
+                fig.data[0].x = list(self.steps)
+                fig.data[0].y = list(self.losses)
         else:
             print(f"  step {int(self.steps[-1]):5d}  loss {self.losses[-1]:.4f}", flush=True)
 
@@ -431,7 +434,7 @@ def finetune(
         sample_flags = list(eval_data["sample"])
     elif isinstance(eval_data, pd.DataFrame) and "sample" in eval_data.columns:
         sample_flags = eval_data["sample"].astype(bool).tolist()
-    eval_random = bool(sample_flags) and all(sample_flags)
+    eval_random = bool(sample_flags and all(sample_flags))
     if eval_data is not None and sample_flags is None:
         eval_random = bool(data_report.get("eval_random_sample")) and not data_report.get("eval_split")
 

@@ -133,11 +133,11 @@ def build_sft_examples(data: Any, tokenizer: Any, *, max_length: int = 1024,
         else:  # tokenise the pieces one by one
             ids, mask, pos = [], [], 0
             for a, b in spans:
-                for piece, m in ((full[pos:a], False), (full[a:b], True)):
+                for piece, in_span in ((full[pos:a], False), (full[a:b], True)):
                     if piece:
                         t = tokenizer(piece, add_special_tokens=False)["input_ids"]
                         ids += t
-                        mask += [m] * len(t)
+                        mask += [in_span] * len(t)
                 pos = b
             if full[pos:]:
                 t = tokenizer(full[pos:], add_special_tokens=False)["input_ids"]

@@ -22,11 +22,15 @@ import time
 import warnings
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from ..items import canonical
+
+if TYPE_CHECKING:  # torch and transformers come from the [train] extra
+    import torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 # Measured (benchmarks/bench_loop.py, TweetEval, test accuracy, head vs full): 400 labels
 # head wins on both tasks (offensive 0.764 vs 0.721, sentiment 0.534 vs 0.427: three epochs
@@ -200,10 +204,10 @@ class TextClassifier:
         self.l2_used: float | None = None
         self.device = pick_device(device)
         self.history: list[dict[str, float]] = []
-        self._tok = None
-        self._encoder = None  # AutoModel (head mode)
-        self._head = None  # torch.nn.Linear (head mode)
-        self._seqcls = None  # AutoModelForSequenceClassification (full mode)
+        self._tok: PreTrainedTokenizerBase | None = None
+        self._encoder: PreTrainedModel | None = None  # AutoModel (head mode)
+        self._head: torch.nn.Linear | None = None  # (head mode)
+        self._seqcls: PreTrainedModel | None = None  # AutoModelForSequenceClassification (full mode)
 
     # -- pieces ----------------------------------------------------------------
     @property
@@ -237,7 +241,7 @@ class TextClassifier:
         if not cache or EMBED_CACHE_SIZE <= 0:
             return self._embed(texts, batch_size, progress)
         stamp = self._stamp if getattr(self, "_stamp", None) is not None else _model_stamp(self.model_path)
-        self._stamp = stamp
+        self._stamp: Any = stamp  # `_model_stamp` of model_path, computed once
         keys = [(stamp, self.max_length, t) for t in texts]
         missing = list(dict.fromkeys(k for k in keys if k not in _EMBED_CACHE))
         if missing:
@@ -261,13 +265,13 @@ class TextClassifier:
     def _embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         import torch
 
-        self.encoder  # load
+        encoder = self.encoder  # loaded on first use
         out = np.zeros((len(texts), 0), dtype=np.float32)
         bar = _progress(len(texts), "embedding", progress)
         with torch.inference_mode():
             for idx in _by_length(texts, batch_size):
                 enc = {k: v.to(self.device) for k, v in self._encode([texts[j] for j in idx]).items()}
-                hidden = self._encoder(**enc).last_hidden_state
+                hidden = encoder(**enc).last_hidden_state
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 vec = torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy()
@@ -287,7 +291,8 @@ class TextClassifier:
         if bad:
             raise ValueError(f"y: labels not in labels {self.labels!r}: {sorted(set(map(str, bad)))[:5]!r}"
                              + (" (None: a missing label)" if None in bad else ""))
-        return np.array([index[t] for t in text], dtype=np.int64)
+        # every t is a label (checked above), so none is None: the filter only narrows the type
+        return np.array([index[t] for t in text if t is not None], dtype=np.int64)
 
     # -- training ----------------------------------------------------------------
     def fit(
@@ -504,17 +509,21 @@ class TextClassifier:
         if self.mode_used is None:
             raise RuntimeError("fit() the classifier (or load() one) before predicting")
         if self.mode_used == "head":
+            head = self._head
+            assert head is not None  # fit() / load() set it with mode_used
             if embeddings is None:
                 embeddings = self.embed(texts, batch_size, progress)
             x = torch.from_numpy(np.ascontiguousarray(embeddings, dtype=np.float32)).to(self.device)
             with torch.inference_mode():
-                return torch.softmax(self._head(x * self._scale), -1).double().cpu().numpy()
+                return torch.softmax(head(x * self._scale), -1).double().cpu().numpy()
+        seqcls = self._seqcls
+        assert seqcls is not None  # fit() / load() set it with mode_used
         p = np.zeros((len(texts), len(self.labels)))
         bar = _progress(len(texts), "predicting", progress)
         with torch.inference_mode():
             for idx in _by_length(texts, batch_size):
                 enc = {k: v.to(self.device) for k, v in self._encode([texts[j] for j in idx]).items()}
-                p[idx] = torch.softmax(self._seqcls(**enc).logits.float(), -1).double().cpu().numpy()
+                p[idx] = torch.softmax(seqcls(**enc).logits.float(), -1).double().cpu().numpy()
                 if bar is not None:
                     bar.update(len(idx))
         if bar is not None:
@@ -537,8 +546,10 @@ class TextClassifier:
                 "base_model": self.model_path, "seed": self.seed, "l2_used": self.l2_used,
                 "mode_reason": self.mode_reason}
         if self.mode_used == "head":
+            assert self._head is not None  # fit() / load() set it with mode_used
             torch.save({"state": self._head.state_dict(), "scale": self._scale}, path / "head.pt")
         elif self.mode_used == "full":
+            assert self._seqcls is not None  # fit() / load() set it with mode_used
             self._seqcls.save_pretrained(path)
             self.tokenizer.save_pretrained(path)
         else:
