@@ -5,6 +5,8 @@ Run from the repository root after ``cd js && npm run build``:
     python benchmarks/bench_generation.py            # full run (about 4 minutes on 2 cores)
     python benchmarks/bench_generation.py --quick    # fewer items / saves, no README update
     python benchmarks/bench_generation.py --no-lab   # static page only (no JupyterLab run)
+    python benchmarks/bench_generation.py --only edit --no-readme   # only saving an edit,
+                                                     # figures printed, README untouched
 
 The page is a static page served from loopback that loads the built bundle
 (``hitl_widgets/static/generation.js`` + ``.css``, exactly what anywidget loads in
@@ -333,6 +335,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer items and saves; README not written")
     ap.add_argument("--no-lab", action="store_true", help="skip the JupyterLab (real kernel) run")
+    ap.add_argument("--saves", type=int, default=None,
+                    help="saves per edit kind (default 60, --quick 20; heavy edits: half, at least 10)")
+    ap.add_argument("--keys", type=int, default=None, help="key presses per response length (default 100, --quick 30)")
+    ap.add_argument("--only", choices=("edit", "keys"), default=None,
+                    help="measure only saving an edit, or only key -> next item (implies --no-lab)")
+    ap.add_argument("--no-readme", action="store_true", help="print the figures, do not write benchmarks/README.md")
     args = ap.parse_args()
     if not (STATIC / "generation.js").exists():
         sys.exit("hitl_widgets/static/generation.js is missing: run `cd js && npm run build` first")
@@ -342,8 +350,10 @@ def main() -> None:
 
     if not chromium_available():
         sys.exit("Chromium is missing (apt-get install -y chromium); nothing measured")
-    n_keys = 30 if args.quick else 100
-    n_saves = 20 if args.quick else 60
+    n_keys = args.keys or (30 if args.quick else 100)
+    n_saves = args.saves or (20 if args.quick else 60)
+    if args.only:
+        args.no_lab = True
     n_lab = 30 if args.quick else 100
     where = machine()
     t0 = time.perf_counter()
@@ -351,9 +361,11 @@ def main() -> None:
         browser = launch_chromium(pw)
         version = browser.version
         try:
-            edits = [bench_edit(browser, 2000, n_saves, "light", seed=1),
-                     bench_edit(browser, 2000, max(10, n_saves // 2), "heavy", seed=2)]
-            keys = [bench_next_item(browser, w, n_keys, seed=3 + i) for i, w in enumerate((200, 2000))]
+            edits = [] if args.only == "keys" else [
+                bench_edit(browser, 2000, n_saves, "light", seed=1),
+                bench_edit(browser, 2000, max(10, n_saves // 2), "heavy", seed=2)]
+            keys = [] if args.only == "edit" else [
+                bench_next_item(browser, w, n_keys, seed=3 + i) for i, w in enumerate((200, 2000))]
             lab = []
             if not args.no_lab:
                 from jupyter_harness import JupyterServer
@@ -430,7 +442,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     print(json.dumps({"edits": edits, "keys": keys, "lab": lab}, indent=1))
-    if not args.quick:
+    if not args.quick and not args.only and not args.no_readme:
         from _readme import write_section
 
         write_section("generation", text)

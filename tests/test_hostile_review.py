@@ -295,3 +295,16 @@ def test_the_columns_a_policy_read_are_shown_beside_the_text(tmp_path: Path) -> 
     assert shown == {"1": [["amount", "12,500.00"]], "2": [["amount", "missing"]], "3": [["amount", "20,000.50"]]}
     with pytest.raises(ValueError, match="fields='nope': no such column"):
         hw.ClassificationReview(df, labels=LABELS, fields=["nope"], store=str(tmp_path / "x.db"))
+
+
+def test_idle_time_the_browser_left_out_is_kept_for_every_kind(tmp_path: Path) -> None:
+    """Issue 11 #3: duration_ms counts active time; the idle time left out is stored."""
+    gens = pd.DataFrame({"prompt": ["q?"], "response": ["a."]})
+    g = hw.GenerationReview(gens, store=str(tmp_path / "g.db"), annotator="ana")
+    wire(g)
+    item = g._items.payload(0)
+    g._handle_custom_msg({"type": "decide", "decisions": [{
+        "id": "d1", "item_id": item["item_id"], "content_hash": item["content_hash"], "action": "accept",
+        "duration_ms": 4000, "data": {"idle_ms": 180000}, "session_id": g.session_id}]}, [])
+    ev = g.events().iloc[0]
+    assert ev["duration_ms"] == 4000 and ev["data"]["idle_ms"] == 180000 and ev["data"]["response"] == "a."

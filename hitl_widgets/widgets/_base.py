@@ -552,6 +552,10 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             "data": d["data"],
         }
         ev.update(self._event_fields(d, pos))
+        idle = (d["data"] or {}).get("idle_ms")
+        if isinstance(idle, (int, float)) and not isinstance(idle, bool) and idle > 0:
+            # the idle time the browser left out of duration_ms, whatever the kind keeps
+            ev["data"] = {**(ev["data"] if isinstance(ev.get("data"), dict) else {}), "idle_ms": float(idle)}
         if pos is not None and self._gold is not None and self._gold[pos] is not None:
             data = dict(ev["data"]) if isinstance(ev.get("data"), dict) else {}
             data["gold"] = str(self._gold[pos])

@@ -99,6 +99,8 @@ describe("rendering", () => {
 describe("keys", () => {
   it("Enter and A accept the model label and advance", () => {
     const s = setup();
+    // the item clock starts at the person's first interaction (here: a click on the widget)
+    s.root.dispatchEvent(new Event("pointerdown", { bubbles: true }));
     vi.advanceTimersByTime(1234);
     press(s.root, "Enter");
     press(s.root, "a");
@@ -259,8 +261,9 @@ describe("keys", () => {
     press(s.root, "?", { shiftKey: true });
     expect(help.hidden).toBe(false);
     const t = help.textContent!;
-    for (const k of ["Enter / A", "1 – 9", "F", "S", "Z", "←", "→", "?", "Esc"]) expect(t).toContain(k);
-    expect(help.querySelectorAll("tr").length).toBe(9);
+    for (const k of ["Enter / A", "1 – 9", "F", "S", "Z", "←", "→", "N", "Home", "End", "?", "Esc"]) expect(t).toContain(k);
+    // (N / Home / End: the shell's jumps, every kind)
+    expect(help.querySelectorAll("tr").length).toBe(12);
     press(s.root, "?");
     expect(help.hidden).toBe(true);
     press(s.root, "?");
@@ -594,5 +597,27 @@ describe("protocol", () => {
     s.model.deliver({ type: "reset" });
     vi.advanceTimersByTime(5000);
     expect(s.model.sent.length).toBe(sent);
+  });
+});
+
+describe("the store's state", () => {
+
+  it("a wait or an error stays on screen until the kernel says the store works again", () => {
+    const s = setup();
+    s.model.deliver({ type: "status", level: "waiting", text: "the store hitl.db is locked by another process" });
+    const m = q(s.root, "message");
+    expect(m.hidden).toBe(false);
+    expect(m.getAttribute("data-level")).toBe("waiting");
+    press(s.root, "Enter"); // a decision: it stays pending; the message stays
+    vi.advanceTimersByTime(60_000);
+    s.model.deliver({ type: "status", level: "error", text: "the PostgreSQL server cannot be reached" });
+    expect(m.hidden).toBe(false);
+    expect(m.textContent).toContain("cannot be reached");
+    expect(m.getAttribute("data-level")).toBe("error");
+    s.model.deliver({ type: "status", level: "ok", text: "the store is back" });
+    expect(m.textContent).toBe("the store is back");
+    expect(m.getAttribute("data-level")).toBe("info");
+    s.model.deliver({ type: "status", level: "bogus", text: "ignored" });
+    expect(m.textContent).toBe("the store is back");
   });
 });

@@ -348,7 +348,7 @@ describe("editing", () => {
 });
 
 describe("rubric ratings", () => {
-  it("digits rate the selected criterion (rate event, no move); Tab / Shift+Tab select", () => {
+  it("digits rate the focused criterion and the focus stays; Tab / Shift+Tab move it", () => {
     const s = setup();
     const rows = () => [...s.root.querySelectorAll('[data-testid="criterion"]')];
     expect(rows()[0].getAttribute("data-selected")).toBe("true");
@@ -356,7 +356,9 @@ describe("rubric ratings", () => {
     let ds = s.model.distinctDecisions();
     expect(ds.map((d) => [d.action, d.data])).toEqual([["rate", { ratings: { helpful: 4 } }]]);
     expect(shown(s)).toBe("gen-0");
-    // the selection moved on to the next criterion
+    // (changed: the focus no longer moves on by itself after a rating)
+    expect(rows()[0].getAttribute("data-selected")).toBe("true");
+    press(s.root, "Tab");
     expect(rows()[1].getAttribute("data-selected")).toBe("true");
     press(s.root, "1");
     ds = s.model.distinctDecisions();
@@ -367,6 +369,8 @@ describe("rubric ratings", () => {
     expect(rows()[0].getAttribute("data-selected")).toBe("true");
     press(s.root, "5");
     press(s.root, "Tab");
+    press(s.root, "Tab"); // wraps round to the first
+    expect(rows()[0].getAttribute("data-selected")).toBe("true");
     press(s.root, "Tab");
     expect(rows()[1].getAttribute("data-selected")).toBe("true");
     press(s.root, "9"); // harmless has 2 values

@@ -5,7 +5,8 @@ import { attachKeyLayer, isTextEntry, keyFromCode, normalizeKey, textBoxKeys } f
 import { computeProgress, formatDuration, formatProgress } from "../src/lib/progress";
 import { createHelp } from "../src/lib/help";
 import { el, setText } from "../src/lib/dom";
-import { applyDiff, wordDiff } from "../src/lib/diffview";
+import { DEL, EQ, applyDiff, diffChunks, diffHtml, diffIds, differingWords, renderDiff, wordDiff, wordTokens } from "../src/lib/diffview";
+import { diffArrays, diffWordsWithSpace, wordsWithSpaceDiff } from "diff";
 import { FakeKernel, FakeModel, press, queue, useWidgetTests } from "./helpers";
 
 useWidgetTests();
@@ -235,5 +236,167 @@ describe("wordDiff", () => {
     const parts = wordDiff(a, b);
     expect(applyDiff(parts)).toEqual({ original: a, edited: b });
     expect(parts.filter((p) => p.op === "delete").map((p) => p.text.trim())).toContain("two");
+  });
+});
+
+describe("diffIds (Myers on token ids)", () => {
+  it("gives a shortest edit script: as short as jsdiff's, and a correct one", () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let t = 0; t < 2000; t++) {
+      const n = Math.floor(rnd() * 25);
+      const m = Math.floor(rnd() * 25);
+      const alphabet = 1 + Math.floor(rnd() * 5);
+      const a = Array.from({ length: n }, () => Math.floor(rnd() * alphabet));
+      const b = Array.from({ length: m }, () => Math.floor(rnd() * alphabet));
+      const ops = diffIds(a, b)!;
+      let i = 0;
+      let j = 0;
+      let edits = 0;
+      for (const op of ops) {
+        if (op === EQ) {
+          expect(a[i]).toBe(b[j]);
+          i++;
+          j++;
+        } else if (op === DEL) {
+          i++;
+          edits++;
+        } else {
+          j++;
+          edits++;
+        }
+      }
+      expect([i, j]).toEqual([n, m]);
+      const ref = diffArrays(a, b).reduce((k, c) => k + (c.added || c.removed ? c.count! : 0), 0);
+      expect(edits).toBe(ref);
+    }
+  });
+
+  it("gives up past maxD edits (null)", () => {
+    expect(diffIds([1, 2, 3], [4, 5, 6], 5)).toBeNull();
+    expect(diffIds([1, 2, 3], [4, 5, 6], 6)).not.toBeNull();
+    expect(diffIds([], [1, 2], 1)).toBeNull();
+  });
+
+  it("tokenizes as diffWordsWithSpace does", () => {
+    const s = "Hé  said:\r\n  «x_1», then\n\nleft.";
+    expect(wordTokens(s)).toEqual(["Hé", "  ", "said", ":", "\r\n", "  ", "«", "x_1", "»", ",", " ", "then", "\n", "\n", "left", "."]);
+    expect(wordTokens(s).join("")).toBe(s);
+    for (const t of [s, "a  b\r\nc,d", "x\n\n\ty — z", "ÆØÅ_9 ĳ"]) expect(wordTokens(t)).toEqual(wordsWithSpaceDiff.tokenize(t));
+    // the same words changed as jsdiff's diffWordsWithSpace finds
+    const a = "the cat sat on the mat, said Zoë";
+    const b = "the dog sat on a mat; said Zoé";
+    const mine = wordDiff(a, b).filter((p) => p.op !== "equal").map((p) => [p.op, p.text]);
+    const theirs = diffWordsWithSpace(a, b).filter((c) => c.added || c.removed).map((c) => [c.added ? "insert" : "delete", c.value]);
+    expect(mine).toEqual(theirs);
+    expect(wordTokens("a  b\r\nc,d")).toEqual(["a", "  ", "b", "\r\n", "c", ",", "d"]);
+  });
+
+  it("a heavy edit of a long text: word level, both texts back", () => {
+    const text = Array.from({ length: 40 }, (_, p) => Array.from({ length: 50 }, (_, w) => `w${(p * 7 + w) % 31}`).join(" ")).join("\n\n");
+    let k = 0;
+    const edited = text.replace(/\S+/g, (w) => (k++ % 5 === 0 ? "REWRITTEN" : w));
+    const parts = wordDiff(text, edited);
+    expect(applyDiff(parts)).toEqual({ original: text, edited });
+    expect(parts.filter((p) => p.op === "insert").every((p) => p.text.trim() === "REWRITTEN")).toBe(true);
+    expect(parts.filter((p) => p.op === "insert")).toHaveLength(400);
+  });
+
+  it("differingWords: the words outside the common subsequence, only for similar texts", () => {
+    expect(differingWords("a b c d e".split(" "), "a b x d e".split(" "))).toEqual({
+      a: [false, false, true, false, false],
+      b: [false, false, true, false, false],
+    });
+    expect(differingWords("a b c".split(" "), "x y z".split(" "))).toBeNull();
+    expect(differingWords([], ["a"])).toBeNull();
+  });
+});
+
+describe("the diff view", () => {
+  it("is escaped text, <ins> and <del> only", () => {
+    const html = diffHtml([
+      { op: "equal", text: "a <b>&amp;\r\n" },
+      { op: "insert", text: "<img src=x onerror=alert(1)>" },
+      { op: "delete", text: "</del><script>" },
+    ]);
+    expect(html).toBe('a &lt;b&gt;&amp;amp;&#13;\n<ins class="hitl-diff-ins">&lt;img src=x onerror=alert(1)&gt;</ins><del class="hitl-diff-del">&lt;/del&gt;&lt;script&gt;</del>');
+    const box = document.createElement("div");
+    renderDiff(box, [
+      { op: "equal", text: "a <b>&amp;\r\n" },
+      { op: "insert", text: "<img src=x onerror=alert(1)>" },
+    ]);
+    expect(box.querySelector("img, b")).toBeNull();
+    expect(box.textContent).toBe("a <b>&amp;\r\n<img src=x onerror=alert(1)>");
+  });
+
+  it("a long diff goes in blocks cut after line breaks of unchanged text; the text is the same", () => {
+    const para = (i: number) => `${"word ".repeat(60)}${i}\n\n`;
+    const parts = [] as { op: "equal" | "insert" | "delete"; text: string }[];
+    for (let i = 0; i < 20; i++) {
+      parts.push({ op: "equal", text: para(i) });
+      parts.push({ op: "delete", text: "old\nline" });
+      parts.push({ op: "insert", text: "<new>" });
+    }
+    const { html, lines } = diffChunks(parts, 1000);
+    expect(html.length).toBeGreaterThan(3);
+    expect(html.length).toBe(lines.length);
+    expect(html.join("")).toBe(diffHtml(parts));
+    // each block but the last ends with a line break of unchanged text
+    for (const h of html.slice(0, -1)) expect(h.endsWith("\n")).toBe(true);
+    const box = document.createElement("div");
+    renderDiff(box, parts);
+    const blocks = [...box.children];
+    expect(blocks.every((b) => b.className === "hitl-diff-chunk")).toBe(true);
+    expect(blocks.every((b) => (b as HTMLElement).style.getPropertyValue("contain-intrinsic-size").startsWith("auto "))).toBe(true);
+    const kept = (n: Node): string => (n.nodeName === "DEL" ? "" : n.nodeType === 3 ? n.textContent! : [...n.childNodes].map(kept).join(""));
+    expect(kept(box)).toBe(applyDiff(parts).edited);
+    expect(box.querySelectorAll("ins").length).toBe(20);
+    // a short diff: no blocks
+    renderDiff(box, parts.slice(0, 3));
+    expect(box.querySelector(".hitl-diff-chunk")).toBeNull();
+  });
+});
+
+describe("ReviewClient: seek and export", () => {
+  function client(opts: { requestTimeoutMs?: number } = {}) {
+    const model = new FakeModel({ queue_length: 40 });
+    const c = new ReviewClient(model.asModel(), { sendAfterFrame: false, ...opts });
+    c.start();
+    return { model, c };
+  }
+
+  it("answers are matched by req; unknown ones are ignored", async () => {
+    const { model, c } = client();
+    const got: unknown[] = [];
+    void c.seek(3).then((qi) => got.push(["seek", qi]));
+    void c.exportDecisions("jsonl").then((r) => got.push(["export", r.rows]));
+    const [seek] = model.sentOf("seek");
+    const [exp] = model.sentOf("export");
+    expect(seek).toMatchObject({ type: "seek", start: 3 });
+    expect(exp).toMatchObject({ type: "export", format: "jsonl" });
+    model.deliver({ type: "seek", req: exp.req, qi: 9 }); // the wrong type for that req
+    model.deliver({ type: "seek", req: "other", qi: 9 });
+    model.deliver({ type: "export", req: exp.req, filename: "f", mime: "m", text: "t", rows: 2 });
+    model.deliver({ type: "seek", req: seek.req, qi: 11 });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(got).toEqual([
+      ["export", 2],
+      ["seek", 11],
+    ]);
+    c.dispose();
+  });
+
+  it("a request without an answer fails after the timeout", async () => {
+    const { c } = client({ requestTimeoutMs: 1000 });
+    let err: Error | null = null;
+    c.seek(1).catch((e: Error) => (err = e));
+    vi.advanceTimersByTime(1001);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(err!.message).toMatch(/did not answer/);
+    c.dispose();
   });
 });

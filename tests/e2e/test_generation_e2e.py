@@ -361,8 +361,9 @@ def test_keyboard_edit_is_stored_and_exported(lab_server, browser_page, open_not
     try:
         count_before = k.eval("get_ipython().execution_count")
 
-        # q0: rate both criteria from the keyboard, accept
+        # q0: rate both criteria from the keyboard (Tab moves the rating focus), accept
         page.keyboard.press("4")
+        page.keyboard.press("Tab")
         page.keyboard.press("1")
         wait_for(lambda: page.locator(f'{GEN} [data-testid="criterion"][data-rated]').count() == 2, 10,
                  "two ratings shown")

@@ -31,23 +31,23 @@ function scrollBy(targets: HTMLElement[], lines: number, page = false): void {
   }
 }
 
-/** What the help overlay says of the scroll keys. */
+/** What the help overlay says of the scroll keys: one row for the line keys, one for
+ * the page keys. */
 export interface ScrollHelp {
-  up: string;
-  /** how ↑ is written (default "↑") */
-  upDisplay?: string;
-  down: string;
-  pageUp: string;
-  pageDown: string;
+  /** ↑ / ↓ */
+  line: string;
+  /** PgUp / PgDn / Space */
+  page: string;
 }
 
-/** ↑ / ↓ scroll `targets()` by a line, PgUp / PgDn / Space by a page. */
+/** ↑ / ↓ scroll `targets()` by a line, PgUp / PgDn / Space by a page (each pair listed
+ * once under ?). */
 export function scrollBindings(targets: () => HTMLElement[], help: ScrollHelp): KeyBinding[] {
   const scroll = (lines: number, page = false) => scrollBy(targets(), lines, page);
   return [
-    { keys: ["ArrowUp"], display: help.upDisplay ?? "↑", description: help.up, repeat: true, run: () => scroll(-1) },
-    { keys: ["ArrowDown"], display: "↓", description: help.down, repeat: true, run: () => scroll(1) },
-    { keys: ["PageUp"], display: "PgUp", description: help.pageUp, repeat: true, run: () => scroll(-1, true) },
-    { keys: ["PageDown", " "], display: "PgDn / Space", description: help.pageDown, repeat: true, run: () => scroll(1, true) },
+    { keys: ["ArrowUp"], display: "↑ / ↓", description: help.line, repeat: true, run: () => scroll(-1) },
+    { keys: ["ArrowDown"], display: "↓", description: help.line, repeat: true, help: false, run: () => scroll(1) },
+    { keys: ["PageUp"], display: "PgUp / PgDn / Space", description: help.page, repeat: true, run: () => scroll(-1, true) },
+    { keys: ["PageDown", " "], display: "PgDn / Space", description: help.page, repeat: true, help: false, run: () => scroll(1, true) },
   ];
 }

@@ -7,8 +7,12 @@
  * the next key only closes it (it never decides the next item unseen); Esc, any key or
  * the × close it. A right answer's card is a notice, not a modal: it goes away with the
  * next key, which still acts, so a correct gold item costs no extra key.
+ * The card is read after the view moved on (it sits above the next item), so it says
+ * which item it is about ("Feedback on CLM-00052 (the item you just answered)") and
+ * what the person saw of it (`text`, as text).
  * DOM: `[data-testid="gold-feedback"]` with `data-correct="true|false"`,
- * `[data-testid="gold-result"]`, `[data-testid="gold-expected"]`, `[data-testid="gold-passage"]`.
+ * `[data-testid="gold-about"]`, `[data-testid="gold-on"]`, `[data-testid="gold-result"]`,
+ * `[data-testid="gold-expected"]`, `[data-testid="gold-passage"]`.
  */
 import { el, setText, show } from "./dom";
 import { renderMarkdown } from "./markdown";
@@ -39,13 +43,15 @@ export function createFeedbackView(): FeedbackView {
     title: "Dismiss (any key)",
     attrs: { type: "button", tabindex: -1, "aria-label": "Dismiss feedback" },
   });
+  const about = el("div", { cls: "hitl-feedback-about", testid: "gold-about" });
+  const on = el("div", { cls: "hitl-feedback-on", testid: "gold-on", hidden: true });
   const expected = el("div", { cls: "hitl-feedback-expected", testid: "gold-expected" });
   const passage = el("div", { cls: "hitl-feedback-passage hitl-guideline-md", testid: "gold-passage", hidden: true });
   const hint = el("div", { cls: "hitl-feedback-hint" }, ["Press any key to continue (it makes no decision)"]);
   const root = el(
     "div",
     { cls: "hitl-feedback", testid: "gold-feedback", hidden: true, attrs: { role: "status", "aria-live": "polite" } },
-    [el("div", { cls: "hitl-feedback-head" }, [icon, headline, close]), expected, passage, hint],
+    [about, el("div", { cls: "hitl-feedback-head" }, [icon, headline, close]), on, expected, passage, hint],
   );
   let current: GoldFeedback | null = null;
   let open = false;
@@ -58,6 +64,11 @@ export function createFeedbackView(): FeedbackView {
       root.setAttribute("data-correct", right ? "true" : "false");
       root.setAttribute("data-item-id", String(fb.item_id ?? ""));
       setText(icon, right ? "✓" : "✗");
+      const id = fb.item_id === null || fb.item_id === undefined ? "" : String(fb.item_id);
+      setText(about, id ? `Feedback on ${id} (the item you just answered)` : "Feedback on the item you just answered");
+      const seen = typeof fb.text === "string" ? fb.text.trim() : "";
+      setText(on, seen ? `on: ${seen.length > 400 ? `${seen.slice(0, 400)}…` : seen}` : "");
+      show(on, seen.length > 0);
       const exp = fb.expected ?? "";
       if (right) {
         setText(headline, `Gold question: right (${exp})`);

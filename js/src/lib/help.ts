@@ -67,6 +67,7 @@ export function createHelp(
     setBindings(list) {
       clear(body);
       for (const b of list) {
+        if (b.help === false) continue;
         const keys = b.display
           ? [kbd(b.display)]
           : b.keys.flatMap((k, i) => (i ? [document.createTextNode(" / "), kbd(keyLabel(k))] : [kbd(keyLabel(k))]));

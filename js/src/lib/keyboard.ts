@@ -36,6 +36,8 @@ export interface KeyBinding {
   /** the decision action it makes, if any: the shell leaves the binding out when the
    * kernel's vocabulary (`config.vocabulary.actions`) does not take it */
   action?: string;
+  /** false: not listed under ? (another row already says what it does) */
+  help?: boolean;
 }
 
 export interface KeyLayerOptions {
@@ -48,7 +50,10 @@ export interface KeyLayerOptions {
 export interface KeyLayer {
   readonly root: HTMLElement;
   bindings: KeyBinding[];
+  /** give the root the focus (nothing when it has it already) */
   focus(): void;
+  /** true while `focus()` is moving the focus (a focus event then is not the person's) */
+  readonly focusing: boolean;
   dispose(): void;
 }
 
@@ -143,12 +148,24 @@ export function attachKeyLayer(root: HTMLElement, bindings: KeyBinding[], option
   root.setAttribute(SUPPRESS_ATTR, "");
   let raf: number | null = null;
   let disposed = false;
+  let focusing = false;
 
   const layer: KeyLayer = {
     root,
     bindings,
     focus() {
-      if (!disposed && root.isConnected) root.focus({ preventScroll: true });
+      // (focusing an element brings the page's style up to date first: not again when
+      // the root has the focus already)
+      if (disposed || !root.isConnected || root.ownerDocument.activeElement === root) return;
+      focusing = true;
+      try {
+        root.focus({ preventScroll: true });
+      } finally {
+        focusing = false;
+      }
+    },
+    get focusing() {
+      return focusing;
     },
     dispose() {
       if (disposed) return;

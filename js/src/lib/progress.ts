@@ -61,8 +61,15 @@ export function formatDuration(ms: number): string {
   return `${h}h ${String(m % 60).padStart(2, "0")}m`;
 }
 
+// one formatter (toLocaleString makes a new one per call: about a millisecond per paint)
+let numberFormat: Intl.NumberFormat | null = null;
+function formatCount(n: number): string {
+  if (!numberFormat && typeof Intl !== "undefined") numberFormat = new Intl.NumberFormat("en-US");
+  return numberFormat ? numberFormat.format(n) : String(n);
+}
+
 export function formatProgress(p: ProgressStats): string {
-  const parts = [`${p.done.toLocaleString("en-US")} / ${p.total.toLocaleString("en-US")} done`];
+  const parts = [`${formatCount(p.done)} / ${formatCount(p.total)} done`];
   if (p.perMinute !== null) parts.push(`${p.perMinute.toFixed(1)} items/min`);
   if (p.etaMs !== null && p.etaMs > 0) parts.push(`~${formatDuration(p.etaMs)} left`);
   return parts.join(" · ");

@@ -14,11 +14,14 @@ import type {
   BaseItem,
   BrowserMessage,
   Decision,
+  ExportMessage,
+  ExportReply,
   ExternalMessage,
   GoldFeedback,
   ItemState,
   ItemsMessage,
   ResetMessage,
+  SeekReply,
 } from "./types";
 import { Emitter } from "./emitter";
 import { now, num, str, uuid } from "./ids";
@@ -36,7 +39,7 @@ import {
   type Vocabulary,
 } from "./fold";
 
-export type { Decision, BaseItem, ItemState, GoldFeedback } from "./types";
+export type { Decision, BaseItem, ItemState, GoldFeedback, ExportReply } from "./types";
 export type { Flight } from "./window";
 export { Emitter, uuid, now, storageKey, describeState };
 
@@ -59,6 +62,19 @@ export interface ReviewClientOptions {
    * painted p50 12.7 -> 7.6 ms, p95 19.1 -> 16.0-16.6 ms). false: send at once (unit tests).
    */
   sendAfterFrame?: boolean;
+  /** a gap longer than this between the person's interactions counts as this long in
+   * `duration_ms` (the rest goes to `data.idle_ms`); default 60000 */
+  idleCapMs?: number;
+  /** a `seek` / `export` unanswered for this long fails (ms); default 15000 */
+  requestTimeoutMs?: number;
+}
+
+/** A `seek` or `export` waiting for its answer (matched by `req`). */
+interface Request {
+  type: "seek" | "export";
+  resolve: (msg: unknown) => void;
+  reject: (err: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 export interface ClientEvents {
@@ -72,6 +88,8 @@ export interface ClientEvents {
   ack: { ids: string[]; errors: Record<string, string> };
   /** a human-readable problem to show (rejected decision, ...) */
   message: { text: string; level: "error" | "info" };
+  /** the store waits (a lock, a reconnection), cannot be written, or works again */
+  status: { level: "ok" | "waiting" | "error"; text: string };
   /** a decision made from Python */
   external: { decision: Decision; moved: boolean };
   /** the queue was replaced */
@@ -147,8 +165,18 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   private readonly folds = new Map<string, ItemFold>();
   /** item_id -> id of the latest decision this view sent on it (undo included): `after` */
   private readonly lastSent = new Map<string, string>();
-  /** qi -> performance.now() of its first paint */
-  private readonly shownAt = new Map<number, number>();
+  /** qi -> performance.now() of its first paint, and the active clock then */
+  private readonly shownAt = new Map<number, { t: number; active: number }>();
+  /* The active clock (duration_ms): it starts at the person's first interaction with the
+   * widget, and a gap between two interactions counts at most `idleCapMs`. */
+  private readonly idleCapMs: number;
+  private firstInteraction: number | null = null;
+  private lastInteraction: number | null = null;
+  /** the active clock at `lastInteraction` */
+  private activeAtLast = 0;
+  /** seek / export requests waiting for their answer, by req */
+  private readonly requests = new Map<string, Request>();
+  private readonly requestTimeoutMs: number;
   /** performance.now() of every decision (not undo) of this session */
   readonly decisionTimes: number[] = [];
   private lastMove = 1;
@@ -174,6 +202,8 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     this.tickMs = options.tickMs ?? 500;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 10000;
     this.sendAfterFrame = options.sendAfterFrame ?? typeof requestAnimationFrame === "function";
+    this.idleCapMs = options.idleCapMs ?? 60000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 15000;
     this.window = new FetchWindow<I>(
       num(model.get("queue_length"), 0),
       () => ({ prefetch: this.prefetch, pageSize: this.pageSize, radius: this.windowRadius }),
@@ -257,6 +287,8 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     this.timer = null;
     this.model.off("msg:custom", this.onCustom);
     for (const t of TRAITS_WATCHED) this.model.off(`change:${t}`, this.onTrait);
+    for (const r of this.requests.values()) clearTimeout(r.timer);
+    this.requests.clear(); // (their promises stay unsettled: nobody is left to show them)
     this.events.clear();
   }
 
@@ -320,9 +352,46 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     return this.window.inFlight();
   }
 
-  /** Record the first paint of a queue entry (duration_ms counts from there). */
+  /** Record the first paint of a queue entry (duration_ms counts from there, or from the
+   * person's first interaction when that comes later). */
   markShown(qi: number, t: number = now()): void {
-    if (!this.shownAt.has(qi)) this.shownAt.set(qi, t);
+    if (!this.shownAt.has(qi)) this.shownAt.set(qi, { t, active: this.activeAt(t) });
+  }
+
+  /* ---------------------------------------------------------------- the item clock */
+
+  /**
+   * The person interacted with the widget (keydown, pointerdown, focus): the clock of the
+   * items starts at the first interaction (not at the render: a widget may wait minutes
+   * before anyone looks at it), and a gap between two interactions counts at most
+   * `idleCapMs` (a person who walked away is not reviewing).
+   */
+  interacted(t: number = now()): void {
+    if (this.lastInteraction === null) {
+      this.firstInteraction = t;
+      this.lastInteraction = t;
+      this.activeAtLast = 0;
+      return;
+    }
+    if (t <= this.lastInteraction) return;
+    this.activeAtLast = this.activeAt(t);
+    this.lastInteraction = t;
+  }
+
+  /** The active clock at `t` (ms): 0 until the first interaction, then time with every
+   * gap between interactions cut to `idleCapMs`. */
+  activeAt(t: number = now()): number {
+    if (this.lastInteraction === null) return 0;
+    return this.activeAtLast + Math.min(Math.max(0, t - this.lastInteraction), this.idleCapMs);
+  }
+
+  /** `duration_ms` and the idle time cut from it for a decision on entry `qi` at `t`. */
+  private timeOn(qi: number, t: number): { duration: number; idle: number } {
+    const shown = this.shownAt.get(qi);
+    if (!shown || this.firstInteraction === null) return { duration: 0, idle: 0 };
+    const duration = Math.max(0, Math.round(this.activeAt(t) - shown.active));
+    const wall = Math.max(0, Math.round(t - Math.max(shown.t, this.firstInteraction)));
+    return { duration, idle: Math.max(0, wall - duration) };
   }
 
   /* ---------------------------------------------------------------- navigation */
@@ -340,6 +409,46 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
 
   move(delta: number): void {
     this.goTo(this.cursor + delta, delta < 0 ? "back" : "forward");
+  }
+
+  /* ---------------------------------------------------------------- seek / export */
+
+  /**
+   * Ask the kernel for the first entry at or after `start` this annotator has not decided
+   * (`{type: "seek", req, start}`); resolves with its queue index (the queue length when
+   * none is left: the summary). Rejects when no answer comes in time.
+   */
+  seek(start: number): Promise<number> {
+    return this.request<SeekReply>("seek", { start: Math.max(0, Math.floor(start)) }).then((m) =>
+      Math.max(0, Math.floor(num(m.qi, this.queueLength))),
+    );
+  }
+
+  /** Ask the kernel for this review's decisions as a file (`{type: "export", req, format}`). */
+  exportDecisions(format: ExportMessage["format"]): Promise<ExportReply> {
+    return this.request<ExportReply>("export", { format });
+  }
+
+  private request<R>(type: "seek" | "export", fields: Record<string, unknown>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      if (this.disposed) return reject(new Error("the view is closed"));
+      const req = uuid();
+      const timer = setTimeout(() => {
+        if (this.requests.delete(req)) reject(new Error(`the kernel did not answer (${type})`));
+      }, this.requestTimeoutMs);
+      this.requests.set(req, { type, resolve: resolve as (m: unknown) => void, reject, timer });
+      this.send({ type, req, ...fields } as BrowserMessage);
+    });
+  }
+
+  /** An answer to a seek / export: to its request (an unknown `req` is another view's). */
+  private onReply(msg: { type: string; req?: unknown }): void {
+    const req = typeof msg.req === "string" ? msg.req : "";
+    const r = this.requests.get(req);
+    if (!r || r.type !== msg.type) return;
+    this.requests.delete(req);
+    clearTimeout(r.timer);
+    r.resolve(msg);
   }
 
   /* ---------------------------------------------------------------- decisions */
@@ -389,7 +498,11 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   }
 
   private makeDecision(item: BaseItem, input: DecideInput, qi: number = item.qi): Decision {
-    const shown = this.shownAt.get(qi);
+    const t = now();
+    this.interacted(t); // a decision is the person's doing too (a click, a key)
+    const { duration, idle } = this.timeOn(qi, t);
+    // the idle time cut from duration_ms goes with the kind's data
+    const data = idle > 0 ? { ...(input.data ?? {}), idle_ms: idle } : (input.data ?? null);
     const cfg = this.config();
     const id = uuid();
     const itemId = String(item.item_id);
@@ -404,8 +517,8 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
       action: input.action,
       label: input.label ?? null,
       note: input.note ?? null,
-      data: input.data ?? null,
-      duration_ms: shown === undefined ? 0 : Math.max(0, Math.round(now() - shown)),
+      data,
+      duration_ms: duration,
       created_at: new Date().toISOString(),
       annotator: str(this.model.get("annotator")),
       session_id: str(this.model.get("session_id")),
@@ -489,6 +602,15 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
         return this.onExternal(msg as ExternalMessage);
       case "reset":
         return this.onReset(msg as ResetMessage);
+      case "status": {
+        const st = msg as { level?: unknown; text?: unknown };
+        const level = st.level === "ok" || st.level === "waiting" || st.level === "error" ? st.level : null;
+        if (level) this.events.emit("status", { level, text: str(st.text) });
+        return;
+      }
+      case "seek":
+      case "export":
+        return this.onReply(msg as { type: string; req?: unknown });
       default:
         return; // not ours (another layer may use msg:custom too)
     }

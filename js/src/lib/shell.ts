@@ -11,6 +11,8 @@
  * | break prompt / pace line | `config.break_every` is set / a decision was timed | `features.breaks: false` |
  * | flag note box (F, `note-box` / `note-input`) | the kind asks for it and the vocabulary takes "flag" | `flag: {...}` |
  * | help overlay (?) | always | — |
+ * | N / Home / End (next undecided entry, first, end), export buttons (summary, ?) | always | — |
+ * | item clock (duration_ms from the first interaction, idle gaps cut: `data.idle_ms`) | always | — |
  *
  * Modals (lib/modal.ts): the break prompt, a wrong answer's feedback card, the text boxes
  * and the help overlay. While one is open review keys do not run, and the key that
@@ -34,6 +36,7 @@ import { createGuidelinePanel, type GuidelinePanel } from "./guideline";
 import { attachGoldFeedback, type GoldFeedbackFeature } from "./feedback";
 import { attachSitting, type SittingAids } from "./breaks";
 import { describeState } from "./fold";
+import { downloadText } from "./download";
 import type { BaseItem, ItemState } from "./types";
 
 export interface ShellOptions extends ReviewClientOptions {
@@ -78,6 +81,12 @@ const MESSAGE_MS = 6000;
 
 /** Keys that never lead to a new item are not timed. */
 const UNTIMED = new Set(["?", "Escape", "g"]);
+
+/** The formats of the export buttons. */
+const EXPORTS: { format: "csv" | "jsonl"; text: string }[] = [
+  { format: "csv", text: "Download CSV" },
+  { format: "jsonl", text: "Download JSONL" },
+];
 
 interface BoxEntry {
   input: HTMLInputElement | HTMLTextAreaElement;
@@ -137,6 +146,11 @@ export class ReviewShell<I extends BaseItem> {
   private paintedItem: I | null = null;
   private paintedQi = -1;
   private disposed = false;
+  /** a seek (N) is waiting for the kernel's answer: the key is timed when it lands */
+  private seeking = false;
+  /** the export buttons of the summary (kept: the summary is drawn again on each change) */
+  private readonly summaryExports: HTMLElement;
+  private exporting = false;
 
   constructor(model: AnyModel, cfg: ShellConfig<I>, options: ShellOptions = {}) {
     this.model = model;
@@ -188,11 +202,28 @@ export class ReviewShell<I extends BaseItem> {
     const helpModal: Modal = { name: "help", onKey: () => this.help.close() };
     this.help = createHelp([], {
       title: cfg.helpTitle,
-      onOpen: () => this.modals.open(helpModal),
-      onClose: () => this.modals.close(helpModal),
+      onOpen: () => {
+        this.modals.open(helpModal);
+        this.fitHelp();
+      },
+      onClose: () => {
+        this.modals.close(helpModal);
+        this.root.style.removeProperty("min-height");
+      },
     });
     this.helpBtn.addEventListener("click", () => this.help.toggle());
     this.message.addEventListener("click", () => show(this.message, false));
+    // the decisions as a file: in the summary, and under ? (reachable from any item)
+    this.summaryExports = el("div", { cls: "hitl-exports", testid: "summary-exports" }, [
+      el("span", { cls: "hitl-exports-label", text: "This review's decisions: " }),
+      ...this.exportButtons("summary"),
+    ]);
+    this.help.el.append(
+      el("div", { cls: "hitl-exports hitl-help-exports", testid: "help-exports" }, [
+        el("span", { cls: "hitl-exports-label", text: "This review's decisions: " }),
+        ...this.exportButtons("help"),
+      ]),
+    );
 
     const boxModal: Modal = {
       name: "box",
@@ -250,6 +281,21 @@ export class ReviewShell<I extends BaseItem> {
     const onConfig = () => this.refreshBindings();
     model.on("change:config", onConfig);
     this.cleanups.push(() => model.off("change:config", onConfig));
+
+    // the item clock starts at the person's first interaction (not at the render)
+    const interacted = () => this.client.interacted();
+    const onFocus = (ev: FocusEvent) => {
+      // the widget focusing itself (at render, after a box) is not the person
+      if (ev.target === this.root && !this.keys?.focusing) interacted();
+    };
+    this.root.addEventListener("keydown", interacted, true);
+    this.root.addEventListener("pointerdown", interacted, true);
+    this.root.addEventListener("focus", onFocus);
+    this.cleanups.push(() => {
+      this.root.removeEventListener("keydown", interacted, true);
+      this.root.removeEventListener("pointerdown", interacted, true);
+      this.root.removeEventListener("focus", onFocus);
+    });
   }
 
   /* ---------------------------------------------------------------- keys */
@@ -281,8 +327,38 @@ export class ReviewShell<I extends BaseItem> {
     ];
   }
 
+  /** N / Home / End: jump in a long queue (every kind, timed like the other moves). */
+  private jumpBindings(): KeyBinding[] {
+    return [
+      { keys: ["n"], display: "N", description: "Next entry you have not decided (asks the kernel; the end when none is left)", run: () => this.seekNext() },
+      { keys: ["Home"], display: "Home", description: "The first entry", run: () => this.client.goTo(0, "home") },
+      { keys: ["End"], display: "End", description: "The end of the queue (the summary, with the downloads)", run: () => this.client.goTo(this.client.queueLength, "end") },
+    ];
+  }
+
+  /** N: the kernel knows what this annotator decided (the window may not hold it all). */
+  seekNext(): void {
+    const from = this.client.cursor;
+    if (this.client.known && from >= this.client.queueLength) return this.say("This is the end of the queue.");
+    this.seeking = true;
+    this.client.seek(from + 1).then(
+      (qi) => {
+        this.seeking = false;
+        if (this.disposed || this.client.cursor !== from) return; // the person moved on meanwhile
+        this.client.goTo(qi, "seek");
+        if (this.client.state() === "summary") this.tracker.dropWaiting();
+      },
+      (err: Error) => {
+        this.seeking = false;
+        if (this.disposed) return;
+        this.tracker.dropWaiting();
+        this.say(`Could not find the next entry: ${err.message}.`, "error");
+      },
+    );
+  }
+
   private shellBindings(): KeyBinding[] {
-    const out: KeyBinding[] = [];
+    const out: KeyBinding[] = [...this.jumpBindings()];
     if (this.guideline) {
       out.push({ keys: ["g"], display: "G", description: "Show / hide the guideline", run: () => this.toggleGuideline() });
     }
@@ -317,7 +393,7 @@ export class ReviewShell<I extends BaseItem> {
   /** Run an action that may move to another item, timing key -> paint. */
   timeKey(key: string, ev: Event | null, action: () => void): void {
     const before = this.client.cursor;
-    this.tracker.timeKey(key, ev, action, () => this.client.state() === "loading" && this.client.cursor !== before);
+    this.tracker.timeKey(key, ev, action, () => this.seeking || (this.client.state() === "loading" && this.client.cursor !== before));
   }
 
   /** A text box inside the widget: keys type text; Enter (Ctrl/Cmd+Enter in a textarea)
@@ -373,6 +449,55 @@ export class ReviewShell<I extends BaseItem> {
     this.timeKey("f-enter", null, () => this.client.decide({ action: "flag", note: text || null, data }));
   }
 
+  /* ---------------------------------------------------------------- help, export */
+
+  /** While the help is open the widget is at least as tall as it (it is laid over the
+   * item: a short widget would cut it off; it scrolls inside past 70vh). */
+  private fitHelp(): void {
+    const h = this.help.el;
+    if (h.hidden) return;
+    const top = h.offsetTop || 6;
+    const height = Math.max(h.offsetHeight, h.getBoundingClientRect().height);
+    this.root.style.minHeight = `${Math.ceil(top + height + 8)}px`;
+  }
+
+  private exportButtons(where: string): HTMLButtonElement[] {
+    return EXPORTS.map(({ format, text }) => {
+      const b = el("button", {
+        cls: "hitl-btn hitl-export-btn",
+        text,
+        testid: `export-${format}`,
+        attrs: { type: "button", tabindex: -1, "data-format": format, "data-where": where },
+      });
+      b.addEventListener("click", () => this.exportAs(format));
+      return b;
+    });
+  }
+
+  /** Ask the kernel for the decisions as a file and download it. */
+  exportAs(format: "csv" | "jsonl"): void {
+    if (this.exporting) return this.say("An export is on its way…");
+    this.exporting = true;
+    this.say(`Preparing the ${format.toUpperCase()} file…`);
+    this.client.exportDecisions(format).then(
+      (r) => {
+        this.exporting = false;
+        if (this.disposed) return;
+        const rows = Number(r.rows) || 0;
+        try {
+          downloadText(String(r.filename || `decisions.${format}`), String(r.mime || ""), String(r.text ?? ""), { parent: this.root });
+        } catch (err) {
+          return this.say(`Download failed: ${(err as Error).message}`, "error");
+        }
+        this.say(`Downloaded ${rows.toLocaleString("en-US")} decision${rows === 1 ? "" : "s"} (${String(r.filename || "")}).`);
+      },
+      (err: Error) => {
+        this.exporting = false;
+        if (!this.disposed) this.say(`Export failed: ${err.message}.`, "error");
+      },
+    );
+  }
+
   /* ---------------------------------------------------------------- guideline */
 
   private toggleGuideline(): void {
@@ -400,6 +525,7 @@ export class ReviewShell<I extends BaseItem> {
   }
 
   say(text: string, level: "error" | "info" = "info"): void {
+    this.message.removeAttribute("data-store");
     setText(this.message, text);
     this.message.setAttribute("data-level", level);
     show(this.message, true);
@@ -407,10 +533,27 @@ export class ReviewShell<I extends BaseItem> {
     this.messageTimer = setTimeout(() => show(this.message, false), level === "info" ? MESSAGE_MS : 4 * MESSAGE_MS);
   }
 
+  /** The store's state: a wait or an error stays on screen (with the pending count, what
+   * the browser keeps meanwhile) until the kernel says it works again. */
+  storeStatus(level: "ok" | "waiting" | "error", text: string): void {
+    if (this.messageTimer !== null) clearTimeout(this.messageTimer);
+    this.messageTimer = null;
+    if (level === "ok") {
+      if (this.message.getAttribute("data-store") === "true") this.message.removeAttribute("data-store");
+      this.say(text, "info");
+      return;
+    }
+    setText(this.message, text);
+    this.message.setAttribute("data-level", level);
+    this.message.setAttribute("data-store", "true");
+    show(this.message, true);
+  }
+
   clearMessage(): void {
     if (this.messageTimer !== null) clearTimeout(this.messageTimer);
     this.messageTimer = null;
     if (!this.message.hidden && this.message.getAttribute("data-level") === "error") return; // errors stay until read
+    if (this.message.getAttribute("data-store") === "true") return; // the store's state stays until "ok"
     show(this.message, false);
   }
 
@@ -461,8 +604,12 @@ export class ReviewShell<I extends BaseItem> {
       this.boxes.leave();
       this.onLeave();
       if (state === "summary") {
-        renderSummary(this.summaryPane, client, this.summaryRows());
-        this.tracker.dropWaiting();
+        // the way back only when there is one: ← to the last entry, Z to undo
+        const back = client.queueLength > 0;
+        const undo = client.sessionLog().length > 0;
+        const hint = [back ? "← to go back to the last entry (Home: the first)" : "", undo ? "Z to undo the last decision" : ""].filter(Boolean).join(", ");
+        renderSummary(this.summaryPane, client, this.summaryRows(), { hint: hint ? `${hint}.` : null, actions: [this.summaryExports] });
+        if (!this.seeking) this.tracker.dropWaiting();
       }
       this.paintedItem = null;
       this.paintedQi = -1;
@@ -498,6 +645,7 @@ export class ReviewShell<I extends BaseItem> {
     const offs = [
       client.events.on("change", () => this.paint()),
       client.events.on("message", (m) => this.say(m.text, m.level)),
+      client.events.on("status", (st) => this.storeStatus(st.level, st.text)),
     ];
     this.cleanups.push(() => offs.forEach((f) => f()));
     this.cleanups.push(() => client.dispose());

@@ -24,10 +24,23 @@ export function sessionCounts<I extends BaseItem>(client: ReviewClient<I>): Reco
   return out;
 }
 
+export interface SummaryOptions {
+  /** the line that says how to go back (null: none, when there is no way back) */
+  hint?: string | null;
+  /** nodes after the table (the export buttons) */
+  actions?: Node[];
+}
+
+const NUMBER = typeof Intl !== "undefined" ? new Intl.NumberFormat("en-US") : null;
+function formatCount(n: number): string {
+  return NUMBER ? NUMBER.format(n) : String(n);
+}
+
 export function renderSummary<I extends BaseItem>(
   pane: HTMLElement,
   client: ReviewClient<I>,
   extraRows: SummaryRow[] = [],
+  opts: SummaryOptions = {},
 ): void {
   const committedRaw = client.model.get("counts");
   const committed: Record<string, number> =
@@ -45,7 +58,7 @@ export function renderSummary<I extends BaseItem>(
   const pending = client.pendingCount();
   pane.replaceChildren();
   append(pane, [
-    el("h3", { text: n === 0 ? "Nothing to review" : `End of the queue (${n.toLocaleString("en-US")} entries)` }),
+    el("h3", { text: n === 0 ? "Nothing to review" : `End of the queue (${formatCount(n)} entries)` }),
     el("table", { cls: "hitl-summary-table" }, [
       el("thead", {}, [
         el("tr", {}, [el("th", { text: "" }), el("th", { text: "this session" }), el("th", { text: "saved (all)" })]),
@@ -65,6 +78,7 @@ export function renderSummary<I extends BaseItem>(
     pending
       ? el("div", { cls: "hitl-summary-note", text: `${pending} decision(s) not saved yet: kept in this browser and resent.` })
       : null,
-    el("div", { cls: "hitl-summary-note", text: "← to go back, Z to undo the last decision." }),
+    ...(opts.actions ?? []),
+    opts.hint ? el("div", { cls: "hitl-summary-note", testid: "summary-hint", text: opts.hint }) : null,
   ]);
 }

@@ -111,6 +111,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   let labelsRef: unknown = undefined;
   let labelsKey = "";
   const buttons = new Map<string, HTMLButtonElement>();
+  /** the "model" badge in each label's button (shown on the model's label) */
+  const badges = new Map<string, HTMLElement>();
   function buildButtons(): void {
     const raw = model.get("labels");
     if (raw === labelsRef) return;
@@ -121,7 +123,11 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     labelsKey = k;
     clear(labelsRow);
     buttons.clear();
+    badges.clear();
     list.forEach((label, i) => {
+      // the model's label is marked in words (a badge), not only by an outline that a
+      // hover could be taken for
+      const badge = el("span", { cls: "hitl-model-badge", testid: "model-badge", text: "model", hidden: true });
       const b = el(
         "button",
         {
@@ -129,10 +135,11 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
           testid: "label-button",
           attrs: { type: "button", tabindex: -1, "data-label": label, title: i < 9 ? `Press ${i + 1}` : undefined },
         },
-        [i < 9 ? kbd(String(i + 1)) : null, el("span", { text: label })],
+        [i < 9 ? kbd(String(i + 1)) : null, el("span", { text: label }), badge],
       );
       b.addEventListener("click", () => choose(label));
       buttons.set(label, b);
+      badges.set(label, badge);
       labelsRow.appendChild(b);
     });
   }
@@ -173,7 +180,10 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const v = client.foldOf(item).verdict;
     const chosen = v?.action === "correct" ? v.label : v?.action === "accept" ? (v.label ?? item.model_label) : null;
     for (const [label, b] of buttons) {
-      b.classList.toggle("is-model", sm && label === item.model_label);
+      const isModel = sm && label === item.model_label;
+      b.classList.toggle("is-model", isModel);
+      const badge = badges.get(label);
+      if (badge) show(badge, isModel);
       b.classList.toggle("is-chosen", label === chosen);
       setAttr(b, "aria-pressed", label === chosen ? "true" : "false");
     }

@@ -4,8 +4,10 @@
  *
  * Keys: Enter / A accept, E edit (Ctrl/Cmd+Enter saves and shows the word diff, Esc
  * cancels), R reject (reason: Enter saves, Esc cancels), F flag (note), Tab / Shift+Tab
- * pick a rubric criterion, 1–9 / 0 rate it, S skip, Z undo, ← / → move, ↑ / ↓ / Space /
- * Page keys scroll the response, ? all keys. While a text box has the focus, keys type
+ * focus the next / previous rubric criterion, 1–9 / 0 rate the focused one (the focus
+ * stays there: it is marked ▸, `aria-current`, and named in the hint line under the
+ * rubric), S skip, Z undo, ← / → move, ↑ / ↓ / Space / Page keys scroll the response,
+ * N / Home / End jump, ? all keys. While a text box has the focus, keys type
  * text: no review action runs. See docs/protocol.md. The frame, the flag note, the
  * guideline, gold feedback, breaks and pace are the shell's (lib/shell.ts); the ratings
  * and the verdict of an item are the fold's (lib/fold.ts).
@@ -20,7 +22,8 @@ import { safeMarkdownFragment } from "../lib/markdown";
 import { PromptPanel, type PromptItem } from "../lib/prompt";
 import { noteBox } from "../lib/boxes";
 import { moveBindings, scrollBindings } from "../lib/bindings";
-import { describeStats, renderDiff, wordDiff, diffStats, type DiffPart } from "../lib/diffview";
+import { describeStats, renderDiff, warmUpDiff, wordDiff, type DiffPart } from "../lib/diffview";
+import { cancelFrame } from "../lib/keyboard";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
 import type { TimedRoot } from "../lib/paint";
 import type { Verdict } from "../lib/fold";
@@ -116,35 +119,44 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     editorBox,
   ]);
 
-  const rubricEl = el("div", { cls: "hitl-rubric", testid: "rubric", hidden: criteria.length === 0 });
-  const criterionRows: { row: HTMLElement; buttons: HTMLButtonElement[] }[] = [];
+  const rubricEl = el("div", { cls: "hitl-rubric", testid: "rubric", hidden: criteria.length === 0, attrs: { role: "group", "aria-label": "Rubric" } });
+  const criterionRows: { row: HTMLElement; marker: HTMLElement; buttons: HTMLButtonElement[] }[] = [];
   criteria.forEach((c, ci) => {
-    const buttons = c.scale.map((v, vi) =>
-      el(
+    const buttons = c.scale.map((v, vi) => {
+      const key = String((vi + 1) % 10);
+      const value = String(v);
+      // "[1] 1" reads twice: when the key is the value, the value once (as the key)
+      const content = key === value ? [kbd(value)] : [kbd(key), el("span", { text: value })];
+      return el(
         "button",
         {
-          cls: "hitl-value-btn",
+          cls: ["hitl-value-btn", key === value && "is-key"],
           testid: "rating-button",
-          attrs: { type: "button", tabindex: -1, "data-value": JSON.stringify(v), "aria-pressed": "false", title: `Press ${(vi + 1) % 10}` },
+          attrs: { type: "button", tabindex: -1, "data-value": JSON.stringify(v), "aria-pressed": "false", title: `Press ${key}`, "aria-label": `${c.name}: ${value}` },
         },
-        [kbd(String((vi + 1) % 10)), el("span", { text: String(v) })],
-      ),
-    );
+        content,
+      );
+    });
     buttons.forEach((b, vi) =>
       b.addEventListener("click", () => {
-        selected = ci;
+        focusCriterion(ci, false);
         rate(vi);
       }),
     );
+    const marker = el("span", { cls: "hitl-criterion-marker", testid: "criterion-marker", attrs: { "aria-hidden": "true" } });
     const name = el("span", { cls: "hitl-criterion-name", text: c.name });
-    name.addEventListener("click", () => {
-      selected = ci;
-      shell.paint();
-    });
-    const row = el("div", { cls: "hitl-criterion", testid: "criterion", attrs: { "data-criterion": c.name } }, [name, ...buttons]);
-    criterionRows.push({ row, buttons });
+    name.addEventListener("click", () => focusCriterion(ci));
+    const row = el("div", { cls: "hitl-criterion", testid: "criterion", attrs: { "data-criterion": c.name } }, [marker, name, ...buttons]);
+    criterionRows.push({ row, marker, buttons });
     rubricEl.appendChild(row);
   });
+  // which criterion the digits rate, in words (not only the row's colour)
+  const rubricHintText = el("span", { testid: "rubric-hint-text" });
+  const rubricHint = el("div", { cls: "hitl-rubric-hint", testid: "rubric-hint", attrs: { "aria-live": "polite" } }, [
+    rubricHintText,
+    el("span", { cls: "hitl-rubric-hint-keys" }, [" · ", kbd("Tab"), " / ", kbd("Shift+Tab"), " next / previous criterion"]),
+  ]);
+  if (criteria.length) rubricEl.appendChild(rubricHint);
 
   const reason = noteBox({
     name: "reason",
@@ -171,7 +183,14 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   shell.itemPane.append(panel.contextBlock, panel.promptBlock, responseBlock, rubricEl, reason.box, shell.note!.box, actions);
 
   /* ------------------------------------------------------------ state helpers */
+  /** the criterion the digits rate (it stays focused after a rating: Tab moves on) */
   let selected = 0;
+
+  function focusCriterion(ci: number, repaint = true): void {
+    if (!criteria.length) return;
+    selected = Math.max(0, Math.min(criteria.length - 1, ci));
+    if (repaint) shell.paint();
+  }
 
   /** the ratings in effect for the item (the fold's: they outlive a later verdict) */
   function ratingsOf(item: GenerationItem): Record<string, RatingValue> {
@@ -219,13 +238,15 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
 
   function undo(): void {
     shell.clearMessage();
+    const before = client.current();
+    const had = before ? ratingsOf(before) : {};
     if (!client.undo()) return shell.say("Nothing to undo in this session.");
-    // an undone rating: select the first criterion left unrated
+    // an undone rating: focus the criterion it was on (on the same item)
     const item = client.current();
-    if (item && criteria.length) {
+    if (item && before && item.item_id === before.item_id && criteria.length) {
       const r = ratingsOf(item);
-      const open = criteria.findIndex((c) => !(c.name in r));
-      if (open >= 0) selected = open;
+      const changed = criteria.findIndex((c) => had[c.name] !== r[c.name]);
+      if (changed >= 0) selected = changed;
       shell.paint();
     }
   }
@@ -236,17 +257,13 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const c = criteria[selected];
     if (!c) return;
     if (valueIndex < 0 || valueIndex >= c.scale.length) {
-      shell.say(`“${c.name}” has ${c.scale.length} values: press 1–${Math.min(c.scale.length, 10) % 10 || 10}.`);
+      shell.say(`“${c.name}” has ${c.scale.length} value${c.scale.length === 1 ? "" : "s"}: press ${keyRange(c.scale.length)}.`);
       return;
     }
     shell.clearMessage();
     const ratings = { ...ratingsOf(item), [c.name]: c.scale[valueIndex] };
+    // the focus stays on this criterion (Tab moves on): a digit never lands elsewhere
     client.decide({ action: "rate", data: { ratings } }, { advance: false });
-    // next criterion not rated yet (or stay on the last one)
-    const next = criteria.findIndex((k, i) => i > selected && !(k.name in ratings));
-    if (next >= 0) selected = next;
-    else if (selected < criteria.length - 1) selected++;
-    shell.paint();
   }
 
   function select(delta: number): void {
@@ -307,6 +324,14 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   let editorKeyTs: number | null = null;
   editor.addEventListener("keydown", (ev) => (editorKeyTs = ev.timeStamp), true);
 
+  /**
+   * Ctrl/Cmd+Enter in the editor: the edit is decided and its word diff shown in the
+   * same frame. The key path is kept light: the keys go back to the widget first (while
+   * the layout is still clean: focusing after the diff is in would compute its style at
+   * once), the diff is Myers on token ids (lib/diffview.ts), the view is one parse of
+   * escaped text, and a long diff is cut into blocks the browser lays out only when they
+   * come on screen (`content-visibility: auto`). Timed in `root.__hitlEditTimings`.
+   */
   function saveEdit(): void {
     const item = client.current();
     if (!item || !shell.isBoxOpen("editor")) return closeBoxes(true);
@@ -324,6 +349,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       shell.say("The text is empty: Esc, then R to reject the response.");
       return;
     }
+    shell.focus();
     const parts = wordDiff(original, edited);
     const t1 = now();
     diffCache = { itemId: item.item_id, edited, parts };
@@ -333,10 +359,10 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     client.decide({ action: "edit", data: withRatings(item, { original, edited, diff: parts }) }, { advance: false });
     shell.paint(); // the diff is shown now (decide painted already; this is a no-op then)
     const t2 = now();
-    shell.focus();
-    const words = (edited.match(/\S+/g) || []).length;
     frame(() => {
-      editTimings.push({ key_ts: keyTs, start_ts: start, diff_ms: t1 - start, render_ms: t2 - t1, end_ts: t2, paint_ts: now(), words });
+      const paint = now();
+      const words = (edited.match(/\S+/g) || []).length;
+      editTimings.push({ key_ts: keyTs, start_ts: start, diff_ms: t1 - start, render_ms: t2 - t1, end_ts: t2, paint_ts: paint, words });
       if (editTimings.length > 5000) editTimings.splice(0, editTimings.length - 5000);
       root.setAttribute("data-edit-painted", String(editTimings.length));
     });
@@ -358,11 +384,17 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   ];
   if (criteria.length) {
     bindings.push(
-      { keys: ["Tab"], display: "Tab / Shift+Tab", description: "Next / previous rubric criterion", repeat: true, run: (_k, ev) => select(ev.shiftKey ? -1 : 1) },
+      {
+        keys: ["Tab"],
+        display: "Tab / Shift+Tab",
+        description: "Focus the next / previous rubric criterion (the focused one is marked ▸ and named under the rubric)",
+        repeat: true,
+        run: (_k, ev) => select(ev.shiftKey ? -1 : 1),
+      },
       {
         keys: ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"],
         display: "1 – 9, 0",
-        description: "Rate the selected criterion: value n of its scale (0 = the 10th)",
+        description: "Rate the focused criterion: value n of its scale (0 = the 10th); the focus stays on it (Tab moves on)",
         action: "rate",
         run: (k) => rate(k === "0" ? 9 : Number(k) - 1),
       },
@@ -372,19 +404,36 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     { keys: ["s"], display: "S", description: "Skip", action: "skip", run: () => skip() },
     { keys: ["z"], display: "Z", description: "Undo the last decision (or rating)", run: () => undo() },
     ...moveBindings((delta) => client.move(delta)),
-    ...scrollBindings(scrolled, {
-      up: "Scroll the response",
-      upDisplay: "↑ / ↓",
-      down: "Scroll the response down",
-      pageUp: "Scroll the response up a page",
-      pageDown: "Scroll the response down a page",
-    }),
+    ...scrollBindings(scrolled, { line: "Scroll the response (or the diff) by a line", page: "Scroll it by a page" }),
   );
   shell.bind(bindings);
 
   /* ------------------------------------------------------------ painting */
   let diffCache: { itemId: string; edited: string; parts: DiffPart[] } | null = null;
   let diffShown: { itemId: string; edited: string } | null = null;
+  let diffScroll: number | null = null;
+
+  /** Scroll the diff so its first change is in view (a third down the box), in the next
+   * frame: reading where it is lays the diff out, which that frame does anyway. */
+  function scrollDiffToFirstChange(itemId: string): void {
+    if (diffScroll !== null) cancelFrame(diffScroll);
+    diffScroll = frame(() => {
+      diffScroll = null;
+      const cur = client.current();
+      if (diffEl.hidden || !cur || cur.item_id !== itemId) return;
+      const first = diffEl.querySelector<HTMLElement>("ins, del");
+      if (!first) {
+        diffEl.scrollTop = 0;
+        return;
+      }
+      let top = 0;
+      for (let n: HTMLElement | null = first; n && n !== diffEl; n = n.offsetParent as HTMLElement | null) top += n.offsetTop;
+      diffEl.scrollTop = Math.max(0, Math.round(top - diffEl.clientHeight / 3));
+    });
+  }
+  shell.addCleanup(() => {
+    if (diffScroll !== null) cancelFrame(diffScroll);
+  });
 
   function paintResponse(item: GenerationItem): void {
     if (shell.boxes.openName === "editor") return;
@@ -402,10 +451,12 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
         parts = wordDiff(item.response, edited);
         diffCache = { itemId: item.item_id, edited, parts };
       }
-      if (!diffEl.hidden) diffEl.scrollTop = 0; // (a hidden one has no scroll position)
-      renderDiff(diffEl, parts);
+      // (its scroll position is set in the next frame: setting it now would lay the page
+      // out twice)
+      const stats = renderDiff(diffEl, parts);
       diffShown = { itemId: item.item_id, edited };
-      setText(responseStatus, `edited · ${describeStats(diffStats(parts))} (diff against the model's text)`);
+      setText(responseStatus, `edited · ${describeStats(stats)} (diff against the model's text)`);
+      scrollDiffToFirstChange(item.item_id);
     }
     show(responseEl, false);
     show(diffEl, true);
@@ -415,10 +466,12 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     if (!criteria.length) return;
     const r = ratingsOf(item);
     criteria.forEach((c, ci) => {
-      const { row, buttons } = criterionRows[ci];
+      const { row, marker, buttons } = criterionRows[ci];
       const isSel = ci === selected;
       row.classList.toggle("is-selected", isSel);
       setAttr(row, "data-selected", isSel ? "true" : "false");
+      setAttr(row, "aria-current", isSel ? "true" : null);
+      setText(marker, isSel ? "▸" : "");
       setAttr(row, "data-rated", c.name in r ? JSON.stringify(r[c.name]) : null);
       c.scale.forEach((v, vi) => {
         const on = c.name in r && r[c.name] === v;
@@ -426,6 +479,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
         setAttr(buttons[vi], "aria-pressed", on ? "true" : "false");
       });
     });
+    const c = criteria[selected];
+    if (c) setText(rubricHintText, `rating: ${c.name} — ${keyRange(c.scale.length)}`);
   }
 
   // the badge (the shell's): accepted / edited / rejected: reason / flagged: note / skipped
@@ -435,6 +490,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       responseEl.replaceChildren(panel.fill(item));
       responseEl.setAttribute("data-item-id", String(item.item_id));
       diffShown = null;
+      // a new item: the first criterion not rated yet (or the first)
       const r = ratingsOf(item);
       const firstOpen = criteria.findIndex((c) => !(c.name in r));
       selected = firstOpen >= 0 ? firstOpen : 0;
@@ -443,7 +499,28 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     paintRubric(item);
   };
 
-  return shell.mount(host);
+  const unmount = shell.mount(host);
+  // the diff code compiled before the first save (idle time, once, when edits are taken)
+  const ric = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
+  const warm = () => {
+    if (!disposed && client.accepts("edit")) warmUpDiff();
+  };
+  let disposed = false;
+  const warmHandle = typeof ric === "function" ? ric(warm, { timeout: 3000 }) : setTimeout(warm, 500);
+  shell.addCleanup(() => {
+    disposed = true;
+    const cic = (globalThis as { cancelIdleCallback?: (h: number) => void }).cancelIdleCallback;
+    if (typeof ric === "function" && typeof cic === "function") cic(warmHandle as number);
+    else clearTimeout(warmHandle as ReturnType<typeof setTimeout>);
+  });
+  return unmount;
+}
+
+/** The keys that rate a scale of `n` values: "1–5", "1–9, 0" (the 10th is 0). */
+export function keyRange(n: number): string {
+  if (n <= 1) return "1";
+  if (n < 10) return `1–${n}`;
+  return "1–9, 0";
 }
 
 function render({ model, el: host }: RenderProps): () => void {

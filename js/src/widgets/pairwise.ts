@@ -3,9 +3,15 @@
  * LEFT and RIGHT (which of a / b is on the left is drawn by the kernel from the seed and
  * the item id), compared from the keyboard.
  *
- * Keys: 1 left is better, 2 right is better, 3 tie, 4 both bad; R writes a reason
- * first (Enter keeps it, Esc drops it; the next 1–4 carries it); F flag, S skip, Z undo,
- * ← / → move, ↑ / ↓ / Space / Page keys scroll both sides, ? all keys.
+ * Keys: 1 left is better, 2 right is better, 3 tie, 4 both bad; Shift+1–4 chooses and
+ * keeps the pair on screen with the reason box open (Enter sends the choice with the
+ * reason and moves on, Esc sends it without one: the `compare` decision is sent once,
+ * when the reason is saved or skipped); R writes a reason first (Enter keeps it, Esc
+ * drops it; the next 1–4 carries it); F flag, S skip, Z undo, ← / → move, ↑ / ↓ / Space
+ * / Page keys scroll both sides, N / Home / End jump, ? all keys.
+ *
+ * When the two answers are nearly the same (more than 60% of their words shared), the
+ * words that differ are marked on each side (lib/pairdiff.ts).
  *
  * The decision: action "compare", note = the reason, data = {choice: "a" | "b" | "tie"
  * | "both_bad", left: "a" | "b" (the response shown on the left), seed, reason}.
@@ -22,6 +28,7 @@ import { safeMarkdownFragment } from "../lib/markdown";
 import { PromptPanel, type PromptItem } from "../lib/prompt";
 import { noteBox } from "../lib/boxes";
 import { moveBindings, scrollBindings } from "../lib/bindings";
+import { markPairDifferences } from "../lib/pairdiff";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
 import type { ItemState } from "../lib/types";
 
@@ -93,10 +100,18 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
 
   /* ------------------------------------------------------------ skeleton */
   // the two responses are rendered (markdown -> sanitized nodes) in idle time with the prompt
-  const panel = new PromptPanel<PairwiseItem, { left: DocumentFragment; right: DocumentFragment }>(shell, (item) => ({
-    left: safeMarkdownFragment(item.left_text),
-    right: safeMarkdownFragment(item.right_text),
-  }));
+  // (and where two nearly identical answers differ is marked then too)
+  const panel = new PromptPanel<PairwiseItem, { left: DocumentFragment; right: DocumentFragment; marks: number }>(shell, (item) => {
+    const left = safeMarkdownFragment(item.left_text);
+    const right = safeMarkdownFragment(item.right_text);
+    let marks = 0;
+    try {
+      marks = markPairDifferences(left, right);
+    } catch (err) {
+      console.error("hitl_widgets: marking the differences failed", err);
+    }
+    return { left, right, marks };
+  });
 
   const leftText = el("div", { cls: "hitl-md hitl-scroll", testid: "left-text" });
   const rightText = el("div", { cls: "hitl-md hitl-scroll", testid: "right-text" });
@@ -111,9 +126,11 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   const pair = el("div", { cls: "hitl-pair", testid: "item-text" }, [leftSide, rightSide]);
   const reasonLine = el("div", { cls: "hitl-pair-reason", testid: "reason", hidden: true });
 
+  const BEFORE_PLACEHOLDER = "Why? Enter keeps the reason (then 1–4), Esc drops it";
+  const AFTER_PLACEHOLDER = "Why? Enter saves the choice with this reason, Esc saves it without";
   const reason = noteBox({
     name: "reason",
-    placeholder: "Why? Enter keeps the reason (then 1–4), Esc drops it",
+    placeholder: BEFORE_PLACEHOLDER,
     ariaLabel: "Reason",
     buttons: ["Keep"],
   });
@@ -137,19 +154,48 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   /* ------------------------------------------------------------ actions */
   /** reason kept for an item (by item id) until a choice uses it */
   const reasons = new Map<string, string>();
+  /** a choice made with Shift+1–4, sent once its reason is saved (Enter) or skipped (Esc) */
+  let pending: { itemId: string; side: Side } | null = null;
+
+  function decideCompare(item: PairwiseItem, side: Side, reasonText: string | null): void {
+    const left = item.left === "b" ? "b" : "a";
+    reasons.delete(item.item_id);
+    client.decide({
+      action: "compare",
+      note: reasonText,
+      data: { choice: choiceOf(side, left), left, seed: item.seed ?? null, reason: reasonText },
+    });
+  }
 
   function choose(side: Side): void {
     const item = client.current();
     if (!item) return;
     shell.clearMessage();
-    const left = item.left === "b" ? "b" : "a";
-    const reason = reasons.get(item.item_id) || null;
-    reasons.delete(item.item_id);
-    client.decide({
-      action: "compare",
-      note: reason,
-      data: { choice: choiceOf(side, left), left, seed: item.seed ?? null, reason },
-    });
+    decideCompare(item, side, reasons.get(item.item_id) || null);
+  }
+
+  /** Shift+1–4: the choice is made, the pair stays with the reason box open. */
+  function chooseThenReason(side: Side): void {
+    const item = client.current();
+    if (!item) return;
+    shell.clearMessage();
+    shell.openBox("reason");
+    pending = { itemId: item.item_id, side };
+    reason.input.placeholder = AFTER_PLACEHOLDER;
+    setText(reasonKeep, "Save");
+    reason.open(reasons.get(item.item_id) ?? "");
+    shell.paint();
+  }
+
+  /** Enter (with the reason) or Esc (without) after Shift+1–4: send the choice, move on. */
+  function finishChoice(withReason: boolean): void {
+    const p = pending;
+    const item = client.current();
+    const text = withReason ? reason.input.value.trim() : "";
+    pending = null;
+    closeBoxes(true);
+    if (!p || !item || item.item_id !== p.itemId) return shell.paint();
+    shell.timeKey(withReason ? "shift-enter" : "shift-escape", null, () => decideCompare(item, p.side, text || null));
   }
 
   function undo(): void {
@@ -159,6 +205,15 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
 
   // (the shell's boxes: one open at a time, a modal, closed when the item changes)
   const closeBoxes = (refocus: boolean) => shell.closeBoxes(refocus);
+  shell.onBoxClose = () => {
+    // the box closed another way (the item changed under it): the choice was not sent
+    if (pending) {
+      pending = null;
+      shell.say("The choice was not saved (the item changed before Enter / Esc).");
+    }
+    reason.input.placeholder = BEFORE_PLACEHOLDER;
+    setText(reasonKeep, "Keep");
+  };
   function openReason(): void {
     const item = client.current();
     if (!item) return;
@@ -166,6 +221,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     reason.open(reasons.get(item.item_id) ?? "");
   }
   function keepReason(): void {
+    if (pending) return finishChoice(true);
     const item = client.current();
     if (!item || !shell.isBoxOpen("reason")) return closeBoxes(true);
     const r = reason.input.value.trim();
@@ -176,6 +232,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     if (r) shell.say("Reason kept: now press 1–4 to decide.");
   }
   function dropReason(): void {
+    if (pending) return finishChoice(false);
     const item = client.current();
     if (item && shell.boxes.openName === "reason") reasons.delete(item.item_id);
     closeBoxes(true);
@@ -185,22 +242,26 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   reasonKeep.addEventListener("click", keepReason);
 
   /* ------------------------------------------------------------ keys */
+  // Shift+1 is "!" on many layouts: the key layer falls back to the key's code (Digit1)
+  const pick = (side: Side) => (_k: string, ev: KeyboardEvent) => (ev.shiftKey ? chooseThenReason(side) : choose(side));
   const bindings: KeyBinding[] = [
-    { keys: ["1"], display: "1", description: "The LEFT response is better", action: "compare", run: () => choose("left") },
-    { keys: ["2"], display: "2", description: "The RIGHT response is better", action: "compare", run: () => choose("right") },
-    { keys: ["3"], display: "3", description: "Tie: both equally good", action: "compare", run: () => choose("tie") },
-    { keys: ["4"], display: "4", description: "Both bad", action: "compare", run: () => choose("both_bad") },
+    { keys: ["1"], display: "1", description: "The LEFT response is better", action: "compare", run: pick("left") },
+    { keys: ["2"], display: "2", description: "The RIGHT response is better", action: "compare", run: pick("right") },
+    { keys: ["3"], display: "3", description: "Tie: both equally good", action: "compare", run: pick("tie") },
+    { keys: ["4"], display: "4", description: "Both bad", action: "compare", run: pick("both_bad") },
+    {
+      keys: ["Shift+1–4"],
+      display: "Shift + 1 – 4",
+      description: "Choose, then add a reason: the pair stays with the reason box open (Enter saves the choice with the reason and moves on, Esc saves it without one)",
+      action: "compare",
+      run: () => {},
+    },
     { keys: ["r"], display: "R", description: "Write a reason first (Enter keeps it, then 1–4; Esc drops it)", action: "compare", run: () => openReason() },
     ...shell.flagBindings(),
     { keys: ["s"], display: "S", description: "Skip", action: "skip", run: () => client.decide({ action: "skip" }) },
     { keys: ["z"], display: "Z", description: "Undo the last decision", run: () => undo() },
     ...moveBindings((delta) => client.move(delta)),
-    ...scrollBindings(() => [leftText, rightText], {
-      up: "Scroll both responses up",
-      down: "Scroll both responses down",
-      pageUp: "Scroll up a page",
-      pageDown: "Scroll down a page",
-    }),
+    ...scrollBindings(() => [leftText, rightText], { line: "Scroll both responses by a line", page: "Scroll both by a page" }),
   ];
   shell.bind(bindings);
 
@@ -212,8 +273,11 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       leftText.replaceChildren(b.left);
       rightText.replaceChildren(b.right);
       pair.setAttribute("data-item-id", String(item.item_id));
+      setAttr(pair, "data-marked", b.marks > 0 ? String(b.marks) : null);
     }
-    const side = sideOfState(client.stateOf(item), item);
+    // a Shift+1–4 choice waiting for its reason shows as chosen already
+    const waiting = pending && pending.itemId === item.item_id ? pending.side : null;
+    const side = waiting ?? sideOfState(client.stateOf(item), item);
     for (const [s, b] of choiceButtons) {
       b.classList.toggle("is-chosen", s === side);
       setAttr(b, "aria-pressed", s === side ? "true" : "false");
@@ -222,9 +286,15 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     rightSide.classList.toggle("is-chosen", side === "right");
     leftSide.classList.toggle("is-rejected", side === "right" || side === "both_bad");
     rightSide.classList.toggle("is-rejected", side === "left" || side === "both_bad");
+    setAttr(pair, "data-pending", waiting);
     const kept = reasons.get(item.item_id);
-    setText(reasonLine, kept ? `Reason (sent with the next choice): ${kept}` : "");
-    show(reasonLine, !!kept);
+    const line = waiting
+      ? `${SIDE_LABEL[waiting]}: type a reason, Enter saves both and moves on (Esc: without a reason)`
+      : kept
+        ? `Reason (sent with the next choice): ${kept}`
+        : "";
+    setText(reasonLine, line);
+    show(reasonLine, !!line);
   };
   shell.summaryRows = () => {
     let left = 0;
