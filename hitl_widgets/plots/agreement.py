@@ -115,12 +115,13 @@ class _ViewBase:
         are printed)."""
         ids = self.items_of(true_label, model_label)
         self.output.clear_output()
-        old = getattr(self, "review", None)
-        if old is not None:
-            try:
-                old.close()
-            except Exception:  # noqa: BLE001, S110  # pragma: no cover - a click must not fail on it
-                pass
+        for old in (getattr(self, "review", None), getattr(self, "_scroll_marker", None)):
+            if old is not None:
+                try:
+                    old.close()
+                except Exception:  # noqa: BLE001, S110  # pragma: no cover - a click must not fail on it
+                    pass
+        self._scroll_marker = None
         self.review = None
         # append_* rather than `with output:` - works from a click callback, a script and
         # a kernel alike
@@ -132,6 +133,10 @@ class _ViewBase:
             return None
         self.review = self._make_review(ids)
         self.output.append_display_data(self.review)
+        # where the page is too narrow for the review beside the chart it lands below the
+        # 480-pixel figure, out of view: bring it into view once it has painted
+        self._scroll_marker = _scroll_into_view()
+        self.output.append_display_data(self._scroll_marker)
         return self.review
 
     def _make_review(self, ids: list[str]) -> Any:
@@ -147,7 +152,26 @@ class _ViewBase:
         kw.setdefault("revisit", True)
         if self._annotator is not None:
             kw.setdefault("annotator", self._annotator)
+        kw["reasons"] = self._reasons_of(sub, key.astype(str)[key.astype(str).isin(set(ids)).to_numpy()],
+                                         kw.get("reasons"))
         return ClassificationReview(sub, store=self._store, **kw)
+
+    def _reasons_of(self, sub: pd.DataFrame, keys: pd.Series, theirs: Any) -> pd.Series:
+        """The chips each recheck item shows: the caller's own ``reasons`` (a column or a
+        Series), then what people answered before ("ana: theft", "bob: water")."""
+        answers = getattr(self, "_answers", {}) or {}
+        if theirs is None:
+            before: list[Any] = [None] * len(sub)
+        elif isinstance(theirs, pd.Series):  # aligned on the items frame's index
+            before = list(theirs.reindex(sub.index))
+        else:
+            before = list(sub[theirs])
+        out = []
+        for mine, item in zip(before, keys, strict=True):
+            chips = list(mine) if isinstance(mine, (list, tuple)) else ([] if mine is None or (
+                isinstance(mine, float) and math.isnan(mine)) else [str(mine)])
+            out.append(chips + list(answers.get(str(item), [])))
+        return pd.Series(out, index=sub.index, dtype=object)
 
     def _on_click(self, trace: Any, points: Any, state: Any) -> None:
         xs, ys = list(getattr(points, "xs", []) or []), list(getattr(points, "ys", []) or [])
@@ -160,6 +184,53 @@ class _ViewBase:
         self.open_cell(ys[0], xs[0])
 
 
+# A zero-height widget shown after the recheck review: in the browser it waits until the
+# review above it (same output) has painted, then scrolls it into view ("nearest": nothing
+# moves when it is already in view). No import, nothing fetched.
+_SCROLL_ESM = """
+export default {
+  render({ el }) {
+    el.style.height = "0";
+    el.style.overflow = "hidden";
+    let stopped = false;
+    let tries = 0;
+    const review = () => {
+      const area = el.closest(".widget-output, .jp-OutputArea, .output_area") || el.parentElement;
+      const roots = area ? area.querySelectorAll('[data-testid="hitl-root"]') : [];
+      return roots.length ? roots[roots.length - 1] : null;
+    };
+    const tick = () => {
+      if (stopped) return;
+      const r = review();
+      if (r && r.dataset.state && r.dataset.state !== "loading") {
+        r.scrollIntoView({ block: "nearest", inline: "nearest", behavior: "smooth" });
+        return;
+      }
+      if (++tries < 200) setTimeout(tick, 50);
+    };
+    setTimeout(tick, 0);
+    return () => { stopped = true; };
+  },
+};
+"""
+
+_SCROLL_CLASS: Any = None
+
+
+def _scroll_into_view() -> Any:
+    global _SCROLL_CLASS
+    if _SCROLL_CLASS is None:
+        import anywidget
+
+        class ScrollIntoView(anywidget.AnyWidget):  # type: ignore[misc]
+            """Brings the review shown before it (in the same output) into view."""
+
+            _esm = _SCROLL_ESM
+
+        _SCROLL_CLASS = ScrollIntoView
+    return _SCROLL_CLASS()
+
+
 _VIEW_CLASS: Any = None
 
 
@@ -169,7 +240,8 @@ def _view_class() -> Any:
         w = _widgets()
 
         class ConfusionMatrixView(_ViewBase, w.VBox):  # type: ignore[misc, valid-type]
-            """The confusion-matrix figure and, below it, the review of the clicked cell.
+            """The confusion-matrix figure and, beside it (below it, scrolled into view,
+            where the page is too narrow for both), the review of the clicked cell.
 
             Attributes: ``figure`` (``go.FigureWidget``), ``output`` (``ipywidgets.Output``),
             ``counts`` (the matrix as a DataFrame), ``cell_items`` ({(human, model): ids}),
@@ -203,12 +275,15 @@ def confusion_matrix(
 
     Every rating with a model label counts once (three annotators on one item: three
     ratings). ``normalize=True`` shows each row's shares (rows sum to 1: "of the items
-    people call X, the model said ..."); the counts are in the hover either way.
+    people call X, the model said ..."); the counts are in the hover either way, with the
+    number of items a click opens (one item rated by three people is one item to recheck).
 
     Clicking a cell (or calling ``view.open_cell(true_label, model_label)``) opens a
     ``ClassificationReview`` on exactly the items of that cell, ``revisit=True``, task
-    ``review_task`` ("recheck"), in the output below the figure, so disagreements can be
-    looked at again and the rechecks land in the same store.
+    ``review_task`` ("recheck"), beside the figure (below it on a narrow page, scrolled
+    into view), so disagreements can be looked at again and the rechecks land in the same
+    store. Each item shows what people answered before as chips ("ana: theft",
+    "bob: water"), after the ``reasons`` of ``review_kwargs`` if any.
 
     Parameters
     ----------
@@ -231,7 +306,8 @@ def confusion_matrix(
     """
     import plotly.graph_objects as go
 
-    counts, cells = confusion_counts(data, task=task, labels=labels, normalize=False)
+    r = _ratings(data, task)
+    counts, cells = confusion_counts(r, labels=labels, normalize=False)
     shown = counts
     if normalize:
         tot = counts.sum(axis=1).replace(0, np.nan)
@@ -239,12 +315,21 @@ def confusion_matrix(
     order = list(counts.index)
     text = [[(f"{shown.iat[i, j]:.0%}" if normalize else str(int(counts.iat[i, j]))) if counts.iat[i, j] else ""
              for j in range(len(order))] for i in range(len(order))]
+    # The hover counts what a click opens: the cell's items (one item rated by several
+    # people is several ratings, and one item to recheck), and says where the review opens.
+    n_items = [[len(cells.get((h, m), [])) for m in order] for h in order]
+    act = ("click: recheck these {n} (the review opens next to the chart)" if items is not None
+           else "click: list the {n} id(s)")
+    n_ratings = counts.to_numpy(dtype=int)
+    shares = shown.to_numpy(dtype=float)
+    hover = [[_cell_hover(h, m, int(n_ratings[i, j]), n_items[i][j],
+                          float(shares[i, j]) if normalize else None, act)
+              for j, m in enumerate(order)] for i, h in enumerate(order)]
     heat = go.Heatmap(
         z=shown.to_numpy(dtype=float).tolist(), x=order, y=order, text=text, texttemplate="%{text}",
-        customdata=counts.to_numpy().tolist(), colorscale="Blues", zmin=0,
+        customdata=counts.to_numpy().tolist(), hovertext=hover, colorscale="Blues", zmin=0,
         zmax=1 if normalize else None, colorbar={"title": "share of row" if normalize else "ratings"},
-        hovertemplate="human %{y}<br>model %{x}<br>%{customdata} rating(s)"
-                      + ("<br>%{z:.1%} of the row" if normalize else "") + "<extra>click to review</extra>",
+        hovertemplate="%{hovertext}<extra></extra>",
     )
     fig = go.FigureWidget(heat)
     fig.update_layout(
@@ -252,15 +337,20 @@ def confusion_matrix(
         xaxis={"title": "model label", "type": "category", "side": "bottom"},
         yaxis={"title": "human label", "type": "category", "autorange": "reversed"},
         width=560, height=480, margin={"l": 110, "r": 20, "t": 50, "b": 90},
+        meta={"items": n_items},
     )
     w = _widgets()
-    out = w.Output()
-    view = _view_class()(children=[fig, out])
+    out = w.Output(layout=w.Layout(flex="1 1 420px", min_width="360px", max_width="100%"))
+    # figure and review side by side, wrapping below on a narrow page: a click on a cell
+    # opens the review next to the cell, not under a 480-pixel figure, out of view
+    view = _view_class()(children=[fig, out],
+                         layout=w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%"))
     view.figure, view.output = fig, out
     view.counts = shown
     view.cell_items = cells
     view.review = None
     view._items = items
+    view._answers = _earlier_answers(r)
     view._labels = list(labels) if labels is not None else order
     view._review_task = review_task
     view._annotator = annotator
@@ -270,6 +360,38 @@ def confusion_matrix(
     view._store = store if store is not None else "hitl.db"
     fig.data[0].on_click(view._on_click)
     return view
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _cell_hover(human: str, model: str, n_ratings: int, n_items: int, share: float | None, act: str) -> str:
+    from html import escape
+
+    head = f"human {escape(str(human))}<br>model {escape(str(model))}<br>"
+    if not n_ratings:
+        return head + "no ratings"
+    what = f"{_plural(n_items, 'item')} ({_plural(n_ratings, 'rating')})"
+    row = f"<br>{share:.1%} of the row" if share is not None else ""
+    return head + what + row + "<br><i>" + act.format(n=_plural(n_items, "item")) + "</i>"
+
+
+def _earlier_answers(r: pd.DataFrame) -> dict[str, list[str]]:
+    """What each person answered on each item, in order: {item id: ["ana: theft", ...]}
+    (a person who answered under several guideline versions: one chip per version)."""
+    if not len(r) or "annotator" not in r.columns:
+        return {}
+    if "decided_at" in r.columns:
+        r = r.sort_values("decided_at", kind="stable")
+    out: dict[str, list[str]] = {}
+    several = r.groupby([r["item"].astype(str), r["annotator"].astype(str)])["label"].transform("size") > 1
+    gv = r["guideline_version"] if "guideline_version" in r.columns else pd.Series(None, index=r.index)
+    for item, ann, label, many, v in zip(r["item"].astype(str), r["annotator"].astype(str),
+                                         r["label"].astype(str), several, gv, strict=True):
+        chip = f"{ann}: {label}" + (f" ({v})" if many and v is not None and v == v else "")
+        out.setdefault(item, []).append(chip)
+    return out
 
 
 # --------------------------------------------------------------------------- kappa heatmap
@@ -402,8 +524,9 @@ def annotator_timeline(data: Any, *, task: str | None = None, window: int = 10, 
     """Each annotator's speed and gold accuracy along their decisions (in order).
 
     Top: time per item (rolling median over ``window`` decisions, seconds; decisions
-    made from Python carry no time and are skipped). Bottom: gold accuracy so far
-    (running share of right answers, one point per gold answer).
+    made from Python carry no time and are skipped, and the panel says so when an
+    annotator has none). Bottom: gold accuracy so far (running share of right answers,
+    one point per gold answer).
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -412,12 +535,22 @@ def annotator_timeline(data: Any, *, task: str | None = None, window: int = 10, 
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=(f"time per item (rolling median of {window}, s)", "gold accuracy so far"))
     palette = ["#1976d2", "#d32f2f", "#388e3c", "#f57c00", "#7b1fa2", "#00838f", "#5d4037", "#c2185b"]
+    untimed: list[str] = []
+    timed = 0
     for k, (ann, sub) in enumerate(df.groupby("annotator", sort=True)):
         color = palette[k % len(palette)]
         pos = np.arange(len(sub))
-        d = pd.to_numeric(sub["duration_ms"], errors="coerce").to_numpy(float) / 1000.0
+        dur = sub["duration_ms"] if "duration_ms" in sub.columns else pd.Series(np.nan, index=sub.index)
+        d = pd.to_numeric(dur, errors="coerce").to_numpy(float) / 1000.0
         ok = np.isfinite(d)
-        if ok.any():
+        if not ok.any():
+            untimed.append(str(ann))
+            # an empty pace line: the panel exists (plotly draws no subplot without a trace)
+            fig.add_trace(go.Scatter(x=[], y=[], mode="lines", name=str(ann), legendgroup=str(ann),
+                                     showlegend=False, line={"color": color}, hoverinfo="skip"),
+                          row=1, col=1)
+        else:
+            timed += 1
             roll = pd.Series(d[ok]).rolling(window, min_periods=1).median().to_numpy()
             fig.add_trace(go.Scatter(x=pos[ok], y=roll, mode="lines", name=str(ann), legendgroup=str(ann),
                                      line={"color": color},
@@ -432,7 +565,24 @@ def annotator_timeline(data: Any, *, task: str | None = None, window: int = 10, 
                                      legendgroup=str(ann), showlegend=not ok.any(), line={"color": color},
                                      hovertemplate=f"{ann}<br>decision %{{x}}<br>%{{y:.0%}} right so far<extra></extra>"),
                           row=2, col=1)
+    # an empty panel says why: a decision made from Python (review.accept(), a script, a
+    # simulated reviewer) has no time per item; only the keys in the browser time one
+    if not len(df):
+        note = "no decisions yet"
+    elif not timed:
+        note = "no time per item recorded: decisions made from Python carry none"
+    elif untimed:
+        note = f"no time per item recorded for {', '.join(untimed)}: decisions made from Python carry none"
+    else:
+        note = ""
+    if note:
+        fig.add_annotation(text=note, xref="x domain", yref="y domain", x=0.5, y=0.5 if not timed else 0.98,
+                           yanchor="middle" if not timed else "top", showarrow=False,
+                           font={"size": 13 if not timed else 11, "color": "#616161"},
+                           bgcolor="rgba(255,255,255,0.7)", name="no-time-note")
     fig.update_yaxes(title_text="s / item", rangemode="tozero", row=1, col=1)
+    if not timed:  # no scale to read: no made-up ticks either
+        fig.update_yaxes(range=[0, 1], showticklabels=False, row=1, col=1)
     fig.update_yaxes(title_text="accuracy", range=[0, 1.05], row=2, col=1)
     fig.update_xaxes(title_text="decision (in order)", row=2, col=1)
     fig.update_layout(title=title or "Pace and gold accuracy per annotator", height=560, width=720)

@@ -30,8 +30,10 @@ and listed in ``report["dropped_items"]``.
 from __future__ import annotations
 
 import os
+import warnings
 from collections import Counter
-from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -177,6 +179,27 @@ def to_dataset(
     finally:
         if own:
             st.close()
+
+
+@contextmanager
+def _no_progress_bars(datasets: Any) -> Iterator[None]:
+    """Build in-memory datasets without a `datasets` progress bar ("Generating train split:
+    23/0" reads as an error in a notebook; the lists are in memory, there is nothing to
+    wait for). The previous setting is restored afterwards."""
+    log = getattr(getattr(datasets, "utils", None), "logging", None)
+    try:
+        was_on = bool(log.is_progress_bar_enabled())  # type: ignore[union-attr]
+    except Exception:  # a datasets without the switch: nothing to turn off
+        was_on = False
+    if was_on:
+        with warnings.catch_warnings():  # HF_DATASETS_DISABLE_PROGRESS_BARS=0 wins, with a warning
+            warnings.simplefilter("ignore")
+            log.disable_progress_bar()  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        if was_on:
+            log.enable_progress_bar()  # type: ignore[union-attr]
 
 
 def _texts_of(df: pd.DataFrame | None, text: Hashable, id: Hashable | None) -> dict[str, str]:
@@ -424,7 +447,8 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
             cols["weight"] = w
         return datasets.Dataset.from_dict(cols, features=feats)
 
-    out = datasets.DatasetDict({"train": make(train_rows), "eval": make(eval_rows)})
+    with _no_progress_bars(datasets):
+        out = datasets.DatasetDict({"train": make(train_rows), "eval": make(eval_rows)})
     report = DataReport(
         store=st.target, store_id=st.store_id, tasks=tasks, sample_tasks=sample_tasks,
         labels=labels, train=len(train_rows), eval=len(eval_rows),

@@ -34,6 +34,43 @@ from ..store import Store
 from .dataset import _as_list, is_sample_marker
 
 
+# -- numbers as they are printed ------------------------------------------------------------
+class Shown(float):
+    """A float that prints with 4 significant digits (``str``, ``repr`` and an f-string with no
+    format spec: ``threshold 0.5922``, not ``threshold 0.592160701751709``). Its value keeps
+    every digit: comparisons, arithmetic, ``json.dumps``, pandas and ``float(x)`` see the
+    exact number, and an explicit format spec (``f"{x:.6f}"``) formats it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return _short(float(self))
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return float.__format__(float(self), spec) if spec else _short(float(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Shown, (float(self),))
+
+
+def _short(v: float) -> str:
+    """4 significant digits; numbers of 1,000 and more as whole numbers (no exponent)."""
+    if not math.isfinite(v):
+        return repr(v)
+    return f"{v:.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
+def _shown(v: Any) -> Any:
+    """`v` as a `Shown` float when it is a real number (None, NaN-free ints, text stay)."""
+    if v is None or isinstance(v, (bool, int, np.integer)):
+        return v
+    if isinstance(v, (float, np.floating)):
+        return Shown(float(v))
+    return v
+
+
 # -- the unbiased sample ---------------------------------------------------------------------
 def unbiased_reviews(store: Store, tasks: Sequence[str], sample_tasks: Sequence[str], *,
                      audits: bool = True) -> pd.DataFrame:
@@ -145,6 +182,13 @@ class Reroute:
     def accuracy(self) -> float | None:
         s = self.sample[self.sample["human_label"].notna()]
         return float((s["pred"] == s["human_label"]).mean()) if len(s) else None
+
+    def __repr__(self) -> str:
+        th = "none certified" if self.threshold is None else _short(float(self.threshold))
+        acc = self.accuracy
+        return (f"Reroute(threshold {th}, {self.routed_share:.1%} of {len(self.routing):,} routed to people, "
+                f"accuracy {'n/a' if acc is None else _short(acc)} on {len(self.sample):,} random-sample "
+                f"items, alpha={self.alpha:g}, delta={self.delta:g}, {self.seconds:.1f} s)")
 
 
 class LoopTracker:
@@ -416,6 +460,11 @@ class LoopTracker:
         if rr is not None:
             row["needed"] = getattr(rr.refusal, "needed", None) if rr.refusal is not None else None
             row["advice"] = self.advice(rr)
+        # printed (a row, f"threshold {row['threshold']}") with 4 significant digits; the
+        # values themselves keep every digit (see `Shown`)
+        for k in ("accuracy", "alpha", "delta", "threshold", "routed_share", "people_s",
+                  "people_round_s", "compute_s"):
+            row[k] = _shown(row[k])
         self.rounds.append(row)
         return row
 
@@ -465,37 +514,78 @@ class LoopTracker:
 
     def plot(self, widget: bool = True) -> Any:
         """A plotly chart across rounds: held-out accuracy and share routed to people (left),
-        people's time and unbiased reviewed items (right). A FigureWidget by default."""
+        people's time and unbiased reviewed items (right). A FigureWidget by default.
+
+        Rounds and item counts are whole numbers on their axes (integer ticks from 0), shares
+        are percentages, and every title fits inside its panel."""
         import plotly.graph_objects as go
         from plotly.subplots import make_subplots
 
         t = self.table()
         x = t["round"].tolist()
-        fig = make_subplots(rows=1, cols=2, subplot_titles=(
-            f"accuracy (random sample) and share to people at alpha={self.alpha:g}",
+        fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16, subplot_titles=(
+            f"held-out accuracy and share to people<br>(random sample; alpha={self.alpha:g})",
             "people's time and random-sample size"),
             specs=[[{}, {"secondary_y": True}]])
-        fig.add_trace(go.Scatter(x=x, y=t["accuracy"], mode="lines+markers", name="held-out accuracy"), 1, 1)
+        fig.add_trace(go.Scatter(x=x, y=t["accuracy"].astype(float), mode="lines+markers",
+                                 name="held-out accuracy",
+                                 hovertemplate="round %{x}<br>accuracy %{y:.1%}<extra></extra>"), 1, 1)
         share = t["routed_share"].astype(float)
-        text = ["no threshold" if th is None or (isinstance(th, float) and math.isnan(th)) else f"t={th:.2f}"
-                for th in t["threshold"]]
-        fig.add_trace(go.Scatter(x=x, y=share, mode="lines+markers+text", text=text, textposition="top center",
-                                 name="share routed to people"), 1, 1)
-        fig.add_trace(go.Bar(x=x, y=t["people_s"] / 60.0, name="people's time (min, cumulative)",
-                             opacity=0.6), 1, 2, secondary_y=False)
-        fig.add_trace(go.Scatter(x=x, y=t["unbiased"], mode="lines+markers", name="random-sample reviews"),
+        text = ["no threshold" if th is None or (isinstance(th, float) and math.isnan(th))
+                else f"t={float(th):.2f}" for th in t["threshold"]]
+        # a label above a point near the top would leave the panel: put it below
+        where = ["bottom center" if (not math.isnan(v) and v > 0.85) else "top center" for v in share]
+        fig.add_trace(go.Scatter(x=x, y=share, mode="lines+markers+text", text=text, textposition=where,
+                                 name="share routed to people", cliponaxis=False,
+                                 hovertemplate="round %{x}<br>%{y:.1%} routed to people (%{text})<extra></extra>"),
+                      1, 1)
+        minutes = t["people_s"].astype(float) / 60.0
+        fig.add_trace(go.Bar(x=x, y=minutes, name="people's time (min, cumulative)", opacity=0.6,
+                             hovertemplate="round %{x}<br>%{y:.3g} min of people's time<extra></extra>"),
+                      1, 2, secondary_y=False)
+        items = t["unbiased"].astype(float)
+        fig.add_trace(go.Scatter(x=x, y=items, mode="lines+markers", name="random-sample reviews",
+                                 hovertemplate="round %{x}<br>%{y:,d} random-sample reviews<extra></extra>"),
                       1, 2, secondary_y=True)
-        fig.update_yaxes(range=[0, 1.05], row=1, col=1)
-        fig.update_yaxes(title_text="minutes", row=1, col=2, secondary_y=False)
-        fig.update_yaxes(title_text="items", row=1, col=2, secondary_y=True)
-        fig.update_xaxes(title_text="round", dtick=1)
-        fig.update_layout(height=340, width=900, margin=dict(l=40, r=40, t=50, b=40),
-                          legend=dict(orientation="h", y=-0.25))
+        fig.update_yaxes(title_text="share", range=[0, 1.05], tickformat=".0%", row=1, col=1)
+        fig.update_yaxes(title_text="minutes", rangemode="tozero", tickformat="~g", row=1, col=2,
+                         secondary_y=False)
+        # counts: whole numbers from 0 in nice integer steps (not ticks synced to the minutes
+        # axis, which land on 142 / 171.3 / 200.6); no second grid
+        top = float(np.nanmax(items)) if len(items) and np.isfinite(items).any() else 1.0
+        step = _nice_step(top / 4)
+        fig.update_yaxes(title_text="items", tickmode="linear", tick0=0, dtick=step, tickformat=",d",
+                         range=[0, max(step, math.ceil(top * 1.05 / step) * step)], showgrid=False,
+                         row=1, col=2, secondary_y=True)
+        fig.update_xaxes(title_text="round", tickmode="linear", tick0=1, dtick=1, tickformat="d",
+                         range=[min(x, default=1) - 0.5, max(x, default=1) + 0.5])
+        fig.update_annotations(font_size=13)  # the subplot titles
+        fig.update_layout(height=400, width=900, margin=dict(l=70, r=70, t=80, b=110),
+                          legend=dict(orientation="h", yanchor="top", y=-0.3, x=0.5, xanchor="center"))
         return go.FigureWidget(fig) if widget else fig
+
+    def __repr__(self) -> str:
+        head = (f"LoopTracker(task={self.tasks!r}, sample_task={self.sample_tasks!r}, alpha={self.alpha:g}, "
+                f"delta={self.delta:g}, {len(self.rounds)} round(s))")
+        if not self.rounds:
+            return head
+        t = self.table().drop(columns=["advice", "note"])
+        return head + "\n" + t.to_string(index=False, float_format=_short)
 
     def _repr_html_(self) -> str:
         t = self.table().drop(columns=["advice", "note"])
         return t.to_html(index=False, float_format=lambda v: f"{v:.3g}")
+
+
+def _nice_step(raw: float) -> int:
+    """The integer tick step of 1, 2 or 5 x 10^k nearest above `raw` (at least 1)."""
+    if not math.isfinite(raw) or raw <= 1:
+        return 1
+    mag = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if m * mag >= raw:
+            return int(m * mag)
+    return int(10 * mag)  # pragma: no cover
 
 
 # -- a simulated reviewer ---------------------------------------------------------------------
