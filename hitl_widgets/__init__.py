@@ -22,7 +22,13 @@ from .routing import (
 from .training import TextClassifier
 from . import exports
 from .exports import position_bias, to_preferences, to_sft
-from .widgets import ClassificationReview, ContentChangedError, GenerationReview, PairwiseReview
+from .widgets import (
+    ClassificationReview,
+    ContentChangedError,
+    GenerationReview,
+    PairwiseReview,
+    ReviewOptions,
+)
 
 __version__ = "0.1.0"  # the one place (pyproject.toml reads it; tests/test_version.py checks js/)
 
@@ -39,6 +45,7 @@ __all__ = [
     "ContentChangedError",
     "GenerationReview",
     "PairwiseReview",
+    "ReviewOptions",
     "exports",
     "metrics",
     "plots",

@@ -1,11 +1,17 @@
-"""Review widgets: one module per review kind, all on the base in `_base.py`."""
+"""Review widgets: one module per review kind, all on the base in `_base.py`, all taking
+the options of `_options.ReviewOptions`."""
 
 from ._base import ContentChangedError, ReviewWidget
+from ._options import ReviewOptions
 from .classification import ClassificationReview
+from .generation import GenerationReview
+from .pairwise import PairwiseReview
 
-__all__ = ["ClassificationReview", "ContentChangedError", "ReviewWidget"]
-
-from .generation import GenerationReview  # noqa: E402
-from .pairwise import PairwiseReview  # noqa: E402
-
-__all__ += ["GenerationReview", "PairwiseReview"]
+__all__ = [
+    "ClassificationReview",
+    "ContentChangedError",
+    "GenerationReview",
+    "PairwiseReview",
+    "ReviewOptions",
+    "ReviewWidget",
+]
