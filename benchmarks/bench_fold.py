@@ -35,7 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hitl_widgets.store import Store  # noqa: E402
+from hitl_widgets.store import Store
 
 LABELS = ["auto", "theft", "water", "fire"]
 ANNOTATORS = ["ana", "ben", "chloe"]

@@ -56,10 +56,7 @@ STATIC = ROOT / "hitl_widgets" / "static"
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-WORDS = ("the model answer data value function returns list error test python code result "
-         "request user system token cache index query server client request response field "
-         "record store event label review batch stream buffer memory thread process signal "
-         "option config module package import export format parser reader writer").split()
+WORDS = ["the", "model", "answer", "data", "value", "function", "returns", "list", "error", "test", "python", "code", "result", "request", "user", "system", "token", "cache", "index", "query", "server", "client", "request", "response", "field", "record", "store", "event", "label", "review", "batch", "stream", "buffer", "memory", "thread", "process", "signal", "option", "config", "module", "package", "import", "export", "format", "parser", "reader", "writer"]
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>bench</title>
@@ -217,7 +214,7 @@ EDIT_JS = """([kind, seed]) => {
     // every 5th word, line breaks kept (a split on ' ' would glue paragraphs together
     // where a replaced token held a newline: a re-flow of the text, not a word edit)
     let k = 0;
-    ed.value = ed.value.replace(/\S+/g, (w) => (k++ % 5 === 0 ? 'REWRITTEN' : w));
+    ed.value = ed.value.replace(/\\S+/g, (w) => (k++ % 5 === 0 ? 'REWRITTEN' : w));
   }
   return ed.value.split(/\\s+/).length;
 }"""
@@ -282,7 +279,6 @@ def bench_lab(server, browser, n_words: int, n: int, pause_ms: int, tmp: Path, s
     """Key -> next item in JupyterLab with the real kernel, measured the way
     bench_latency.py measures ClassificationReview (its in-page probe, reused)."""
     from bench_latency import HITL_PROBE, summary
-
     from jupyter_harness import NotebookPage, wait_first_item
 
     warm = 10
@@ -344,9 +340,8 @@ def main() -> None:
     args = ap.parse_args()
     if not (STATIC / "generation.js").exists():
         sys.exit("hitl_widgets/static/generation.js is missing: run `cd js && npm run build` first")
-    from playwright.sync_api import sync_playwright
-
     from jupyter_harness import chromium_available, launch_chromium
+    from playwright.sync_api import sync_playwright
 
     if not chromium_available():
         sys.exit("Chromium is missing (apt-get install -y chromium); nothing measured")

@@ -24,8 +24,9 @@ import platform
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -132,7 +133,7 @@ def bench_dawid_skene(n: int) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             from crowdkit.aggregation import DawidSkene
-    except Exception as exc:  # noqa: BLE001 - report any install/import problem
+    except Exception as exc:
         say(f"| crowd-kit `DawidSkene` | - | - | NOT RUN: crowd-kit failed to import ({type(exc).__name__}: "
             f"{exc}); pip install crowd-kit |")
     else:

@@ -15,8 +15,8 @@ import gc
 import os
 import sys
 import tempfile
-import time
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import hitl_widgets as hw  # noqa: E402
+import hitl_widgets as hw
 
 
 def settle() -> None:
@@ -58,8 +58,7 @@ def main() -> None:
     n = args.rows
     rng = np.random.default_rng(0)
     labels = ["auto", "property", "theft", "water_damage", "medical", "liability"]
-    words = np.array("my car was hit while parked outside the office and the rear bumper is "
-                     "cracked water came through the ceiling after a storm".split())
+    words = np.array(["my", "car", "was", "hit", "while", "parked", "outside", "the", "office", "and", "the", "rear", "bumper", "is", "cracked", "water", "came", "through", "the", "ceiling", "after", "a", "storm"])
     lens = rng.integers(8, 30, n)
     text = [" ".join(words[rng.integers(0, len(words), k)]) for k in lens]
     df = pd.DataFrame({

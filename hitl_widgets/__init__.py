@@ -7,7 +7,8 @@ a decision: every decision is an event in an append-only store (SQLite or Postgr
 >>> hw.ClassificationReview(df, labels=["auto", "theft"], store="hitl.db")  # doctest: +SKIP
 """
 
-from .store import Store, open_store
+from . import exports
+from .exports import position_bias, to_preferences, to_sft
 from .rotation import Rotation
 from .routing import (
     CalibrationResult,
@@ -19,9 +20,8 @@ from .routing import (
     order_positions,
     routed,
 )
+from .store import Store, open_store
 from .training import TextClassifier
-from . import exports
-from .exports import position_bias, to_preferences, to_sft
 from .widgets import (
     ClassificationReview,
     ContentChangedError,
@@ -41,28 +41,28 @@ def __getattr__(name: str):  # heavy submodules (plotly, scipy) load on first us
     raise AttributeError(f"module 'hitl_widgets' has no attribute {name!r}")
 
 __all__ = [
+    "CalibrationResult",
     "ClassificationReview",
     "ContentChangedError",
     "GenerationReview",
+    "InsufficientSampleError",
     "PairwiseReview",
     "ReviewOptions",
-    "exports",
-    "metrics",
-    "plots",
-    "position_bias",
-    "to_preferences",
-    "to_sft",
-    "CalibrationResult",
-    "InsufficientSampleError",
     "Rotation",
     "Router",
     "RoutingResult",
-    "audit_estimate",
-    "calibrate",
-    "order_positions",
-    "routed",
     "Store",
     "TextClassifier",
-    "open_store",
     "__version__",
+    "audit_estimate",
+    "calibrate",
+    "exports",
+    "metrics",
+    "open_store",
+    "order_positions",
+    "plots",
+    "position_bias",
+    "routed",
+    "to_preferences",
+    "to_sft",
 ]

@@ -18,7 +18,13 @@ pytest.importorskip("transformers")
 datasets = pytest.importorskip("datasets")
 
 from hitl_widgets.training import (  # noqa: E402
-    AUTO_FULL_FROM, LiveLoss, TextClassifier, classification_metrics, default_model_path, finetune)
+    AUTO_FULL_FROM,
+    LiveLoss,
+    TextClassifier,
+    classification_metrics,
+    default_model_path,
+    finetune,
+)
 
 try:
     default_model_path()

@@ -11,8 +11,8 @@ import pytest
 
 import hitl_widgets as hw
 from hitl_widgets.store import Store
-from hitl_widgets.widgets import GenerationReview
 from hitl_widgets.textdiff import word_diff, word_tokens
+from hitl_widgets.widgets import GenerationReview
 
 RUBRIC = {"helpful": [1, 2, 3, 4, 5], "harmless": ["yes", "no"]}
 

@@ -11,8 +11,8 @@ import pytest
 
 import hitl_widgets as hw
 from hitl_widgets.exports import position_bias
-from hitl_widgets.widgets import PairwiseReview
 from hitl_widgets.items.pairwise import left_side
+from hitl_widgets.widgets import PairwiseReview
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -15,8 +15,7 @@ tokenizers = pytest.importorskip("tokenizers")
 
 from hitl_widgets.exports import to_sft  # noqa: E402
 from hitl_widgets.store import Store  # noqa: E402
-from hitl_widgets.training import (  # noqa: E402
-    DEFAULT_CHAT_TEMPLATE, IGNORE_INDEX, build_sft_examples, finetune_causal_lm)
+from hitl_widgets.training import DEFAULT_CHAT_TEMPLATE, IGNORE_INDEX, build_sft_examples, finetune_causal_lm  # noqa: E402
 
 PROMPTS = [("What colour is the sky?", "The sky is blue."),
            ("What colour is grass?", "Grass is green."),

@@ -37,6 +37,7 @@ from hitl_widgets.store import (
 )
 from hitl_widgets.store.schema import MIGRATIONS
 
+
 def ev(item: str = "i0", action: str = "correct", label: str = "b", **kw: Any) -> dict[str, Any]:
     e = {"event_id": uuid.uuid4().hex, "task": "t", "item_id": item, "content_hash": "h",
          "action": action, "label_after": label if action == "correct" else None,

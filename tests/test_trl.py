@@ -14,10 +14,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 torch = pytest.importorskip("torch")
 import trl  # noqa: E402  (in the [test] extra: its absence is a failure, not a skip)
+from test_sft import tiny_gpt2, tok  # noqa: E402,F401  (fixtures reused)
 
 from hitl_widgets import GenerationReview, PairwiseReview  # noqa: E402
 from hitl_widgets.exports import to_preferences, to_sft  # noqa: E402
-from test_sft import tiny_gpt2, tok  # noqa: E402,F401  (fixtures reused)
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

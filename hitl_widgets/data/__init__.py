@@ -35,8 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
-    "CLAIM_TYPES",
     "CLAIM_COLUMNS",
+    "CLAIM_TYPES",
     "GENERATION_COLUMNS",
     "load_claims",
     "load_generations",
@@ -59,7 +59,7 @@ def _resource(name: str):
     return resources.files(__name__).joinpath(name)
 
 
-def load_claims() -> "pd.DataFrame":
+def load_claims() -> pd.DataFrame:
     """Load the synthetic insurance-claims data set.
 
     Returns:
@@ -93,7 +93,7 @@ def _read_jsonl(name: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def load_generations() -> "pd.DataFrame":
+def load_generations() -> pd.DataFrame:
     """Load the synthetic LLM-output review data set.
 
     Returns:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+
 def rows_named(mask: np.ndarray | pd.Series, index: pd.Index, limit: int = 5) -> str:
     """The first offending row labels, for error messages."""
     pos = np.flatnonzero(np.asarray(mask))

@@ -11,7 +11,15 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._common import ItemIds, hash_parts, require_column, require_frame, rows_named, validate_ids, validate_text
+from ._common import (
+    ItemIds,
+    hash_parts,
+    require_column,
+    require_frame,
+    rows_named,
+    validate_ids,
+    validate_text,
+)
 
 MAX_SCALE = 10  # digits 1-9 and 0 pick a value
 #: A gold generation item's known answer: the response is right as written ("accept"),

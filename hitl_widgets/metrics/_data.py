@@ -18,18 +18,17 @@ items x annotators matrix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from collections.abc import Sequence
-from typing import Any
-
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..items import canonical
 
-__all__ = ["Ratings", "ratings_from_counts", "UndefinedAgreementWarning", "DegenerateIntervalWarning"]
+__all__ = ["DegenerateIntervalWarning", "Ratings", "UndefinedAgreementWarning", "ratings_from_counts"]
 
 # dense ``n_items * n_labels`` work arrays are used below this size, sorting above it
 _DENSE_LIMIT = 50_000_000
@@ -172,7 +171,7 @@ class Ratings:
             raise ValueError("labels: ratings are not numeric")
         return np.asarray(self.labels, dtype=float)[self.code]
 
-    def resample_items(self, idx: np.ndarray) -> "Ratings":
+    def resample_items(self, idx: np.ndarray) -> Ratings:
         """A new :class:`Ratings` made of the items at positions ``idx`` (with repetition).
 
         The label domain and annotators are kept, the item identifiers are the

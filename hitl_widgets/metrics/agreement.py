@@ -13,8 +13,8 @@ Reference implementations these numbers are tested against (to 1e-9):
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -33,12 +33,12 @@ from ._data import (
 __all__ = [
     "AgreementResult",
     "ModelAgreementResult",
-    "percent_agreement",
     "cohen_kappa",
     "fleiss_kappa",
     "krippendorff_alpha",
-    "per_label_agreement",
     "model_agreement",
+    "per_label_agreement",
+    "percent_agreement",
 ]
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")

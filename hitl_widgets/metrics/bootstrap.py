@@ -11,7 +11,7 @@ import pandas as pd
 
 from ._data import DegenerateIntervalWarning, Ratings, UndefinedAgreementWarning, _to_matrix
 
-__all__ = ["bootstrap_ci", "BootstrapCI", "DegenerateIntervalWarning"]
+__all__ = ["BootstrapCI", "DegenerateIntervalWarning", "bootstrap_ci"]
 
 
 class BootstrapCI(NamedTuple):

@@ -11,7 +11,7 @@ from scipy import sparse
 
 from ._data import Ratings, _to_matrix
 
-__all__ = ["majority_vote", "dawid_skene", "DawidSkeneResult"]
+__all__ = ["DawidSkeneResult", "dawid_skene", "majority_vote"]
 
 
 def _majority_codes(r: Ratings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,4 +1,3 @@
-from .risk_coverage import risk_coverage  # noqa: F401  (routing)
 from .agreement import (  # noqa: F401  (several annotators)
     agreement_heatmap,
     annotator_timeline,
@@ -6,3 +5,4 @@ from .agreement import (  # noqa: F401  (several annotators)
     confusion_matrix,
     per_label_agreement_bars,
 )
+from .risk_coverage import risk_coverage  # noqa: F401  (routing)

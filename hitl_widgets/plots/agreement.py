@@ -119,7 +119,7 @@ class _ViewBase:
             if old is not None:
                 try:
                     old.close()
-                except Exception:  # noqa: BLE001, S110  # pragma: no cover - a click must not fail on it
+                except Exception:  # pragma: no cover - a click must not fail on it
                     pass
         self._scroll_marker = None
         self.review = None

@@ -457,7 +457,7 @@ class Policy:
             out = _Evaluator(df, self.name).value(self.root)
         except PolicyError:
             raise
-        except Exception as exc:  # noqa: BLE001 - any failure on the data is the policy's
+        except Exception as exc:
             raise PolicyError(
                 f"policy {self.name!r}: the expression {self.text!r} failed on the frame: "
                 f"{type(exc).__name__}: {exc}"

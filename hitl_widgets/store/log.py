@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,7 +46,6 @@ from .events import (
     Stamp,
     StateKey,
     fold,
-    fold_all,
     key_of,
     restore,
     snapshot,
@@ -97,7 +96,7 @@ def _replayable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[An
 
 def utc_now() -> str:
     """UTC time as ISO-8601 with milliseconds and a Z, the one format the log uses."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # The columns a state is read back from (`_state_of_row`), after its key.
@@ -778,7 +777,7 @@ class Store:
         with self._lock:
             self.backend.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

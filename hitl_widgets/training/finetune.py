@@ -24,10 +24,11 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,7 @@ def classification_metrics(y_true: Sequence[Any], y_pred: Sequence[Any],
         if n_true or n_pred:
             f1s.append(f1)
     return {
-        "n": int(len(t)),
+        "n": len(t),
         "accuracy": float(np.mean(t == p)) if len(t) else float("nan"),
         "macro_f1": float(np.mean(f1s)) if f1s else float("nan"),
         "per_label": pd.DataFrame(rows, columns=["label", "precision", "recall", "f1", "support"]),
@@ -241,7 +242,7 @@ class FinetuneReport:
         out = [
             "# Text classifier fine-tuned on reviewed labels",
             "",
-            f"Trained with `hitl_widgets.training.finetune` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.",
+            f"Trained with `hitl_widgets.training.finetune` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
             "",
             "## Model",
             f"- base model: `{self.base_model}`",
@@ -482,7 +483,7 @@ def finetune(
     )
     if output_dir is not False:
         if output_dir is None or output_dir is True:
-            output_dir = Path("checkpoints") / f"finetune-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}"
+            output_dir = Path("checkpoints") / f"finetune-{datetime.now(UTC):%Y%m%d-%H%M%S}"
         path = Path(output_dir)
         report.checkpoint = str(path)
         clf.save(path, card={"markdown": report.model_card()})

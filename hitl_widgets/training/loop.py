@@ -24,8 +24,9 @@ from __future__ import annotations
 import inspect
 import math
 import time
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Hashable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -386,9 +387,9 @@ class LoopTracker:
     def _learned_grid(self, frame: pd.DataFrame, tune: float, step: float) -> tuple[pd.DataFrame, np.ndarray]:
         """Split the random sample: a `tune` share chooses the grid (labels included), the
         rest tests it. Returns (the test rows, descending thresholds)."""
-        from scipy import stats
-
         import hashlib
+
+        from scipy import stats
 
         # each item's side is fixed by a hash of its id and the seed: as the random sample
         # grows round after round, items stay where they were (no reshuffling noise)
@@ -432,14 +433,14 @@ class LoopTracker:
         be certified); people_s: people's time so far (sum of duration_ms)."""
         rr = reroute if reroute is not None else self._last
         unb = self.unbiased() if rr is None else rr.sample
-        n_unbiased = int(len(unb))
+        n_unbiased = len(unb)
         if accuracy is None and rr is not None:
             accuracy = rr.accuracy
         people = self.people_seconds()
         prev_people = self.rounds[-1]["people_s"] if self.rounds else 0.0
         row: dict[str, Any] = {
             "round": len(self.rounds) + 1,
-            "labelled": int(len(self.human_labelled())),
+            "labelled": len(self.human_labelled()),
             "trained_on": int(getattr(finetune, "n_train", 0)) if finetune is not None else None,
             "mode": getattr(finetune, "mode", None),
             "unbiased": n_unbiased,
@@ -448,7 +449,7 @@ class LoopTracker:
             "delta": self.delta,
             "threshold": rr.threshold if rr is not None else None,
             "routed_share": rr.routed_share if rr is not None else None,
-            "pool": int(len(rr.routing)) if rr is not None else None,
+            "pool": len(rr.routing) if rr is not None else None,
             "people_s": people,
             "people_round_s": people - prev_people,
             "compute_s": compute_seconds if compute_seconds is not None else (
@@ -476,7 +477,7 @@ class LoopTracker:
         if rr is None:
             return "no round yet"
         s = rr.sample
-        n = int(len(s))
+        n = len(s)
         pop_conf = rr.proba.max(1) if len(rr.proba) else np.zeros(0)
         acc_now = 1.0 - rr.routed_share if rr.calibration is not None else 0.0
         head = (f"{n:,} items reviewed as a random sample; at alpha={self.alpha:g} "

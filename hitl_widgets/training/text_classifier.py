@@ -21,8 +21,9 @@ import os
 import time
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -52,7 +53,7 @@ HEAD_L2_DEFAULT = 0.03
 # head mode never changes the encoder. Keyed by the model folder's weight files (name,
 # size, mtime), max_length and the text; least recently used entries go first.
 EMBED_CACHE_SIZE = 50_000
-_EMBED_CACHE: "OrderedDict[tuple[Any, int, str], np.ndarray]" = OrderedDict()
+_EMBED_CACHE: OrderedDict[tuple[Any, int, str], np.ndarray] = OrderedDict()
 
 
 def _model_stamp(path: str) -> Any:
@@ -97,7 +98,7 @@ def default_model_path() -> str:
     return str(getattr(pkg, "MODEL_DIR", None) or pkg.get_model_path())
 
 
-def pick_device(device: str | None = None) -> "Any":
+def pick_device(device: str | None = None) -> Any:
     """The GPU when there is one (CUDA, then Apple MPS), else the CPU."""
     import torch
 
@@ -308,7 +309,7 @@ class TextClassifier:
         embeddings: np.ndarray | None = None,
         sample_weight: Sequence[float] | None = None,
         allow_missing_labels: bool = False,
-    ) -> "TextClassifier":
+    ) -> TextClassifier:
         """Train on labelled texts; `on_step` receives {"step", "epoch", "loss"} for a live loss.
 
         `embeddings` (head mode only): precomputed `embed(texts)` rows, e.g. from a cache,
@@ -561,7 +562,7 @@ class TextClassifier:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], device: str | None = None) -> "TextClassifier":
+    def load(cls, path: str | os.PathLike[str], device: str | None = None) -> TextClassifier:
         import torch
 
         path = Path(path)

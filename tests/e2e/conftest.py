@@ -19,7 +19,7 @@ try:  # the test process reads the store with hitl_widgets too: installed or thi
 except ImportError:  # pragma: no cover - not pip-installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from jupyter_harness import (  # noqa: E402
+from jupyter_harness import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,

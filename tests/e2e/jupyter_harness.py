@@ -31,8 +31,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -66,7 +67,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: 
                 return value
         except HarnessError:
             raise
-        except Exception as exc:  # noqa: BLE001 - keep polling, report the last one
+        except Exception as exc:
             last_exc = exc
         if time.monotonic() > deadline:
             extra = f" (last error: {last_exc!r})" if last_exc else ""
@@ -274,7 +275,7 @@ class JupyterServer:
         env.update(self.extra_env)
         return env
 
-    def start(self, timeout: float = SERVER_START_TIMEOUT) -> "JupyterServer":
+    def start(self, timeout: float = SERVER_START_TIMEOUT) -> JupyterServer:
         self.root_dir.mkdir(parents=True, exist_ok=True)
         self.runtime_dir.mkdir(parents=True, exist_ok=True)
         # No "get Jupyter news?" toast and no update check (offline, and in screenshots).
@@ -351,7 +352,7 @@ class JupyterServer:
         except OSError:
             return ""
 
-    def __enter__(self) -> "JupyterServer":
+    def __enter__(self) -> JupyterServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -486,7 +487,7 @@ class NotebookPage:
         self.path = path
 
     # -- opening and running -----------------------------------------------------------
-    def open(self, timeout: float = 120.0) -> "NotebookPage":
+    def open(self, timeout: float = 120.0) -> NotebookPage:
         self.page.goto(self.server.notebook_url(self.path), wait_until="domcontentloaded",
                        timeout=timeout * 1000)
 

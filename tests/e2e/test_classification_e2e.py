@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jupyter_harness import REPO, NotebookPage, make_notebook, recorded_duration, wait_for, wait_shows
 
 import hitl_widgets
-from jupyter_harness import (REPO, NotebookPage, make_notebook, recorded_duration,
-                             wait_for, wait_shows)
 
 pytestmark = pytest.mark.e2e
 

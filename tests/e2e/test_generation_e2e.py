@@ -27,10 +27,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-
-from hitl_widgets import exports
 from jupyter_harness import NotebookPage, make_notebook, wait_for, wait_shows
 from xss_payloads import payloads
+
+from hitl_widgets import exports
 
 pytestmark = pytest.mark.e2e
 
@@ -115,7 +115,7 @@ class LeakServer:
         self.base = f"http://127.0.0.1:{self.port}/leak"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "LeakServer":
+    def __enter__(self) -> LeakServer:
         self.thread.start()
         return self
 

@@ -3,9 +3,7 @@ and the widget tests fail, the widget is at fault, not the harness."""
 
 from __future__ import annotations
 
-
 import pytest
-
 from jupyter_harness import make_notebook, wait_for
 
 pytestmark = pytest.mark.e2e

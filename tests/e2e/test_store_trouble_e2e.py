@@ -18,7 +18,7 @@ import pytest
 from jupyter_harness import NotebookPage, make_notebook, wait_shows
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/pg_server.py
-from pg_server import SECRET, PgServer  # noqa: E402
+from pg_server import SECRET, PgServer
 
 pytestmark = pytest.mark.e2e
 
