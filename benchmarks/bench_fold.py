@@ -124,15 +124,15 @@ def start_postgres(base: Path) -> tuple[str, list[str], str]:
     if os.geteuid() == 0:
         shutil.chown(base, "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(run_as + [f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "postgres",
-                             "--no-sync"], check=True, capture_output=True)
+    subprocess.run([*run_as, f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "postgres",
+                    "--no-sync"], check=True, capture_output=True)
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", str(data), "-l", str(base / "log"), "-w", "-o",
-                             f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=on", "start"],
+    subprocess.run([*run_as, f"{bindir}/pg_ctl", "-D", str(data), "-l", str(base / "log"), "-w", "-o",
+                    f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=on", "start"],
                    check=True, capture_output=True)
     return f"postgresql://postgres@127.0.0.1:{port}/postgres", run_as, f"{bindir}/pg_ctl"
 
@@ -174,7 +174,7 @@ def main() -> None:
                     con.execute(f"CREATE DATABASE {name}")
                 results.append(run("PostgreSQL", url.rsplit("/", 1)[0] + "/" + name, args.events, mix))
         finally:
-            subprocess.run(run_as + [pg_ctl, "-D", str(base / "data"), "-m", "immediate", "stop"],
+            subprocess.run([*run_as, pg_ctl, "-D", str(base / "data"), "-m", "immediate", "stop"],
                            capture_output=True)
             shutil.rmtree(base, ignore_errors=True)
     shutil.rmtree(tmp, ignore_errors=True)

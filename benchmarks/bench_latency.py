@@ -212,7 +212,7 @@ def bench_hitl(server: JupyterServer, browser, n: int, pause_ms: int, tmp: Path)
     assert pending.strip() == "0"
     # the widget's own keydown handler: its key_ts (handler start) -> the DOM mutation
     # the observer saw right after it (records and timings are one per key, in order)
-    handler = [r["dom_ts"] - t["key_ts"] for r, t in zip(recs, timings) if "dom_ts" in r]
+    handler = [r["dom_ts"] - t["key_ts"] for r, t in zip(recs, timings, strict=True) if "dom_ts" in r]
     return {
         "handler": summary(handler),
         "dispatch": summary([t["key_ts"] - t["event_ts"] for t in timings]),

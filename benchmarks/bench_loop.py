@@ -33,6 +33,7 @@ results, and the pool / test probabilities of every fully fine-tuned model.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -71,7 +72,7 @@ def cached_embeddings(task: str, split: str) -> np.ndarray:
     from hitl_widgets.training import TextClassifier
 
     CACHE.mkdir(exist_ok=True)
-    texts, y = read_split(task, split)
+    texts, _ = read_split(task, split)
     f = CACHE / f"loop_emb_{task}_{split}.npy"
     if f.exists():
         x = np.load(f)
@@ -192,9 +193,9 @@ def run_loop(labels, pool, test_x, test_y, *, ordering: str, error_rate: float, 
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     store = Store(path)
-    gold = dict(zip(pool["id"], pool["gold"]))
+    gold = dict(zip(pool["id"], pool["gold"], strict=True))
     person = SimulatedReviewer(gold, labels, error_rate=error_rate, seconds=8.0, seed=seed)
-    texts = dict(zip(pool["id"], pool["text"]))
+    texts = dict(zip(pool["id"], pool["text"], strict=True))
 
     def review(ids, task, frame=None):
         ids = list(ids)
@@ -318,7 +319,7 @@ def loop_targets(results: dict[str, list[dict]], alpha: float, delta: float) -> 
             lines.append(f"- {key}: no round certified a threshold: FAIL")
             continue
         shares = [r["routed_share"] for r in rows[first:]]
-        falls = all(b < a for a, b in zip(shares, shares[1:]))
+        falls = all(b < a for a, b in itertools.pairwise(shares))
         over = [r["round"] for r in rows[first:] if r["auto_error"] is not None and r["auto_error"] > alpha]
         lines.append(f"- {key}: threshold from round {first + 1}; share routed to people "
                      f"{' -> '.join(f'{s:.1%}' for s in shares)}: "

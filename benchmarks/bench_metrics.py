@@ -182,7 +182,7 @@ def bench_cifar(limit: int | None) -> None:
     if limit:
         counts = counts[:limit]
     per_item = counts.sum(1)
-    t_build, r = best_of(lambda: ratings_from_counts(counts, labels=CIFAR_CLASSES))
+    t_build, _ = best_of(lambda: ratings_from_counts(counts, labels=CIFAR_CLASSES))
     say("")
     say(f"{counts.shape[0]:,} images, {int(counts.sum()):,} human labels, {per_item.min()}-{per_item.max()} "
         f"labels per image (so Fleiss' kappa uses the varying-raters generalisation). "

@@ -168,7 +168,7 @@ def ours(conf: np.ndarray, wrong: np.ndarray, alpha: float, delta: float,
 
     if population is None:  # the default: 10% of the reviewed items place the grid
         perm = rng.permutation(len(conf))
-        k = int(round(0.1 * len(conf)))
+        k = round(0.1 * len(conf))
         population, conf, wrong = conf[perm[:k]], conf[perm[k:]], wrong[perm[k:]]
     grid = coverage_grid(population, len(conf), alpha, delta)
     return fixed_sequence_test(conf, wrong, grid, alpha, delta).threshold
@@ -193,7 +193,7 @@ def clairvoyant_share(conf: np.ndarray, wrong: np.ndarray, n: int, alpha: float,
         ok = np.flatnonzero(stats.binom.cdf(ks[: m + 1], m, alpha) <= delta)
         kmax[m] = ok[-1] if ok.size else -1
     for c in np.linspace(0.005, 1.0, 200):
-        cut = max(1, int(round(c * n_pool)))
+        cut = max(1, round(c * n_pool))
         r = cum[cut - 1] / cut
         if r >= alpha:
             break
@@ -316,7 +316,7 @@ def ordering(task: str, budget: int, batch: int, seed_size: int, repeats: int) -
         for s in strategies:
             labelled = np.zeros(len(yp), bool)
             labelled[seed_idx] = True
-            for j, k in enumerate(steps):
+            for j in range(len(steps)):
                 model = lr().fit(xp[labelled], yp[labelled])
                 curves[s][rep, j] = (model.predict(xe) == ye).mean()
                 if j + 1 < len(steps):

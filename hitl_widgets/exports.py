@@ -91,10 +91,7 @@ def to_hf_dataset(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> Any:
     except ImportError as exc:  # pragma: no cover - datasets is in the [train] extra
         raise ImportError("to_hf_dataset needs the `datasets` package (pip install datasets)") from exc
     records: list[dict[Hashable, Any]] | list[dict[str, Any]]
-    if isinstance(rows, pd.DataFrame):
-        records = rows.to_dict("records")
-    else:
-        records = [dict(r) for r in rows]
+    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else [dict(r) for r in rows]
     if not records:
         return datasets.Dataset.from_dict({})
     return datasets.Dataset.from_list(records)
@@ -163,7 +160,8 @@ def to_sft(
             prompt = data.get("prompt")
             if not isinstance(final, str) or not isinstance(prompt, str):
                 continue  # a decision made without the texts (older content): not exportable
-            row: dict[str, Any] = {"messages": _messages(data.get("context")) + [
+            row: dict[str, Any] = {"messages": [
+                *_messages(data.get("context")),
                 {"role": "user", "content": prompt}, {"role": "assistant", "content": final}]}
             if metadata:
                 row.update(task=ev["task"], item_id=ev["item_id"], annotator=ev["annotator"],
@@ -219,57 +217,16 @@ def to_preferences(
     """
     st, own = _as_store(store)
     try:
-        raw: list[tuple[str, dict[str, Any]]] = []
         skipped = {"identical_pair": 0}
+        raw: list[tuple[str, dict[str, Any]]] = []
         if pairwise:
-            for ev in _verdicts(st, task, "pairwise", annotator):
-                data = ev["data"]
-                choice = data.get("choice")
-                if ev["status"] != Status.COMPARED or choice not in ("a", "b"):
-                    continue
-                other = "b" if choice == "a" else "a"
-                if not all(isinstance(data.get(k), str) for k in ("prompt", "a", "b")):
-                    continue
-                if data["a"] == data["b"]:  # chosen == rejected: no preference to learn
-                    skipped["identical_pair"] += 1
-                    continue
-                raw.append((str(ev["decided_at"]), {
-                    "prompt": data["prompt"], "context": data.get("context"),
-                    "chosen": data[choice], "rejected": data[other], "source": "pairwise",
-                    "task": ev["task"], "item_id": ev["item_id"], "annotator": ev["annotator"],
-                    "choice": choice, "left": data.get("left"),
-                }))
+            raw += _pairwise_preferences(st, task, annotator, skipped)
         if edits:
-            for ev in _verdicts(st, task, "generation", annotator):
-                data = ev["data"]
-                if ev["status"] != Status.EDITED:
-                    continue
-                if not all(isinstance(data.get(k), str) for k in ("prompt", "original", "edited")):
-                    continue
-                if data["edited"] == data["original"]:
-                    continue
-                raw.append((str(ev["decided_at"]), {
-                    "prompt": data["prompt"], "context": data.get("context"),
-                    "chosen": data["edited"], "rejected": data["original"], "source": "edit",
-                    "task": ev["task"], "item_id": ev["item_id"], "annotator": ev["annotator"],
-                    "choice": None, "left": None,
-                }))
+            raw += _edit_preferences(st, task, annotator)
         raw.sort(key=lambda p: p[0])
         conv = conversational if conversational is not None else any(
             _messages(r["context"]) for _, r in raw)
-        rows = []
-        for _, r in raw:
-            if conv:
-                row: dict[str, Any] = {
-                    "prompt": _messages(r["context"]) + [{"role": "user", "content": r["prompt"]}],
-                    "chosen": [{"role": "assistant", "content": r["chosen"]}],
-                    "rejected": [{"role": "assistant", "content": r["rejected"]}],
-                }
-            else:
-                row = {"prompt": r["prompt"], "chosen": r["chosen"], "rejected": r["rejected"]}
-            if metadata:
-                row.update({k: r[k] for k in ("source", "task", "item_id", "annotator", "choice", "left")})
-            rows.append(row)
+        rows = [_preference_row(r, conv, metadata) for _, r in raw]
         cols = ["prompt", "chosen", "rejected"] + (
             ["source", "task", "item_id", "annotator", "choice", "left"] if metadata else [])
         out = _finish(rows, cols, path, as_dataset)
@@ -280,6 +237,67 @@ def to_preferences(
         if own:
             st.close()
 
+
+def _pairwise_preferences(st: Store, task: str | Sequence[str] | None, annotator: str | None,
+                          skipped: dict[str, int]) -> list[tuple[str, dict[str, Any]]]:
+    """(decided_at, pair) for each pairwise decision with a winner: the chosen response
+    over the other; a pair of identical responses is counted in `skipped`."""
+    raw: list[tuple[str, dict[str, Any]]] = []
+    for ev in _verdicts(st, task, "pairwise", annotator):
+        data = ev["data"]
+        choice = data.get("choice")
+        if ev["status"] != Status.COMPARED or choice not in ("a", "b"):
+            continue
+        other = "b" if choice == "a" else "a"
+        if not all(isinstance(data.get(k), str) for k in ("prompt", "a", "b")):
+            continue
+        if data["a"] == data["b"]:  # chosen == rejected: no preference to learn
+            skipped["identical_pair"] += 1
+            continue
+        raw.append((str(ev["decided_at"]), {
+            "prompt": data["prompt"], "context": data.get("context"),
+            "chosen": data[choice], "rejected": data[other], "source": "pairwise",
+            "task": ev["task"], "item_id": ev["item_id"], "annotator": ev["annotator"],
+            "choice": choice, "left": data.get("left"),
+        }))
+    return raw
+
+
+def _edit_preferences(st: Store, task: str | Sequence[str] | None,
+                      annotator: str | None) -> list[tuple[str, dict[str, Any]]]:
+    """(decided_at, pair) for each edit that changed the text: the edited text over the
+    model's."""
+    raw: list[tuple[str, dict[str, Any]]] = []
+    for ev in _verdicts(st, task, "generation", annotator):
+        data = ev["data"]
+        if ev["status"] != Status.EDITED:
+            continue
+        if not all(isinstance(data.get(k), str) for k in ("prompt", "original", "edited")):
+            continue
+        if data["edited"] == data["original"]:
+            continue
+        raw.append((str(ev["decided_at"]), {
+            "prompt": data["prompt"], "context": data.get("context"),
+            "chosen": data["edited"], "rejected": data["original"], "source": "edit",
+            "task": ev["task"], "item_id": ev["item_id"], "annotator": ev["annotator"],
+            "choice": None, "left": None,
+        }))
+    return raw
+
+
+def _preference_row(r: dict[str, Any], conv: bool, metadata: bool) -> dict[str, Any]:
+    """One exported pair: messages (conversational) or plain strings, with its metadata."""
+    if conv:
+        row: dict[str, Any] = {
+            "prompt": [*_messages(r["context"]), {"role": "user", "content": r["prompt"]}],
+            "chosen": [{"role": "assistant", "content": r["chosen"]}],
+            "rejected": [{"role": "assistant", "content": r["rejected"]}],
+        }
+    else:
+        row = {"prompt": r["prompt"], "chosen": r["chosen"], "rejected": r["rejected"]}
+    if metadata:
+        row.update({k: r[k] for k in ("source", "task", "item_id", "annotator", "choice", "left")})
+    return row
 
 def position_bias(
     store: Store | str | os.PathLike[str],

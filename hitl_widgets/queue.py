@@ -95,7 +95,7 @@ class ClaimQueue(ReviewQueue):
             ids = self._ids_of(cand)
             need = upto - len(self._claimed)
             got = set(self._claim(ids, need))
-            taken = [int(p) for p, i in zip(cand, ids) if i in got]
+            taken = [int(p) for p, i in zip(cand, ids, strict=True) if i in got]
             # the store stopped at `need`: candidates after the last one taken were not
             # looked at, so offer them again next time
             if got and len(got) == need and len(got) < len(cand):
@@ -123,7 +123,7 @@ def interleave_gold(regular: np.ndarray, gold: np.ndarray, rate: float, seed: in
         raise ValueError(f"gold_rate must lie in (0, 1), got {rate}")
     rng = np.random.default_rng(seed)
     gold = rng.permutation(np.asarray(gold, dtype=np.int64))
-    n_gold = min(len(gold), int(round(len(regular) * rate / (1 - rate))) or (1 if len(gold) else 0))
+    n_gold = min(len(gold), round(len(regular) * rate / (1 - rate)) or (1 if len(gold) else 0))
     gold = gold[:n_gold]
     if not n_gold:
         return np.asarray(regular, dtype=np.int64)
@@ -132,7 +132,7 @@ def interleave_gold(regular: np.ndarray, gold: np.ndarray, rate: float, seed: in
     out: list[int] = []
     gi = 0
     for ri, p in enumerate(np.asarray(regular, dtype=np.int64)):
-        while gi < n_gold and ri >= int(round((gi + 0.5) * step)):
+        while gi < n_gold and ri >= round((gi + 0.5) * step):
             out.append(int(gold[gi]))
             gi += 1
         out.append(int(p))

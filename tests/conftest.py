@@ -49,11 +49,11 @@ def postgres_server():
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use its own user
         shutil.chown(base, "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(run_as + [f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres",
-                             "--no-sync"], check=True, capture_output=True)
-    subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", data, "-l", os.path.join(base, "log"), "-w",
-                             "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=on",
-                             "start"], check=True, capture_output=True)
+    subprocess.run([*run_as, f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres",
+                    "--no-sync"], check=True, capture_output=True)
+    subprocess.run([*run_as, f"{bindir}/pg_ctl", "-D", data, "-l", os.path.join(base, "log"), "-w",
+                    "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=on",
+                    "start"], check=True, capture_output=True)
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     import psycopg
 
@@ -66,7 +66,7 @@ def postgres_server():
     try:
         yield url
     finally:
-        subprocess.run(run_as + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
+        subprocess.run([*run_as, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
                        capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
 

@@ -78,8 +78,8 @@ def test_sft_keeps_accepted_and_edited_only(db):
     assert list(df.columns) == ["messages", "task", "item_id", "annotator", "status", "ratings", "decided_at"]
     m0, m1, m6 = df["messages"]
     assert m0 == [{"role": "user", "content": "Question 0?"}, {"role": "assistant", "content": "Answer 0: **0**."}]
-    assert m1 == CTX + [{"role": "user", "content": "Question 1?"},
-                        {"role": "assistant", "content": "Answer 1: **one**."}]
+    assert m1 == [*CTX, {"role": "user", "content": "Question 1?"},
+                  {"role": "assistant", "content": "Answer 1: **one**."}]
     assert m6[-1]["content"] == "Answer 6: **6**."  # accepted after the edit: the model's text
     assert df.loc[0, "ratings"] == {"helpful": 3} and df.loc[1, "ratings"] is None
     assert set(df["annotator"]) == {"ana"} and set(df["task"]) == {"generation"}
@@ -110,7 +110,7 @@ def test_preferences_from_pairs_and_edits(db):
 def test_preferences_conversational_when_there_is_context(db):
     df = exports.to_preferences(db)  # auto: g1 has a chat context
     row = df.set_index("item_id").loc["g1"]
-    assert row["prompt"] == CTX + [{"role": "user", "content": "Question 1?"}]
+    assert row["prompt"] == [*CTX, {"role": "user", "content": "Question 1?"}]
     assert row["chosen"] == [{"role": "assistant", "content": "Answer 1: **one**."}]
     assert row["rejected"] == [{"role": "assistant", "content": "Answer 1: **1**."}]
     p0 = df.set_index("item_id").loc["p0"]
@@ -133,7 +133,7 @@ def test_jsonl_round_trip_with_datasets(db, tmp_path):
     assert ds[0]["ratings"] == {"helpful": 3}
     pds = datasets.load_dataset("json", data_files=str(pref_path), split="train")
     assert pds.column_names == ["prompt", "chosen", "rejected"] and pds.num_rows == len(prefs) == 3
-    g1 = [r for r in pds if r["chosen"][0]["content"] == "Answer 1: **one**."][0]
+    g1 = next(r for r in pds if r["chosen"][0]["content"] == "Answer 1: **one**.")
     assert g1["rejected"] == [{"role": "assistant", "content": "Answer 1: **1**."}]
     assert g1["prompt"][-1] == {"role": "user", "content": "Question 1?"}
 

@@ -75,7 +75,7 @@ def head_run(data, tmp_path_factory):
 
 
 def test_head_improves_held_out_accuracy(head_run):
-    model, report, out, steps = head_run
+    model, report, _, steps = head_run
     assert report.mode == "head" and model.mode_used == "head"
     assert report.n_train == 36 and report.n_eval == 30 and report.eval_is_random_sample
     # before: the pre-trained encoder with a fresh head cannot classify these

@@ -100,7 +100,7 @@ def test_word_diff_properties_and_speed():
     vocab = [f"w{i}" for i in range(400)]
     words = list(rng.choice(vocab, 2000))
     original = " ".join(words)
-    for changed in (words[:100] + ["NEW"] + words[101:], list(rng.choice(vocab, 2000))):
+    for changed in ([*words[:100], "NEW", *words[101:]], list(rng.choice(vocab, 2000))):
         edited = " ".join(changed)
         t = time.perf_counter()
         diff = word_diff(original, edited)

@@ -88,7 +88,7 @@ def test_to_dataset_refuses_two_tasks_with_colliding_ids(tmp_path: Path) -> None
     for w in (a, b):
         while w.current is not None:
             w.accept()
-    with pytest.raises(ValueError, match="2 classification tasks .*'claims'.*'spam'.*task="):
+    with pytest.raises(ValueError, match=r"2 classification tasks .*'claims'.*'spam'.*task="):
         hw.training.to_dataset(db, claims(4), eval_size=0.0)
     ds = hw.training.to_dataset(db, claims(4), task="claims", eval_size=0.0)
     names = ds["train"].features["label"].names

@@ -58,7 +58,7 @@ def setup(tmp_path):
 
 
 def test_unbiased_sample_is_only_random_reviews(setup):
-    df, store = setup
+    _, store = setup
     u = unbiased_reviews(store, ["claims"], ["claims-sample"])
     assert len(u) == 151  # 150 in the sample task + 1 with the sample marker; not the 40 routed ones
     assert set(u["why"]) == {"sample task", "sample marker"}
@@ -158,7 +158,7 @@ def test_simulated_reviewer_decides_through_the_widget(tmp_path):
     df = frame(12)
     df["pred"] = ["a"] * 12
     df["confidence"] = 0.6
-    truth = dict(zip(df["id"], df["gold"]))
+    truth = dict(zip(df["id"], df["gold"], strict=True))
     review = ClassificationReview(df, labels=LABELS, id="id", store=str(tmp_path / "w.db"), task="claims")
     counts = SimulatedReviewer(truth, LABELS, seed=0).review(review, 8)
     d = review.decisions().set_index("item_id")

@@ -98,7 +98,7 @@ def test_ratings_fold_undo_skip_flag_and_keep_both_versions(tmp_path):
     w.flag("unclear")      # i2: flagged without a label: no rating
     w.correct("theft")     # i3
     r = ratings(db)
-    assert dict(zip(r["item"], r["label"])) == {"i0": "water", "i3": "theft"}
+    assert dict(zip(r["item"], r["label"], strict=True)) == {"i0": "water", "i3": "theft"}
     # re-rating i0 under v2 keeps the v1 rating too (one per version)
     w2 = hw.ClassificationReview(df.loc[["i0"]], labels=LABELS, store=db, annotator="ann",
                                  guideline=GUIDE_V2, revisit=True)

@@ -90,10 +90,10 @@ def tiny_gpt2(tok):
 def test_only_assistant_tokens_are_trained(sft_rows, tok):
     examples, info = build_sft_examples(sft_rows, tok, max_length=128)
     assert len(examples) == len(PROMPTS) and not info["default_template"]
-    for ex, chat in zip(examples, sft_rows["messages"]):
-        kept = [t for t, lab in zip(ex.input_ids, ex.labels) if lab != IGNORE_INDEX]
-        masked = [t for t, lab in zip(ex.input_ids, ex.labels) if lab == IGNORE_INDEX]
-        assert all(lab in (t, IGNORE_INDEX) for t, lab in zip(ex.input_ids, ex.labels))
+    for ex, chat in zip(examples, sft_rows["messages"], strict=True):
+        kept = [t for t, lab in zip(ex.input_ids, ex.labels, strict=True) if lab != IGNORE_INDEX]
+        masked = [t for t, lab in zip(ex.input_ids, ex.labels, strict=True) if lab == IGNORE_INDEX]
+        assert all(lab in (t, IGNORE_INDEX) for t, lab in zip(ex.input_ids, ex.labels, strict=True))
         trained = tok.decode(kept)
         # the reviewed answer (and the end-of-turn marker) is trained ...
         assert trained.startswith(chat[-1]["content"]) and "<|im_end|>" in trained
@@ -101,11 +101,11 @@ def test_only_assistant_tokens_are_trained(sft_rows, tok):
         assert chat[-2]["content"] not in trained and "user" not in trained
         assert "Hello there." not in trained
         assert chat[-2]["content"] in tok.decode(masked)
-    assert tok.decode([t for t, lab in zip(examples[1].input_ids, examples[1].labels)
+    assert tok.decode([t for t, lab in zip(examples[1].input_ids, examples[1].labels, strict=True)
                        if lab != IGNORE_INDEX]).startswith("Grass is green.")  # the edit
     # train_on="all" also trains the context's assistant turn
     all_turns, _ = build_sft_examples(sft_rows, tok, max_length=128, train_on="all")
-    assert "Hello there." in tok.decode([t for t, lab in zip(all_turns[2].input_ids, all_turns[2].labels)
+    assert "Hello there." in tok.decode([t for t, lab in zip(all_turns[2].input_ids, all_turns[2].labels, strict=True)
                                          if lab != IGNORE_INDEX])
 
 

@@ -35,7 +35,7 @@ def claims() -> pd.DataFrame:
 
 def test_labels_sources_and_leakage_guard(tmp_path, claims):
     store = Store(tmp_path / "s.db")
-    t = dict(zip(claims["claim_id"], claims["text"]))
+    t = dict(zip(claims["claim_id"], claims["text"], strict=True))
     ev = []
     # c0..c5 corrected by a person, c6..c11 accepted
     for i in range(6):

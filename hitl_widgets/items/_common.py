@@ -124,7 +124,7 @@ def canonical_texts(values: pd.Index | pd.Series) -> pd.Index:
     index: its hash table is built once and reused by every lookup)."""
     dtype = values.dtype
     if pd.api.types.is_integer_dtype(dtype) or (
-            pd.api.types.is_string_dtype(dtype) and dtype != object):
+            pd.api.types.is_string_dtype(dtype) and dtype != np.dtype(object)):
         out = np.asarray(values.astype(str), dtype=object)
     else:
         out = np.fromiter((canonical(v) for v in values), dtype=object, count=len(values))

@@ -73,7 +73,7 @@ class ClassificationItems(ItemIds):
         """What the browser needs to show one item."""
         proba = None
         if self.proba is not None:
-            proba = {lab: float(p) for lab, p in zip(self.labels, self.proba[pos])}
+            proba = {lab: float(p) for lab, p in zip(self.labels, self.proba[pos], strict=True)}
         reasons: list[str] = []
         if self.reasons is not None:
             r = self.reasons.iat[pos]
@@ -107,44 +107,71 @@ def validate_classification(
     ids = validate_ids(df, id)
     text_s = validate_text(df, text, "text")
 
-    proba_arr = None
-    if proba is not None:
-        if isinstance(proba, (list, tuple)) and all(isinstance(c, Hashable) for c in proba) and all(
-            c in df.columns for c in proba
-        ):
-            if len(proba) != len(label_list):
-                raise ValueError(
-                    f"proba: {len(proba)} columns for {len(label_list)} labels; give one per label"
-                )
-            proba_arr = df[list(proba)].to_numpy(dtype="float64", na_value=np.nan)
-        elif isinstance(proba, (list, tuple)) and all(isinstance(c, str) for c in proba):
-            missing = [c for c in proba if c not in df.columns]
-            raise ValueError(f"proba: no such columns in df: {missing!r}")
-        else:
-            try:
-                proba_arr = np.asarray(proba, dtype="float64")
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"proba: not numeric ({exc})") from None
-        if proba_arr.ndim != 2 or proba_arr.shape != (len(df), len(label_list)):
-            raise ValueError(
-                f"proba: expected shape ({len(df)}, {len(label_list)}) (rows x labels), "
-                f"got {proba_arr.shape}"
-            )
-        bad = np.isnan(proba_arr).any(axis=1) | (proba_arr < 0).any(axis=1) | (proba_arr > 1).any(axis=1)
-        if bad.any():
-            raise ValueError(f"proba: values missing or outside [0, 1] in rows {rows_named(bad, df.index)}")
-        sums = proba_arr.sum(axis=1)
-        off = np.abs(sums - 1.0) > PROBA_TOLERANCE
-        if off.any():
-            first = np.flatnonzero(off)[0]
-            raise ValueError(
-                f"proba: rows do not sum to 1 (tolerance {PROBA_TOLERANCE}) in rows "
-                f"{rows_named(off, df.index)}; e.g. row {df.index[first]!r} sums to {sums[first]:.6g}"
-            )
-
-    pred_arr = None
+    proba_arr = None if proba is None else _proba_array(df, proba, label_list)
     if pred == "pred" and pred not in df.columns:
         pred = None  # the default names an optional column: no model label
+    pred_arr = _pred_array(df, pred, proba_arr, label_list)
+    conf_arr = _confidence_array(df, confidence)
+    if conf_arr is None and proba_arr is not None and pred_arr is not None:
+        conf_arr = proba_arr[np.arange(len(df)), pred_arr.astype(np.int64)]
+
+    reasons_s = None
+    if reasons is not None:
+        reasons_s = require_column(df, reasons, "reasons") if not isinstance(reasons, pd.Series) else reasons
+    if fields is not None and (isinstance(fields, (str, bytes)) or not isinstance(fields, Sequence)):
+        raise ValueError(f"fields must be a list of column names, got {fields!r}")
+    shown = [(str(c), require_column(df, c, "fields")) for c in (fields or [])]
+    return ClassificationItems(df, ids, text_s, label_list, pred_arr, conf_arr, proba_arr, reasons_s,
+                               shown)
+
+
+def _proba_array(df: pd.DataFrame, proba: Any, label_list: list[str]) -> np.ndarray:
+    """`proba` as a (rows x labels) float array: one column of `df` per label, or an
+    array; checked for shape, missing values, range and rows that do not sum to 1."""
+    if isinstance(proba, (list, tuple)) and all(isinstance(c, Hashable) for c in proba) and all(
+        c in df.columns for c in proba
+    ):
+        if len(proba) != len(label_list):
+            raise ValueError(
+                f"proba: {len(proba)} columns for {len(label_list)} labels; give one per label"
+            )
+        proba_arr = df[list(proba)].to_numpy(dtype="float64", na_value=np.nan)
+    elif isinstance(proba, (list, tuple)) and all(isinstance(c, str) for c in proba):
+        missing = [c for c in proba if c not in df.columns]
+        raise ValueError(f"proba: no such columns in df: {missing!r}")
+    else:
+        try:
+            proba_arr = np.asarray(proba, dtype="float64")
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"proba: not numeric ({exc})") from None
+    _check_probabilities(proba_arr, df, len(label_list))
+    return proba_arr
+
+
+def _check_probabilities(proba_arr: np.ndarray, df: pd.DataFrame, n_labels: int) -> None:
+    """Check the probabilities: rows x labels, none missing, in [0, 1], rows summing to 1."""
+    if proba_arr.ndim != 2 or proba_arr.shape != (len(df), n_labels):
+        raise ValueError(
+            f"proba: expected shape ({len(df)}, {n_labels}) (rows x labels), "
+            f"got {proba_arr.shape}"
+        )
+    bad = np.isnan(proba_arr).any(axis=1) | (proba_arr < 0).any(axis=1) | (proba_arr > 1).any(axis=1)
+    if bad.any():
+        raise ValueError(f"proba: values missing or outside [0, 1] in rows {rows_named(bad, df.index)}")
+    sums = proba_arr.sum(axis=1)
+    off = np.abs(sums - 1.0) > PROBA_TOLERANCE
+    if off.any():
+        first = np.flatnonzero(off)[0]
+        raise ValueError(
+            f"proba: rows do not sum to 1 (tolerance {PROBA_TOLERANCE}) in rows "
+            f"{rows_named(off, df.index)}; e.g. row {df.index[first]!r} sums to {sums[first]:.6g}"
+        )
+
+
+def _pred_array(df: pd.DataFrame, pred: Any | None, proba_arr: np.ndarray | None,
+                label_list: list[str]) -> np.ndarray | None:
+    """The model's label per row as its index in `label_list`: from the `pred` column,
+    else the argmax of the probabilities (None: no model label)."""
     if pred is not None and (pred in df.columns or proba_arr is None):
         ps = require_column(df, pred, "pred")
         no_pred = np.asarray(ps.isna())
@@ -162,11 +189,16 @@ def validate_classification(
                 f"pred={pred!r}: predicted labels not in labels ({vals!r}) in rows "
                 f"{rows_named(unknown, df.index)}; labels are {label_list!r}"
             )
-        pred_arr = codes.astype(np.int16 if len(label_list) < 32000 else np.int32)
-    elif proba_arr is not None:
-        pred_arr = proba_arr.argmax(axis=1).astype(np.int16)
+        return codes.astype(np.int16 if len(label_list) < 32000 else np.int32)
+    if proba_arr is not None:
+        top: np.ndarray = proba_arr.argmax(axis=1).astype(np.int16)
+        return top
+    return None
 
-    conf_arr = None
+
+def _confidence_array(df: pd.DataFrame, confidence: Any | None) -> np.ndarray | None:
+    """The `confidence` column as floats, checked (None when there is no such column and
+    it was not named explicitly)."""
     if confidence is not None and confidence in df.columns:
         cs = df[confidence]
         if not pd.api.types.is_numeric_dtype(cs.dtype) or pd.api.types.is_bool_dtype(cs.dtype):
@@ -178,19 +210,10 @@ def validate_classification(
                 f"confidence={confidence!r}: values missing (NaN) or outside [0, 1] in rows "
                 f"{rows_named(bad, df.index)}"
             )
-    elif confidence is not None and confidence != "confidence":
+        return conf_arr
+    if confidence is not None and confidence != "confidence":
         require_column(df, confidence, "confidence")  # named explicitly: must exist
-    if conf_arr is None and proba_arr is not None and pred_arr is not None:
-        conf_arr = proba_arr[np.arange(len(df)), pred_arr.astype(np.int64)]
-
-    reasons_s = None
-    if reasons is not None:
-        reasons_s = require_column(df, reasons, "reasons") if not isinstance(reasons, pd.Series) else reasons
-    if fields is not None and (isinstance(fields, (str, bytes)) or not isinstance(fields, Sequence)):
-        raise ValueError(f"fields must be a list of column names, got {fields!r}")
-    shown = [(str(c), require_column(df, c, "fields")) for c in (fields or [])]
-    return ClassificationItems(df, ids, text_s, label_list, pred_arr, conf_arr, proba_arr, reasons_s,
-                               shown)
+    return None
 
 
 def show_value(v: Any) -> str:

@@ -348,10 +348,7 @@ def _encode_labels(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
             off = off_raw.astype(np.int64, copy=False)
             if vals.dtype.kind != "f" or np.array_equal(off, off_raw):
                 present = np.bincount(off) > 0
-                if present.all():
-                    codes = off
-                else:
-                    codes = (np.cumsum(present) - 1)[off]
+                codes = off if present.all() else (np.cumsum(present) - 1)[off]
                 labels = np.flatnonzero(present) + vmin
                 labels = labels.astype(values.dtype if values.dtype.kind == "f" else np.int64)
                 return codes, labels, True
@@ -452,10 +449,10 @@ def _from_wide(values: np.ndarray, items: pd.Index, annotators: pd.Index) -> Rat
         mask = ~pd.isna(values)
     rows, cols = np.nonzero(mask)  # row-major: sorted by item, then annotator
     vals = values[mask]
-    if vals.dtype.kind == "O" and vals.size:
-        # numbers stored as objects (e.g. a DataFrame with None) -> floats; numeric *strings* stay strings
-        if pd.api.types.infer_dtype(vals, skipna=False) in ("integer", "floating", "mixed-integer-float", "decimal"):
-            vals = vals.astype(float)
+    # numbers stored as objects (e.g. a DataFrame with None) -> floats; numeric *strings* stay strings
+    if vals.dtype.kind == "O" and vals.size and pd.api.types.infer_dtype(vals, skipna=False) in (
+            "integer", "floating", "mixed-integer-float", "decimal"):
+        vals = vals.astype(float)
     codes, labels, numeric = _encode_labels(vals)
     return Ratings(
         item=rows.astype(np.int64, copy=False),
@@ -544,9 +541,8 @@ def ratings_from_counts(
     c = np.asarray(counts)
     if c.ndim != 2:
         raise ValueError(f"counts: expected a 2-D items x labels table, got shape {c.shape}")
-    if c.dtype.kind == "f":
-        if not np.all(np.isfinite(c)) or not np.array_equal(c, np.round(c)):
-            raise ValueError("counts: must hold whole numbers")
+    if c.dtype.kind == "f" and (not np.all(np.isfinite(c)) or not np.array_equal(c, np.round(c))):
+        raise ValueError("counts: must hold whole numbers")
     if (c < 0).any():
         raise ValueError("counts: must be non-negative")
     c = c.astype(np.int64)

@@ -514,19 +514,45 @@ def krippendorff_alpha(
     if level not in LEVELS:
         raise ValueError(f"level: unknown level of measurement {level!r}; expected one of {LEVELS}")
     r = _to_matrix(data, item=item, annotator=annotator, label=label)
+    code, domain = _on_scale(r, level, labels)
+    V = domain.size
+
+    m = r.ratings_per_item()
+    pairable = m >= 2
+    if not pairable.any():
+        _warn("krippendorff_alpha is undefined: no item has 2 or more ratings; returning NaN "
+              "(the krippendorff package raises ValueError)")
+        return float("nan")
+    wu = np.zeros(r.n_items)
+    wu[pairable] = 1.0 / (m[pairable] - 1)
+
+    if level == "nominal":
+        D_o, D_e = _nominal_disagreement(r, m, wu)
+    else:
+        keep = pairable[r.item]
+        item_k, code_k = r.item[keep], code[keep]
+        n_c = np.bincount(code_k, minlength=V).astype(float)
+        if level in ("interval", "ordinal"):
+            D_o, D_e = _interval_disagreement(level, domain, item_k, code_k, n_c, m, wu, r.n_items)
+        else:
+            D_o, D_e = _ratio_disagreement(domain, item_k, code_k, n_c, wu, r.n_items)
+    if D_e == 0:
+        _warn("krippendorff_alpha is undefined: all pairable ratings have the same value "
+              "(expected disagreement is 0); returning NaN (the krippendorff package raises "
+              "ValueError when the domain has one value, and returns NaN otherwise)")
+        return float("nan")
+    return float(1.0 - D_o / D_e)
+
+
+def _on_scale(r: Ratings, level: str, labels: Sequence[Any] | None) -> tuple[np.ndarray, np.ndarray]:
+    """The ratings' codes and the values they code, on the level's scale: the order of
+    `labels` when given; for ordinal text labels that are all numbers, the numbers' order;
+    for interval and ratio, numbers."""
     code = r.code
     domain = np.asarray(r.labels)
     numeric = r.numeric
     if labels is not None:
-        lab_index = _label_texts(labels)  # canonical text: 1, 1.0 and "1" are one label
-        # pandas-stubs type get_indexer's target as an Index; pandas takes any array-like
-        pos = lab_index.get_indexer(_canonical_text(domain)) if domain.size else np.zeros(0, np.int64)  # type: ignore[arg-type]
-        used = np.bincount(code, minlength=domain.size) > 0
-        if (pos[used] < 0).any():
-            raise ValueError(f"labels: rating value(s) {domain[used & (pos < 0)][:5].tolist()} are not in labels")
-        code = pos[code]
-        domain = _as_label_array(list(labels))
-        numeric = pd.api.types.is_numeric_dtype(pd.Series(domain).infer_objects()) and domain.dtype != bool
+        code, domain, numeric = _in_label_order(code, domain, labels)
     elif level == "ordinal" and not numeric:
         values = _numeric_values(domain)
         if values is None:
@@ -540,67 +566,77 @@ def krippendorff_alpha(
         values = _numeric_values(domain)
         if values is None:
             raise ValueError(f"level: {level!r} alpha needs numeric ratings (got labels such as {domain[:3].tolist()})")
-        domain, numeric = values, True  # canonical numeric text ("2", "2.5") read as numbers
-    V = domain.size
+        domain = values  # canonical numeric text ("2", "2.5") read as numbers
+    return code, domain
 
-    m = r.ratings_per_item()
-    pairable = m >= 2
-    if not pairable.any():
-        _warn("krippendorff_alpha is undefined: no item has 2 or more ratings; returning NaN "
-              "(the krippendorff package raises ValueError)")
-        return float("nan")
-    wu = np.zeros(r.n_items)
-    wu[pairable] = 1.0 / (m[pairable] - 1)
 
-    if level == "nominal":
-        st = _item_stats(r)
-        mf = m.astype(float)
-        D_o = float((wu * (mf * mf - st["S"])).sum())
-        n_c = st["n_c"]
-        n = n_c.sum()
-        D_e = float((n * n - (n_c * n_c).sum()) / (n - 1))
-    else:
-        keep = pairable[r.item]
-        item_k, code_k = r.item[keep], code[keep]
-        n_c = np.bincount(code_k, minlength=V).astype(float)
-        n = n_c.sum()
-        if level in ("interval", "ordinal"):
-            if level == "interval":
-                scale = domain.astype(float)
-            else:
-                scale = np.cumsum(n_c) - n_c / 2.0
-            x = scale[code_k]
-            SS_u = _within_sum_sq(item_k, x, m, r.n_items)
-            D_o = float((2.0 * m * SS_u * wu).sum())
-            xbar = (n_c * scale).sum() / n
-            D_e = float(2.0 * n * (n_c * (scale - xbar) ** 2).sum() / (n - 1))
-        else:  # ratio
-            scale = domain.astype(float)
-            it, co, cnt = _table(item_k, code_k, r.n_items, V)
-            cnt = cnt.astype(float)
-            D_o = 0.0
-            k = 1
-            while k < it.size:
-                same = it[k:] == it[:-k]
-                if not same.any():
-                    break
-                j = np.flatnonzero(same)
-                d = _ratio_distance(scale[co[j]], scale[co[j + k]])
-                D_o += float((2.0 * wu[it[j]] * cnt[j] * cnt[j + k] * d).sum())
-                k += 1
-            D_e = 0.0
-            nz = np.flatnonzero(n_c)
-            vals, nv = scale[nz], n_c[nz]
-            step = max(1, 4_000_000 // max(nz.size, 1))
-            for s in range(0, nz.size, step):
-                D_e += float(nv[s:s + step] @ _ratio_distance(vals[s:s + step, None], vals[None, :]) @ nv)
-            D_e /= n - 1
-    if D_e == 0:
-        _warn("krippendorff_alpha is undefined: all pairable ratings have the same value "
-              "(expected disagreement is 0); returning NaN (the krippendorff package raises "
-              "ValueError when the domain has one value, and returns NaN otherwise)")
-        return float("nan")
-    return float(1.0 - D_o / D_e)
+def _in_label_order(code: np.ndarray, domain: np.ndarray, labels: Sequence[Any],
+                    ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(codes, values, numeric) with the codes recoded to positions in `labels`; a
+    ValueError when a rating is not in `labels`."""
+    lab_index = _label_texts(labels)  # canonical text: 1, 1.0 and "1" are one label
+    # pandas-stubs type get_indexer's target as an Index; pandas takes any array-like
+    pos = lab_index.get_indexer(_canonical_text(domain)) if domain.size else np.zeros(0, np.int64)  # type: ignore[arg-type]
+    used = np.bincount(code, minlength=domain.size) > 0
+    if (pos[used] < 0).any():
+        raise ValueError(f"labels: rating value(s) {domain[used & (pos < 0)][:5].tolist()} are not in labels")
+    code = pos[code]
+    domain = _as_label_array(list(labels))
+    numeric = pd.api.types.is_numeric_dtype(pd.Series(domain).infer_objects()) and domain.dtype != bool
+    return code, domain, numeric
+
+
+def _nominal_disagreement(r: Ratings, m: np.ndarray, wu: np.ndarray) -> tuple[float, float]:
+    """(D_o, D_e) at the nominal level, from the per-item label counts."""
+    st = _item_stats(r)
+    mf = m.astype(float)
+    D_o = float((wu * (mf * mf - st["S"])).sum())
+    n_c = st["n_c"]
+    n = n_c.sum()
+    D_e = float((n * n - (n_c * n_c).sum()) / (n - 1))
+    return D_o, D_e
+
+
+def _interval_disagreement(level: str, domain: np.ndarray, item_k: np.ndarray, code_k: np.ndarray,
+                           n_c: np.ndarray, m: np.ndarray, wu: np.ndarray,
+                           n_items: int) -> tuple[float, float]:
+    """(D_o, D_e) at the interval level, or the ordinal one (interval on the mid-ranks)."""
+    n = n_c.sum()
+    scale = domain.astype(float) if level == "interval" else np.cumsum(n_c) - n_c / 2.0
+    x = scale[code_k]
+    SS_u = _within_sum_sq(item_k, x, m, n_items)
+    D_o = float((2.0 * m * SS_u * wu).sum())
+    xbar = (n_c * scale).sum() / n
+    D_e = float(2.0 * n * (n_c * (scale - xbar) ** 2).sum() / (n - 1))
+    return D_o, D_e
+
+
+def _ratio_disagreement(domain: np.ndarray, item_k: np.ndarray, code_k: np.ndarray, n_c: np.ndarray,
+                        wu: np.ndarray, n_items: int) -> tuple[float, float]:
+    """(D_o, D_e) at the ratio level: the pairs of distinct values within each item, by
+    offsets in the sorted item x label table, against all pairs of values (in blocks)."""
+    n = n_c.sum()
+    scale = domain.astype(float)
+    it, co, cnt = _table(item_k, code_k, n_items, domain.size)
+    cnt = cnt.astype(float)
+    D_o = 0.0
+    k = 1
+    while k < it.size:
+        same = it[k:] == it[:-k]
+        if not same.any():
+            break
+        j = np.flatnonzero(same)
+        d = _ratio_distance(scale[co[j]], scale[co[j + k]])
+        D_o += float((2.0 * wu[it[j]] * cnt[j] * cnt[j + k] * d).sum())
+        k += 1
+    D_e = 0.0
+    nz = np.flatnonzero(n_c)
+    vals, nv = scale[nz], n_c[nz]
+    step = max(1, 4_000_000 // max(nz.size, 1))
+    for s in range(0, nz.size, step):
+        D_e += float(nv[s:s + step] @ _ratio_distance(vals[s:s + step, None], vals[None, :]) @ nv)
+    D_e /= n - 1
+    return D_o, D_e
 
 
 # ---------------------------------------------------------------------------

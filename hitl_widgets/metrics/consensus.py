@@ -212,7 +212,7 @@ def dawid_skene(
     ll_total = -np.inf
     n_iter = 0
     with np.errstate(divide="ignore"):
-        for n_iter in range(1, max_iter + 1):
+        for n_iter in range(1, max_iter + 1):  # noqa: B007 - n_iter is read after the loop (the result's n_iter)
             # M-step: class priors and confusion matrices from the current posteriors
             WT = TK * w
             priors = WT.sum(1) + smoothing

@@ -211,7 +211,7 @@ def _decision_log(store: Any, task: str | None, annotator: str | None) -> pd.Dat
     expected = ev["data"].map(_gold_of)
     correct = pd.Series([
         (None if _missing(e) else bool(not _missing(g) and str(g) == e))
-        for e, g in zip(expected, ev["label_after"])
+        for e, g in zip(expected, ev["label_after"], strict=True)
     ], index=ev.index, dtype=object)
     return pd.DataFrame({"annotator": ev["annotator"].fillna(""), "session_id": ev["session_id"].fillna(""),
                          "item": ev["item_id"], "duration_ms": ev["duration_ms"],

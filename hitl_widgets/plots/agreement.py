@@ -15,6 +15,7 @@ Every function takes a store (``Store``, SQLite path or ``postgresql://`` URL, w
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -81,7 +82,7 @@ def confusion_counts(data: Any, *, task: str | None = None, labels: Sequence[Any
     counts.index.name, counts.columns.name = "human_label", "model_label"
     cells: dict[tuple[str, str], list[str]] = {}
     for (h, m), ids in r.assign(_h=human, _m=model).groupby(["_h", "_m"])["item"]:
-        cells[(h, m)] = sorted({str(i) for i in ids})
+        cells[(str(h), str(m))] = sorted({str(i) for i in ids})
     if normalize:
         tot = counts.sum(axis=1).replace(0, np.nan)
         counts = counts.div(tot, axis=0).fillna(0.0)
@@ -103,6 +104,14 @@ class _ViewBase:
     counts: pd.DataFrame
     cell_items: dict[tuple[str, str], list[str]]
     review: Any
+    # set by the widget class's __init__
+    _items: pd.DataFrame | None
+    _review_kwargs: dict[str, Any]
+    _labels: list[str]
+    _review_task: str
+    _annotator: str | None
+    _store: Any
+    _scroll_marker: Any
 
     def items_of(self, true_label: Any, model_label: Any) -> list[str]:
         """The item ids of one cell (human label `true_label`, model label `model_label`)."""
@@ -117,10 +126,8 @@ class _ViewBase:
         self.output.clear_output()
         for old in (getattr(self, "review", None), getattr(self, "_scroll_marker", None)):
             if old is not None:
-                try:
+                with contextlib.suppress(Exception):  # a click must not fail on it
                     old.close()
-                except Exception:  # pragma: no cover - a click must not fail on it
-                    pass
         self._scroll_marker = None
         self.review = None
         # append_* rather than `with output:` - works from a click callback, a script and
@@ -144,6 +151,7 @@ class _ViewBase:
 
         kw = dict(self._review_kwargs)
         frame = self._items
+        assert frame is not None  # (open_cell prints the ids when there is no frame)
         id_col = kw.get("id")
         key = frame[id_col] if id_col is not None else pd.Series(frame.index, index=frame.index)
         sub = frame[key.astype(str).isin(set(ids)).to_numpy()]
@@ -239,7 +247,7 @@ def _view_class() -> Any:
     if _VIEW_CLASS is None:
         w = _widgets()
 
-        class ConfusionMatrixView(_ViewBase, w.VBox):  # type: ignore[misc, valid-type]
+        class ConfusionMatrixView(_ViewBase, w.VBox):  # type: ignore[misc, valid-type, name-defined]
             """The confusion-matrix figure and, beside it (below it, scrolled into view,
             where the page is too narrow for both), the review of the clicked cell.
 
@@ -313,7 +321,9 @@ def confusion_matrix(
         tot = counts.sum(axis=1).replace(0, np.nan)
         shown = counts.div(tot, axis=0).fillna(0.0)
     order = list(counts.index)
-    text = [[(f"{shown.iat[i, j]:.0%}" if normalize else str(int(counts.iat[i, j]))) if counts.iat[i, j] else ""
+    n = counts.to_numpy()
+    share = shown.to_numpy(dtype=float)
+    text = [[(f"{share[i, j]:.0%}" if normalize else str(int(n[i, j]))) if n[i, j] else ""
              for j in range(len(order))] for i in range(len(order))]
     # The hover counts what a click opens: the cell's items (one item rated by several
     # people is several ratings, and one item to recheck), and says where the review opens.
@@ -511,7 +521,7 @@ def _timeline_frame(data: Any, task: str | None) -> pd.DataFrame:
             lab = df["label"] if "label" in df.columns else df.get("human_label")
             gold = df["gold"] if "gold" in df.columns else pd.Series(None, index=df.index, dtype=object)
             df["gold_correct"] = [None if g is None or (isinstance(g, float) and math.isnan(g)) else str(lv) == str(g)
-                                  for g, lv in zip(gold, lab if lab is not None else [None] * len(df))]
+                                  for g, lv in zip(gold, lab if lab is not None else [None] * len(df), strict=True)]
         if task is not None and "task" in df.columns:
             df = df[df["task"] == task]
         if "decided_at" in df.columns:

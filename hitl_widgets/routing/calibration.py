@@ -357,8 +357,8 @@ def _compare_labels(pred: pd.Series, human: pd.Series, p_col: Hashable, l_col: H
     in common (a mix-up of columns or encodings, not a model that is always wrong)."""
     pv, hv = pred.to_numpy(dtype=object), human.to_numpy(dtype=object)
     p_miss, h_miss = pred.isna().to_numpy(), human.isna().to_numpy()
-    p_kinds = {_label_kind(v) for v, m in zip(pv, p_miss) if not m}
-    h_kinds = {_label_kind(v) for v, m in zip(hv, h_miss) if not m}
+    p_kinds = {_label_kind(v) for v, m in zip(pv, p_miss, strict=True) if not m}
+    h_kinds = {_label_kind(v) for v, m in zip(hv, h_miss, strict=True) if not m}
     numeric = {"number", "bool", "text"}
     # against numbers, text is read as numbers and True/False as 1/0
     p_num = bool(p_kinds) and p_kinds <= numeric and "number" in h_kinds
@@ -369,7 +369,7 @@ def _compare_labels(pred: pd.Series, human: pd.Series, p_col: Hashable, l_col: H
         try:
             texts.append(_label_texts(values, missing, as_number))
         except ValueError:
-            bad = next(v for v, m in zip(values, missing)
+            bad = next(v for v, m in zip(values, missing, strict=True)
                        if not m and isinstance(v, str) and not _is_number_text(v))
             raise ValueError(
                 f"labels cannot be matched: {col!r} holds text such as {bad!r} while "
@@ -386,7 +386,7 @@ def _compare_labels(pred: pd.Series, human: pd.Series, p_col: Hashable, l_col: H
             f"{'/'.join(sorted(h_kinds))} values such as {sorted(h_set)[:3]!r}, with none "
             "in common; map one column onto the other's labels first"
         )
-    wrong = p_miss | h_miss | np.fromiter((a != b for a, b in zip(p_txt, h_txt)), bool,
+    wrong = p_miss | h_miss | np.fromiter((a != b for a, b in zip(p_txt, h_txt, strict=True)), bool,
                                           len(p_txt))
     return p_txt, wrong
 
@@ -676,23 +676,13 @@ def calibrate(
     Raises `InsufficientSampleError` (a ValueError) when no threshold can be certified,
     with the number of reviewed items that would be needed.
     """
-    for name, v in (("alpha", alpha), ("delta", delta)):
-        if not isinstance(v, (int, float)) or not (0.0 < float(v) < 1.0):
-            raise ValueError(f"{name} must be in (0, 1), got {v!r}")
-    if not (0.0 <= float(tune) < 1.0):
-        raise ValueError(f"tune must be in [0, 1), got {tune!r}")
+    _check_levels(alpha, delta, tune)
     alpha, delta = float(alpha), float(delta)
     if isinstance(data, (Store, str)) and not isinstance(data, pd.DataFrame):
         rev = _read_store(data, task)
     else:
         rev = _from_frame(data, confidence, pred, label, sample)
-    pop = rev.population
-    pop_pred = rev.population_pred
-    if population is not None:
-        pop = np.asarray(population, dtype=float).ravel()
-        if np.isnan(pop).any() or (pop < 0).any() or (pop > 1).any():
-            raise ValueError("population: confidences missing or outside [0, 1]")
-        pop_pred = None
+    pop, pop_pred = _population(rev, population)
     if len(rev.confidence) == 0:
         raise InsufficientSampleError(
             f"no reviewed item drawn at random ({rev.source}): review a random sample first "
@@ -700,11 +690,7 @@ def calibrate(
             "are the least that can certify one)",
             n=0, needed=None, needed_zero_errors=None,
         )
-    explicit_grid = None
-    if grid is not None:
-        explicit_grid = np.unique(np.asarray(grid, dtype=float))[::-1]
-        if explicit_grid.size == 0 or (explicit_grid < 0).any() or (explicit_grid > 1).any():
-            raise ValueError("grid: thresholds must lie in [0, 1]")
+    explicit_grid = _explicit_grid(grid)
 
     groups: list[tuple[str | None, np.ndarray]]
     if per_label:
@@ -715,69 +701,13 @@ def calibrate(
         groups = [(None, np.ones(len(rev.pred), bool))]
         level = delta
     rng = np.random.default_rng(seed)
-    runs: dict[str, FixedSequence] = {}
-    thresholds: dict[str, float | None] = {}
-    curves = []
-    n_test = n_tune = 0
-    refusals: list[InsufficientSampleError] = []
-    grid_from = "given grid"
+    tests = _GroupTests()
     for lab, m in groups:
-        conf, wrong = rev.confidence[m], rev.wrong[m]
-        n_group = int(m.sum())
-        ref = None
-        if explicit_grid is None:
-            if pop is not None:
-                ref = pop if (lab is None or pop_pred is None) else pop[pop_pred == lab]
-                grid_from = "confidences of the routed items"
-                if ref is not None and ref.size == 0:
-                    ref = None
-            if ref is None and tune > 0 and len(conf) >= 10:
-                perm = rng.permutation(len(conf))
-                k = int(round(tune * len(conf)))
-                ref = conf[perm[:k]]
-                conf, wrong = conf[perm[k:]], wrong[perm[k:]]
-                n_tune += k
-                grid_from = f"confidences of {_fmt_pct(tune)} of the reviewed items set aside"
-            elif ref is None:
-                ref = conf  # too few to set any aside: the test will refuse anyway
-        n_g = len(conf)
-        n_test += n_g
-        if explicit_grid is not None:
-            g = explicit_grid
-        else:
-            assert ref is not None  # set above whenever there is no explicit grid
-            g = coverage_grid(ref, max(n_g, 1), alpha, level, start=start, step=step)
-        if lab is not None and lab in rev.floor:
-            g = g[g >= rev.floor[lab]] if (g >= rev.floor[lab]).any() else g[:1]
-        elif lab is None and rev.floor:
-            lo = min(rev.floor.values())
-            g = g[g >= lo] if (g >= lo).any() else g[:1]
-        run = fixed_sequence_test(conf, wrong, g, alpha, level)
-        key = "*" if lab is None else lab
-        runs[key] = run
-        thresholds[key] = run.threshold
-        if run.threshold is None:
-            start_n = start if start is not None else 2 * (min_accepted_to_pass(alpha, level) or 1)
-            # (the built grid never starts below 2 m0 items: the least it can need)
-            used_tune = 0.0 if (explicit_grid is not None or pop is not None) else float(tune)
-            refusals.append(_refusal(conf, wrong, alpha, level, start_n, used_tune, lab,
-                                    n_reviewed=n_group))
-        curves.append(pd.DataFrame({
-            "label": key, "threshold": run.grid, "accepted": run.accepted, "errors": run.errors,
-            "coverage": run.accepted / max(n_g, 1),
-            "error": np.where(run.accepted > 0, run.errors / np.maximum(run.accepted, 1), np.nan),
-            "level": level, "p_value": run.p_values,
-            "rejected": np.arange(len(run.grid)) <= (run.chosen if run.chosen is not None else -1),
-        }))
+        tests.run(rev, lab, m, alpha=alpha, level=level, explicit_grid=explicit_grid, pop=pop,
+                  pop_pred=pop_pred, tune=tune, start=start, step=step, rng=rng)
+    thresholds = tests.thresholds
     if all(t is None for t in thresholds.values()):
-        if len(refusals) == 1:
-            raise refusals[0]
-        msg = "cannot certify a threshold for any label: " + " | ".join(str(r) for r in refusals)
-        needs = [r.needed for r in refusals if r.needed is not None]
-        raise InsufficientSampleError(
-            msg, n=len(rev.confidence), needed=min(needs) if needs else None,
-            needed_zero_errors=min((r.needed_zero_errors or 0) for r in refusals) or None,
-        )
+        raise _no_threshold_error(tests.refusals, len(rev.confidence))
     # coverage and observed error at the chosen threshold(s)
     acc_mask = np.zeros(len(rev.confidence), bool)
     for lab, m in groups:
@@ -785,17 +715,7 @@ def calibrate(
         if t is not None:
             acc_mask |= m & (rev.confidence >= t)
     err = float(rev.wrong[acc_mask].mean()) if acc_mask.any() else 0.0
-    if pop is not None:
-        if per_label and pop_pred is not None:
-            cov = float(np.mean([
-                (thresholds.get(p) is not None and c >= thresholds[p]) for c, p in zip(pop, pop_pred)
-            ]))
-        elif per_label:
-            cov = float(acc_mask.mean())
-        else:
-            cov = float(np.mean(pop >= thresholds["*"]))
-    else:
-        cov = float(acc_mask.mean())
+    cov = _coverage(thresholds, acc_mask, pop, pop_pred, per_label)
     if not per_label:
         thr = thresholds["*"]
         labels_thr = {lab: thr for lab in sorted(set(rev.pred.tolist()))}
@@ -804,13 +724,157 @@ def calibrate(
         labels_thr = thresholds
     return CalibrationResult(
         alpha=alpha, delta=delta, threshold=thr, thresholds=labels_thr, coverage=cov,
-        error=err, n=n_test, n_tune=n_tune, per_label=per_label,
-        curve=pd.concat(curves, ignore_index=True),
+        error=err, n=tests.n_test, n_tune=tests.n_tune, per_label=per_label,
+        curve=pd.concat(tests.curves, ignore_index=True),
         naive_threshold=naive_threshold(rev.confidence, rev.wrong, alpha),
-        source=rev.source, grid_from=grid_from, runs=runs,
+        source=rev.source, grid_from=tests.grid_from, runs=tests.runs,
         items=pd.DataFrame({"confidence": rev.confidence, "pred": rev.pred,
                             "wrong": rev.wrong.astype(bool)}),
     )
+
+
+def _check_levels(alpha: float, delta: float, tune: float) -> None:
+    """Check alpha and delta (in (0, 1)) and the tune share (in [0, 1))."""
+    for name, v in (("alpha", alpha), ("delta", delta)):
+        if not isinstance(v, (int, float)) or not (0.0 < float(v) < 1.0):
+            raise ValueError(f"{name} must be in (0, 1), got {v!r}")
+    if not (0.0 <= float(tune) < 1.0):
+        raise ValueError(f"tune must be in [0, 1), got {tune!r}")
+
+
+def _population(rev: _Reviewed, population: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The confidences the threshold will be applied to, and their predicted labels when
+    known: the given `population` (labels unknown), else the routed items'."""
+    if population is None:
+        return rev.population, rev.population_pred
+    pop = np.asarray(population, dtype=float).ravel()
+    if np.isnan(pop).any() or (pop < 0).any() or (pop > 1).any():
+        raise ValueError("population: confidences missing or outside [0, 1]")
+    return pop, None
+
+
+def _explicit_grid(grid: Any) -> np.ndarray | None:
+    """The given thresholds, in descending order (None: build the grid)."""
+    if grid is None:
+        return None
+    explicit_grid = np.unique(np.asarray(grid, dtype=float))[::-1]
+    if explicit_grid.size == 0 or (explicit_grid < 0).any() or (explicit_grid > 1).any():
+        raise ValueError("grid: thresholds must lie in [0, 1]")
+    return explicit_grid
+
+
+@dataclass
+class _GroupTests:
+    """`calibrate`'s fixed-sequence tests, one per group (a predicted label, or ``"*"``
+    for all items), with what they need to report."""
+
+    runs: dict[str, FixedSequence] = field(default_factory=dict)
+    thresholds: dict[str, float | None] = field(default_factory=dict)
+    curves: list[pd.DataFrame] = field(default_factory=list)
+    refusals: list[InsufficientSampleError] = field(default_factory=list)
+    n_test: int = 0
+    n_tune: int = 0
+    grid_from: str = "given grid"  # where the last group's grid came from
+
+    def run(self, rev: _Reviewed, lab: str | None, m: np.ndarray, *, alpha: float, level: float,
+            explicit_grid: np.ndarray | None, pop: np.ndarray | None,
+            pop_pred: np.ndarray | None, tune: float, start: int | None, step: float | None,
+            rng: np.random.Generator) -> None:
+        """Test one group's grid and record the run, its curve, and why nothing passed."""
+        conf, wrong = rev.confidence[m], rev.wrong[m]
+        n_group = int(m.sum())
+        if explicit_grid is None:
+            ref, conf, wrong = self._grid_reference(conf, wrong, lab, pop, pop_pred, tune, rng)
+            g = coverage_grid(ref, max(len(conf), 1), alpha, level, start=start, step=step)
+        else:
+            g = explicit_grid
+        n_g = len(conf)
+        self.n_test += n_g
+        g = _above_floor(g, lab, rev.floor)
+        run = fixed_sequence_test(conf, wrong, g, alpha, level)
+        key = "*" if lab is None else lab
+        self.runs[key] = run
+        self.thresholds[key] = run.threshold
+        if run.threshold is None:
+            start_n = start if start is not None else 2 * (min_accepted_to_pass(alpha, level) or 1)
+            # (the built grid never starts below 2 m0 items: the least it can need)
+            used_tune = 0.0 if (explicit_grid is not None or pop is not None) else float(tune)
+            self.refusals.append(_refusal(conf, wrong, alpha, level, start_n, used_tune, lab,
+                                          n_reviewed=n_group))
+        self.curves.append(_curve(key, run, n_g, level))
+
+    def _grid_reference(self, conf: np.ndarray, wrong: np.ndarray, lab: str | None,
+                        pop: np.ndarray | None, pop_pred: np.ndarray | None, tune: float,
+                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The confidences that place a group's grid, and the reviewed items left to test:
+        the population's (of the label's predictions when known), else a `tune` share of
+        the reviewed items set aside (not tested then), else the reviewed items."""
+        ref = None
+        if pop is not None:
+            ref = pop if (lab is None or pop_pred is None) else pop[pop_pred == lab]
+            self.grid_from = "confidences of the routed items"
+            if ref is not None and ref.size == 0:
+                ref = None
+        if ref is None and tune > 0 and len(conf) >= 10:
+            perm = rng.permutation(len(conf))
+            k = round(tune * len(conf))
+            ref = conf[perm[:k]]
+            conf, wrong = conf[perm[k:]], wrong[perm[k:]]
+            self.n_tune += k
+            self.grid_from = f"confidences of {_fmt_pct(tune)} of the reviewed items set aside"
+        elif ref is None:
+            ref = conf  # too few to set any aside: the test will refuse anyway
+        return ref, conf, wrong
+
+
+def _above_floor(g: np.ndarray, lab: str | None, floor: dict[str, float]) -> np.ndarray:
+    """The grid's thresholds at or above the current threshold (the label's, or the lowest
+    for all labels), or its first one when none is."""
+    if lab is not None and lab in floor:
+        return g[g >= floor[lab]] if (g >= floor[lab]).any() else g[:1]
+    if lab is None and floor:
+        lo = min(floor.values())
+        return g[g >= lo] if (g >= lo).any() else g[:1]
+    return g
+
+
+def _curve(key: str, run: FixedSequence, n_g: int, level: float) -> pd.DataFrame:
+    """One group's rows of the result's ``curve``."""
+    return pd.DataFrame({
+        "label": key, "threshold": run.grid, "accepted": run.accepted, "errors": run.errors,
+        "coverage": run.accepted / max(n_g, 1),
+        "error": np.where(run.accepted > 0, run.errors / np.maximum(run.accepted, 1), np.nan),
+        "level": level, "p_value": run.p_values,
+        "rejected": np.arange(len(run.grid)) <= (run.chosen if run.chosen is not None else -1),
+    })
+
+
+def _no_threshold_error(refusals: list[InsufficientSampleError], n: int) -> InsufficientSampleError:
+    """The error to raise when no group has a threshold: its refusal, or all of them."""
+    if len(refusals) == 1:
+        return refusals[0]
+    msg = "cannot certify a threshold for any label: " + " | ".join(str(r) for r in refusals)
+    needs = [r.needed for r in refusals if r.needed is not None]
+    return InsufficientSampleError(
+        msg, n=n, needed=min(needs) if needs else None,
+        needed_zero_errors=min((r.needed_zero_errors or 0) for r in refusals) or None,
+    )
+
+
+def _coverage(thresholds: dict[str, float | None], acc_mask: np.ndarray, pop: np.ndarray | None,
+              pop_pred: np.ndarray | None, per_label: bool) -> float:
+    """The share auto-accepted at the chosen threshold(s): of the population when known,
+    else of the reviewed items."""
+    if pop is None:
+        return float(acc_mask.mean())
+    if per_label and pop_pred is not None:
+        return float(np.mean([
+            (thresholds.get(p) is not None and c >= thresholds[p])
+            for c, p in zip(pop, pop_pred, strict=True)
+        ]))
+    if per_label:
+        return float(acc_mask.mean())
+    return float(np.mean(pop >= thresholds["*"]))
 
 
 # -- audits ----------------------------------------------------------------------------

@@ -117,16 +117,9 @@ def order_positions(
     """
     name = canonical_strategy(strategy)
     arr = _as_scores(scores, None)
-    n = None
     if mask is not None:
         mask = np.asarray(mask, dtype=bool)
-        n = mask.shape[0]
-    elif arr is not None:
-        n = arr.shape[0]
-    elif policy is not None:
-        n = np.asarray(policy).shape[0]
-    if n is None:
-        raise ValueError(f"order={strategy!r}: give scores or a mask (how many rows?)")
+    n = _row_count(strategy, arr, mask, policy)
     if arr is not None and arr.shape[0] != n:
         raise ValueError(f"scores: {arr.shape[0]} rows for a mask of {n} rows")
     if mask is None:
@@ -145,7 +138,23 @@ def order_positions(
             f"order={strategy!r} needs the model's scores (confidence or proba); "
             "this review has none"
         )
-    sub = arr[rows]
+    return _by_scores(name, arr[rows], rows, policy, n)
+
+
+def _row_count(strategy: str, arr: np.ndarray | None, mask: np.ndarray | None, policy: Any) -> int:
+    """How many rows there are: the mask's, else the scores', else the policy's."""
+    if mask is not None:
+        return mask.shape[0]
+    if arr is not None:
+        return arr.shape[0]
+    if policy is not None:
+        return np.asarray(policy).shape[0]
+    raise ValueError(f"order={strategy!r}: give scores or a mask (how many rows?)")
+
+
+def _by_scores(name: str, sub: np.ndarray, rows: np.ndarray, policy: Any, n: int) -> np.ndarray:
+    """`rows` (whose scores are `sub`) in the order of a scored strategy: least
+    confidence, margin, entropy, or policy first then least confidence."""
     if sub.ndim == 1 and name in ("margin", "entropy"):
         name = "least_confidence"
     if name == "least_confidence":

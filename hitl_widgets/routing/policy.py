@@ -335,7 +335,7 @@ class _Converter:
     def _compare(self, node: ast.Compare) -> Compare:
         left = self.convert(node.left)
         pairs: list[tuple[str, Node]] = []
-        for op, right in zip(node.ops, node.comparators):
+        for op, right in zip(node.ops, node.comparators, strict=True):
             sym = _COMPARE_OPS.get(type(op))
             if sym is None:
                 raise self.refuse(node, "is / is not are not allowed; use == / != or isna()")
@@ -358,6 +358,28 @@ class _Converter:
         return Arith(sym, left, right)
 
     def _call(self, node: ast.Call) -> Call:
+        method, column = self._call_target(node)
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                raise self.refuse(a, "starred arguments are not allowed")
+        case = self._case_keyword(node, method)
+        if method in ("isna", "notna"):
+            if node.args:
+                raise self.refuse(node, f"{method}() takes no argument")
+            self.missing_tested.add(column)
+            return Call(method, column)
+        if len(node.args) != 1:
+            raise self.refuse(node, f"{method}() takes exactly one argument")
+        if method == "isin":
+            return Call(method, column, self._literal_list(node.args[0]))
+        arg = node.args[0]
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            raise self.refuse(arg, f"{method}() takes one literal 'text'")
+        return Call(method, column, arg.value, case)
+
+    def _call_target(self, node: ast.Call) -> tuple[str, str]:
+        """The allowed method a call names (``isin``, ``str.contains``, ...) and the column
+        it is called on; any other call is refused."""
         func = node.func
         method: str | None = None
         target: ast.AST | None = None
@@ -379,10 +401,10 @@ class _Converter:
             if target is not None:
                 self.convert(target)  # e.g. 'amount.values': refuse the innermost part
             raise self.refuse(target or node, "these calls apply to a column name only")
-        column = self._column(target)
-        for a in node.args:
-            if isinstance(a, ast.Starred):
-                raise self.refuse(a, "starred arguments are not allowed")
+        return method, self._column(target)
+
+    def _case_keyword(self, node: ast.Call, method: str) -> bool:
+        """The call's ``case=`` (True when not given): the only keyword, in str.contains."""
         case = True
         for kw in node.keywords:
             if kw.arg != "case" or method != "str.contains":
@@ -390,20 +412,7 @@ class _Converter:
             if not (isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, bool)):
                 raise self.refuse(kw.value, "case= takes True or False")
             case = kw.value.value
-        if method in ("isna", "notna"):
-            if node.args:
-                raise self.refuse(node, f"{method}() takes no argument")
-            self.missing_tested.add(column)
-            return Call(method, column)
-        if len(node.args) != 1:
-            raise self.refuse(node, f"{method}() takes exactly one argument")
-        if method == "isin":
-            return Call(method, column, self._literal_list(node.args[0]))
-        arg = node.args[0]
-        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
-            raise self.refuse(arg, f"{method}() takes one literal 'text'")
-        return Call(method, column, arg.value, case)
-
+        return case
 
 def _depth(tree: ast.AST) -> int:
     """Nesting depth of `tree`, without recursion (the tree may be very deep)."""

@@ -77,6 +77,129 @@ def _rule_text(rule: Rule) -> str:
     return f"<callable {name}>"
 
 
+def _thresholds_of(thresholds: float | Mapping[Any, float] | None,
+                   labels: list[str]) -> dict[str, float]:
+    """The threshold of each label: one for every label, or a dict by label in which
+    ``"*"`` sets the one for the labels not named (None: no thresholds)."""
+    if thresholds is None:
+        return {}
+    if not isinstance(thresholds, Mapping):
+        v = _check_threshold(thresholds, "thresholds")
+        return {lab: v for lab in labels}
+    label_set = set(labels)
+    out: dict[str, float] = {}
+    default = None
+    for key, value in thresholds.items():
+        if key == "*":
+            default = _check_threshold(value, "thresholds['*']")
+            continue
+        if str(key) not in label_set:
+            raise ValueError(
+                f"thresholds: unknown label {key!r}; labels are {labels!r}"
+            )
+        out[str(key)] = _check_threshold(value, f"thresholds[{key!r}]")
+    if default is not None:
+        for lab in labels:
+            out.setdefault(lab, default)
+    return out
+
+
+def _named_rules(policies: Mapping[str, Rule] | Sequence[Rule] | None) -> list[tuple[str, Rule]]:
+    """The policy rules with their names: a mapping's keys, else each rule's text."""
+    if policies is None:
+        return []
+    if isinstance(policies, Mapping):
+        return [(str(k), v) for k, v in policies.items()]
+    if isinstance(policies, (str, bytes)) or callable(policies):
+        return [(_rule_text(policies), policies)]  # type: ignore[list-item]
+    return [(_rule_text(r), r) for r in policies]
+
+
+def _always_reviewed(always_review: Iterable[Any], labels: list[str]) -> list[str]:
+    """The labels always reviewed, as text, each once (a single label may be given bare)."""
+    if isinstance(always_review, (str, bytes)):
+        always_review = [always_review]
+    label_set = set(labels)
+    out: list[str] = []
+    for lab in always_review:
+        if str(lab) not in label_set:
+            raise ValueError(
+                f"always_review: unknown label {lab!r}; labels are {labels!r}"
+            )
+        if str(lab) not in out:
+            out.append(str(lab))
+    return out
+
+
+def _proba_array(df: pd.DataFrame, proba: Any, labels: list[str]) -> np.ndarray:
+    """`proba` as a (rows x labels) array of probabilities: columns of `df` named in a
+    list, or an array; checked for shape, missing values and range."""
+    if isinstance(proba, (list, tuple)) and all(isinstance(c, str) for c in proba):
+        missing = [c for c in proba if c not in df.columns]
+        if missing:
+            raise ValueError(f"proba: no such columns in df: {missing!r}")
+        proba_arr = df[list(proba)].to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        try:
+            proba_arr = np.asarray(proba, dtype="float64")
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"proba: not numeric ({exc})") from None
+    if proba_arr.shape != (len(df), len(labels)):
+        raise ValueError(
+            f"proba: expected shape ({len(df)}, {len(labels)}) (rows x labels), "
+            f"got {proba_arr.shape}"
+        )
+    bad = np.isnan(proba_arr).any(axis=1) | (proba_arr < 0).any(axis=1) | (
+        proba_arr > 1
+    ).any(axis=1)
+    if bad.any():
+        raise ValueError(
+            f"proba: values missing or outside [0, 1] in rows "
+            f"{list(df.index[bad][:5])!r}"
+        )
+    return proba_arr
+
+
+def _pred_codes(df: pd.DataFrame, pred: Hashable | None, proba_arr: np.ndarray | None,
+                labels: list[str]) -> np.ndarray:
+    """The predicted label of each row as its position in `labels`: from the `pred`
+    column (checked), else the argmax of the probabilities."""
+    if pred is not None and (pred in df.columns or proba_arr is None):
+        ps = require_column(df, pred, "pred")
+        if ps.isna().any():
+            raise ValueError(
+                f"pred={pred!r}: missing predicted labels in rows "
+                f"{list(df.index[ps.isna().to_numpy()][:5])!r}"
+            )
+        # pandas-stubs type get_indexer's target as an Index; pandas takes any array-like
+        codes = pd.Index(labels).get_indexer(ps.astype(str))  # type: ignore[arg-type]
+        if (codes < 0).any():
+            unknown = sorted({str(v) for v in ps[codes < 0].unique()[:5]})
+            raise ValueError(
+                f"pred={pred!r}: unknown label(s) {unknown!r} in rows "
+                f"{list(df.index[codes < 0][:5])!r}; labels are {labels!r}"
+            )
+        return codes
+    if proba_arr is not None:
+        return proba_arr.argmax(axis=1)
+    raise ValueError("pred: give a column of predicted labels or proba")
+
+
+def _confidence_column(df: pd.DataFrame, confidence: Hashable) -> np.ndarray:
+    """The `confidence` column as floats, checked: numeric, none missing, in [0, 1]."""
+    cs = df[confidence]
+    if not pd.api.types.is_numeric_dtype(cs.dtype) or pd.api.types.is_bool_dtype(cs.dtype):
+        raise ValueError(f"confidence={confidence!r}: not numeric (dtype {cs.dtype})")
+    conf = cs.to_numpy(dtype="float64", na_value=np.nan)
+    bad = np.isnan(conf) | (conf < 0) | (conf > 1)
+    if bad.any():
+        raise ValueError(
+            f"confidence={confidence!r}: values missing or outside [0, 1] in rows "
+            f"{list(df.index[bad][:5])!r}"
+        )
+    return conf
+
+
 class Router:
     """Decide, for each model output, whether it is accepted or goes to a person.
 
@@ -122,70 +245,34 @@ class Router:
         seed: int = 0,
     ) -> None:
         self.labels = validate_labels(labels)
-        label_set = set(self.labels)
-        # thresholds
-        self.thresholds: dict[str, float] = {}
-        if thresholds is None:
-            pass
-        elif isinstance(thresholds, Mapping):
-            default = None
-            for key, value in thresholds.items():
-                if key == "*":
-                    default = _check_threshold(value, "thresholds['*']")
-                    continue
-                if str(key) not in label_set:
-                    raise ValueError(
-                        f"thresholds: unknown label {key!r}; labels are {self.labels!r}"
-                    )
-                self.thresholds[str(key)] = _check_threshold(value, f"thresholds[{key!r}]")
-            if default is not None:
-                for lab in self.labels:
-                    self.thresholds.setdefault(lab, default)
-        else:
-            v = _check_threshold(thresholds, "thresholds")
-            self.thresholds = {lab: v for lab in self.labels}
-        # policies
+        self.thresholds: dict[str, float] = _thresholds_of(thresholds, self.labels)
         self.policies: dict[str, Rule] = {}
         self._parsed: dict[str, Policy] = {}  # the expression rules, parsed and checked
-        if policies is None:
-            items: list[tuple[str, Rule]] = []
-        elif isinstance(policies, Mapping):
-            items = [(str(k), v) for k, v in policies.items()]
-        elif isinstance(policies, (str, bytes)) or callable(policies):
-            items = [(_rule_text(policies), policies)]  # type: ignore[list-item]
-        else:
-            items = [(_rule_text(r), r) for r in policies]
-        for name, rule in items:
-            if not name.strip():
-                raise ValueError("policies: a rule without a name")
-            if name in self.policies:
-                raise ValueError(f"policies: the name {name!r} is used twice")
-            if isinstance(rule, str):
-                # parsed and checked against the policy language now, so that a rule
-                # outside it is refused before anything is routed (nothing is evaluated)
-                self._parsed[name] = parse_policy(rule, name)
-            elif not callable(rule):
-                raise ValueError(
-                    f"policy {name!r}: a rule must be a policy expression (str) or a callable, "
-                    f"got {type(rule).__name__}"
-                )
-            self.policies[name] = rule
-        # always reviewed labels
-        if isinstance(always_review, (str, bytes)):
-            always_review = [always_review]
-        self.always_review: list[str] = []
-        for lab in always_review:
-            if str(lab) not in label_set:
-                raise ValueError(
-                    f"always_review: unknown label {lab!r}; labels are {self.labels!r}"
-                )
-            if str(lab) not in self.always_review:
-                self.always_review.append(str(lab))
+        for name, rule in _named_rules(policies):
+            self._add_policy(name, rule)
+        self.always_review: list[str] = _always_reviewed(always_review, self.labels)
         # audit
         self.audit_rate = _in_unit_interval(audit_rate, "audit_rate:")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise ValueError(f"seed must be an integer, got {seed!r}")
         self.seed = int(seed)
+
+    def _add_policy(self, name: str, rule: Rule) -> None:
+        """Add one named rule, an expression checked now, or a callable."""
+        if not name.strip():
+            raise ValueError("policies: a rule without a name")
+        if name in self.policies:
+            raise ValueError(f"policies: the name {name!r} is used twice")
+        if isinstance(rule, str):
+            # parsed and checked against the policy language now, so that a rule
+            # outside it is refused before anything is routed (nothing is evaluated)
+            self._parsed[name] = parse_policy(rule, name)
+        elif not callable(rule):
+            raise ValueError(
+                f"policy {name!r}: a rule must be a policy expression (str) or a callable, "
+                f"got {type(rule).__name__}"
+            )
+        self.policies[name] = rule
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -307,72 +394,9 @@ class Router:
         df = require_frame(df)
         ids = validate_ids(df, id)
         labels = self.labels
-        proba_arr = None
-        if proba is not None:
-            if isinstance(proba, (list, tuple)) and all(isinstance(c, str) for c in proba):
-                missing = [c for c in proba if c not in df.columns]
-                if missing:
-                    raise ValueError(f"proba: no such columns in df: {missing!r}")
-                proba_arr = df[list(proba)].to_numpy(dtype="float64", na_value=np.nan)
-            else:
-                try:
-                    proba_arr = np.asarray(proba, dtype="float64")
-                except (TypeError, ValueError) as exc:
-                    raise ValueError(f"proba: not numeric ({exc})") from None
-            if proba_arr.shape != (len(df), len(labels)):
-                raise ValueError(
-                    f"proba: expected shape ({len(df)}, {len(labels)}) (rows x labels), "
-                    f"got {proba_arr.shape}"
-                )
-            bad = np.isnan(proba_arr).any(axis=1) | (proba_arr < 0).any(axis=1) | (
-                proba_arr > 1
-            ).any(axis=1)
-            if bad.any():
-                raise ValueError(
-                    f"proba: values missing or outside [0, 1] in rows "
-                    f"{list(df.index[bad][:5])!r}"
-                )
-        # predicted labels
-        if pred is not None and (pred in df.columns or proba_arr is None):
-            ps = require_column(df, pred, "pred")
-            if ps.isna().any():
-                raise ValueError(
-                    f"pred={pred!r}: missing predicted labels in rows "
-                    f"{list(df.index[ps.isna().to_numpy()][:5])!r}"
-                )
-            # pandas-stubs type get_indexer's target as an Index; pandas takes any array-like
-            codes = pd.Index(labels).get_indexer(ps.astype(str))  # type: ignore[arg-type]
-            if (codes < 0).any():
-                unknown = sorted({str(v) for v in ps[codes < 0].unique()[:5]})
-                raise ValueError(
-                    f"pred={pred!r}: unknown label(s) {unknown!r} in rows "
-                    f"{list(df.index[codes < 0][:5])!r}; labels are {labels!r}"
-                )
-        elif proba_arr is not None:
-            codes = proba_arr.argmax(axis=1)
-        else:
-            raise ValueError("pred: give a column of predicted labels or proba")
-        # confidence
-        if confidence is not None and confidence in df.columns:
-            cs = df[confidence]
-            if not pd.api.types.is_numeric_dtype(cs.dtype) or pd.api.types.is_bool_dtype(cs.dtype):
-                raise ValueError(f"confidence={confidence!r}: not numeric (dtype {cs.dtype})")
-            conf = cs.to_numpy(dtype="float64", na_value=np.nan)
-            bad = np.isnan(conf) | (conf < 0) | (conf > 1)
-            if bad.any():
-                raise ValueError(
-                    f"confidence={confidence!r}: values missing or outside [0, 1] in rows "
-                    f"{list(df.index[bad][:5])!r}"
-                )
-        elif proba_arr is not None:
-            conf = proba_arr[np.arange(len(df)), codes]
-        elif confidence is not None and (self.thresholds or confidence != "confidence"):
-            require_column(df, confidence, "confidence")  # named, or needed: must exist
-            raise AssertionError  # pragma: no cover
-        else:
-            conf = None
-            if self.thresholds:
-                raise ValueError("confidence: the router has thresholds; give confidence or proba")
+        proba_arr = None if proba is None else _proba_array(df, proba, labels)
+        codes = _pred_codes(df, pred, proba_arr, labels)
+        conf = self._confidence(df, confidence, proba_arr, codes)
         # policies: every rule is evaluated before anything is written
         fired = {name: self._eval_policy(name, rule, df) for name, rule in self.policies.items()}
         missing_input = self._missing_inputs(df)
@@ -395,26 +419,7 @@ class Router:
             any_policy |= m
         needs_person = low | always | any_policy
         audit = ~needs_person & (self._audit_draw(ids) < self.audit_rate)
-        reasons: list[list[str]] = [[] for _ in range(n)]
-        for i in np.flatnonzero(low):
-            reasons[i].append(
-                f"confidence {conf[i]:.2f} < {thr[i]:.2f} for {pred_labels[i]!r}"  # type: ignore[index]
-            )
-        for name, m in fired.items():
-            rule = self.policies[name]
-            text_r = f"policy {name!r}: {rule}" if isinstance(rule, str) and rule != name else (
-                f"policy {name!r}"
-            )
-            for i in np.flatnonzero(m):
-                reasons[i].append(text_r)
-        for column, m in missing_input.items():
-            for i in np.flatnonzero(m):
-                reasons[i].append(f"missing {column}")
-        for i in np.flatnonzero(always):
-            reasons[i].append(f"label {pred_labels[i]!r} is always reviewed")
-        audit_text = f"random audit ({_pct(self.audit_rate)})"
-        for i in np.flatnonzero(audit):
-            reasons[i].append(audit_text)
+        reasons = self._reasons(n, low, conf, thr, pred_labels, fired, missing_input, always, audit)
 
         frame = df.copy()
         route = np.where(needs_person | audit, "review", "auto")
@@ -438,6 +443,49 @@ class Router:
                 if own:
                     st.close()
         return result
+
+    def _confidence(self, df: pd.DataFrame, confidence: Hashable | None,
+                    proba_arr: np.ndarray | None, codes: np.ndarray) -> np.ndarray | None:
+        """The confidence per row: the column (checked), else the probability of the
+        predicted label; None when the router needs none (it has no thresholds)."""
+        if confidence is not None and confidence in df.columns:
+            return _confidence_column(df, confidence)
+        if proba_arr is not None:
+            return proba_arr[np.arange(len(df)), codes]
+        if confidence is not None and (self.thresholds or confidence != "confidence"):
+            require_column(df, confidence, "confidence")  # named, or needed: must exist
+            raise AssertionError  # pragma: no cover
+        if self.thresholds:
+            raise ValueError("confidence: the router has thresholds; give confidence or proba")
+        return None
+
+    def _reasons(self, n: int, low: np.ndarray, conf: np.ndarray | None, thr: np.ndarray,
+                 pred_labels: np.ndarray, fired: dict[str, np.ndarray],
+                 missing_input: dict[str, np.ndarray], always: np.ndarray,
+                 audit: np.ndarray) -> list[list[str]]:
+        """Why each row goes to a person: low confidence, the policies that fired, the
+        inputs they miss, a label always reviewed, a random audit (in that order)."""
+        reasons: list[list[str]] = [[] for _ in range(n)]
+        for i in np.flatnonzero(low):
+            reasons[i].append(
+                f"confidence {conf[i]:.2f} < {thr[i]:.2f} for {pred_labels[i]!r}"  # type: ignore[index]
+            )
+        for name, m in fired.items():
+            rule = self.policies[name]
+            text_r = f"policy {name!r}: {rule}" if isinstance(rule, str) and rule != name else (
+                f"policy {name!r}"
+            )
+            for i in np.flatnonzero(m):
+                reasons[i].append(text_r)
+        for column, m in missing_input.items():
+            for i in np.flatnonzero(m):
+                reasons[i].append(f"missing {column}")
+        for i in np.flatnonzero(always):
+            reasons[i].append(f"label {pred_labels[i]!r} is always reviewed")
+        audit_text = f"random audit ({_pct(self.audit_rate)})"
+        for i in np.flatnonzero(audit):
+            reasons[i].append(audit_text)
+        return reasons
 
     # -- reading back ---------------------------------------------------------
     @staticmethod

@@ -34,6 +34,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -173,7 +174,7 @@ def to_dataset(
     if eval_size is not None and not (0.0 <= float(eval_size) < 1.0):
         raise ValueError(f"eval_size must be in [0, 1), got {eval_size!r}")
     own = not isinstance(store, Store)
-    st = Store(store, create=False) if own else store
+    st = store if isinstance(store, Store) else Store(store, create=False)
     try:
         return _build(st, df, task, sample_task, text, id, labels, sources, weights, holdout,
                       audits, eval_size, seed, annotator, datasets)
@@ -213,64 +214,136 @@ def _texts_of(df: pd.DataFrame | None, text: Hashable, id: Hashable | None) -> d
     if id is not None and id not in df.columns:
         raise ValueError(f"id={id!r}: no such column in df (columns: {list(df.columns)[:20]!r})")
     ids = (df.index if id is None else pd.Index(df[id])).astype(str)
-    return {i: t for i, t in zip(ids, df[text].tolist()) if isinstance(t, str)}
+    return {i: t for i, t in zip(ids, df[text].tolist(), strict=True) if isinstance(t, str)}
+
+
+class _Drops:
+    """What the build leaves out and why: a count per reason, and each item with its reason."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.items: list[dict[str, Any]] = []
+
+    def __call__(self, item_id: str, reason: str) -> None:
+        self.counts[reason] += 1
+        self.items.append({"item_id": item_id, "reason": reason})
+
+
+@dataclass
+class _Reviewed:
+    """What the store holds for the tasks read: the human votes per item, the items people
+    flagged (id, content hash), the router's auto-accepted labels and its label set."""
+
+    votes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    flagged: set[tuple[str, str]] = field(default_factory=set)
+    auto_rows: list[dict[str, Any]] = field(default_factory=list)
+    route_labels: list[str] = field(default_factory=list)
 
 
 def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdout, audits,
            eval_size, seed, annotator, datasets) -> Any:
-    from ..routing.router import routed
-
     sample_tasks = _as_list(sample_task)
-    if task is not None:
-        tasks = _as_list(task)
-    else:
-        tasks = [t for t in _classification_tasks(st) if t not in sample_tasks]
-        if len(tasks) > 1:
-            # two reviews in one store may use the same ids for other items (default
-            # integer ids): pooling them would give one task's labels to another's texts
-            raise ValueError(
-                f"the store holds {len(tasks)} classification tasks ({', '.join(map(repr, tasks))}): "
-                "say which one df belongs to with task=... (and sample_task=... for a task in "
-                "which a random sample of the same items was reviewed)")
+    tasks = _tasks_to_read(st, task, sample_tasks)
     all_tasks = list(dict.fromkeys(tasks + sample_tasks))
     texts = _texts_of(df, text, id)
-    dropped: Counter[str] = Counter()
-    dropped_items: list[dict[str, Any]] = []
-
-    def drop(item_id: str, reason: str) -> None:
-        dropped[reason] += 1
-        dropped_items.append({"item_id": item_id, "reason": reason})
+    drop = _Drops()
 
     # -- human decisions: votes per item, each on the content version it was made on ------
-    votes: dict[str, list[dict[str, Any]]] = {}
-    route_labels: list[str] = []
-    auto_rows: list[dict[str, Any]] = []
-    flagged: set[tuple[str, str]] = set()
-    for t in all_tasks:
+    rev = _collect_votes(st, all_tasks, sample_tasks, annotator, audits, sources)
+
+    # -- texts, content versions, one label per item ------------------------------------
+    items = _one_label_per_item(rev.votes, texts, drop)
+    _drop_flagged(rev.flagged, rev.votes, texts, drop)
+    seen_human = {it["item_id"] for it in items} | set(rev.votes)
+    items += _auto_accepted_items(rev.auto_rows, seen_human, texts, drop)
+
+    if labels is None:
+        labels = rev.route_labels or sorted({it["label"] for it in items})
+    labels = [str(x) for x in labels]
+    kept = _keep_asked(items, set(labels), sources, drop)
+
+    # -- held out: the random sample and `holdout` ids ------------------------------------
+    hold_ids = {str(x) for x in holdout} if holdout is not None else set()
+    eval_rows, rest, eval_keys = _hold_out(kept, hold_ids, drop)
+    train_rows = _one_per_text(_drop_leaks(rest, eval_keys, drop), drop)
+
+    # -- stratified split of the other human labels ---------------------------------------
+    n_sample = len(eval_rows)
+    share = float(eval_size) if eval_size is not None else (0.0 if n_sample else 0.2)
+    train_rows, n_split = _stratified_split(train_rows, eval_rows, share, seed)
+
+    out = _to_datasets(datasets, labels, weights, train_rows, eval_rows)
+    out.report = _report(st, tasks, sample_tasks, labels, train_rows, eval_rows, n_sample,
+                         n_split, hold_ids, drop)
+    return out
+
+
+def _tasks_to_read(st: Store, task: str | Sequence[str] | None, sample_tasks: list[str]) -> list[str]:
+    """The tasks asked for, else the store's one classification task (sample tasks aside)."""
+    if task is not None:
+        return _as_list(task)
+    tasks = [t for t in _classification_tasks(st) if t not in sample_tasks]
+    if len(tasks) > 1:
+        # two reviews in one store may use the same ids for other items (default
+        # integer ids): pooling them would give one task's labels to another's texts
+        raise ValueError(
+            f"the store holds {len(tasks)} classification tasks ({', '.join(map(repr, tasks))}): "
+            "say which one df belongs to with task=... (and sample_task=... for a task in "
+            "which a random sample of the same items was reviewed)")
+    return tasks
+
+
+def _collect_votes(st: Store, tasks: list[str], sample_tasks: list[str], annotator: str | None,
+                   audits: bool, sources: Sequence[str]) -> _Reviewed:
+    """Collect the votes: each task's decisions and routing outcomes, read from the store."""
+    from ..routing.router import routed
+
+    rev = _Reviewed()
+    for t in tasks:
         d = st.decisions(t, annotator=annotator)
         r = routed(st, t)
         audited = set(r.loc[r["audit"], "item_id"].astype(str)) if (audits and len(r)) else set()
-        for s in r["settings"] if len(r) else []:
-            if isinstance(s, dict) and not route_labels:
-                route_labels = [str(x) for x in s.get("labels") or []]
-        for row in d.itertuples(index=False):
-            item_id = str(row.item_id)
-            if row.status == "flagged":
-                flagged.add((item_id, row.content_hash or ""))
-                continue
-            if row.status not in _SOURCE_OF_STATUS or row.human_label is None:
-                continue
-            votes.setdefault(item_id, []).append({
-                "label": str(row.human_label), "source": _SOURCE_OF_STATUS[row.status],
-                "hash": row.content_hash or "", "task": t,
-                "sample": t in sample_tasks or is_sample_marker(row.data) or item_id in audited,
-            })
+        if not rev.route_labels:
+            rev.route_labels = _route_labels(r)
+        _add_decisions(rev, d, t, t in sample_tasks, audited)
         if "auto-accepted" in sources and len(r):
             for row in r[r["auto"]].itertuples(index=False):
-                auto_rows.append({"item_id": str(row.item_id), "label": str(row.model_label),
-                                  "hash": row.content_hash or "", "task": t})
+                rev.auto_rows.append({"item_id": str(row.item_id), "label": str(row.model_label),
+                                      "hash": row.content_hash or "", "task": t})
+    return rev
 
-    # -- texts, content versions, one label per item ------------------------------------
+
+def _route_labels(r: pd.DataFrame) -> list[str]:
+    """The router's label set: the labels of the first routing settings that name some."""
+    for s in r["settings"] if len(r) else []:
+        if isinstance(s, dict):
+            labels = [str(x) for x in s.get("labels") or []]
+            if labels:
+                return labels
+    return []
+
+
+def _add_decisions(rev: _Reviewed, d: pd.DataFrame, task: str, sample_task: bool,
+                   audited: set[str]) -> None:
+    """Add one task's decisions: flags apart, a vote for each accepted or corrected label."""
+    row: Any  # the decisions' columns hold strings (and None), not pandas' every scalar
+    for row in d.itertuples(index=False):
+        item_id = str(row.item_id)
+        if row.status == "flagged":
+            rev.flagged.add((item_id, row.content_hash or ""))
+            continue
+        if row.status not in _SOURCE_OF_STATUS or row.human_label is None:
+            continue
+        rev.votes.setdefault(item_id, []).append({
+            "label": str(row.human_label), "source": _SOURCE_OF_STATUS[row.status],
+            "hash": row.content_hash or "", "task": task,
+            "sample": sample_task or is_sample_marker(row.data) or item_id in audited,
+        })
+
+
+def _one_label_per_item(votes: dict[str, list[dict[str, Any]]], texts: dict[str, str],
+                        drop: _Drops) -> list[dict[str, Any]]:
+    """One row per voted item with df's text: the majority of the votes on that text."""
     items: list[dict[str, Any]] = []
     for item_id, vs in votes.items():
         t = texts.get(item_id)
@@ -282,29 +355,49 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
         # for df's text (the item's text changed, or another task's item has this id)
         mine = [v for v in vs if not v["hash"] or v["hash"] == h]
         if len(mine) < len(vs):
-            dropped["votes on other text than df's"] += len(vs) - len(mine)
+            drop.counts["votes on other text than df's"] += len(vs) - len(mine)
         if not mine:
             drop(item_id, "decided on other text than df's")
             continue
-        counts = Counter(v["label"] for v in mine)
-        top = counts.most_common()
-        if len(top) > 1 and top[0][1] == top[1][1]:
+        it = _majority(item_id, mine, t)
+        if it is None:
             drop(item_id, "people disagree (tie)")
             continue
-        label = top[0][0]
-        source = min((v["source"] for v in mine if v["label"] == label), key=_PRIORITY.__getitem__)
-        sample = [v for v in mine if v["sample"]]
-        items.append({"item_id": item_id, "label": label, "source": source, "sample": bool(sample),
-                      "task": (sample or mine)[0]["task"], "text": t})
+        items.append(it)
+    return items
+
+
+def _majority(item_id: str, votes: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
+    """The item's row with the label most votes give (None on a tie), the strongest source
+    among those votes, and the task of a random-sample vote if there is one."""
+    top = Counter(v["label"] for v in votes).most_common()
+    if len(top) > 1 and top[0][1] == top[1][1]:
+        return None
+    label = top[0][0]
+    source = min((v["source"] for v in votes if v["label"] == label), key=_PRIORITY.__getitem__)
+    sample = [v for v in votes if v["sample"]]
+    return {"item_id": item_id, "label": label, "source": source, "sample": bool(sample),
+            "task": (sample or votes)[0]["task"], "text": text}
+
+
+def _drop_flagged(flagged: set[tuple[str, str]], votes: dict[str, list[dict[str, Any]]],
+                  texts: dict[str, str], drop: _Drops) -> None:
+    """Count the items a person flagged on df's text (and nobody labelled) as dropped."""
     for item_id, h in flagged:
         t = texts.get(item_id)
         if t is not None and (not h or h == content_hash(t)) and item_id not in votes:
             drop(item_id, "flagged by a person")
-    seen_human = {it["item_id"] for it in items} | set(votes)
+
+
+def _auto_accepted_items(auto_rows: list[dict[str, Any]], seen_human: set[str],
+                         texts: dict[str, str], drop: _Drops) -> list[dict[str, Any]]:
+    """A row for each item the router accepted alone, on df's text, that no person decided."""
+    seen = set(seen_human)
+    items: list[dict[str, Any]] = []
     for a in auto_rows:
-        if a["item_id"] in seen_human:
+        if a["item_id"] in seen:
             continue  # a person decided it (or it was dropped for a reason already counted)
-        seen_human.add(a["item_id"])
+        seen.add(a["item_id"])
         t = texts.get(a["item_id"])
         if t is None:
             drop(a["item_id"], "no text (not in df)")
@@ -314,11 +407,12 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
             continue
         items.append({"item_id": a["item_id"], "label": a["label"], "source": "auto-accepted",
                       "sample": False, "task": a["task"], "text": t})
+    return items
 
-    if labels is None:
-        labels = route_labels or sorted({it["label"] for it in items})
-    labels = [str(x) for x in labels]
-    label_set = set(labels)
+
+def _keep_asked(items: list[dict[str, Any]], label_set: set[str], sources: Sequence[str],
+                drop: _Drops) -> list[dict[str, Any]]:
+    """The rows of the sources asked for whose label is in the label set."""
     kept = []
     for it in items:
         if it["source"] not in sources:
@@ -328,15 +422,18 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
             drop(it["item_id"], "label not in labels")
             continue
         kept.append(it)
+    return kept
 
-    # -- held out: the random sample and `holdout` ids ------------------------------------
-    hold_ids = {str(x) for x in holdout} if holdout is not None else set()
-    is_held = [it["sample"] or it["item_id"] in hold_ids for it in kept]
+
+def _hold_out(kept: list[dict[str, Any]], hold_ids: set[str], drop: _Drops,
+              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[str]]:
+    """Split off the held-out rows (the random sample and `holdout` ids): the eval rows (a
+    human label, each text once), the other rows, and the held-out texts' keys."""
     eval_rows: list[dict[str, Any]] = []
     rest: list[dict[str, Any]] = []
     eval_keys: set[str] = set()
-    for it, held in zip(kept, is_held):
-        if not held:
+    for it in kept:
+        if not (it["sample"] or it["item_id"] in hold_ids):
             rest.append(it)
             continue
         if it["source"] == "auto-accepted":
@@ -349,15 +446,23 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
         eval_keys.add(k)
         it["split_from"] = "sample"
         eval_rows.append(it)
-    # the same text as a held-out item never trains
+    return eval_rows, rest, eval_keys
+
+
+def _drop_leaks(rest: list[dict[str, Any]], eval_keys: set[str], drop: _Drops) -> list[dict[str, Any]]:
+    """The training candidates: the same text as a held-out item never trains."""
     cand = []
     for it in rest:
         if text_key(it["text"]) in eval_keys:
             drop(it["item_id"], "same text as a held-out item (leakage)")
         else:
             cand.append(it)
-    # duplicates inside the training candidates: keep the strongest source; conflicting
-    # human labels for the same text are dropped
+    return cand
+
+
+def _one_per_text(cand: list[dict[str, Any]], drop: _Drops) -> list[dict[str, Any]]:
+    """Duplicates inside the training candidates: keep the strongest source; conflicting
+    human labels for the same text are dropped."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for it in cand:
         groups.setdefault(text_key(it["text"]), []).append(it)
@@ -376,51 +481,70 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
         for x in g:
             if x is not top[0]:
                 drop(x["item_id"], "same text twice in train")
+    return train_rows
 
-    # -- stratified split of the other human labels ---------------------------------------
-    n_sample = len(eval_rows)
-    share = float(eval_size) if eval_size is not None else (0.0 if n_sample else 0.2)
-    n_split = 0
-    if share > 0:
-        rng = np.random.default_rng(seed)
-        by_label: dict[str, list[int]] = {}
-        for i, it in enumerate(train_rows):
-            if it["source"] != "auto-accepted":
-                by_label.setdefault(it["label"], []).append(i)
-        move: set[int] = set()
-        for lab in sorted(by_label):
-            idx = by_label[lab]
-            k = int(round(share * len(idx)))
-            if k == 0 and len(idx) >= 2 and share * len(idx) >= 0.5:
-                k = 1
-            k = min(k, len(idx) - 1) if len(idx) > 1 else 0
-            move.update(np.asarray(idx)[rng.permutation(len(idx))[:k]].tolist())
-        for i in sorted(move):
-            train_rows[i]["split_from"] = "split"
-            eval_rows.append(train_rows[i])
-        train_rows = [it for i, it in enumerate(train_rows) if i not in move]
-        n_split = len(move)
 
-    # -- weights ----------------------------------------------------------------------
-    def weight_of(rows: list[dict[str, Any]]) -> list[float] | None:
-        if weights is None:
-            return None
-        if isinstance(weights, str):
-            if weights != "balanced":
-                raise ValueError(f"weights={weights!r}: use a dict by source, 'balanced' or a callable")
-            freq = Counter(it["label"] for it in train_rows)
-            n, k = sum(freq.values()), max(len(freq), 1)
-            return [n / (k * freq[it["label"]]) if freq.get(it["label"]) else 1.0 for it in rows]
-        if isinstance(weights, Mapping):
-            unknown = [k for k in weights if k not in SOURCES]
-            if unknown:
-                raise ValueError(f"weights: unknown sources {unknown!r}; use {list(SOURCES)}")
-            return [float(weights.get(it["source"], 1.0)) for it in rows]
-        if callable(weights):
-            return [float(weights({k: it[k] for k in ("item_id", "text", "label", "source", "sample")}))
-                    for it in rows]
-        raise ValueError(f"weights: a dict by source, 'balanced' or a callable, got {type(weights).__name__}")
+def _stratified_split(train_rows: list[dict[str, Any]], eval_rows: list[dict[str, Any]],
+                      share: float, seed: int) -> tuple[list[dict[str, Any]], int]:
+    """Move a stratified `share` of the human-labelled training rows to `eval_rows` (in
+    place); returns the training rows left and how many moved."""
+    if share <= 0:
+        return train_rows, 0
+    rng = np.random.default_rng(seed)
+    by_label: dict[str, list[int]] = {}
+    for i, it in enumerate(train_rows):
+        if it["source"] != "auto-accepted":
+            by_label.setdefault(it["label"], []).append(i)
+    move: set[int] = set()
+    for lab in sorted(by_label):
+        idx = by_label[lab]
+        k = _n_to_move(share, len(idx))
+        move.update(np.asarray(idx)[rng.permutation(len(idx))[:k]].tolist())
+    for i in sorted(move):
+        train_rows[i]["split_from"] = "split"
+        eval_rows.append(train_rows[i])
+    return [it for i, it in enumerate(train_rows) if i not in move], len(move)
 
+
+def _n_to_move(share: float, n: int) -> int:
+    """How many of a label's `n` rows go to eval: the share rounded, at least one when the
+    share of two or more rounds to half a row, and never the label's last training row."""
+    k = round(share * n)
+    if k == 0 and n >= 2 and share * n >= 0.5:
+        k = 1
+    return min(k, n - 1) if n > 1 else 0
+
+
+def _weights_of(weights: Any, train_rows: list[dict[str, Any]],
+                rows: list[dict[str, Any]]) -> list[float] | None:
+    """The ``weight`` column of `rows` (None: no weights asked for)."""
+    if weights is None:
+        return None
+    if isinstance(weights, str):
+        if weights != "balanced":
+            raise ValueError(f"weights={weights!r}: use a dict by source, 'balanced' or a callable")
+        return _balanced_weights(train_rows, rows)
+    if isinstance(weights, Mapping):
+        unknown = [k for k in weights if k not in SOURCES]
+        if unknown:
+            raise ValueError(f"weights: unknown sources {unknown!r}; use {list(SOURCES)}")
+        return [float(weights.get(it["source"], 1.0)) for it in rows]
+    if callable(weights):
+        return [float(weights({k: it[k] for k in ("item_id", "text", "label", "source", "sample")}))
+                for it in rows]
+    raise ValueError(f"weights: a dict by source, 'balanced' or a callable, got {type(weights).__name__}")
+
+
+def _balanced_weights(train_rows: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[float]:
+    """Inverse label frequency in train (1.0 for a label train does not have)."""
+    freq = Counter(it["label"] for it in train_rows)
+    n, k = sum(freq.values()), max(len(freq), 1)
+    return [n / (k * freq[it["label"]]) if freq.get(it["label"]) else 1.0 for it in rows]
+
+
+def _to_datasets(datasets: Any, labels: list[str], weights: Any, train_rows: list[dict[str, Any]],
+                 eval_rows: list[dict[str, Any]]) -> Any:
+    """The ``DatasetDict`` of the train and eval rows."""
     features = {
         "item_id": datasets.Value("string"),
         "text": datasets.Value("string"),
@@ -443,14 +567,19 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
             "sample": [bool(it["sample"]) for it in rows],
             "task": [it["task"] for it in rows],
         }
-        w = weight_of(rows)
+        w = _weights_of(weights, train_rows, rows)
         if w is not None:
             cols["weight"] = w
         return datasets.Dataset.from_dict(cols, features=feats)
 
     with _no_progress_bars(datasets):
-        out = datasets.DatasetDict({"train": make(train_rows), "eval": make(eval_rows)})
-    report = DataReport(
+        return datasets.DatasetDict({"train": make(train_rows), "eval": make(eval_rows)})
+
+
+def _report(st: Store, tasks: list[str], sample_tasks: list[str], labels: list[str],
+            train_rows: list[dict[str, Any]], eval_rows: list[dict[str, Any]], n_sample: int,
+            n_split: int, hold_ids: set[str], drop: _Drops) -> DataReport:
+    return DataReport(
         store=st.target, store_id=st.store_id, tasks=tasks, sample_tasks=sample_tasks,
         labels=labels, train=len(train_rows), eval=len(eval_rows),
         eval_random_sample=n_sample, eval_split=n_split,
@@ -458,7 +587,5 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
         train_by_label={lab: sum(it["label"] == lab for it in train_rows) for lab in labels},
         eval_by_label={lab: sum(it["label"] == lab for it in eval_rows) for lab in labels},
         held_out_ids=sorted({it["item_id"] for it in eval_rows} | hold_ids),
-        dropped=dict(dropped), dropped_items=dropped_items,
+        dropped=dict(drop.counts), dropped_items=drop.items,
     )
-    out.report = report
-    return out

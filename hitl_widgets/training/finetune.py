@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -407,14 +407,7 @@ def finetune(
         `MissingLabelWarning` names them; the model can then almost never predict them),
         e.g. in an early round where a rare label has not been reviewed yet.
     """
-    if isinstance(data, Mapping) and "train" in data:
-        train = data["train"]
-        if eval_data is None:
-            eval_data = data.get("eval")
-        data_report = dict(getattr(data, "report", None) or {})
-    else:
-        train = data
-        data_report = {}
+    train, eval_data, data_report = _splits_of(data, eval_data)
     texts, y, weights, names = _split(train, labels, "data (training labels)")
     e_texts, e_y, _, e_names = _split(eval_data, labels, "eval_data (held-out labels)")
     if not texts:
@@ -430,14 +423,7 @@ def finetune(
                          None if fit_weights is None else np.asarray(fit_weights, dtype=float),
                          allow_missing_labels=allow_missing_labels)
     chosen, reason = clf.choose_mode(len(texts))
-    sample_flags = None
-    if eval_data is not None and hasattr(eval_data, "column_names") and "sample" in eval_data.column_names:
-        sample_flags = list(eval_data["sample"])
-    elif isinstance(eval_data, pd.DataFrame) and "sample" in eval_data.columns:
-        sample_flags = eval_data["sample"].astype(bool).tolist()
-    eval_random = bool(sample_flags and all(sample_flags))
-    if eval_data is not None and sample_flags is None:
-        eval_random = bool(data_report.get("eval_random_sample")) and not data_report.get("eval_split")
+    eval_random = _eval_is_random_sample(eval_data, data_report)
 
     # -- before ------------------------------------------------------------------------
     e_emb = None
@@ -445,16 +431,7 @@ def finetune(
         e_emb = clf.embed(e_texts, progress=progress)
     before_metrics, before_name = None, "none"
     if e_texts and before is not None:
-        if isinstance(before, TextClassifier):
-            before_name = f"the given model ({before.mode_used} mode)"
-            before_metrics = evaluate(before, e_texts, e_y, progress=progress)
-        elif before == "start":
-            before_name = "the pre-trained encoder with a fresh head (training's starting point)"
-            start = _untrained(clf, chosen, None if e_emb is None else e_emb.shape[1])
-            before_metrics = evaluate(start, e_texts, e_y, embeddings=e_emb)
-            del start
-        else:
-            raise ValueError(f"before must be 'start', a TextClassifier or None, got {before!r}")
+        before_metrics, before_name = _evaluate_before(before, clf, chosen, e_texts, e_y, e_emb, progress)
 
     # -- train -------------------------------------------------------------------------
     live_view = LiveLoss(live, every=every, title=f"training loss ({chosen})")
@@ -482,13 +459,59 @@ def finetune(
         train_seconds=train_s, settings=settings, history=list(clf.history),
     )
     if output_dir is not False:
-        if output_dir is None or output_dir is True:
-            output_dir = Path("checkpoints") / f"finetune-{datetime.now(UTC):%Y%m%d-%H%M%S}"
-        path = Path(output_dir)
-        report.checkpoint = str(path)
-        clf.save(path, card={"markdown": report.model_card()})
-        (path / "training_report.json").write_text(json.dumps(report.to_json(), indent=2, default=_json_default))
+        _save_checkpoint(clf, report, output_dir)
     return clf, report
+
+
+def _splits_of(data: Any, eval_data: Any) -> tuple[Any, Any, dict[str, Any]]:
+    """(train, eval, the data report): a DatasetDict's splits and `to_dataset`'s report,
+    or `data` itself with `eval_data`."""
+    if isinstance(data, Mapping) and "train" in data:
+        if eval_data is None:
+            eval_data = data.get("eval")
+        return data["train"], eval_data, dict(getattr(data, "report", None) or {})
+    return data, eval_data, {}
+
+
+def _eval_is_random_sample(eval_data: Any, data_report: Mapping[str, Any]) -> bool:
+    """Whether the eval data is a random sample: its ``sample`` column is true on every
+    row; without that column, the data report says the eval split is all random sample."""
+    sample_flags = None
+    if eval_data is not None and hasattr(eval_data, "column_names") and "sample" in eval_data.column_names:
+        sample_flags = list(eval_data["sample"])
+    elif isinstance(eval_data, pd.DataFrame) and "sample" in eval_data.columns:
+        sample_flags = eval_data["sample"].astype(bool).tolist()
+    eval_random = bool(sample_flags and all(sample_flags))
+    if eval_data is not None and sample_flags is None:
+        eval_random = bool(data_report.get("eval_random_sample")) and not data_report.get("eval_split")
+    return eval_random
+
+
+def _evaluate_before(before: TextClassifier | str, clf: TextClassifier, chosen: str,
+                     e_texts: list[str], e_y: list[Any], e_emb: Any,
+                     progress: bool) -> tuple[Any, str]:
+    """(metrics, name) of what the fine-tuned model is compared against: the given model,
+    or the pre-trained encoder with a fresh head (``"start"``)."""
+    if isinstance(before, TextClassifier):
+        return (evaluate(before, e_texts, e_y, progress=progress),
+                f"the given model ({before.mode_used} mode)")
+    if before == "start":
+        start = _untrained(clf, chosen, None if e_emb is None else e_emb.shape[1])
+        return (evaluate(start, e_texts, e_y, embeddings=e_emb),
+                "the pre-trained encoder with a fresh head (training's starting point)")
+    raise ValueError(f"before must be 'start', a TextClassifier or None, got {before!r}")
+
+
+def _save_checkpoint(clf: TextClassifier, report: FinetuneReport,
+                     output_dir: str | os.PathLike[str] | Literal[True] | None) -> None:
+    """Save the model with its model card, and ``training_report.json``, in `output_dir`
+    (None or True: ``checkpoints/finetune-<UTC time>``)."""
+    if output_dir is None or output_dir is True:
+        output_dir = Path("checkpoints") / f"finetune-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    path = Path(output_dir)
+    report.checkpoint = str(path)
+    clf.save(path, card={"markdown": report.model_card()})
+    (path / "training_report.json").write_text(json.dumps(report.to_json(), indent=2, default=_json_default))
 
 
 def _json_default(v: Any) -> Any:

@@ -128,14 +128,14 @@ def project_coverage(confidence: np.ndarray, wrong: np.ndarray, population: np.n
     s, cum = conf[order], np.cumsum(wrong[order])
     best = 0.0
     for c in np.linspace(0.01, 1.0, 100):
-        t = pop[min(pop.size - 1, int(math.ceil(c * pop.size)) - 1)]
+        t = pop[min(pop.size - 1, math.ceil(c * pop.size) - 1)]
         m = int(np.searchsorted(-s, -t, side="right"))  # reviewed items with conf >= t
         if m == 0:
             continue
-        mm = int(round(m * scale))
+        mm = round(m * scale)
         if mm < start:
             continue  # above the grid's first threshold: not tested
-        kk = int(math.floor(cum[m - 1] * scale + 1e-9))
+        kk = math.floor(cum[m - 1] * scale + 1e-9)
         if stats.binom.cdf(kk, max(mm, 1), alpha) <= delta:
             best = max(best, float(np.mean(population >= t)))
     return best
@@ -654,9 +654,9 @@ class SimulatedReviewer:
         from ..store import utc_now
 
         ids = [str(i) for i in item_ids]
-        texts = list(texts) if texts is not None else [None] * len(ids)
-        models = list(model_labels) if model_labels is not None else [None] * len(ids)
-        confs = list(confidences) if confidences is not None else [None] * len(ids)
+        text_of: list[str | None] = list(texts) if texts is not None else [None] * len(ids)
+        models: list[Any] = list(model_labels) if model_labels is not None else [None] * len(ids)
+        confs: list[Any] = list(confidences) if confidences is not None else [None] * len(ids)
         out = []
         session = uuid.uuid4().hex
         for i, item_id in enumerate(ids):
@@ -665,7 +665,7 @@ class SimulatedReviewer:
             action = "accept" if model is not None and label == model else "correct"
             out.append({
                 "event_id": uuid.uuid4().hex, "task": task, "kind": "classification",
-                "item_id": item_id, "content_hash": content_hash(texts[i]) if isinstance(texts[i], str) else None,
+                "item_id": item_id, "content_hash": content_hash(t) if isinstance(t := text_of[i], str) else None,
                 "action": action, "label_after": label, "model_label": model,
                 "model_confidence": None if confs[i] is None else float(confs[i]),
                 "annotator": self.annotator, "created_at": utc_now(), "duration_ms": self.duration_ms(),

@@ -112,48 +112,64 @@ def build_sft_examples(data: Any, tokenizer: Any, *, max_length: int = 1024,
     for chat in _chats(data):
         info["chats"] += 1
         full = _render(tokenizer, chat, template, False)
-        spans = []
-        for i, m in enumerate(chat):
-            if m["role"] != "assistant":
-                continue
-            before = _render(tokenizer, chat[:i], template, True) if i else _render(tokenizer, [], template, True)
-            upto = _render(tokenizer, chat[: i + 1], template, False)
-            if not (upto.startswith(before) and full.startswith(upto)):
-                raise ValueError("the chat template does not render a chat as the prefix of a longer one, "
-                                 "so assistant turns cannot be located; pass chat_template=")
-            spans.append((len(before), len(upto)))
+        spans = _assistant_spans(tokenizer, chat, template, full)
         if not spans:
             info["no_assistant"] += 1
             continue
         if train_on == "last":
             spans = spans[-1:]
-        if fast:
-            enc = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
-            ids = list(enc["input_ids"])
-            mask = [any(a <= s < b for a, b in spans) and e > s for s, e in enc["offset_mapping"]]
-        else:  # tokenise the pieces one by one
-            ids, mask, pos = [], [], 0
-            for a, b in spans:
-                for piece, in_span in ((full[pos:a], False), (full[a:b], True)):
-                    if piece:
-                        t = tokenizer(piece, add_special_tokens=False)["input_ids"]
-                        ids += t
-                        mask += [in_span] * len(t)
-                pos = b
-            if full[pos:]:
-                t = tokenizer(full[pos:], add_special_tokens=False)["input_ids"]
-                ids += t
-                mask += [False] * len(t)
+        ids, mask = _tokens_in_spans(tokenizer, full, spans, fast)
         if len(ids) > max_length:
             info["truncated"] += 1
             ids, mask = ids[:max_length], mask[:max_length]
-        labels = [t if m else IGNORE_INDEX for t, m in zip(ids, mask)]
+        labels = [t if m else IGNORE_INDEX for t, m in zip(ids, mask, strict=True)]
         if not any(m for m in mask):
             info["no_assistant"] += 1
             continue
         out.append(SFTExample(ids, labels))
     return out, info
 
+
+def _assistant_spans(tokenizer: Any, chat: list[dict[str, str]], template: str | None,
+                     full: str) -> list[tuple[int, int]]:
+    """(start, end) of each assistant turn in `full` (the rendered chat): from the end of
+    the chat before it, rendered with the generation prompt, to the end of the chat that
+    includes it."""
+    spans = []
+    for i, m in enumerate(chat):
+        if m["role"] != "assistant":
+            continue
+        before = _render(tokenizer, chat[:i], template, True) if i else _render(tokenizer, [], template, True)
+        upto = _render(tokenizer, chat[: i + 1], template, False)
+        if not (upto.startswith(before) and full.startswith(upto)):
+            raise ValueError("the chat template does not render a chat as the prefix of a longer one, "
+                             "so assistant turns cannot be located; pass chat_template=")
+        spans.append((len(before), len(upto)))
+    return spans
+
+
+def _tokens_in_spans(tokenizer: Any, full: str, spans: list[tuple[int, int]],
+                     fast: bool) -> tuple[list[int], list[bool]]:
+    """The token ids of `full` and, per token, whether it lies in one of the spans: from
+    the offsets a fast tokenizer gives, else by tokenising the pieces one by one."""
+    if fast:
+        enc = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
+        ids = list(enc["input_ids"])
+        mask = [any(a <= s < b for a, b in spans) and e > s for s, e in enc["offset_mapping"]]
+        return ids, mask
+    ids, mask, pos = [], [], 0
+    for a, b in spans:
+        for piece, in_span in ((full[pos:a], False), (full[a:b], True)):
+            if piece:
+                t = tokenizer(piece, add_special_tokens=False)["input_ids"]
+                ids += t
+                mask += [in_span] * len(t)
+        pos = b
+    if full[pos:]:
+        t = tokenizer(full[pos:], add_special_tokens=False)["input_ids"]
+        ids += t
+        mask += [False] * len(t)
+    return ids, mask
 
 @dataclass
 class SFTReport:

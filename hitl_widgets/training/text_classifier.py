@@ -61,7 +61,7 @@ def _model_stamp(path: str) -> Any:
     if not p.is_dir():
         return path
     files = sorted(f for f in p.iterdir() if f.suffix in (".safetensors", ".bin", ".pt", ".json"))
-    return (str(p.resolve()),) + tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    return (str(p.resolve()), *((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files))
 
 
 def prime_embedding_cache(texts: Sequence[str], embeddings: np.ndarray, *,
@@ -74,7 +74,7 @@ def prime_embedding_cache(texts: Sequence[str], embeddings: np.ndarray, *,
     if emb.ndim != 2 or emb.shape[0] != len(texts):
         raise ValueError(f"embeddings: expected {len(texts)} rows, got shape {emb.shape}")
     stamp = _model_stamp(str(model) if model is not None else default_model_path())
-    for t, v in zip(texts, emb):
+    for t, v in zip(texts, emb, strict=True):
         _EMBED_CACHE[(stamp, int(max_length), t)] = v
     while len(_EMBED_CACHE) > EMBED_CACHE_SIZE:
         _EMBED_CACHE.popitem(last=False)
@@ -133,10 +133,10 @@ def check_label_coverage(labels: Sequence[str], target: np.ndarray, weight: np.n
     if weight is not None:
         t = t[np.asarray(weight) > 0]
     counts = np.bincount(t, minlength=len(labels))
-    missing = [lab for lab, c in zip(labels, counts) if c == 0]
+    missing = [lab for lab, c in zip(labels, counts, strict=True) if c == 0]
     if not missing:
         return []
-    seen = ", ".join(f"{lab!r} {int(c)}" for lab, c in zip(labels, counts) if c)
+    seen = ", ".join(f"{lab!r} {int(c)}" for lab, c in zip(labels, counts, strict=True) if c)
     msg = (f"labels {missing!r} of the label set {list(labels)!r} have no training example "
            f"(training examples per label: {seen or 'none'}): the classifier could never learn to "
            "predict them.")
@@ -247,7 +247,7 @@ class TextClassifier:
         missing = list(dict.fromkeys(k for k in keys if k not in _EMBED_CACHE))
         if missing:
             fresh = self._embed([k[2] for k in missing], batch_size, progress)
-            for k, v in zip(missing, fresh):
+            for k, v in zip(missing, fresh, strict=True):
                 _EMBED_CACHE[k] = v
             while len(_EMBED_CACHE) > EMBED_CACHE_SIZE:
                 _EMBED_CACHE.popitem(last=False)
@@ -450,7 +450,7 @@ class TextClassifier:
 
         model = AutoModelForSequenceClassification.from_pretrained(
             self.model_path, num_labels=len(self.labels),
-            id2label=dict(enumerate(self.labels)), label2id={l: i for i, l in enumerate(self.labels)},
+            id2label=dict(enumerate(self.labels)), label2id={lab: i for i, lab in enumerate(self.labels)},
         ).to(self.device)
         model.train()
         # The word-embedding matrix is half of MiniLM's weights; with a few thousand texts

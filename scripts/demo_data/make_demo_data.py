@@ -446,10 +446,7 @@ def make_generations(seed: int = SEED + 1) -> list[dict]:
                 b_flawed, _, b_sev = _apply_flaw(it["good"], rng.choice(it["flaws"]))
                 cands.append(("flawed", b_flawed, _score("flawed", it, b_sev), 2))
             _, b_text, b_score, _ = rng.choices(cands, weights=[c[3] for c in cands])[0]
-        if abs(a_score - b_score) < 1e-9:
-            better = "tie"
-        else:
-            better = "a" if a_score > b_score else "b"
+        better = "tie" if abs(a_score - b_score) < 1e-9 else "a" if a_score > b_score else "b"
         assert a_text != b_text
         for t in (a_text, b_text):
             _check_markdown(t)

@@ -19,6 +19,7 @@ both drive the same three objects:
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import math
 import os
@@ -218,10 +219,8 @@ class KernelHandle:
         return pid
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.client.stop_channels()
-        except Exception:
-            pass
 
 
 # --------------------------------------------------------------------------------------
@@ -298,7 +297,8 @@ class JupyterServer:
             else:
                 args += ["--JupyterNotebookApp.expose_app_in_browser=True"]
             args += self.extra_args
-            self._log = open(self.log_path, "ab")
+            # the server writes its output there until it stops (closed in _close_log)
+            self._log = open(self.log_path, "ab")  # noqa: SIM115
             self.proc = subprocess.Popen(
                 args, cwd=self.root_dir, env=self._env(), stdin=subprocess.DEVNULL,
                 stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -425,10 +425,8 @@ class JupyterServer:
     def shutdown_session(self, path: str) -> None:
         s = self.session_for(path)
         if s is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self.api("DELETE", f"/api/sessions/{s['id']}", timeout=15)
-            except Exception:
-                pass
 
 
 # --------------------------------------------------------------------------------------

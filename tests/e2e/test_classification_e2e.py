@@ -463,7 +463,7 @@ def test_widget_follows_jupyterlab_theme(lab_server, open_notebook, store_path):
     wait_widget(page, "the first item", state="item", item=item_id(0))
     root = page.locator(ROOT).last
     style = "(e) => { const s = getComputedStyle(e); return [s.backgroundColor, s.color]; }"
-    light_bg, light_fg = root.evaluate(style)
+    light_bg, _ = root.evaluate(style)
     try:
         nbp.set_theme("JupyterLab Dark")
         wait_for(lambda: root.evaluate(style)[0] != light_bg, 20, "the widget background to change")
@@ -526,7 +526,7 @@ def test_readme_screenshot(lab_server, open_notebook, tmp_path):
         before = widget(page)["painted"]
         page.wait_for_timeout(1200)
         page.keyboard.press(key)
-        wait_for(lambda: widget(page)["painted"] == before + 1, 20, "the next claim")
+        wait_for(lambda before=before: widget(page)["painted"] == before + 1, 20, "the next claim")
     wait_saved(page)
     w = wait_widget(page, "a claim, help hidden", state="item", help=False, note=False)
     assert w["text"] and len(w["text"]) > 40

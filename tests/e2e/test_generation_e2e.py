@@ -16,6 +16,7 @@ c. Pairwise from the keyboard: the stored choice and the side each response was 
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import socketserver
@@ -149,10 +150,8 @@ class Tripwires:
     def _dialog(self, d) -> None:
         if d.type != "beforeunload":
             self.dialogs.append(f"{d.type}: {d.message}")
-        try:
+        with contextlib.suppress(Exception):
             d.dismiss()
-        except Exception:
-            pass
 
     def pump(self, ms: int = 200) -> None:
         """Let Playwright deliver pending events (bindings, dialogs, requests): the sync

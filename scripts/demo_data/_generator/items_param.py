@@ -433,7 +433,6 @@ def math_dice(rng: random.Random, who: str) -> dict:
     weak = T(f"""
         It's {fr.numerator}/{fr.denominator}. There are 36 possible combinations of two dice and {c} of them add up to {s}. So the probability is {c} out of 36, which simplifies to {fr.numerator}/{fr.denominator}, or roughly {c / 36:.0%}. Remember to count (2,3) and (3,2) as different rolls.
     """)
-    wf = Fraction(unordered, 21)
     flawed = T(f"""
         Count the different combinations of two dice. Ignoring order, there are 21 possible pairs (6 doubles plus 15 mixed pairs).
 
