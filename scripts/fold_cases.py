@@ -15,9 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hitl_widgets.store.events import fold
+from hitl_widgets.store.events import fold, vocabulary
 
 OUT = Path(__file__).resolve().parents[1] / "js" / "test" / "fixtures" / "fold_cases.json"
+# the vocabulary the browser falls back to (fold.ts DEFAULT_VOCABULARY) must be this one
+VOCABULARY = OUT.with_name("vocabulary.json")
 
 HAND: list[tuple[str, list[dict[str, Any]]]] = [
     ("accept", [{"action": "accept"}]),
@@ -37,9 +39,11 @@ HAND: list[tuple[str, list[dict[str, Any]]]] = [
     ("compare", [{"action": "compare", "label": "a", "data": {"choice": "a"}}]),
     ("reject then undo then accept", [{"action": "reject", "note": "wrong"}, {"action": "undo"}, {"action": "accept"}]),
     ("route changes nothing", [{"action": "accept"}, {"action": "route"}]),
+    ("execute changes nothing", [{"action": "accept"}, {"action": "execute"}]),
+    ("answer a held tool call", [{"action": "answer", "note": "use the claim's second page"}]),
 ]
 
-ACTIONS = ["accept", "correct", "edit", "reject", "flag", "compare", "rate", "skip", "note", "undo"]
+ACTIONS = ["accept", "correct", "edit", "reject", "flag", "compare", "answer", "rate", "skip", "note", "undo"]
 
 
 def random_events(rng: random.Random, n: int) -> list[dict[str, Any]]:
@@ -88,8 +92,17 @@ def render() -> str:
     return "[\n" + ",\n".join(lines) + "\n]\n"
 
 
+def render_vocabulary() -> str:
+    v = vocabulary()
+    v.pop("actions")  # per kind; the browser's default has none
+    return json.dumps(v, indent=1, sort_keys=True) + "\n"
+
+
 if __name__ == "__main__":
     if "--check" in sys.argv:
-        sys.exit(0 if OUT.exists() and OUT.read_text() == render() else 1)
+        fresh = OUT.exists() and OUT.read_text() == render() and VOCABULARY.exists() \
+            and VOCABULARY.read_text() == render_vocabulary()
+        sys.exit(0 if fresh else 1)
     OUT.write_text(render())
-    print(f"wrote {OUT}")
+    VOCABULARY.write_text(render_vocabulary())
+    print(f"wrote {OUT} and {VOCABULARY}")

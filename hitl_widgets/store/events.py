@@ -17,8 +17,9 @@ The rules, per (task, item, content hash, annotator):
   decided item changes nothing;
 * **note** attaches text, nothing else;
 * **undo** restores the state before the last verdict, rating or skip;
-* **route** (written by the router) and actions this version does not know change
-  nothing.
+* **route** (written by the router and the agent gate) and **execute** (a tool call ran)
+  are records, not decisions: they change nothing, and actions this version does not
+  know change nothing either.
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ class Action(enum.StrEnum):
     REJECT = "reject"
     FLAG = "flag"
     COMPARE = "compare"
+    ANSWER = "answer"
     RATE = "rate"
     SKIP = "skip"
     NOTE = "note"
     UNDO = "undo"
     ROUTE = "route"
+    EXECUTE = "execute"
 
 
 class Status(enum.StrEnum):
@@ -54,16 +57,20 @@ class Status(enum.StrEnum):
     REJECTED = "rejected"
     FLAGGED = "flagged"
     COMPARED = "compared"
+    ANSWERED = "answered"
     RATED = "rated"
     SKIPPED = "skipped"
 
 
 #: Actions that replace an item's verdict.
 VERDICTS: frozenset[str] = frozenset(
-    {Action.ACCEPT, Action.CORRECT, Action.EDIT, Action.REJECT, Action.FLAG, Action.COMPARE}
+    {Action.ACCEPT, Action.CORRECT, Action.EDIT, Action.REJECT, Action.FLAG, Action.COMPARE,
+     Action.ANSWER}
 )
-#: Actions a person takes (everything but the router's ``route``).
-HUMAN_ACTIONS: frozenset[str] = frozenset(a.value for a in Action) - {Action.ROUTE}
+#: Events that record what happened (a route, a tool call run), not what a person decided.
+RECORDS: frozenset[str] = frozenset({Action.ROUTE, Action.EXECUTE})
+#: Actions a person takes.
+HUMAN_ACTIONS: frozenset[str] = frozenset(a.value for a in Action) - RECORDS
 ALL_ACTIONS: frozenset[str] = frozenset(a.value for a in Action)
 
 #: The status an action leads to.
@@ -74,6 +81,7 @@ STATUS_OF: dict[str, str] = {
     Action.REJECT: Status.REJECTED,
     Action.FLAG: Status.FLAGGED,
     Action.COMPARE: Status.COMPARED,
+    Action.ANSWER: Status.ANSWERED,
     Action.RATE: Status.RATED,
     Action.SKIP: Status.SKIPPED,
 }
@@ -281,7 +289,7 @@ def fold(state: ItemState | None, ev: Mapping[str, Any]) -> ItemState:
             model_label=ev.get("model_label"), verdict_id=str(ev["event_id"]),
             rating_id=st.rating_id, stamp=stamp_of(ev), n_events=n, prev=st,
         )
-    # route, and actions a later version may add, change nothing a person decided
+    # records (route, execute), and actions a later version may add, change nothing
     return replace(st, n_events=n)
 
 
@@ -292,7 +300,7 @@ def fold_all(events: Iterable[Mapping[str, Any]]) -> dict[StateKey, ItemState]:
     """
     states: dict[StateKey, ItemState] = {}
     for ev in events:
-        if ev["action"] == Action.ROUTE:
+        if ev["action"] in RECORDS:
             continue
         k = key_of(ev)
         states[k] = fold(states.get(k), ev)

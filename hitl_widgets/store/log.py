@@ -41,7 +41,7 @@ from .events import (
     ALL_ACTIONS,
     DECIDED_STATUSES,
     EVENT_COLUMNS,
-    Action,
+    RECORDS,
     ItemState,
     Stamp,
     StateKey,
@@ -364,7 +364,7 @@ class Store:
                     seen.add(r[0])
                     unique.append(r)
             if unique:
-                decisions = [r for r in unique if r[_COL["action"]] != Action.ROUTE]
+                decisions = [r for r in unique if r[_COL["action"]] not in RECORDS]
                 # lock and read the states first, so that on PostgreSQL two writers of
                 # one item fold in the order their events enter the log
                 states = self._read_states({_key(r) for r in decisions}, for_update=True)
@@ -427,7 +427,7 @@ class Store:
         names = ("event_id", "task", "kind", "item_id", "content_hash", "action", "label_after",
                  "model_label", "annotator", "note", "data", "created_at", "duration_ms",
                  "model_confidence", "guideline_version", "session_id")
-        sql = f"SELECT {', '.join(names)} FROM events WHERE action <> 'route'"
+        sql = f"SELECT {', '.join(names)} FROM events WHERE action NOT IN ('route', 'execute')"
         params: list[Any] = []
         if task is not None:
             sql += " AND task = ?"
@@ -652,7 +652,7 @@ class Store:
             if val is not None:
                 where.append(f"{col} = ?")
                 params.append(val)
-        cols = ("seq",) + EVENT_COLUMNS
+        cols = ("seq", *EVENT_COLUMNS)
         rows = self.backend.query(
             f"SELECT {', '.join(cols)} FROM events WHERE {' AND '.join(where)} ORDER BY seq", params
         )
@@ -738,7 +738,7 @@ class Store:
         return rows
 
     def _events_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        cols = ("seq",) + EVENT_COLUMNS
+        cols = ("seq", *EVENT_COLUMNS)
         out: dict[str, dict[str, Any]] = {}
         ids = list(ids)
         for i in range(0, len(ids), 500):
@@ -759,10 +759,26 @@ class Store:
         return out
 
     @_locked
+    def item_events(self, task: str, item_id: str) -> list[dict[str, Any]]:
+        """One item's events in log order (``data`` parsed): what an agent waiting on its
+        held call reads (an indexed read, cheap enough to poll)."""
+        cols = ("seq", *EVENT_COLUMNS)
+        rows = self.backend.query(
+            f"SELECT {', '.join(cols)} FROM events WHERE task = ? AND item_id = ? ORDER BY seq",
+            (task, item_id))
+        out = []
+        for r in rows:
+            ev = dict(zip(cols, r, strict=True))
+            if isinstance(ev.get("data"), str):
+                ev["data"] = json.loads(ev["data"])
+            out.append(ev)
+        return out
+
+    @_locked
     def latest_hashes(self, task: str) -> dict[str, str]:
         """item_id -> the content hash of its latest human event in `task`."""
         rows = self.backend.query(
-            "SELECT item_id, content_hash FROM events WHERE task = ? AND action <> 'route' "
+            "SELECT item_id, content_hash FROM events WHERE task = ? AND action NOT IN ('route', 'execute') "
             "ORDER BY seq", (task,)
         )
         return {item_id: h for item_id, h in rows}

@@ -11,6 +11,7 @@ actions, and `_answer_of` (what a decision answers, for gold items).
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import threading
 import uuid
@@ -243,6 +244,40 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         """A short reminder of a gold item in its feedback (what the person saw)."""
         return ""
 
+    def _committed(self, events: list[dict[str, Any]]) -> None:
+        """Called once decisions are durable, before they are acknowledged: a kind that
+        something waits on (an agent's held call) tells it here."""
+
+    # -- a queue that grows while it is open (calls arriving from a running agent) ---------
+    def _grow_queue(self, positions: list[int]) -> None:
+        """Append row positions to this session's queue; the browser sees the new length
+        (a traitlet) and fetches what it needs."""
+        with self._lock:
+            q = self._queue
+            self._queue = ReviewQueue(np.concatenate([q.positions, np.asarray(positions, dtype=np.int64)]))
+            self._sync_queue_length()
+
+    def _external_event(self, ev: Mapping[str, Any]) -> None:
+        """A decision made elsewhere on an item of this review (another process, the
+        gate's timeout): fold it here and show it in the browser."""
+        with self._lock:
+            if ev["event_id"] in self._applied:
+                return
+            pos = self._position(str(ev["item_id"]))
+            qi = self._qi_of(pos) if pos is not None else -1
+            self._apply(ev, qi=qi)
+            self._refresh_counts()
+            d: Decision = {
+                "id": str(ev["event_id"]), "item_id": str(ev["item_id"]),
+                "content_hash": str(ev.get("content_hash") or ""), "qi": qi,
+                "action": str(ev["action"]), "label": ev.get("label_after"), "note": ev.get("note"),
+                "data": ev.get("data") if isinstance(ev.get("data"), dict) else None,
+                "duration_ms": ev.get("duration_ms"), "created_at": str(ev.get("created_at") or utc_now()),
+                "annotator": str(ev.get("annotator") or ""), "session_id": str(ev.get("session_id") or ""),
+                "guideline_version": str(ev.get("guideline_version") or ""), "task": str(ev["task"]),
+            }
+            self._reply({"type": "external", "decision": d})
+
     # -- opening -------------------------------------------------------------
     def _load_states(self, on_changed: str, revisit: bool) -> np.ndarray:
         """This annotator's states in this task; return the mask of rows to review."""
@@ -287,6 +322,25 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         # beside the main shell: one lock keeps commits, folds and replies in order.
         with self._lock:
             self._handle(content)
+
+    def _send(self, msg: Any, buffers: Any = None) -> None:
+        super()._send(msg, buffers)
+        self._keep_replies_on_the_frontends_subshell()
+
+    def _keep_replies_on_the_frontends_subshell(self) -> None:
+        """ipykernel 7.4 routes a comm's next incoming message to the shell that last
+        published on it, over the subshell the frontend chose. A publish from the agent's
+        thread or from a cell (a new held call, `review.accept()`) counts as the main
+        shell's, so the person's next key would wait behind whatever cell runs (measured:
+        a held call shown only after a 30 s cell ended). Forget that route, so incoming
+        messages go where the frontend sends them (its subshell for comms, JupyterLab 4)."""
+        comm = getattr(self, "comm", None)
+        lock = getattr(comm, "_reply_subshell_lock", None)
+        if comm is None or lock is None:
+            return
+        with lock:
+            if "_reply_subshell_id" in vars(comm):
+                del comm._reply_subshell_id
 
     def _handle(self, content: dict[str, Any]) -> None:
         t = content.get("type")
@@ -483,6 +537,7 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
                 return
             if self._store_trouble:
                 self._status("ok", "the store is back: decisions are saved again")
+            self._committed(events)
             for ev, d in zip(events, made, strict=True):
                 # a resend (or a write re-run after a lost connection) is folded once
                 self._apply(ev, qi=d.get("qi", -1))
@@ -546,7 +601,7 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             "annotator": annotator,
             "created_at": d["created_at"] or utc_now(),
             "duration_ms": d["duration_ms"],
-            "guideline_version": d["guideline_version"] if "guideline_version" in d else self.guideline_version,
+            "guideline_version": d.get("guideline_version", self.guideline_version),
             "session_id": d["session_id"] or None,  # (a decision names its session)
             "note": d["note"],
             "data": d["data"],
@@ -576,7 +631,7 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
 
     def _apply(self, ev: Mapping[str, Any], qi: int = -1) -> None:
         """Fold a committed event into this widget's view of its annotator's states."""
-        if ev["event_id"] in self._applied or ev["annotator"] != self.annotator or ev["task"] != self._task:
+        if ev["event_id"] in self._applied or ev.get("annotator") != self.annotator or ev["task"] != self._task:
             return
         self._applied.add(ev["event_id"])
         key: ItemKey = (ev["item_id"], ev["content_hash"] or "")
@@ -587,7 +642,7 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             return
         self._tally.move(old, new)
         # a queue index sent by another session's browser (a hello) means nothing here
-        if qi < 0 or ev["session_id"] != self.session_id:
+        if qi < 0 or ev.get("session_id") != self.session_id:
             pos = self._position(key[0])
             qi = self._qi_of(pos) if pos is not None else -1
         if qi >= 0:
@@ -596,7 +651,7 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
                 self._done_here.add(qi)
             else:
                 self._done_here.discard(qi)
-        if ev["session_id"] == self.session_id:
+        if ev.get("session_id") == self.session_id:
             self._session_decisions += 1
             self._log_session(key, ev["action"], qi)
 
@@ -688,6 +743,7 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
                 raise ValueError(str(exc)) from None
             ev = self._to_event(d)
             self._store.append([ev])  # a StoreError says what happened and what to do
+            self._committed([ev])
             self._apply(ev, qi=qi)
             self._refresh_counts()
             fb = self._feedback(ev)
@@ -745,10 +801,8 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
     def close(self) -> None:
         """Close the widget; undecided claims go back to the pool for other annotators."""
         if getattr(self, "_opts", None) is not None and self._opts.overlap is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing must not fail
                 self._store.release(self._task, self._annotator)
-            except Exception:  # pragma: no cover - closing must not fail
-                pass
         super().close()
         if getattr(self, "_own_store", False):
             self._store.close()

@@ -43,11 +43,12 @@ export const DEFAULT_VOCABULARY: Readonly<Vocabulary> = Object.freeze({
     edit: "edited",
     reject: "rejected",
     compare: "compared",
+    answer: "answered",
     skip: "skipped",
     rate: "rated",
   }) as Record<string, string>,
-  verdicts: Object.freeze(["accept", "correct", "edit", "reject", "flag", "compare"]) as string[],
-  decided: Object.freeze(["accepted", "corrected", "edited", "rejected", "flagged", "compared", "rated"]) as string[],
+  verdicts: Object.freeze(["accept", "correct", "edit", "reject", "flag", "compare", "answer"]) as string[],
+  decided: Object.freeze(["accepted", "corrected", "edited", "rejected", "flagged", "compared", "answered", "rated"]) as string[],
   actions: null,
 });
 

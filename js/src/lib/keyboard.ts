@@ -115,10 +115,11 @@ function hasAccel(ev: KeyboardEvent): boolean {
 /**
  * Keydown handler for a text box inside a widget: keys type text normally, but never
  * reach JupyterLab. Enter (single-line boxes, unless composing) and Escape go to the
- * callbacks, which decide.
+ * callbacks, which decide. `box` may also hold several fields (a form): their keydowns
+ * stop there, Ctrl/Cmd+Enter and Escape go to the callbacks.
  */
 export function textBoxKeys(
-  box: HTMLInputElement | HTMLTextAreaElement,
+  box: HTMLElement,
   handlers: { onEnter?: () => void; onEscape?: () => void },
 ): () => void {
   const fn = (ev: KeyboardEvent) => {

@@ -161,6 +161,9 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
 
   /** this session's decisions in order (the undo stack); undone ones are removed */
   private readonly log: SessionEntry<I>[] = [];
+  /** undo decision id -> the entry it took out of `log` and where (put back if the
+   * kernel refuses the undo: e.g. a tool call, which the agent has acted on) */
+  private readonly undone = new Map<string, { entry: SessionEntry<I>; index: number }>();
   /** item_id -> the item's fold as this view knows it (items it has seen decisions on) */
   private readonly folds = new Map<string, ItemFold>();
   /** item_id -> id of the latest decision this view sent on it (undo included): `after` */
@@ -490,6 +493,7 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     const target = entry.decision;
     const qi = this.items.get(target.qi)?.item_id === target.item_id ? target.qi : this.window.findQi(target.item_id);
     const d = this.makeDecision(entry.item, { action: "undo", data: { undoes: target.id } }, qi ?? target.qi);
+    this.undone.set(d.id, { entry, index: this.log.length });
     this.apply(this.foldFor(entry.item.item_id, entry.item), d);
     this.submit([d]);
     if (qi !== undefined) this.goTo(qi, "undo");
@@ -631,10 +635,17 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     const gone = [...ids, ...Object.keys(errors)];
     if (!gone.length) return;
     this.pending.remove(gone);
+    for (const id of ids) this.undone.delete(id);
     for (const [id, text] of Object.entries(errors)) {
       const i = this.log.findIndex((e) => e.decision.id === id);
       const d = i >= 0 ? this.log[i].decision : this.findEvent(id);
       if (i >= 0) this.log.splice(i, 1);
+      // a refused undo: the decision it undid stands, and Z undoes it again
+      const u = this.undone.get(id);
+      if (u) {
+        this.undone.delete(id);
+        this.log.splice(Math.min(u.index, this.log.length), 0, u.entry);
+      }
       // roll the view back: the decision was refused for good
       if (d) this.drop(d.item_id, id);
       const what = d ? `${d.action} on ${d.item_id}` : id;

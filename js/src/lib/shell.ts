@@ -89,7 +89,8 @@ const EXPORTS: { format: "csv" | "jsonl"; text: string }[] = [
 ];
 
 interface BoxEntry {
-  input: HTMLInputElement | HTMLTextAreaElement;
+  /** give the box the keys back (its input, or a form's first field) */
+  focus: () => void;
   onEscape?: () => void;
 }
 
@@ -123,6 +124,8 @@ export class ReviewShell<I extends BaseItem> {
   onLeave: () => void = () => {};
   /** extra summary rows */
   summaryRows: () => SummaryRow[] = () => [];
+  /** a line of the kind's under the summary's table (e.g. "new calls show here") */
+  summaryNote: () => Node | null = () => null;
   /** a text box closed (the view shows what the box covered again) */
   onBoxClose: () => void = () => {};
 
@@ -232,7 +235,7 @@ export class ReviewShell<I extends BaseItem> {
         if (key === "Escape") {
           if (b?.onEscape) b.onEscape();
           else this.closeBoxes(true);
-        } else b?.input.focus({ preventScroll: true }); // a key on the widget: back to the box
+        } else b?.focus(); // a key on the widget: back to the box
       },
     };
     this.boxes = new TextBoxes<string>({
@@ -396,25 +399,29 @@ export class ReviewShell<I extends BaseItem> {
     this.tracker.timeKey(key, ev, action, () => this.seeking || (this.client.state() === "loading" && this.client.cursor !== before));
   }
 
-  /** A text box inside the widget: keys type text; Enter (Ctrl/Cmd+Enter in a textarea)
-   * and Esc go to the callbacks; JupyterLab never sees them. */
-  textBox(box: HTMLInputElement | HTMLTextAreaElement, handlers: { onEnter?: () => void; onEscape?: () => void }): void {
+  /** A text box inside the widget: keys type text; Enter (Ctrl/Cmd+Enter in a textarea, or
+   * in any field of a form: `box` an element holding several fields) and Esc go to the
+   * callbacks; JupyterLab never sees them. */
+  textBox(box: HTMLElement, handlers: { onEnter?: () => void; onEscape?: () => void }): void {
     this.cleanups.push(textBoxKeys(box, handlers));
   }
 
   /* ---------------------------------------------------------------- text boxes */
 
   /** A text box under the item (`box`, holding `input`): a modal while open; its keys
-   * type text, Enter (Ctrl/Cmd+Enter in a textarea) and Esc go to the handlers. */
+   * type text, Enter (Ctrl/Cmd+Enter in a textarea) and Esc go to the handlers.
+   * `input` may be a form (an element holding several fields: their keys are handled
+   * there, Ctrl/Cmd+Enter saves); `handlers.focus` then says which field a key pressed
+   * on the widget while the box is open goes back to. */
   addBox(
     name: string,
     box: HTMLElement,
-    input: HTMLInputElement | HTMLTextAreaElement,
-    handlers: { onEnter?: () => void; onEscape?: () => void },
+    input: HTMLInputElement | HTMLTextAreaElement | HTMLElement,
+    handlers: { onEnter?: () => void; onEscape?: () => void; focus?: () => void },
   ): void {
     this.boxes.add(box);
-    this.boxEntries.set(name, { input, onEscape: handlers.onEscape });
-    this.textBox(input, handlers);
+    this.boxEntries.set(name, { focus: handlers.focus ?? (() => input.focus({ preventScroll: true })), onEscape: handlers.onEscape });
+    this.textBox(input, { onEnter: handlers.onEnter, onEscape: handlers.onEscape });
   }
 
   /** Take box `name` as open on the item under the cursor (the view shows it). */
@@ -608,7 +615,7 @@ export class ReviewShell<I extends BaseItem> {
         const back = client.queueLength > 0;
         const undo = client.sessionLog().length > 0;
         const hint = [back ? "← to go back to the last entry (Home: the first)" : "", undo ? "Z to undo the last decision" : ""].filter(Boolean).join(", ");
-        renderSummary(this.summaryPane, client, this.summaryRows(), { hint: hint ? `${hint}.` : null, actions: [this.summaryExports] });
+        renderSummary(this.summaryPane, client, this.summaryRows(), { hint: hint ? `${hint}.` : null, actions: [this.summaryNote(), this.summaryExports].filter((n): n is Node => !!n) });
         if (!this.seeking) this.tracker.dropWaiting();
       }
       this.paintedItem = null;
