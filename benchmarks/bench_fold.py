@@ -55,23 +55,51 @@ def make_events(n_events: int, seed: int = 0, mix: str = "team"):
         item = f"CLM-{i:07d}"
         h = f"{i:016x}"
         model = LABELS[i % 4]
-        batch.append({"event_id": uuid.uuid4().hex, "task": t, "item_id": item, "content_hash": h,
-                      "action": "route", "model_label": model, "model_confidence": 0.6,
-                      "data": {"route": "review", "reasons": ["low confidence"]}})
-        for ann in (annotators if rng.random() < reviewed_share else ()):
+        batch.append(
+            {
+                "event_id": uuid.uuid4().hex,
+                "task": t,
+                "item_id": item,
+                "content_hash": h,
+                "action": "route",
+                "model_label": model,
+                "model_confidence": 0.6,
+                "data": {"route": "review", "reasons": ["low confidence"]},
+            }
+        )
+        for ann in annotators if rng.random() < reviewed_share else ():
             for k in range(2 if rng.random() < 0.04 else 1):
                 if k == 1:
-                    batch.append({"event_id": uuid.uuid4().hex, "task": t, "item_id": item,
-                                  "content_hash": h, "action": "undo", "annotator": ann,
-                                  "session_id": "s1"})
+                    batch.append(
+                        {
+                            "event_id": uuid.uuid4().hex,
+                            "task": t,
+                            "item_id": item,
+                            "content_hash": h,
+                            "action": "undo",
+                            "annotator": ann,
+                            "session_id": "s1",
+                        }
+                    )
                 r = rng.random()
                 action = "accept" if r < 0.70 else "correct" if r < 0.90 else "flag" if r < 0.95 else "skip"
                 label = model if action == "accept" else LABELS[(i + 1) % 4] if action == "correct" else None
-                batch.append({"event_id": uuid.uuid4().hex, "task": t, "item_id": item,
-                              "content_hash": h, "action": action, "label_after": label,
-                              "model_label": model, "model_confidence": 0.6, "annotator": ann,
-                              "duration_ms": float(rng.integers(400, 4000)), "session_id": "s1",
-                              "guideline_version": "v1"})
+                batch.append(
+                    {
+                        "event_id": uuid.uuid4().hex,
+                        "task": t,
+                        "item_id": item,
+                        "content_hash": h,
+                        "action": action,
+                        "label_after": label,
+                        "model_label": model,
+                        "model_confidence": 0.6,
+                        "annotator": ann,
+                        "duration_ms": float(rng.integers(400, 4000)),
+                        "session_id": "s1",
+                        "guideline_version": "v1",
+                    }
+                )
         if len(batch) >= 20_000:
             made += len(batch)
             yield batch
@@ -124,16 +152,32 @@ def start_postgres(base: Path) -> tuple[str, list[str], str]:
     if os.geteuid() == 0:
         shutil.chown(base, "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*run_as, f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "postgres",
-                    "--no-sync"], check=True, capture_output=True)
+    subprocess.run(
+        [*run_as, f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
+        check=True,
+        capture_output=True,
+    )
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    subprocess.run([*run_as, f"{bindir}/pg_ctl", "-D", str(data), "-l", str(base / "log"), "-w", "-o",
-                    f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=on", "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            *run_as,
+            f"{bindir}/pg_ctl",
+            "-D",
+            str(data),
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=on",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return f"postgresql://postgres@127.0.0.1:{port}/postgres", run_as, f"{bindir}/pg_ctl"
 
 
@@ -142,11 +186,21 @@ def run(name: str, target: str, n_events: int, mix: str) -> dict:
     med, rows = time_decisions(target)
     med_rows, _ = time_decisions(target, repeat=1, rows_path=True)
     t_old = time_full_fold(target)
-    print(f"{name} ({mix}): {n:,} events written in {t_fill:.1f} s ({n / t_fill:,.0f} events/s, "
-          f"states kept); decisions() {med:.3f} s for {rows:,} rows (median of 3; row by row "
-          f"{med_rows:.3f} s); folding the whole log again {t_old:.1f} s")
-    return {"backend": name, "mix": mix, "events": n, "rows": rows, "decisions_s": med,
-            "rows_path_s": med_rows, "full_fold_s": t_old, "writes_per_s": n / t_fill}
+    print(
+        f"{name} ({mix}): {n:,} events written in {t_fill:.1f} s ({n / t_fill:,.0f} events/s, "
+        f"states kept); decisions() {med:.3f} s for {rows:,} rows (median of 3; row by row "
+        f"{med_rows:.3f} s); folding the whole log again {t_old:.1f} s"
+    )
+    return {
+        "backend": name,
+        "mix": mix,
+        "events": n,
+        "rows": rows,
+        "decisions_s": med,
+        "rows_path_s": med_rows,
+        "full_fold_s": t_old,
+        "writes_per_s": n / t_fill,
+    }
 
 
 def main() -> None:
@@ -174,22 +228,31 @@ def main() -> None:
                     con.execute(f"CREATE DATABASE {name}")
                 results.append(run("PostgreSQL", url.rsplit("/", 1)[0] + "/" + name, args.events, mix))
         finally:
-            subprocess.run([*run_as, pg_ctl, "-D", str(base / "data"), "-m", "immediate", "stop"],
-                           capture_output=True)
+            subprocess.run(
+                [*run_as, pg_ctl, "-D", str(base / "data"), "-m", "immediate", "stop"], capture_output=True
+            )
             shutil.rmtree(base, ignore_errors=True)
     shutil.rmtree(tmp, ignore_errors=True)
     if args.write_readme:
         from _readme import write_section  # type: ignore[import-not-found]
 
-        lines = ["## The fold at scale", "",
-                 "| back end | store | events | decided rows | decisions() | row by row | fold of the whole log (before) | writes/s |",
-                 "|---|---|---|---|---|---|---|---|"]
+        lines = [
+            "## The fold at scale",
+            "",
+            "| back end | store | events | decided rows | decisions() | row by row | fold of the whole log (before) | writes/s |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for r in results:
-            lines.append(f"| {r['backend']} | {r['mix']} | {r['events']:,} | {r['rows']:,} | "
-                         f"{r['decisions_s']:.2f} s | {r['rows_path_s']:.2f} s | {r['full_fold_s']:.1f} s | "
-                         f"{r['writes_per_s']:,.0f} |")
-        lines += ["", "Reproduce: `python benchmarks/bench_fold.py --write-readme` (decisions() on a freshly "
-                  "opened store, median of 3; column read through ADBC, the `fast` extra)."]
+            lines.append(
+                f"| {r['backend']} | {r['mix']} | {r['events']:,} | {r['rows']:,} | "
+                f"{r['decisions_s']:.2f} s | {r['rows_path_s']:.2f} s | {r['full_fold_s']:.1f} s | "
+                f"{r['writes_per_s']:,.0f} |"
+            )
+        lines += [
+            "",
+            "Reproduce: `python benchmarks/bench_fold.py --write-readme` (decisions() on a freshly "
+            "opened store, median of 3; column read through ADBC, the `fast` extra).",
+        ]
         write_section("fold", "\n".join(lines))
 
 

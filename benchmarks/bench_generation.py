@@ -56,7 +56,55 @@ STATIC = ROOT / "hitl_widgets" / "static"
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-WORDS = ["the", "model", "answer", "data", "value", "function", "returns", "list", "error", "test", "python", "code", "result", "request", "user", "system", "token", "cache", "index", "query", "server", "client", "request", "response", "field", "record", "store", "event", "label", "review", "batch", "stream", "buffer", "memory", "thread", "process", "signal", "option", "config", "module", "package", "import", "export", "format", "parser", "reader", "writer"]
+WORDS = [
+    "the",
+    "model",
+    "answer",
+    "data",
+    "value",
+    "function",
+    "returns",
+    "list",
+    "error",
+    "test",
+    "python",
+    "code",
+    "result",
+    "request",
+    "user",
+    "system",
+    "token",
+    "cache",
+    "index",
+    "query",
+    "server",
+    "client",
+    "request",
+    "response",
+    "field",
+    "record",
+    "store",
+    "event",
+    "label",
+    "review",
+    "batch",
+    "stream",
+    "buffer",
+    "memory",
+    "thread",
+    "process",
+    "signal",
+    "option",
+    "config",
+    "module",
+    "package",
+    "import",
+    "export",
+    "format",
+    "parser",
+    "reader",
+    "writer",
+]
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>bench</title>
@@ -108,7 +156,9 @@ def markdown_response(rng: random.Random, n_words: int) -> str:
             items = [" ".join(words(rng, 8)) for _ in range(max(1, k // 8))]
             parts.append("\n".join(f"- **{w.split()[0]}** {w}" for w in items))
         elif kind < 0.25:
-            lines = [f"    result = {rng.choice(WORDS)}({rng.choice(WORDS)}, {i})" for i in range(max(1, k // 4))]
+            lines = [
+                f"    result = {rng.choice(WORDS)}({rng.choice(WORDS)}, {i})" for i in range(max(1, k // 4))
+            ]
             parts.append("```python\ndef f(x):\n" + "\n".join(lines) + "\n    return result\n```")
         else:
             ws = words(rng, k)
@@ -120,11 +170,19 @@ def markdown_response(rng: random.Random, n_words: int) -> str:
 
 def make_items(n: int, n_words: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
-    return [{
-        "qi": i, "item_id": f"g{i}", "content_hash": f"h{i}",
-        "prompt": f"Question {i}: explain **{rng.choice(WORDS)}** with an example.",
-        "context": None, "response": markdown_response(rng, n_words), "decision": None, "reasons": [],
-    } for i in range(n)]
+    return [
+        {
+            "qi": i,
+            "item_id": f"g{i}",
+            "content_hash": f"h{i}",
+            "prompt": f"Question {i}: explain **{rng.choice(WORDS)}** with an example.",
+            "context": None,
+            "response": markdown_response(rng, n_words),
+            "decision": None,
+            "reasons": [],
+        }
+        for i in range(n)
+    ]
 
 
 class Server:
@@ -165,8 +223,10 @@ def open_page(browser, url: str):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url + "/index.html")
-    page.wait_for_function("() => window.__ready === true && document.querySelector('[data-testid=\"hitl-root\"]')?.dataset.paintedQi === '0'",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => window.__ready === true && document.querySelector('[data-testid=\"hitl-root\"]')?.dataset.paintedQi === '0'",
+        timeout=60_000,
+    )
     page.locator('[data-testid="position"]').click()
     page.wait_for_timeout(300)
     page.page_errors = errors  # type: ignore[attr-defined]
@@ -185,8 +245,10 @@ def bench_next_item(browser, n_words: int, n_keys: int, seed: int) -> dict:
         page = open_page(browser, srv.url)
         for i in range(1, n_keys + 1):
             page.keyboard.press("Enter")
-            page.wait_for_function(f"() => document.querySelector('[data-testid=\"hitl-root\"]').dataset.paintedQi === '{i}'",
-                                   timeout=30_000)
+            page.wait_for_function(
+                f"() => document.querySelector('[data-testid=\"hitl-root\"]').dataset.paintedQi === '{i}'",
+                timeout=30_000,
+            )
             page.wait_for_timeout(30)  # a person does not press faster than that
         t = page.evaluate("() => document.querySelector('[data-testid=\"hitl-root\"]').__hitlTimings")
         assert not page.page_errors, page.page_errors
@@ -197,9 +259,15 @@ def bench_next_item(browser, n_words: int, n_keys: int, seed: int) -> dict:
     handler = [x["paint_ts"] - x["key_ts"] for x in t if x["key"] == "Enter"]
     assert len(lat) == n_keys, (len(lat), n_keys)
     real_words = float(np.mean([len(it["response"].split()) for it in items]))
-    return {"words": n_words, "words_measured": real_words, "n": len(lat),
-            "p50": pct(lat, 50), "p95": pct(lat, 95), "max": float(max(lat)),
-            "p50_from_handler": pct(handler, 50)}
+    return {
+        "words": n_words,
+        "words_measured": real_words,
+        "n": len(lat),
+        "p50": pct(lat, 50),
+        "p95": pct(lat, 95),
+        "max": float(max(lat)),
+        "p50_from_handler": pct(handler, 50),
+    }
 
 
 EDIT_JS = """([kind, seed]) => {
@@ -228,19 +296,27 @@ def bench_edit(browser, n_words: int, n_saves: int, kind: str, seed: int) -> dic
         page = open_page(browser, srv.url)
         for i in range(n_saves):
             page.keyboard.press("e")
-            page.wait_for_function("() => document.activeElement?.dataset?.testid === 'editor'", timeout=30_000)
+            page.wait_for_function(
+                "() => document.activeElement?.dataset?.testid === 'editor'", timeout=30_000
+            )
             page.evaluate(EDIT_JS, [kind, i + 1])
             # let the textarea show the new text first (a person types for seconds; the
             # script sets 2,000 words at once, which is not what is measured)
             page.wait_for_timeout(150)
             page.keyboard.press("Control+Enter")
-            page.wait_for_function(f"() => document.querySelector('[data-testid=\"hitl-root\"]').dataset.editPainted === '{i + 1}'",
-                                   timeout=30_000)
+            page.wait_for_function(
+                f"() => document.querySelector('[data-testid=\"hitl-root\"]').dataset.editPainted === '{i + 1}'",
+                timeout=30_000,
+            )
             page.keyboard.press("Enter")  # keep the edit, next item
-            page.wait_for_function(f"() => document.querySelector('[data-testid=\"hitl-root\"]').dataset.paintedQi === '{i + 1}'",
-                                   timeout=30_000)
+            page.wait_for_function(
+                f"() => document.querySelector('[data-testid=\"hitl-root\"]').dataset.paintedQi === '{i + 1}'",
+                timeout=30_000,
+            )
         t = page.evaluate("() => document.querySelector('[data-testid=\"hitl-root\"]').__hitlEditTimings")
-        ops = page.evaluate("() => document.querySelectorAll('[data-testid=\"diff\"] ins, [data-testid=\"diff\"] del').length")
+        ops = page.evaluate(
+            '() => document.querySelectorAll(\'[data-testid="diff"] ins, [data-testid="diff"] del\').length'
+        )
         assert not page.page_errors, page.page_errors
         page.close()
     finally:
@@ -248,15 +324,23 @@ def bench_edit(browser, n_words: int, n_saves: int, kind: str, seed: int) -> dic
     total = [x["paint_ts"] - x["key_ts"] for x in t]
     sync = [x["diff_ms"] + x["render_ms"] for x in t]
     assert len(total) == n_saves
-    return {"kind": kind, "words": n_words, "n": len(total), "p50": pct(total, 50), "p95": pct(total, 95),
-            "max": float(max(total)), "diff_p50": pct([x["diff_ms"] for x in t], 50),
-            "diff_p95": pct([x["diff_ms"] for x in t], 95),
-            "render_p95": pct([x["render_ms"] for x in t], 95), "sync_p95": pct(sync, 95),
-            "last_diff_parts": ops,
-            "key_to_handler_p50": pct([x["start_ts"] - x["key_ts"] for x in t], 50),
-            "handler_p50": pct([x["end_ts"] - x["start_ts"] for x in t], 50),
-            "handler_p95": pct([x["end_ts"] - x["start_ts"] for x in t], 95),
-            "handler_to_frame_p50": pct([x["paint_ts"] - x["end_ts"] for x in t], 50)}
+    return {
+        "kind": kind,
+        "words": n_words,
+        "n": len(total),
+        "p50": pct(total, 50),
+        "p95": pct(total, 95),
+        "max": float(max(total)),
+        "diff_p50": pct([x["diff_ms"] for x in t], 50),
+        "diff_p95": pct([x["diff_ms"] for x in t], 95),
+        "render_p95": pct([x["render_ms"] for x in t], 95),
+        "sync_p95": pct(sync, 95),
+        "last_diff_parts": ops,
+        "key_to_handler_p50": pct([x["start_ts"] - x["key_ts"] for x in t], 50),
+        "handler_p50": pct([x["end_ts"] - x["start_ts"] for x in t], 50),
+        "handler_p95": pct([x["end_ts"] - x["start_ts"] for x in t], 95),
+        "handler_to_frame_p50": pct([x["paint_ts"] - x["end_ts"] for x in t], 50),
+    }
 
 
 def lab_notebook(items_json: Path, store: Path) -> dict:
@@ -272,7 +356,8 @@ def lab_notebook(items_json: Path, store: Path) -> dict:
         "                   'response': [it['response'] for it in items]})\n"
         f"review = GenerationReview(df, id='id', store={str(store)!r}, annotator='bench',\n"
         "                          rubric={'helpful': [1, 2, 3, 4, 5]})\n"
-        "review")
+        "review"
+    )
 
 
 def bench_lab(server, browser, n_words: int, n: int, pause_ms: int, tmp: Path, seed: int) -> dict:
@@ -287,7 +372,9 @@ def bench_lab(server, browser, n_words: int, n: int, pause_ms: int, tmp: Path, s
     items_json.write_text(json.dumps(items))
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     name = f"bench_gen_{n_words}.ipynb"
-    nbp = NotebookPage(page, server, server.write_notebook(name, lab_notebook(items_json, tmp / f"gen_{n_words}.db")))
+    nbp = NotebookPage(
+        page, server, server.write_notebook(name, lab_notebook(items_json, tmp / f"gen_{n_words}.db"))
+    )
     try:
         nbp.open()
         nbp.run_all()
@@ -300,11 +387,15 @@ def bench_lab(server, browser, n_words: int, n: int, pause_ms: int, tmp: Path, s
             page.wait_for_function(
                 "(i) => { const r = window.__bench.recs[i];"
                 " return r && r.post_ts !== undefined && r.ack_ts !== undefined; }",
-                arg=i, polling=5, timeout=60_000)
+                arg=i,
+                polling=5,
+                timeout=60_000,
+            )
             page.wait_for_timeout(pause_ms)
         recs = page.evaluate("() => window.__bench.recs")[warm:]
         timings = page.evaluate(
-            "() => document.querySelector('[data-testid=\"hitl-root\"]').__hitlTimings || []")[-n:]
+            "() => document.querySelector('[data-testid=\"hitl-root\"]').__hitlTimings || []"
+        )[-n:]
     finally:
         server.shutdown_session(nbp.path)
         page.close()
@@ -323,20 +414,34 @@ def machine() -> str:
         load = os.getloadavg()[0]
     except OSError:
         load = float("nan")
-    return (f"{os.cpu_count()} CPU cores, {platform.machine()}, Python {platform.python_version()}, "
-            f"1-minute load average at start {load:.1f} (a machine shared with other jobs)")
+    return (
+        f"{os.cpu_count()} CPU cores, {platform.machine()}, Python {platform.python_version()}, "
+        f"1-minute load average at start {load:.1f} (a machine shared with other jobs)"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer items and saves; README not written")
     ap.add_argument("--no-lab", action="store_true", help="skip the JupyterLab (real kernel) run")
-    ap.add_argument("--saves", type=int, default=None,
-                    help="saves per edit kind (default 60, --quick 20; heavy edits: half, at least 10)")
-    ap.add_argument("--keys", type=int, default=None, help="key presses per response length (default 100, --quick 30)")
-    ap.add_argument("--only", choices=("edit", "keys"), default=None,
-                    help="measure only saving an edit, or only key -> next item (implies --no-lab)")
-    ap.add_argument("--no-readme", action="store_true", help="print the figures, do not write benchmarks/README.md")
+    ap.add_argument(
+        "--saves",
+        type=int,
+        default=None,
+        help="saves per edit kind (default 60, --quick 20; heavy edits: half, at least 10)",
+    )
+    ap.add_argument(
+        "--keys", type=int, default=None, help="key presses per response length (default 100, --quick 30)"
+    )
+    ap.add_argument(
+        "--only",
+        choices=("edit", "keys"),
+        default=None,
+        help="measure only saving an edit, or only key -> next item (implies --no-lab)",
+    )
+    ap.add_argument(
+        "--no-readme", action="store_true", help="print the figures, do not write benchmarks/README.md"
+    )
     args = ap.parse_args()
     if not (STATIC / "generation.js").exists():
         sys.exit("hitl_widgets/static/generation.js is missing: run `cd js && npm run build` first")
@@ -356,17 +461,27 @@ def main() -> None:
         browser = launch_chromium(pw)
         version = browser.version
         try:
-            edits = [] if args.only == "keys" else [
-                bench_edit(browser, 2000, n_saves, "light", seed=1),
-                bench_edit(browser, 2000, max(10, n_saves // 2), "heavy", seed=2)]
-            keys = [] if args.only == "edit" else [
-                bench_next_item(browser, w, n_keys, seed=3 + i) for i, w in enumerate((200, 2000))]
+            edits = (
+                []
+                if args.only == "keys"
+                else [
+                    bench_edit(browser, 2000, n_saves, "light", seed=1),
+                    bench_edit(browser, 2000, max(10, n_saves // 2), "heavy", seed=2),
+                ]
+            )
+            keys = (
+                []
+                if args.only == "edit"
+                else [bench_next_item(browser, w, n_keys, seed=3 + i) for i, w in enumerate((200, 2000))]
+            )
             lab = []
             if not args.no_lab:
                 from jupyter_harness import JupyterServer
 
-                with tempfile.TemporaryDirectory(prefix="hitl-bench-gen-lab-") as tmp, \
-                        JupyterServer("lab") as server:
+                with (
+                    tempfile.TemporaryDirectory(prefix="hitl-bench-gen-lab-") as tmp,
+                    JupyterServer("lab") as server,
+                ):
                     for i, w in enumerate((200, 2000)):
                         print(f"JupyterLab, {w} words ...", flush=True)
                         lab.append(bench_lab(server, browser, w, n_lab, 40, Path(tmp), seed=5 + i))
@@ -397,9 +512,11 @@ def main() -> None:
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for e in edits:
-        lines.append(f"| {e['kind']} | {e['n']} | {e['p50']:.1f} | {e['p95']:.1f} | {e['max']:.1f} | "
-                     f"{e['handler_p50']:.1f} / {e['handler_p95']:.1f} | "
-                     f"{e['diff_p50']:.1f} / {e['diff_p95']:.1f} | {'yes' if e['p95'] <= 30 else 'no'} |")
+        lines.append(
+            f"| {e['kind']} | {e['n']} | {e['p50']:.1f} | {e['p95']:.1f} | {e['max']:.1f} | "
+            f"{e['handler_p50']:.1f} / {e['handler_p95']:.1f} | "
+            f"{e['diff_p50']:.1f} / {e['diff_p95']:.1f} | {'yes' if e['p95'] <= 30 else 'no'} |"
+        )
     lines += [
         "",
         "### Key press -> next item painted (Enter = accept)",
@@ -414,7 +531,9 @@ def main() -> None:
         "|---|---:|---:|---:|---:|",
     ]
     for k in keys:
-        lines.append(f"| {k['words']:,} words | {k['n']} | {k['p50']:.1f} | {k['p95']:.1f} | {k['max']:.1f} |")
+        lines.append(
+            f"| {k['words']:,} words | {k['n']} | {k['p50']:.1f} | {k['p95']:.1f} | {k['max']:.1f} |"
+        )
     if lab:
         lines += [
             "",
@@ -428,12 +547,16 @@ def main() -> None:
             "|---|---|---:|---:|---:|",
         ]
         for r in lab:
-            for key, label in (("widget_event", "key event -> next item painted (`__hitlTimings`)"),
-                               ("frame", "key event -> frame with the next item (independent probe)"),
-                               ("painted", "key event -> that frame produced (rAF + MessageChannel)"),
-                               ("ack", "key event -> kernel ack (committed to SQLite)")):
+            for key, label in (
+                ("widget_event", "key event -> next item painted (`__hitlTimings`)"),
+                ("frame", "key event -> frame with the next item (independent probe)"),
+                ("painted", "key event -> that frame produced (rAF + MessageChannel)"),
+                ("ack", "key event -> kernel ack (committed to SQLite)"),
+            ):
                 m = r[key]
-                lines.append(f"| {r['words']:,} words | {label} | {m['p50']:.1f} | {m['p95']:.1f} | {m['max']:.1f} |")
+                lines.append(
+                    f"| {r['words']:,} words | {label} | {m['p50']:.1f} | {m['p95']:.1f} | {m['max']:.1f} |"
+                )
     text = "\n".join(lines)
     print(text)
     print(json.dumps({"edits": edits, "keys": keys, "lab": lab}, indent=1))

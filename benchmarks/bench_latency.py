@@ -140,6 +140,7 @@ PIGEON_PROBE = """() => {
 
 # ---------------------------------------------------------------------------------------
 
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -150,13 +151,18 @@ def pct(values: list[float], q: float) -> float:
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "p50": pct(values, 50), "p95": pct(values, 95),
-            "mean": statistics.fmean(values) if values else float("nan"),
-            "max": max(values) if values else float("nan")}
+    return {
+        "n": len(values),
+        "p50": pct(values, 50),
+        "p95": pct(values, 95),
+        "mean": statistics.fmean(values) if values else float("nan"),
+        "max": max(values) if values else float("nan"),
+    }
 
 
 def hitl_notebook(store: Path, n_items: int) -> dict:
-    return make_notebook(textwrap.dedent(f"""\
+    return make_notebook(
+        textwrap.dedent(f"""\
         import pandas as pd
         import hitl_widgets as hw
 
@@ -167,23 +173,27 @@ def hitl_notebook(store: Path, n_items: int) -> dict:
         df = pd.DataFrame(rows, columns=["id", "text", "pred", "confidence"]).set_index("id")
         review = hw.ClassificationReview(df, labels=LABELS, store={str(store)!r},
                                          annotator="bench")
-        review"""))
+        review""")
+    )
 
 
 def pigeon_notebook(n_items: int) -> dict:
-    return make_notebook(textwrap.dedent(f"""\
+    return make_notebook(
+        textwrap.dedent(f"""\
         from pigeon import annotate
 
         examples = [f"Ticket {{i:04d}}: the customer cannot log in after paying invoice "
                     f"#{{10000 + i}} and asks for a refund of the second charge."
                     for i in range({n_items})]
-        annotations = annotate(examples, options={LABELS!r})"""))
+        annotations = annotate(examples, options={LABELS!r})""")
+    )
 
 
 def bench_hitl(server: JupyterServer, browser, n: int, pause_ms: int, tmp: Path) -> dict:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    nbp = NotebookPage(page, server, server.write_notebook("bench_hitl.ipynb",
-                                                           hitl_notebook(tmp / "bench.db", n + 20)))
+    nbp = NotebookPage(
+        page, server, server.write_notebook("bench_hitl.ipynb", hitl_notebook(tmp / "bench.db", n + 20))
+    )
     try:
         nbp.open()
         nbp.run_all()
@@ -196,15 +206,18 @@ def bench_hitl(server: JupyterServer, browser, n: int, pause_ms: int, tmp: Path)
             page.wait_for_function(
                 "(i) => { const r = window.__bench.recs[i];"
                 " return r && r.post_ts !== undefined && r.ack_ts !== undefined; }",
-                arg=i, polling=5, timeout=60_000)
+                arg=i,
+                polling=5,
+                timeout=60_000,
+            )
             page.wait_for_timeout(pause_ms)
         recs = page.evaluate("() => window.__bench.recs")[warm:]
         timings = page.evaluate(
             "() => { const r = document.querySelector('[data-testid=\"hitl-root\"]');"
-            " return r.__hitlTimings || []; }")
+            " return r.__hitlTimings || []; }"
+        )
         timings = [t for t in timings if t["key"] != "f-enter"][-n:]
-        pending = page.evaluate(
-            "() => document.querySelector('[data-testid=\"pending\"]').textContent")
+        pending = page.evaluate("() => document.querySelector('[data-testid=\"pending\"]').textContent")
     finally:
         server.shutdown_session(nbp.path)
         page.close()
@@ -252,25 +265,40 @@ def bench_floor(browser, n: int, pause_ms: int) -> dict:
             page.keyboard.press("Enter")
             page.wait_for_function(
                 "(i) => { const r = window.__bench.recs[i]; return r && r.post_ts !== undefined; }",
-                arg=i, polling=5, timeout=60_000)
+                arg=i,
+                polling=5,
+                timeout=60_000,
+            )
             page.wait_for_timeout(pause_ms)
         recs = page.evaluate("() => window.__bench.recs")[10:]
     finally:
         page.close()
-    return {"frame": summary([r["raf_ts"] - r["key_ts"] for r in recs]),
-            "painted": summary([r["post_ts"] - r["key_ts"] for r in recs])}
+    return {
+        "frame": summary([r["raf_ts"] - r["key_ts"] for r in recs]),
+        "painted": summary([r["post_ts"] - r["key_ts"] for r in recs]),
+    }
 
 
 def bench_pigeon(server: JupyterServer, browser, n: int, pause_ms: int) -> dict:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    nbp = NotebookPage(page, server, server.write_notebook("bench_pigeon.ipynb",
-                                                           pigeon_notebook(n + 20)))
+    nbp = NotebookPage(page, server, server.write_notebook("bench_pigeon.ipynb", pigeon_notebook(n + 20)))
     try:
         nbp.open()
         nbp.run_all()
-        wait_for(lambda: "Ticket 0000" in (page.evaluate(
-            "() => { const o = document.querySelectorAll('.widget-output');"
-            " return o.length ? o[o.length - 1].textContent : ''; }") or ""), 60, "pigeon's first example")
+        wait_for(
+            lambda: (
+                "Ticket 0000"
+                in (
+                    page.evaluate(
+                        "() => { const o = document.querySelectorAll('.widget-output');"
+                        " return o.length ? o[o.length - 1].textContent : ''; }"
+                    )
+                    or ""
+                )
+            ),
+            60,
+            "pigeon's first example",
+        )
         page.evaluate(PIGEON_PROBE)
         buttons = [page.locator("button.jupyter-button", has_text=lab).first for lab in LABELS]
         centers = []
@@ -284,7 +312,10 @@ def bench_pigeon(server: JupyterServer, browser, n: int, pause_ms: int) -> dict:
             page.mouse.click(x, y)
             page.wait_for_function(
                 "(i) => { const r = window.__bench.recs[i]; return r && r.post_ts !== undefined; }",
-                arg=i, polling=5, timeout=60_000)
+                arg=i,
+                polling=5,
+                timeout=60_000,
+            )
             page.wait_for_timeout(pause_ms)
         recs = page.evaluate("() => window.__bench.recs")[warm:]
         k = nbp.kernel()
@@ -306,11 +337,16 @@ def versions(browser) -> dict[str, str]:
     import ipywidgets
     import jupyterlab
 
-    out = {"chromium": browser.version, "jupyterlab": jupyterlab.__version__,
-           "ipywidgets": ipywidgets.__version__, "python": platform.python_version(),
-           "cpus": str(os.cpu_count())}
+    out = {
+        "chromium": browser.version,
+        "jupyterlab": jupyterlab.__version__,
+        "ipywidgets": ipywidgets.__version__,
+        "python": platform.python_version(),
+        "cpus": str(os.cpu_count()),
+    }
     try:
         import anywidget
+
         out["anywidget"] = getattr(anywidget, "__version__", "?")
     except ImportError:
         pass
@@ -319,56 +355,67 @@ def versions(browser) -> dict[str, str]:
 
 def table(res: dict) -> str:
     rows = [
-        ("hitl_widgets, part 1: key event → the widget's keydown handler starts",
-         res["hitl"]["dispatch"]),
-        ("hitl_widgets, part 2: the widget's handler (start → next item in the DOM)",
-         res["hitl"]["handler"]),
+        ("hitl_widgets, part 1: key event → the widget's keydown handler starts", res["hitl"]["dispatch"]),
+        ("hitl_widgets, part 2: the widget's handler (start → next item in the DOM)", res["hitl"]["handler"]),
         ("hitl_widgets, part 3: next item in the DOM → frame with it (rAF)", res["hitl"]["to_frame"]),
-        ("hitl_widgets: key → next item painted (widget's `__hitlTimings`: paint_ts − key_ts)",
-         res["hitl"]["widget"]),
-        ("hitl_widgets: key event → next item painted (`__hitlTimings`: paint_ts − event_ts)",
-         res["hitl"]["widget_event"]),
-        ("hitl_widgets: key event → frame with the next item (independent probe, rAF)",
-         res["hitl"]["frame"]),
+        (
+            "hitl_widgets: key → next item painted (widget's `__hitlTimings`: paint_ts − key_ts)",
+            res["hitl"]["widget"],
+        ),
+        (
+            "hitl_widgets: key event → next item painted (`__hitlTimings`: paint_ts − event_ts)",
+            res["hitl"]["widget_event"],
+        ),
+        ("hitl_widgets: key event → frame with the next item (independent probe, rAF)", res["hitl"]["frame"]),
         ("hitl_widgets: key event → that frame produced (rAF + MessageChannel)", res["hitl"]["painted"]),
-        ("hitl_widgets: key event → kernel ack (committed to SQLite, pending back to 0)",
-         res["hitl"]["ack"]),
+        ("hitl_widgets: key event → kernel ack (committed to SQLite, pending back to 0)", res["hitl"]["ack"]),
     ]
     if res.get("floor"):
         rows += [
-            ("bare page (no Jupyter; the handler only swaps a text): key event → frame with it",
-             res["floor"]["frame"]),
+            (
+                "bare page (no Jupyter; the handler only swaps a text): key event → frame with it",
+                res["floor"]["frame"],
+            ),
         ]
     if res.get("pigeon"):
         rows += [
-            ("pigeon: click event → frame with the next example (MutationObserver + rAF)",
-             res["pigeon"]["frame"]),
+            (
+                "pigeon: click event → frame with the next example (MutationObserver + rAF)",
+                res["pigeon"]["frame"],
+            ),
             ("pigeon: click event → that frame produced (rAF + MessageChannel)", res["pigeon"]["painted"]),
         ]
-    lines = ["| measure | n | p50 (ms) | p95 (ms) | mean (ms) | max (ms) |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| measure | n | p50 (ms) | p95 (ms) | mean (ms) | max (ms) |", "|---|---:|---:|---:|---:|---:|"]
     for name, s in rows:
-        lines.append(f"| {name} | {s['n']} | {s['p50']:.1f} | {s['p95']:.1f} | {s['mean']:.1f} | {s['max']:.1f} |")
+        lines.append(
+            f"| {name} | {s['n']} | {s['p50']:.1f} | {s['p95']:.1f} | {s['mean']:.1f} | {s['max']:.1f} |"
+        )
     return "\n".join(lines)
 
 
 def verdict(res: dict) -> list[str]:
     h = res["hitl"]["frame"]["p95"]
     w = res["hitl"]["widget"]["p95"]
-    out = [f"p95 key → next item painted: {w:.1f} ms by the widget's own timings, {h:.1f} ms by the "
-           f"independent probe ({'within' if max(w, h) <= TARGET_P95_MS else 'over'} the "
-           f"{TARGET_P95_MS:.0f} ms target); "
-           f"{100 * res['hitl']['first_frame']:.0f}% of the items are painted in the first frame "
-           f"after the key (no key waits for a kernel round trip)"]
+    out = [
+        f"p95 key → next item painted: {w:.1f} ms by the widget's own timings, {h:.1f} ms by the "
+        f"independent probe ({'within' if max(w, h) <= TARGET_P95_MS else 'over'} the "
+        f"{TARGET_P95_MS:.0f} ms target); "
+        f"{100 * res['hitl']['first_frame']:.0f}% of the items are painted in the first frame "
+        f"after the key (no key waits for a kernel round trip)"
+    ]
     if res.get("floor"):
         f = res["floor"]["frame"]
-        out.append(f"the same probe on a bare page (the floor for this browser on this machine "
-                   f"now): p50 {f['p50']:.1f} ms, p95 {f['p95']:.1f} ms")
+        out.append(
+            f"the same probe on a bare page (the floor for this browser on this machine "
+            f"now): p50 {f['p50']:.1f} ms, p95 {f['p95']:.1f} ms"
+        )
     if res.get("pigeon"):
         p = res["pigeon"]["frame"]
-        out.append(f"pigeon p50 / p95: {p['p50']:.1f} / {p['p95']:.1f} ms: hitl_widgets is "
-                   f"{p['p50'] / res['hitl']['frame']['p50']:.1f}x faster at p50, "
-                   f"{p['p95'] / h:.1f}x at p95")
+        out.append(
+            f"pigeon p50 / p95: {p['p50']:.1f} / {p['p95']:.1f} ms: hitl_widgets is "
+            f"{p['p50'] / res['hitl']['frame']['p50']:.1f}x faster at p50, "
+            f"{p['p95'] / h:.1f}x at p95"
+        )
     return out
 
 
@@ -389,14 +436,19 @@ def main() -> int:
     except ImportError:
         have_pigeon = False
         if not args.no_pigeon:
-            print("pigeon-jupyter is not installed (pip install pigeon-jupyter); "
-                  "measuring hitl_widgets only", file=sys.stderr)
+            print(
+                "pigeon-jupyter is not installed (pip install pigeon-jupyter); measuring hitl_widgets only",
+                file=sys.stderr,
+            )
     from playwright.sync_api import sync_playwright
 
     t0 = time.time()
     load = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="hitl-bench-") as tmp, \
-            JupyterServer("lab") as server, sync_playwright() as pw:
+    with (
+        tempfile.TemporaryDirectory(prefix="hitl-bench-") as tmp,
+        JupyterServer("lab") as server,
+        sync_playwright() as pw,
+    ):
         browser = launch_chromium(pw)
         try:
             res = {"versions": versions(browser), "decisions": args.decisions, "load1": load}
@@ -434,16 +486,16 @@ def write_readme(res: dict, tab: str, args: argparse.Namespace) -> None:
 ## Keyboard latency in a real browser (`bench_latency.py`)
 
 Reproduce: `pip install pigeon-jupyter && {cmd}` (needs /usr/bin/chromium). A JupyterLab
-{v['jupyterlab']} server and headless Chromium {v['chromium']} (Playwright, `--disable-gpu`,
-software compositing), the real kernel, {res['decisions']} decisions per
+{v["jupyterlab"]} server and headless Chromium {v["chromium"]} (Playwright, `--disable-gpu`,
+software compositing), the real kernel, {res["decisions"]} decisions per
 widget, one at a time (the next key once the previous item is painted and acknowledged,
-then {args.pause_ms} ms), after 10 warm-up decisions. Machine: {v['cpus']} CPU cores shared with
-other jobs (1-minute load average at start: {res['load1']:.1f}); ipywidgets {v['ipywidgets']},
-anywidget {v.get('anywidget', '?')}, Python {v['python']}.
+then {args.pause_ms} ms), after 10 warm-up decisions. Machine: {v["cpus"]} CPU cores shared with
+other jobs (1-minute load average at start: {res["load1"]:.1f}); ipywidgets {v["ipywidgets"]},
+anywidget {v.get("anywidget", "?")}, Python {v["python"]}.
 
 {tab}
 
-{chr(10).join('- ' + line for line in verdict(res))}
+{chr(10).join("- " + line for line in verdict(res))}
 
 How each figure is taken: the widget's own figures come from `root.__hitlTimings`
 (keydown handler / the key event's `timeStamp` to the `requestAnimationFrame` callback of

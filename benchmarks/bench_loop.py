@@ -130,10 +130,18 @@ def crossover(quick: bool, compute: bool = True) -> list[dict]:
                 clf.fit(texts, y, progress=False, embeddings=ex[idx] if mode == "head" else None)
                 fit_s = time.perf_counter() - t0
                 p = clf.predict_proba(vx, embeddings=vemb if mode == "head" else None)
-                row = {"task": task, "n": n, "mode": mode, "accuracy": accuracy(p, vy),
-                       "fit_s": round(fit_s, 1), "n_test": len(vy)}
-                print(f"  crossover {task:9s} n={n:5d} {mode:4s} acc={row['accuracy']:.3f} "
-                      f"fit {fit_s:.1f} s", flush=True)
+                row = {
+                    "task": task,
+                    "n": n,
+                    "mode": mode,
+                    "accuracy": accuracy(p, vy),
+                    "fit_s": round(fit_s, 1),
+                    "n_test": len(vy),
+                }
+                print(
+                    f"  crossover {task:9s} n={n:5d} {mode:4s} acc={row['accuracy']:.3f} fit {fit_s:.1f} s",
+                    flush=True,
+                )
                 done.append(row)
                 have.add((task, n, mode))
                 f.write_text(json.dumps(done, indent=1))
@@ -141,8 +149,7 @@ def crossover(quick: bool, compute: bool = True) -> list[dict]:
 
 
 def crossover_table(rows: list[dict]) -> str:
-    out = ["| task | labelled tweets | head acc. | full acc. | better |",
-           "|---|---:|---:|---:|---|"]
+    out = ["| task | labelled tweets | head acc. | full acc. | better |", "|---|---:|---:|---:|---|"]
     by = {(r["task"], r["n"], r["mode"]): r for r in rows}
     for task, n in sorted({(r["task"], r["n"]) for r in rows}):
         h, fu = by.get((task, n, "head")), by.get((task, n, "full"))
@@ -173,15 +180,31 @@ def load_offensive():
     prime_embedding_cache(vx, ev, max_length=MAX_LENGTH)
     import pandas as pd
 
-    pool = pd.DataFrame({"id": [f"t{i}" for i in range(len(tx))], "text": tx,
-                         "gold": [labels[k] for k in ty]})
+    pool = pd.DataFrame(
+        {"id": [f"t{i}" for i in range(len(tx))], "text": tx, "gold": [labels[k] for k in ty]}
+    )
     keep = np.sort(np.random.default_rng(7).permutation(len(pool))[:POOL_SIZE])
     return labels, pool.iloc[keep].reset_index(drop=True), vx, vy
 
 
-def run_loop(labels, pool, test_x, test_y, *, ordering: str, error_rate: float, rounds: int,
-             start_labels: int, batch: int, sample0: int, sample_step: int, alpha: float,
-             delta: float, mode: str, seed: int = 0) -> list[dict]:
+def run_loop(
+    labels,
+    pool,
+    test_x,
+    test_y,
+    *,
+    ordering: str,
+    error_rate: float,
+    rounds: int,
+    start_labels: int,
+    batch: int,
+    sample0: int,
+    sample_step: int,
+    alpha: float,
+    delta: float,
+    mode: str,
+    seed: int = 0,
+) -> list[dict]:
     """One loop: review, fine-tune, re-route, `rounds` times; per-round figures."""
     from hitl_widgets.routing.ordering import order_positions
     from hitl_widgets.store import Store
@@ -199,16 +222,31 @@ def run_loop(labels, pool, test_x, test_y, *, ordering: str, error_rate: float, 
 
     def review(ids, task, frame=None):
         ids = list(ids)
-        store.append(person.events(ids, task=task, texts=[texts[i] for i in ids],
-                                   model_labels=None if frame is None else frame["pred"].tolist(),
-                                   confidences=None if frame is None else frame["confidence"].tolist()))
+        store.append(
+            person.events(
+                ids,
+                task=task,
+                texts=[texts[i] for i in ids],
+                model_labels=None if frame is None else frame["pred"].tolist(),
+                confidences=None if frame is None else frame["confidence"].tolist(),
+            )
+        )
 
     sample = random_draw(pool, sample0, seed=seed + 1, id="id")
     review(sample["id"], SAMPLE_TASK)
     first = random_draw(pool, start_labels, seed=seed + 2, id="id", exclude=sample["id"])
     review(first["id"], TASK)
-    tracker = LoopTracker(store, TASK, sample_task=SAMPLE_TASK, df=pool, id="id", labels=labels,
-                          alpha=alpha, delta=delta, seed=seed)
+    tracker = LoopTracker(
+        store,
+        TASK,
+        sample_task=SAMPLE_TASK,
+        df=pool,
+        id="id",
+        labels=labels,
+        alpha=alpha,
+        delta=delta,
+        seed=seed,
+    )
     rng = np.random.default_rng(seed + 3)
     out = []
     import hashlib
@@ -218,54 +256,96 @@ def run_loop(labels, pool, test_x, test_y, *, ordering: str, error_rate: float, 
     scores.mkdir(parents=True, exist_ok=True)
     for r in range(1, rounds + 1):
         t0 = time.perf_counter()
-        data = to_dataset(store, pool, task=TASK, sample_task=SAMPLE_TASK, id="id", labels=labels,
-                          sources=("human-corrected", "human-accepted"))
+        data = to_dataset(
+            store,
+            pool,
+            task=TASK,
+            sample_task=SAMPLE_TASK,
+            id="id",
+            labels=labels,
+            sources=("human-corrected", "human-accepted"),
+        )
         train = data["train"]
-        key = hashlib.sha256(json.dumps([mode, seed, MAX_LENGTH, list(train["item_id"]), list(train["label"])])
-                             .encode()).hexdigest()[:20]
+        key = hashlib.sha256(
+            json.dumps([mode, seed, MAX_LENGTH, list(train["item_id"]), list(train["label"])]).encode()
+        ).hexdigest()[:20]
         cached = scores / f"{key}.npz"
         pool_now, sample_now = tracker.unlabelled(), tracker.unbiased()
         hit = None
         if cached.exists():  # a fully fine-tuned model's scores from an earlier run
             z = np.load(cached, allow_pickle=False)
-            ok = (list(z["pool_ids"]) == pool_now["id"].tolist()
-                  and list(z["sample_ids"]) == sample_now["item_id"].tolist())
+            ok = (
+                list(z["pool_ids"]) == pool_now["id"].tolist()
+                and list(z["sample_ids"]) == sample_now["item_id"].tolist()
+            )
             hit = z if ok else None
         if hit is not None:
-            rep = SimpleNamespace(mode=str(hit["mode"]), n_train=len(train),
-                                  train_seconds=float(hit["fit_s"]))
+            rep = SimpleNamespace(
+                mode=str(hit["mode"]), n_train=len(train), train_seconds=float(hit["fit_s"])
+            )
             t_fit = float(hit["fit_s"])
             rr = tracker.reroute(proba=hit["pool"], sample_proba=hit["sample"])
             p_test = hit["test"]
             compute = float(hit["compute_s"])
         else:
-            model, rep = finetune(data, mode=mode, max_length=MAX_LENGTH, seed=seed, before=None,
-                                  output_dir=False, progress=False, live=None)
+            model, rep = finetune(
+                data,
+                mode=mode,
+                max_length=MAX_LENGTH,
+                seed=seed,
+                before=None,
+                output_dir=False,
+                progress=False,
+                live=None,
+            )
             t_fit = time.perf_counter() - t0
             rr = tracker.reroute(model)
             p_test = model.predict_proba(test_x)
             compute = time.perf_counter() - t0
             if rep.mode == "full":
-                np.savez(cached, pool_ids=np.asarray(pool_now["id"].tolist()),
-                         sample_ids=np.asarray(sample_now["item_id"].tolist()), pool=rr.proba,
-                         sample=model.predict_proba(pool.set_index("id").loc[sample_now["item_id"], "text"].tolist()),
-                         test=p_test, mode=rep.mode, fit_s=t_fit, compute_s=compute)
+                np.savez(
+                    cached,
+                    pool_ids=np.asarray(pool_now["id"].tolist()),
+                    sample_ids=np.asarray(sample_now["item_id"].tolist()),
+                    pool=rr.proba,
+                    sample=model.predict_proba(
+                        pool.set_index("id").loc[sample_now["item_id"], "text"].tolist()
+                    ),
+                    test=p_test,
+                    mode=rep.mode,
+                    fit_s=t_fit,
+                    compute_s=compute,
+                )
         row = tracker.record(rr, finetune=rep, compute_seconds=compute)
         f = rr.routing.frame
         auto = (f["route"] == "auto").to_numpy()
         realised = float((f.loc[auto, "pred"] != f.loc[auto, "gold"]).mean()) if auto.any() else None
-        rec = {"round": r, "ordering": ordering, "error_rate": error_rate, "mode": rep.mode,
-               "trained_on": rep.n_train, "random_reviews": row["unbiased"],
-               "test_accuracy": accuracy(p_test, test_y), "sample_accuracy": row["accuracy"],
-               "threshold": row["threshold"], "routed_share": row["routed_share"],
-               "auto_error": realised, "fit_s": round(t_fit, 1), "compute_s": round(compute, 1),
-               "people_h": round(row["people_s"] / 3600, 2), "needed": row["needed"]}
+        rec = {
+            "round": r,
+            "ordering": ordering,
+            "error_rate": error_rate,
+            "mode": rep.mode,
+            "trained_on": rep.n_train,
+            "random_reviews": row["unbiased"],
+            "test_accuracy": accuracy(p_test, test_y),
+            "sample_accuracy": row["accuracy"],
+            "threshold": row["threshold"],
+            "routed_share": row["routed_share"],
+            "auto_error": realised,
+            "fit_s": round(t_fit, 1),
+            "compute_s": round(compute, 1),
+            "people_h": round(row["people_s"] / 3600, 2),
+            "needed": row["needed"],
+        }
         out.append(rec)
-        print(f"  {ordering:6s} err={error_rate:.0%} round {r}: trained on {rep.n_train:5d} ({rep.mode}), "
-              f"random reviews {row['unbiased']}, test acc {rec['test_accuracy']:.3f}, "
-              f"threshold {'-' if row['threshold'] is None else format(row['threshold'], '.3f')}, "
-              f"routed {row['routed_share']:.1%}, auto-accepted error "
-              f"{'-' if realised is None else format(realised, '.3f')}, compute {compute:.1f} s", flush=True)
+        print(
+            f"  {ordering:6s} err={error_rate:.0%} round {r}: trained on {rep.n_train:5d} ({rep.mode}), "
+            f"random reviews {row['unbiased']}, test acc {rec['test_accuracy']:.3f}, "
+            f"threshold {'-' if row['threshold'] is None else format(row['threshold'], '.3f')}, "
+            f"routed {row['routed_share']:.1%}, auto-accepted error "
+            f"{'-' if realised is None else format(realised, '.3f')}, compute {compute:.1f} s",
+            flush=True,
+        )
         if r == rounds:
             break
         # the person reviews `batch` routed tweets, in the ordering's order
@@ -300,15 +380,22 @@ def time_full_1000(labels, pool, test_x, test_y, threads: int) -> str:
         fit_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         p = clf.predict_proba(test_x)
-        r = {"fit_s": fit_s, "predict_s": time.perf_counter() - t0, "n_test": len(test_y),
-             "accuracy": accuracy(p, test_y), "threads": threads,
-             "load": round(max(load0, os.getloadavg()[0]), 1)}
+        r = {
+            "fit_s": fit_s,
+            "predict_s": time.perf_counter() - t0,
+            "n_test": len(test_y),
+            "accuracy": accuracy(p, test_y),
+            "threads": threads,
+            "load": round(max(load0, os.getloadavg()[0]), 1),
+        }
         f.write_text(json.dumps(r, indent=1))
     verdict = "PASS" if r["fit_s"] <= 120 else "FAIL"
-    return (f"Full fine-tuning on 1,000 human labels (3 epochs, batch 16, max_length 64, {r['threads']} "
-            f"torch threads, load average {r['load']} on {os.cpu_count()} cores): {r['fit_s']:.0f} s "
-            f"(target: at most 120 s on 2 CPU cores: {verdict}); test accuracy {r['accuracy']:.3f}; "
-            f"predicting the {r['n_test']} test tweets {r['predict_s']:.0f} s.")
+    return (
+        f"Full fine-tuning on 1,000 human labels (3 epochs, batch 16, max_length 64, {r['threads']} "
+        f"torch threads, load average {r['load']} on {os.cpu_count()} cores): {r['fit_s']:.0f} s "
+        f"(target: at most 120 s on 2 CPU cores: {verdict}); test accuracy {r['accuracy']:.3f}; "
+        f"predicting the {r['n_test']} test tweets {r['predict_s']:.0f} s."
+    )
 
 
 def loop_targets(results: dict[str, list[dict]], alpha: float, delta: float) -> list[str]:
@@ -321,11 +408,13 @@ def loop_targets(results: dict[str, list[dict]], alpha: float, delta: float) -> 
         shares = [r["routed_share"] for r in rows[first:]]
         falls = all(b < a for a, b in itertools.pairwise(shares))
         over = [r["round"] for r in rows[first:] if r["auto_error"] is not None and r["auto_error"] > alpha]
-        lines.append(f"- {key}: threshold from round {first + 1}; share routed to people "
-                     f"{' -> '.join(f'{s:.1%}' for s in shares)}: "
-                     f"{'falls every round' if falls else 'does NOT fall every round'}; realised error "
-                     f"among auto-accepted above alpha in round(s) {over or 'none'}: "
-                     f"{'PASS' if falls else 'FAIL'}")
+        lines.append(
+            f"- {key}: threshold from round {first + 1}; share routed to people "
+            f"{' -> '.join(f'{s:.1%}' for s in shares)}: "
+            f"{'falls every round' if falls else 'does NOT fall every round'}; realised error "
+            f"among auto-accepted above alpha in round(s) {over or 'none'}: "
+            f"{'PASS' if falls else 'FAIL'}"
+        )
     # The guarantee is "error <= alpha with probability >= 1 - delta" for each certified
     # round, so it holds when the share of rounds over alpha is compatible with delta: an
     # exact one-sided binomial test (a round over alpha is an event of probability <= delta).
@@ -335,10 +424,12 @@ def loop_targets(results: dict[str, list[dict]], alpha: float, delta: float) -> 
     over = [r for r in cert if r["auto_error"] is not None and r["auto_error"] > alpha]
     if cert:
         p = float(stats.binom.sf(len(over) - 1, len(cert), delta)) if over else 1.0
-        lines.append(f"- the guarantee: {len(over)} of {len(cert)} certified rounds had a realised error above "
-                     f"alpha={alpha} (worst {max((r['auto_error'] for r in cert), default=0):.3f}); at most "
-                     f"delta={delta} of them may (expected at most {delta * len(cert):.1f}); P(>= {len(over)} | "
-                     f"rate delta) = {p:.2f}: {'PASS' if p > 0.05 else 'FAIL'}")
+        lines.append(
+            f"- the guarantee: {len(over)} of {len(cert)} certified rounds had a realised error above "
+            f"alpha={alpha} (worst {max((r['auto_error'] for r in cert), default=0):.3f}); at most "
+            f"delta={delta} of them may (expected at most {delta * len(cert):.1f}); P(>= {len(over)} | "
+            f"rate delta) = {p:.2f}: {'PASS' if p > 0.05 else 'FAIL'}"
+        )
     for err in sorted({r[0]["error_rate"] for r in results.values()}):
         rnd = results.get(f"random, reviewer errs {err:.0%}")
         mar = results.get(f"margin, reviewer errs {err:.0%}")
@@ -347,25 +438,33 @@ def loop_targets(results: dict[str, list[dict]], alpha: float, delta: float) -> 
         target = rnd[-1]["test_accuracy"]
         hit = next((r for r in mar if r["test_accuracy"] >= target), None)
         if hit is None:
-            lines.append(f"- reviewer errs {err:.0%}: margin never reached random's final test accuracy "
-                         f"{target:.3f} ({rnd[-1]['trained_on']:,} labels): FAIL")
+            lines.append(
+                f"- reviewer errs {err:.0%}: margin never reached random's final test accuracy "
+                f"{target:.3f} ({rnd[-1]['trained_on']:,} labels): FAIL"
+            )
         else:
             fewer = hit["trained_on"] < rnd[-1]["trained_on"]
-            lines.append(f"- reviewer errs {err:.0%}: margin reached random's final test accuracy {target:.3f} "
-                         f"({rnd[-1]['trained_on']:,} labels) with {hit['trained_on']:,} labels "
-                         f"(round {hit['round']}, {hit['test_accuracy']:.3f}): {'PASS' if fewer else 'FAIL'}")
+            lines.append(
+                f"- reviewer errs {err:.0%}: margin reached random's final test accuracy {target:.3f} "
+                f"({rnd[-1]['trained_on']:,} labels) with {hit['trained_on']:,} labels "
+                f"(round {hit['round']}, {hit['test_accuracy']:.3f}): {'PASS' if fewer else 'FAIL'}"
+            )
     return lines
 
 
 def loop_table(results: dict[str, list[dict]]) -> str:
-    out = ["| run | round | labels trained on | mode | random reviews | test acc. | threshold | routed to people | error of auto-accepted | compute (s) |",
-           "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        "| run | round | labels trained on | mode | random reviews | test acc. | threshold | routed to people | error of auto-accepted | compute (s) |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for key, rows in results.items():
         for r in rows:
             thr = "none" if r["threshold"] is None else f"{r['threshold']:.3f}"
             err = "-" if r["auto_error"] is None else f"{r['auto_error']:.3f}"
-            out.append(f"| {key} | {r['round']} | {r['trained_on']:,} | {r['mode']} | {r['random_reviews']:,} | "
-                       f"{r['test_accuracy']:.3f} | {thr} | {r['routed_share']:.1%} | {err} | {r['compute_s']:.1f} |")
+            out.append(
+                f"| {key} | {r['round']} | {r['trained_on']:,} | {r['mode']} | {r['random_reviews']:,} | "
+                f"{r['test_accuracy']:.3f} | {thr} | {r['routed_share']:.1%} | {err} | {r['compute_s']:.1f} |"
+            )
     return "\n".join(out)
 
 
@@ -374,10 +473,16 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="a smaller, faster run")
     ap.add_argument("--crossover-only", action="store_true")
     ap.add_argument("--alpha", type=float, default=0.2, help="the guarantee's error target")
-    ap.add_argument("--loop-only", action="store_true",
-                    help="take the crossover figures from the cache only (compute none)")
-    ap.add_argument("--threads", default="auto",
-                    help="torch threads (auto: 2, or 1 when the machine is busier than its cores)")
+    ap.add_argument(
+        "--loop-only",
+        action="store_true",
+        help="take the crossover figures from the cache only (compute none)",
+    )
+    ap.add_argument(
+        "--threads",
+        default="auto",
+        help="torch threads (auto: 2, or 1 when the machine is busier than its cores)",
+    )
     args = ap.parse_args()
     import torch
 
@@ -388,13 +493,20 @@ def main() -> None:
         threads = int(args.threads)
     torch.set_num_threads(threads)
     if not (DATA / "tweeteval-offensive").exists():
-        print(f"SKIP: {DATA / 'tweeteval-offensive'} is absent (the benchmark needs TweetEval "
-              "offensive from ../shared/data; nothing was run)")
+        print(
+            f"SKIP: {DATA / 'tweeteval-offensive'} is absent (the benchmark needs TweetEval "
+            "offensive from ../shared/data; nothing was run)"
+        )
         return
-    cmd = "python benchmarks/bench_loop.py" + (" --quick" if args.quick else "") + (
-        f" --alpha {args.alpha:g}" if args.alpha != 0.2 else "")
-    print(f"command: {cmd}   (torch threads: {threads}; load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} cores)")
+    cmd = (
+        "python benchmarks/bench_loop.py"
+        + (" --quick" if args.quick else "")
+        + (f" --alpha {args.alpha:g}" if args.alpha != 0.2 else "")
+    )
+    print(
+        f"command: {cmd}   (torch threads: {threads}; load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores)"
+    )
     t_all = time.perf_counter()
     rows = crossover(args.quick, compute=not args.loop_only)
     cross = crossover_table(rows)
@@ -403,58 +515,74 @@ def main() -> None:
         return
     from hitl_widgets.training import AUTO_FULL_FROM
 
-    cfg = dict(rounds=3 if args.quick else 5, start_labels=100, batch=300, sample0=1000,
-               sample_step=100, alpha=args.alpha, delta=0.1, mode="auto")
+    cfg = dict(
+        rounds=3 if args.quick else 5,
+        start_labels=100,
+        batch=300,
+        sample0=1000,
+        sample_step=100,
+        alpha=args.alpha,
+        delta=0.1,
+        mode="auto",
+    )
     errors = (0.0,) if args.quick else (0.0, 0.1)
     labels, pool, vx, vy = load_offensive()
-    print(f"loop: pool {len(pool):,} tweets (of the train split), test {len(vy):,}; start from "
-          f"{cfg['start_labels']} human labels and {cfg['sample0']} random reviews (+{cfg['sample_step']} a "
-          f"round); {cfg['batch']} routed tweets reviewed a round; alpha={cfg['alpha']}, delta={cfg['delta']}; "
-          f"mode={cfg['mode']} (AUTO_FULL_FROM={AUTO_FULL_FROM})")
+    print(
+        f"loop: pool {len(pool):,} tweets (of the train split), test {len(vy):,}; start from "
+        f"{cfg['start_labels']} human labels and {cfg['sample0']} random reviews (+{cfg['sample_step']} a "
+        f"round); {cfg['batch']} routed tweets reviewed a round; alpha={cfg['alpha']}, delta={cfg['delta']}; "
+        f"mode={cfg['mode']} (AUTO_FULL_FROM={AUTO_FULL_FROM})"
+    )
     results: dict[str, list[dict]] = {}
     for err in errors:
         for ordering in ("random", "margin"):
             results[f"{ordering}, reviewer errs {err:.0%}"] = run_loop(
-                labels, pool, vx, vy, ordering=ordering, error_rate=err, **cfg)
+                labels, pool, vx, vy, ordering=ordering, error_rate=err, **cfg
+            )
     table = loop_table(results)
     targets = loop_targets(results, cfg["alpha"], cfg["delta"])
     print(table)
     print("\n".join(targets))
-    timing = time_full_1000(labels, pool, vx, vy, threads) if not args.quick else (
-        "Full fine-tuning on 1,000 labels: not measured in this run (--quick).")
+    timing = (
+        time_full_1000(labels, pool, vx, vy, threads)
+        if not args.quick
+        else ("Full fine-tuning on 1,000 labels: not measured in this run (--quick).")
+    )
     print(timing)
     took = time.perf_counter() - t_all
-    text = "\n".join([
-        "## Close the loop (`bench_loop.py`)",
-        "",
-        f"Command: `{cmd}` (torch threads: {threads}; {took / 60:.1f} min with caches as they were).",
-        "",
-        "### When to fine-tune every weight (TextClassifier's `mode=\"auto\"`)",
-        "",
-        "Test accuracy of a head on frozen mean-pooled MiniLM embeddings (L2 by cross-validation) against",
-        "full fine-tuning (3 epochs, batch 16, lr 5e-5, max_length 64), trained on the same random tweets:",
-        "",
-        cross,
-        "",
-        f"`AUTO_FULL_FROM = {AUTO_FULL_FROM}`: head below, full from there.",
-        "",
-        "### Review, fine-tune, re-route on TweetEval offensive",
-        "",
-        f"Pool: {len(pool):,} random tweets of the train split; accuracy on the test split ({len(vy):,}). A simulated "
-        f"reviewer (gold labels, or wrong {int(100 * max(errors))}% of the time) labels {cfg['start_labels']} random "
-        f"tweets, and a random sample of {cfg['sample0']} (+{cfg['sample_step']} a round) that only calibrates "
-        f"and evaluates. Each round: `to_dataset` -> `finetune(mode=\"auto\")` -> `LoopTracker.reroute` "
-        f"(Learn-then-Test, alpha={cfg['alpha']}, delta={cfg['delta']}) -> the reviewer labels "
-        f"{cfg['batch']} of the routed tweets (random order, or smallest margin first). \"error of "
-        "auto-accepted\" is measured against the gold labels of the pool tweets the router accepted.",
-        "",
-        table,
-        "",
-        "Targets:",
-        "",
-        *targets,
-        f"- {timing}",
-    ])
+    text = "\n".join(
+        [
+            "## Close the loop (`bench_loop.py`)",
+            "",
+            f"Command: `{cmd}` (torch threads: {threads}; {took / 60:.1f} min with caches as they were).",
+            "",
+            '### When to fine-tune every weight (TextClassifier\'s `mode="auto"`)',
+            "",
+            "Test accuracy of a head on frozen mean-pooled MiniLM embeddings (L2 by cross-validation) against",
+            "full fine-tuning (3 epochs, batch 16, lr 5e-5, max_length 64), trained on the same random tweets:",
+            "",
+            cross,
+            "",
+            f"`AUTO_FULL_FROM = {AUTO_FULL_FROM}`: head below, full from there.",
+            "",
+            "### Review, fine-tune, re-route on TweetEval offensive",
+            "",
+            f"Pool: {len(pool):,} random tweets of the train split; accuracy on the test split ({len(vy):,}). A simulated "
+            f"reviewer (gold labels, or wrong {int(100 * max(errors))}% of the time) labels {cfg['start_labels']} random "
+            f"tweets, and a random sample of {cfg['sample0']} (+{cfg['sample_step']} a round) that only calibrates "
+            f'and evaluates. Each round: `to_dataset` -> `finetune(mode="auto")` -> `LoopTracker.reroute` '
+            f"(Learn-then-Test, alpha={cfg['alpha']}, delta={cfg['delta']}) -> the reviewer labels "
+            f'{cfg["batch"]} of the routed tweets (random order, or smallest margin first). "error of '
+            'auto-accepted" is measured against the gold labels of the pool tweets the router accepted.',
+            "",
+            table,
+            "",
+            "Targets:",
+            "",
+            *targets,
+            f"- {timing}",
+        ]
+    )
     from _readme import write_section
 
     write_section("loop", text)

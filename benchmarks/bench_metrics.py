@@ -108,8 +108,10 @@ def bench_alpha(n: int) -> None:
             t_ref, ref = best_of(
                 lambda level=level: krippendorff.alpha(reliability_data=x.T, level_of_measurement=level)
             )
-            say(f"| {level} | {t_ours * 1e3:.1f} | {t_ref * 1e3:.1f} | {t_ref / t_ours:.1f}x | {ours:.6f} | "
-                f"{abs(ours - ref):.1e} |")
+            say(
+                f"| {level} | {t_ours * 1e3:.1f} | {t_ref * 1e3:.1f} | {t_ref / t_ours:.1f}x | {ours:.6f} | "
+                f"{abs(ours - ref):.1e} |"
+            )
         else:
             say(f"| {level} | {t_ours * 1e3:.1f} | - | - | {ours:.6f} | - |")
     say("")
@@ -126,16 +128,20 @@ def bench_dawid_skene(n: int) -> None:
     say("")
     say("| method | time (s) | accuracy | note |")
     say("|---|---:|---:|---|")
-    say(f"| ours `dawid_skene` (best of 3) | {t_ours:.3f} | {acc:.4f} | {res.n_iter} EM iterations, "
-        f"max confusion-matrix error {err:.3f} |")
+    say(
+        f"| ours `dawid_skene` (best of 3) | {t_ours:.3f} | {acc:.4f} | {res.n_iter} EM iterations, "
+        f"max confusion-matrix error {err:.3f} |"
+    )
     say(f"| ours `majority_vote` (best of 3) | {t_mv:.3f} | {acc_mv:.4f} | ties -> first label |")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             from crowdkit.aggregation import DawidSkene
     except Exception as exc:
-        say(f"| crowd-kit `DawidSkene` | - | - | NOT RUN: crowd-kit failed to import ({type(exc).__name__}: "
-            f"{exc}); pip install crowd-kit |")
+        say(
+            f"| crowd-kit `DawidSkene` | - | - | NOT RUN: crowd-kit failed to import ({type(exc).__name__}: "
+            f"{exc}); pip install crowd-kit |"
+        )
     else:
         i, a = np.nonzero(~np.isnan(x))
         df = pd.DataFrame({"task": i, "worker": a, "label": x[i, a].astype(int)})
@@ -146,8 +152,10 @@ def bench_dawid_skene(n: int) -> None:
             t_ck = time.perf_counter() - t
         ck = ck.sort_index()
         acc_ck = float(np.mean(ck.to_numpy() == truth[ck.index.to_numpy()]))
-        say(f"| crowd-kit `DawidSkene(n_iter=100)` (1 run) | {t_ck:.3f} | {acc_ck:.4f} | "
-            f"ours is {t_ck / t_ours:.0f}x faster |")
+        say(
+            f"| crowd-kit `DawidSkene(n_iter=100)` (1 run) | {t_ck:.3f} | {acc_ck:.4f} | "
+            f"ours is {t_ck / t_ours:.0f}x faster |"
+        )
     say("")
 
 
@@ -165,9 +173,11 @@ def bench_dawid_skene_pool(n: int) -> None:
     acc_ds = float(np.mean(res.labels.sort_index().to_numpy() == truth))
     mv = majority_vote(df).set_index("item").sort_index()
     acc_mv = float(np.mean(mv["label"].to_numpy().astype(int) == truth))
-    say(f"Crowd pool variant: {n:,} items, each rated by 5 of 200 annotators (long DataFrame input, "
+    say(
+        f"Crowd pool variant: {n:,} items, each rated by 5 of 200 annotators (long DataFrame input, "
         f"parsing included): ours `dawid_skene` {t_ds:.3f} s (best of 3, {res.n_iter} iterations), "
-        f"accuracy {acc_ds:.4f} vs majority vote {acc_mv:.4f}.")
+        f"accuracy {acc_ds:.4f} vs majority vote {acc_mv:.4f}."
+    )
     say("")
 
 
@@ -184,10 +194,13 @@ def bench_cifar(limit: int | None) -> None:
     per_item = counts.sum(1)
     t_build, _ = best_of(lambda: ratings_from_counts(counts, labels=CIFAR_CLASSES))
     say("")
-    say(f"{counts.shape[0]:,} images, {int(counts.sum()):,} human labels, {per_item.min()}-{per_item.max()} "
+    say(
+        f"{counts.shape[0]:,} images, {int(counts.sum()):,} human labels, {per_item.min()}-{per_item.max()} "
         f"labels per image (so Fleiss' kappa uses the varying-raters generalisation). "
-        f"Counts -> ratings conversion: {t_build * 1e3:.1f} ms (best of 3).")
+        f"Counts -> ratings conversion: {t_build * 1e3:.1f} ms (best of 3)."
+    )
     say("")
+
     # every timing below starts from the raw counts table (conversion included, nothing cached)
     def fresh():
         return ratings_from_counts(counts, labels=CIFAR_CLASSES)
@@ -214,8 +227,10 @@ def bench_cifar(limit: int | None) -> None:
     say("| class | ratings | specific agreement | kappa | most confused with | flagged |")
     say("|---|---:|---:|---:|---|---|")
     for row in table.itertuples(index=False):
-        say(f"| {row.label} | {row.n_ratings:,} | {row.specific_agreement:.4f} | {row.kappa:.4f} | "
-            f"{row.most_confused_with} ({row.confusion_share:.0%}) | {'yes' if row.flagged else 'no'} |")
+        say(
+            f"| {row.label} | {row.n_ratings:,} | {row.specific_agreement:.4f} | {row.kappa:.4f} | "
+            f"{row.most_confused_with} ({row.confusion_share:.0%}) | {'yes' if row.flagged else 'no'} |"
+        )
     say("")
 
 
@@ -245,10 +260,12 @@ def main() -> None:
     cmd = "python benchmarks/bench_metrics.py" + (" --quick" if args.quick else "")
     say("## Agreement and consensus metrics (`hitl_widgets.metrics`)")
     say("")
-    say(f"Reproduce: `{cmd}` (from the repository root). Machine: {os.cpu_count()} CPU cores, "
+    say(
+        f"Reproduce: `{cmd}` (from the repository root). Machine: {os.cpu_count()} CPU cores, "
         f"{platform.machine()}, Python {platform.python_version()}, numpy {np.__version__}, "
         f"pandas {pd.__version__}. Times are wall-clock on a machine shared with other jobs "
-        f"(1-minute load average at start: {os.getloadavg()[0]:.1f}), so they are upper bounds.")
+        f"(1-minute load average at start: {os.getloadavg()[0]:.1f}), so they are upper bounds."
+    )
     say("")
     bench_alpha(n)
     bench_dawid_skene(n)

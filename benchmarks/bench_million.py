@@ -58,15 +58,43 @@ def main() -> None:
     n = args.rows
     rng = np.random.default_rng(0)
     labels = ["auto", "property", "theft", "water_damage", "medical", "liability"]
-    words = np.array(["my", "car", "was", "hit", "while", "parked", "outside", "the", "office", "and", "the", "rear", "bumper", "is", "cracked", "water", "came", "through", "the", "ceiling", "after", "a", "storm"])
+    words = np.array(
+        [
+            "my",
+            "car",
+            "was",
+            "hit",
+            "while",
+            "parked",
+            "outside",
+            "the",
+            "office",
+            "and",
+            "the",
+            "rear",
+            "bumper",
+            "is",
+            "cracked",
+            "water",
+            "came",
+            "through",
+            "the",
+            "ceiling",
+            "after",
+            "a",
+            "storm",
+        ]
+    )
     lens = rng.integers(8, 30, n)
     text = [" ".join(words[rng.integers(0, len(words), k)]) for k in lens]
-    df = pd.DataFrame({
-        "claim_id": [f"CLM-{i:07d}" for i in range(n)],
-        "text": text,
-        "pred": pd.Categorical(np.array(labels)[rng.integers(0, 6, n)]),
-        "confidence": rng.uniform(0.2, 1.0, n),
-    })
+    df = pd.DataFrame(
+        {
+            "claim_id": [f"CLM-{i:07d}" for i in range(n)],
+            "text": text,
+            "pred": pd.Categorical(np.array(labels)[rng.integers(0, 6, n)]),
+            "confidence": rng.uniform(0.2, 1.0, n),
+        }
+    )
     del text
     df.memory_usage(deep=True)  # warm pandas' lazy caches before the baseline
     settle()
@@ -84,8 +112,9 @@ def main() -> None:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     t0 = time.perf_counter()
-    w = hw.ClassificationReview(df, text="text", labels=labels, id="claim_id",
-                                store=tmp / "m.db", annotator="bench")
+    w = hw.ClassificationReview(
+        df, text="text", labels=labels, id="claim_id", store=tmp / "m.db", annotator="bench"
+    )
     t_ctor = time.perf_counter() - t0
     sent = []
     w.send = lambda m, buffers=None: sent.append(m)
@@ -98,8 +127,9 @@ def main() -> None:
     assert sent and sent[-1]["items"][0]["item_id"] == "CLM-0000000"
     # and a decision later on, through the same path
     t1 = time.perf_counter()
-    w._handle_custom_msg({"type": "decide", "decisions": [{"id": "d1", "item_id": "CLM-0000000",
-                                                           "action": "accept"}]}, [])
+    w._handle_custom_msg(
+        {"type": "decide", "decisions": [{"id": "d1", "item_id": "CLM-0000000", "action": "accept"}]}, []
+    )
     t_decide = time.perf_counter() - t1
     lines = [
         f"Frame: {n:,} rows, {frame_mb:,.0f} MiB (pandas deep memory usage). Machine: {os.cpu_count()} CPU cores.",

@@ -66,8 +66,13 @@ def embed(texts: list[str], batch: int = 128, max_length: int = 64) -> np.ndarra
     out = []
     with torch.inference_mode():
         for i in range(0, len(texts), batch):
-            enc = tok(texts[i : i + batch], padding=True, truncation=True,
-                      max_length=max_length, return_tensors="pt")
+            enc = tok(
+                texts[i : i + batch],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
+            )
             h = model(**enc).last_hidden_state
             m = enc["attention_mask"].unsqueeze(-1).to(h.dtype)
             e = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
@@ -127,8 +132,9 @@ def scores(task: str) -> dict[str, np.ndarray]:
 
 
 # -- validity and efficiency -------------------------------------------------------
-def mapie_threshold(conf: np.ndarray, correct: np.ndarray, alpha: float, delta: float,
-                    config: str) -> float | None:
+def mapie_threshold(
+    conf: np.ndarray, correct: np.ndarray, alpha: float, delta: float, config: str
+) -> float | None:
     """MAPIE 1.6.0's BinaryClassificationController: precision (share of accepted items
     the model got right) >= 1 - alpha, as the risk of the "accept" decision."""
     import warnings
@@ -149,8 +155,12 @@ def mapie_threshold(conf: np.ndarray, correct: np.ndarray, alpha: float, delta: 
     else:
         raise ValueError(config)
     ctrl = BinaryClassificationController(
-        predict_proba, risk="precision", target_level=1 - alpha, confidence_level=1 - delta,
-        list_predict_params=grid, fwer_method=fwer,
+        predict_proba,
+        risk="precision",
+        target_level=1 - alpha,
+        confidence_level=1 - delta,
+        list_predict_params=grid,
+        fwer_method=fwer,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -161,8 +171,14 @@ def mapie_threshold(conf: np.ndarray, correct: np.ndarray, alpha: float, delta: 
 MAPIE_CONFIGS = ("default", "capped holm", "capped fst x10")
 
 
-def ours(conf: np.ndarray, wrong: np.ndarray, alpha: float, delta: float,
-         population: np.ndarray | None, rng: np.random.Generator) -> float | None:
+def ours(
+    conf: np.ndarray,
+    wrong: np.ndarray,
+    alpha: float,
+    delta: float,
+    population: np.ndarray | None,
+    rng: np.random.Generator,
+) -> float | None:
     """hitl_widgets.calibrate's procedure (the same functions), without the DataFrame."""
     from hitl_widgets.routing.calibration import coverage_grid, fixed_sequence_test
 
@@ -174,8 +190,7 @@ def ours(conf: np.ndarray, wrong: np.ndarray, alpha: float, delta: float,
     return fixed_sequence_test(conf, wrong, grid, alpha, delta).threshold
 
 
-def clairvoyant_share(conf: np.ndarray, wrong: np.ndarray, n: int, alpha: float,
-                      delta: float) -> float:
+def clairvoyant_share(conf: np.ndarray, wrong: np.ndarray, n: int, alpha: float, delta: float) -> float:
     """Reference: the best expected share of ONE pre-set threshold tested once with the
     exact binomial test, chosen knowing the pool's true error curve (no valid procedure
     can choose that way; it shows what n reviewed items can certify on this curve)."""
@@ -203,8 +218,14 @@ def clairvoyant_share(conf: np.ndarray, wrong: np.ndarray, n: int, alpha: float,
     return best
 
 
-def validity(task: str, splits: int, sizes: tuple[int, ...], alphas: tuple[float, ...],
-             delta: float = 0.1, mapie: bool = True) -> list[dict]:
+def validity(
+    task: str,
+    splits: int,
+    sizes: tuple[int, ...],
+    alphas: tuple[float, ...],
+    delta: float = 0.1,
+    mapie: bool = True,
+) -> list[dict]:
     from hitl_widgets.routing import naive_threshold
 
     sc = scores(task)
@@ -252,24 +273,42 @@ def validity(task: str, splits: int, sizes: tuple[int, ...], alphas: tuple[float
                     e_test = wrong[test][tm].mean() if tm.any() else 0.0
                     acc[m].append((e_pool > alpha, e_test > alpha, share, 0))
             ref = clairvoyant_share(conf, wrong, n, alpha, delta)
-            rows.append({
-                "task": task, "alpha": alpha, "n": n,
-                "method": "reference: best single pre-set threshold, knowing the curve",
-                "viol_pool": float("nan"), "viol_test": float("nan"), "share": ref,
-                "oracle": oracle, "of_oracle": ref / oracle if oracle else float("nan"),
-                "refused": float("nan"), "splits": splits,
-            })
+            rows.append(
+                {
+                    "task": task,
+                    "alpha": alpha,
+                    "n": n,
+                    "method": "reference: best single pre-set threshold, knowing the curve",
+                    "viol_pool": float("nan"),
+                    "viol_test": float("nan"),
+                    "share": ref,
+                    "oracle": oracle,
+                    "of_oracle": ref / oracle if oracle else float("nan"),
+                    "refused": float("nan"),
+                    "splits": splits,
+                }
+            )
             for m, v in acc.items():
                 v = np.asarray(v, dtype=float)
-                rows.append({
-                    "task": task, "alpha": alpha, "n": n, "method": m,
-                    "viol_pool": v[:, 0].mean(), "viol_test": v[:, 1].mean(),
-                    "share": v[:, 2].mean(), "oracle": oracle,
-                    "of_oracle": v[:, 2].mean() / oracle if oracle else float("nan"),
-                    "refused": v[:, 3].mean(), "splits": splits,
-                })
-            print(f"  {task} alpha={alpha} n={n}: {splits} splits in {time.perf_counter() - t0:.0f} s",
-                  flush=True)
+                rows.append(
+                    {
+                        "task": task,
+                        "alpha": alpha,
+                        "n": n,
+                        "method": m,
+                        "viol_pool": v[:, 0].mean(),
+                        "viol_test": v[:, 1].mean(),
+                        "share": v[:, 2].mean(),
+                        "oracle": oracle,
+                        "of_oracle": v[:, 2].mean() / oracle if oracle else float("nan"),
+                        "refused": v[:, 3].mean(),
+                        "splits": splits,
+                    }
+                )
+            print(
+                f"  {task} alpha={alpha} n={n}: {splits} splits in {time.perf_counter() - t0:.0f} s",
+                flush=True,
+            )
     return rows
 
 
@@ -278,6 +317,7 @@ def print_validity(rows: list[dict], delta: float) -> str:
         "| data | alpha | n cal | method | violations (pool) | violations (test split) | share auto-accepted | of oracle | refused |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+
     def f(x, fmt):
         return "-" if x != x else format(x, fmt)
 
@@ -436,14 +476,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--splits", type=int, default=None)
     ap.add_argument("--no-mapie", action="store_true")
     ap.add_argument("--skip-ordering", action="store_true")
-    ap.add_argument("--write-readme", action="store_true",
-                    help="put the tables between the routing markers of benchmarks/README.md")
+    ap.add_argument(
+        "--write-readme",
+        action="store_true",
+        help="put the tables between the routing markers of benchmarks/README.md",
+    )
     args = ap.parse_args(argv)
     cmd = "python benchmarks/bench_routing.py " + " ".join(sys.argv[1:] if argv is None else argv)
     print(f"$ {cmd.strip()}")
     if not DATA.exists() or not (DATA / "tweeteval-sentiment").exists():
-        print(f"SKIPPED: {DATA} is absent (TweetEval from ../shared/data is needed; see "
-              "../shared/data/README.md)")
+        print(
+            f"SKIPPED: {DATA} is absent (TweetEval from ../shared/data is needed; see "
+            "../shared/data/README.md)"
+        )
         return 0
     mapie = not args.no_mapie
     if mapie:
@@ -455,9 +500,11 @@ def main(argv: list[str] | None = None) -> int:
     splits = args.splits or (100 if args.quick else 500)
     delta = 0.1
     t0 = time.perf_counter()
-    blocks = [f"## Routing (`hitl_widgets.routing`)\n\nReproduce: `{cmd.strip()}` from the repository "
-              f"root ({time.strftime('%Y-%m-%d')}; 2 CPU cores shared with other jobs; MAPIE "
-              f"1.6.0; `--quick` runs 100 splits and a smaller ordering run)."]
+    blocks = [
+        f"## Routing (`hitl_widgets.routing`)\n\nReproduce: `{cmd.strip()}` from the repository "
+        f"root ({time.strftime('%Y-%m-%d')}; 2 CPU cores shared with other jobs; MAPIE "
+        f"1.6.0; `--quick` runs 100 splits and a smaller ordering run)."
+    ]
     blocks.append(NOTES)
     rows = []
     for task in ("sentiment", "offensive"):
@@ -481,8 +528,9 @@ def main(argv: list[str] | None = None) -> int:
     CACHE.mkdir(exist_ok=True)
     import json
 
-    (CACHE / "routing_results.json").write_text(json.dumps({"validity": rows, "ordering": ordering_json},
-                                                           indent=1, default=float))
+    (CACHE / "routing_results.json").write_text(
+        json.dumps({"validity": rows, "ordering": ordering_json}, indent=1, default=float)
+    )
     return 0
 
 

@@ -28,9 +28,19 @@ from hitl_widgets.store import Store
 
 
 def event(i: int) -> dict:
-    return {"event_id": uuid.uuid4().hex, "task": "bench", "item_id": str(i), "content_hash": "h",
-            "action": "correct", "label_after": "b", "model_label": "a", "model_confidence": 0.7,
-            "annotator": "bench", "duration_ms": 900.0, "session_id": "s"}
+    return {
+        "event_id": uuid.uuid4().hex,
+        "task": "bench",
+        "item_id": str(i),
+        "content_hash": "h",
+        "action": "correct",
+        "label_after": "b",
+        "model_label": "a",
+        "model_confidence": 0.7,
+        "annotator": "bench",
+        "duration_ms": 900.0,
+        "session_id": "s",
+    }
 
 
 def main() -> None:
@@ -53,8 +63,13 @@ def main() -> None:
     w.send = lambda m, buffers=None: None
     times = []
     for i in range(args.n):
-        d = {"id": uuid.uuid4().hex, "item_id": str(i), "action": "correct", "label": "b",
-             "duration_ms": 800.0}
+        d = {
+            "id": uuid.uuid4().hex,
+            "item_id": str(i),
+            "action": "correct",
+            "label": "b",
+            "duration_ms": 800.0,
+        }
         t = time.perf_counter()
         w._handle_custom_msg({"type": "decide", "decisions": [d]}, [])
         times.append((time.perf_counter() - t) * 1e3)

@@ -40,6 +40,7 @@ def __getattr__(name: str):  # heavy submodules (plotly, scipy) load on first us
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'hitl_widgets' has no attribute {name!r}")
 
+
 __all__ = [
     "CalibrationResult",
     "ClassificationReview",

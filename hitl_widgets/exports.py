@@ -34,6 +34,7 @@ from .store import Status, Store, open_store
 
 __all__ = ["position_bias", "to_hf_dataset", "to_preferences", "to_sft", "write_jsonl"]
 
+
 def _native(v: Any) -> Any:
     """Missing values as None (pandas reads them as NaN), times as ISO-8601 UTC text."""
     if isinstance(v, float) and v != v:
@@ -51,8 +52,9 @@ def _as_store(store: Store | str | os.PathLike[str]) -> tuple[Store, bool]:
     return open_store(store), True
 
 
-def _verdicts(store: Store, task: str | Sequence[str] | None, kind: str,
-              annotator: str | None) -> list[dict[str, Any]]:
+def _verdicts(
+    store: Store, task: str | Sequence[str] | None, kind: str, annotator: str | None
+) -> list[dict[str, Any]]:
     """The current decision of each item of `kind` (one fold: `Store.decisions()`), in
     the order they were made, each with its verdict's data and the ratings in effect."""
     tasks: list[str | None] = [None] if task is None else ([task] if isinstance(task, str) else list(task))
@@ -71,6 +73,7 @@ def _verdicts(store: Store, task: str | Sequence[str] | None, kind: str,
 # --------------------------------------------------------------------------------------
 # output
 # --------------------------------------------------------------------------------------
+
 
 def write_jsonl(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike[str]) -> Path:
     """Write rows as JSON Lines (UTF-8, one object per line); return the path."""
@@ -108,13 +111,17 @@ def _finish(rows: list[dict[str, Any]], columns: list[str], path: Any, as_datase
 def _messages(context: Any) -> list[dict[str, str]]:
     if not isinstance(context, list):
         return []
-    return [{"role": str(m.get("role")), "content": str(m.get("content"))}
-            for m in context if isinstance(m, Mapping)]
+    return [
+        {"role": str(m.get("role")), "content": str(m.get("content"))}
+        for m in context
+        if isinstance(m, Mapping)
+    ]
 
 
 # --------------------------------------------------------------------------------------
 # exports
 # --------------------------------------------------------------------------------------
+
 
 def to_sft(
     store: Store | str | os.PathLike[str],
@@ -160,16 +167,26 @@ def to_sft(
             prompt = data.get("prompt")
             if not isinstance(final, str) or not isinstance(prompt, str):
                 continue  # a decision made without the texts (older content): not exportable
-            row: dict[str, Any] = {"messages": [
-                *_messages(data.get("context")),
-                {"role": "user", "content": prompt}, {"role": "assistant", "content": final}]}
+            row: dict[str, Any] = {
+                "messages": [
+                    *_messages(data.get("context")),
+                    {"role": "user", "content": prompt},
+                    {"role": "assistant", "content": final},
+                ]
+            }
             if metadata:
-                row.update(task=ev["task"], item_id=ev["item_id"], annotator=ev["annotator"],
-                           status=ev["status"], ratings=ev["ratings"] or None,
-                           decided_at=ev["decided_at"])
+                row.update(
+                    task=ev["task"],
+                    item_id=ev["item_id"],
+                    annotator=ev["annotator"],
+                    status=ev["status"],
+                    ratings=ev["ratings"] or None,
+                    decided_at=ev["decided_at"],
+                )
             rows.append(row)
-        cols = ["messages"] + (["task", "item_id", "annotator", "status", "ratings", "decided_at"]
-                               if metadata else [])
+        cols = ["messages"] + (
+            ["task", "item_id", "annotator", "status", "ratings", "decided_at"] if metadata else []
+        )
         return _finish(rows, cols, path, as_dataset)
     finally:
         if own:
@@ -224,11 +241,11 @@ def to_preferences(
         if edits:
             raw += _edit_preferences(st, task, annotator)
         raw.sort(key=lambda p: p[0])
-        conv = conversational if conversational is not None else any(
-            _messages(r["context"]) for _, r in raw)
+        conv = conversational if conversational is not None else any(_messages(r["context"]) for _, r in raw)
         rows = [_preference_row(r, conv, metadata) for _, r in raw]
         cols = ["prompt", "chosen", "rejected"] + (
-            ["source", "task", "item_id", "annotator", "choice", "left"] if metadata else [])
+            ["source", "task", "item_id", "annotator", "choice", "left"] if metadata else []
+        )
         out = _finish(rows, cols, path, as_dataset)
         if isinstance(out, pd.DataFrame):
             out.attrs["skipped"] = skipped
@@ -238,8 +255,9 @@ def to_preferences(
             st.close()
 
 
-def _pairwise_preferences(st: Store, task: str | Sequence[str] | None, annotator: str | None,
-                          skipped: dict[str, int]) -> list[tuple[str, dict[str, Any]]]:
+def _pairwise_preferences(
+    st: Store, task: str | Sequence[str] | None, annotator: str | None, skipped: dict[str, int]
+) -> list[tuple[str, dict[str, Any]]]:
     """(decided_at, pair) for each pairwise decision with a winner: the chosen response
     over the other; a pair of identical responses is counted in `skipped`."""
     raw: list[tuple[str, dict[str, Any]]] = []
@@ -254,17 +272,29 @@ def _pairwise_preferences(st: Store, task: str | Sequence[str] | None, annotator
         if data["a"] == data["b"]:  # chosen == rejected: no preference to learn
             skipped["identical_pair"] += 1
             continue
-        raw.append((str(ev["decided_at"]), {
-            "prompt": data["prompt"], "context": data.get("context"),
-            "chosen": data[choice], "rejected": data[other], "source": "pairwise",
-            "task": ev["task"], "item_id": ev["item_id"], "annotator": ev["annotator"],
-            "choice": choice, "left": data.get("left"),
-        }))
+        raw.append(
+            (
+                str(ev["decided_at"]),
+                {
+                    "prompt": data["prompt"],
+                    "context": data.get("context"),
+                    "chosen": data[choice],
+                    "rejected": data[other],
+                    "source": "pairwise",
+                    "task": ev["task"],
+                    "item_id": ev["item_id"],
+                    "annotator": ev["annotator"],
+                    "choice": choice,
+                    "left": data.get("left"),
+                },
+            )
+        )
     return raw
 
 
-def _edit_preferences(st: Store, task: str | Sequence[str] | None,
-                      annotator: str | None) -> list[tuple[str, dict[str, Any]]]:
+def _edit_preferences(
+    st: Store, task: str | Sequence[str] | None, annotator: str | None
+) -> list[tuple[str, dict[str, Any]]]:
     """(decided_at, pair) for each edit that changed the text: the edited text over the
     model's."""
     raw: list[tuple[str, dict[str, Any]]] = []
@@ -276,12 +306,23 @@ def _edit_preferences(st: Store, task: str | Sequence[str] | None,
             continue
         if data["edited"] == data["original"]:
             continue
-        raw.append((str(ev["decided_at"]), {
-            "prompt": data["prompt"], "context": data.get("context"),
-            "chosen": data["edited"], "rejected": data["original"], "source": "edit",
-            "task": ev["task"], "item_id": ev["item_id"], "annotator": ev["annotator"],
-            "choice": None, "left": None,
-        }))
+        raw.append(
+            (
+                str(ev["decided_at"]),
+                {
+                    "prompt": data["prompt"],
+                    "context": data.get("context"),
+                    "chosen": data["edited"],
+                    "rejected": data["original"],
+                    "source": "edit",
+                    "task": ev["task"],
+                    "item_id": ev["item_id"],
+                    "annotator": ev["annotator"],
+                    "choice": None,
+                    "left": None,
+                },
+            )
+        )
     return raw
 
 
@@ -298,6 +339,7 @@ def _preference_row(r: dict[str, Any], conv: bool, metadata: bool) -> dict[str, 
     if metadata:
         row.update({k: r[k] for k in ("source", "task", "item_id", "annotator", "choice", "left")})
     return row
+
 
 def position_bias(
     store: Store | str | os.PathLike[str],
@@ -336,9 +378,15 @@ def position_bias(
                     right_wins += 1
         n = left_wins + right_wins
         out: dict[str, Any] = {
-            "n": n, "left_wins": left_wins, "right_wins": right_wins,
-            "left_rate": left_wins / n if n else None, "left_rate_ci95": None, "p_value": None,
-            "a_rate": a_wins / n if n else None, "ties": ties, "both_bad": both_bad,
+            "n": n,
+            "left_wins": left_wins,
+            "right_wins": right_wins,
+            "left_rate": left_wins / n if n else None,
+            "left_rate_ci95": None,
+            "p_value": None,
+            "a_rate": a_wins / n if n else None,
+            "ties": ties,
+            "both_bad": both_bad,
             "a_shown_left": shown_left / decided if decided else None,
         }
         if n:

@@ -73,8 +73,14 @@ class ClaimQueue(ReviewQueue):
     `positions` grows as claims succeed; the end is known only when the candidates run out.
     """
 
-    def __init__(self, order: np.ndarray, ids_of: Callable[[np.ndarray], list[str]],
-                 claim: Callable[[list[str], int], list[str]], *, chunk: int = 64) -> None:
+    def __init__(
+        self,
+        order: np.ndarray,
+        ids_of: Callable[[np.ndarray], list[str]],
+        claim: Callable[[list[str], int], list[str]],
+        *,
+        chunk: int = 64,
+    ) -> None:
         super().__init__(np.zeros(0, dtype=np.int64))
         self._order = np.asarray(order, dtype=np.int64)
         self._scan = 0  # next candidate in _order to offer to the store

@@ -113,8 +113,10 @@ class Rotation:
         """Preview: which task each annotator is on at each turn, up to `decisions`
         decisions (rows: turns starting at decision 0, every, 2*every, ...)."""
         starts = list(range(0, max(int(decisions), 1), self.every))
-        return pd.DataFrame({a: [self.task_for(a, s) for s in starts] for a in annotators},
-                            index=pd.Index(starts, name="from_decision"))
+        return pd.DataFrame(
+            {a: [self.task_for(a, s) for s in starts] for a in annotators},
+            index=pd.Index(starts, name="from_decision"),
+        )
 
     def __repr__(self) -> str:
         return f"Rotation(tasks={self.tasks!r}, every={self.every})"

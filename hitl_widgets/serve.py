@@ -52,8 +52,9 @@ def link_params(query: str | None = None) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(q, keep_blank_values=False).items() if v}
 
 
-def annotator_from_link(default: str | None = None, *, param: str = "annotator",
-                        query: str | None = None) -> str | None:
+def annotator_from_link(
+    default: str | None = None, *, param: str = "annotator", query: str | None = None
+) -> str | None:
     """The annotator named in the page's link (``?annotator=ana``), else `default`.
 
     A name is 1-64 printable characters (letters of any script, digits, spaces and
@@ -66,8 +67,7 @@ def annotator_from_link(default: str | None = None, *, param: str = "annotator",
     if not name:
         return default
     if len(name) > _MAX_NAME or any(unicodedata.category(c).startswith("C") for c in name):
-        raise ValueError(f"{param}= in the link must be 1-{_MAX_NAME} printable characters, "
-                         f"got {raw[:80]!r}")
+        raise ValueError(f"{param}= in the link must be 1-{_MAX_NAME} printable characters, got {raw[:80]!r}")
     return name
 
 
@@ -101,12 +101,22 @@ def links(base: str, names: list[str], token: str | None, param: str = "annotato
     return out
 
 
-def voila_command(notebook: Path, port: int, ip: str, token: str | None,
-                  extra: list[str] | None = None) -> list[str]:
+def voila_command(
+    notebook: Path, port: int, ip: str, token: str | None, extra: list[str] | None = None
+) -> list[str]:
     """The Voila command line: this port exactly (no retries), no browser, no code shown."""
-    cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-           f"--Voila.ip={ip}", "--Voila.port_retries=0", "--strip_sources=True",
-           "--show_tracebacks=False"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        "--Voila.port_retries=0",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+    ]
     if token:
         cmd.append(f"--token={token}")
     return cmd + list(extra or [])
@@ -130,20 +140,31 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m hitl_widgets.serve",
         description="Serve a notebook that builds a review as a web page (Voila): people open a "
-                    "link with their name, review with the keys, and the decisions go to the "
-                    "notebook's store under that name.")
+        "link with their name, review with the keys, and the decisions go to the "
+        "notebook's store under that name.",
+    )
     p.add_argument("notebook", type=Path, help="the notebook that builds and shows the review")
     p.add_argument("--port", type=int, default=8866, help="port (default 8866)")
-    p.add_argument("--ip", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: "
-                        "every network interface, for people on other machines)")
-    p.add_argument("--name", action="append", default=[], metavar="NAME",
-                   help="print a link for this annotator (repeat for each person)")
+    p.add_argument(
+        "--ip",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: "
+        "every network interface, for people on other machines)",
+    )
+    p.add_argument(
+        "--name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="print a link for this annotator (repeat for each person)",
+    )
     p.add_argument("--param", default="annotator", help="query parameter of the name (default annotator)")
     tok = p.add_mutually_exclusive_group()
-    tok.add_argument("--token", default=None,
-                     help="require this token in the link (default: a random one when --ip "
-                          "is not a loopback address)")
+    tok.add_argument(
+        "--token",
+        default=None,
+        help="require this token in the link (default: a random one when --ip is not a loopback address)",
+    )
     tok.add_argument("--no-token", action="store_true", help="no token, even on a network address")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for Voila to start")
     return p
@@ -191,8 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not _wait_listening(args.ip, args.port, proc, args.timeout):
             code = proc.poll()
-            print(f"Voila did not start on {args.ip}:{args.port}"
-                  + (f" (exit {code})" if code is not None else ""), file=sys.stderr)
+            print(
+                f"Voila did not start on {args.ip}:{args.port}"
+                + (f" (exit {code})" if code is not None else ""),
+                file=sys.stderr,
+            )
             return 1
         print(_announce(nb, args.ip, args.port, args.name, token, args.param), flush=True)
         return proc.wait()

@@ -34,7 +34,7 @@ def _token_diff(a: list[str], b: list[str], out: list[dict[str, str]]) -> None:
     while j < len(a) - i and j < len(b) - i and a[-1 - j] == b[-1 - j]:
         j += 1
     _push(out, "equal", "".join(a[:i]))
-    mid_a, mid_b = a[i:len(a) - j], b[i:len(b) - j]
+    mid_a, mid_b = a[i : len(a) - j], b[i : len(b) - j]
     sm = difflib.SequenceMatcher(None, mid_a, mid_b, autojunk=False)
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
@@ -42,7 +42,7 @@ def _token_diff(a: list[str], b: list[str], out: list[dict[str, str]]) -> None:
         else:
             _push(out, "delete", "".join(mid_a[i1:i2]))
             _push(out, "insert", "".join(mid_b[j1:j2]))
-    _push(out, "equal", "".join(a[len(a) - j:]))
+    _push(out, "equal", "".join(a[len(a) - j :]))
 
 
 def word_diff(original: str, edited: str) -> list[dict[str, str]]:

@@ -23,21 +23,46 @@ VOCABULARY = OUT.with_name("vocabulary.json")
 
 HAND: list[tuple[str, list[dict[str, Any]]]] = [
     ("accept", [{"action": "accept"}]),
-    ("accept then rate keeps accepted", [{"action": "accept"}, {"action": "rate", "data": {"ratings": {"helpful": 4}}}]),
-    ("rate then undo restores no ratings", [{"action": "rate", "data": {"ratings": {"helpful": 4}}}, {"action": "undo"}]),
-    ("rate twice merges", [{"action": "rate", "data": {"ratings": {"helpful": 4}}},
-                           {"action": "rate", "data": {"ratings": {"harmless": "yes"}}}]),
+    (
+        "accept then rate keeps accepted",
+        [{"action": "accept"}, {"action": "rate", "data": {"ratings": {"helpful": 4}}}],
+    ),
+    (
+        "rate then undo restores no ratings",
+        [{"action": "rate", "data": {"ratings": {"helpful": 4}}}, {"action": "undo"}],
+    ),
+    (
+        "rate twice merges",
+        [
+            {"action": "rate", "data": {"ratings": {"helpful": 4}}},
+            {"action": "rate", "data": {"ratings": {"harmless": "yes"}}},
+        ],
+    ),
     ("skip after accept changes nothing", [{"action": "accept"}, {"action": "skip"}]),
     ("skip then undo", [{"action": "skip"}, {"action": "undo"}]),
-    ("rate after skip ends the skip", [{"action": "skip"}, {"action": "rate", "data": {"ratings": {"helpful": 2}}}]),
-    ("undo of a correction restores the accept", [{"action": "accept"}, {"action": "correct", "label": "b"}, {"action": "undo"}]),
+    (
+        "rate after skip ends the skip",
+        [{"action": "skip"}, {"action": "rate", "data": {"ratings": {"helpful": 2}}}],
+    ),
+    (
+        "undo of a correction restores the accept",
+        [{"action": "accept"}, {"action": "correct", "label": "b"}, {"action": "undo"}],
+    ),
     ("undo on nothing", [{"action": "undo"}]),
     ("note keeps the verdict", [{"action": "correct", "label": "b"}, {"action": "note", "note": "why"}]),
     ("flag with a note", [{"action": "flag", "note": "unclear"}]),
-    ("verdict with ratings merges them", [{"action": "rate", "data": {"ratings": {"helpful": 1}}},
-                                          {"action": "edit", "data": {"edited": "x", "ratings": {"harmless": "no"}}}]),
+    (
+        "verdict with ratings merges them",
+        [
+            {"action": "rate", "data": {"ratings": {"helpful": 1}}},
+            {"action": "edit", "data": {"edited": "x", "ratings": {"harmless": "no"}}},
+        ],
+    ),
     ("compare", [{"action": "compare", "label": "a", "data": {"choice": "a"}}]),
-    ("reject then undo then accept", [{"action": "reject", "note": "wrong"}, {"action": "undo"}, {"action": "accept"}]),
+    (
+        "reject then undo then accept",
+        [{"action": "reject", "note": "wrong"}, {"action": "undo"}, {"action": "accept"}],
+    ),
     ("route changes nothing", [{"action": "accept"}, {"action": "route"}]),
     ("execute changes nothing", [{"action": "accept"}, {"action": "execute"}]),
     ("answer a held tool call", [{"action": "answer", "note": "use the claim's second page"}]),
@@ -67,17 +92,33 @@ def random_events(rng: random.Random, n: int) -> list[dict[str, Any]]:
 def expected(events: list[dict[str, Any]], model_label: str | None) -> dict[str, Any]:
     st = None
     for i, e in enumerate(events):
-        st = fold(st, {"event_id": f"e{i}", "action": e["action"], "label_after": e.get("label"),
-                       "model_label": model_label, "note": e.get("note"), "data": e.get("data")})
+        st = fold(
+            st,
+            {
+                "event_id": f"e{i}",
+                "action": e["action"],
+                "label_after": e.get("label"),
+                "model_label": model_label,
+                "note": e.get("note"),
+                "data": e.get("data"),
+            },
+        )
     if st is None:
         return {"status": None, "action": None, "label": None, "note": None, "ratings": None}
-    return {"status": st.status, "action": st.action, "label": st.label, "note": st.note,
-            "ratings": dict(st.ratings) if st.ratings else None}
+    return {
+        "status": st.status,
+        "action": st.action,
+        "label": st.label,
+        "note": st.note,
+        "ratings": dict(st.ratings) if st.ratings else None,
+    }
 
 
 def cases() -> list[dict[str, Any]]:
-    out = [{"name": name, "model_label": "a", "events": evs, "expected": expected(evs, "a")}
-           for name, evs in HAND]
+    out = [
+        {"name": name, "model_label": "a", "events": evs, "expected": expected(evs, "a")}
+        for name, evs in HAND
+    ]
     rng = random.Random(20261203)
     for k in range(200):
         evs = random_events(rng, rng.randint(1, 12))
@@ -100,8 +141,12 @@ def render_vocabulary() -> str:
 
 if __name__ == "__main__":
     if "--check" in sys.argv:
-        fresh = OUT.exists() and OUT.read_text() == render() and VOCABULARY.exists() \
+        fresh = (
+            OUT.exists()
+            and OUT.read_text() == render()
+            and VOCABULARY.exists()
             and VOCABULARY.read_text() == render_vocabulary()
+        )
         sys.exit(0 if fresh else 1)
     OUT.write_text(render())
     VOCABULARY.write_text(render_vocabulary())

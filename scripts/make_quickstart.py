@@ -64,10 +64,13 @@ cells = [
         "```"
     ),
 ]
-nb = nbf.v4.new_notebook(cells=cells, metadata={
-    "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-    "language_info": {"name": "python"},
-})
+nb = nbf.v4.new_notebook(
+    cells=cells,
+    metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    },
+)
 out = Path(__file__).resolve().parents[1] / "notebooks" / "01_quickstart.ipynb"
 nbf.write(nb, out)
 print("wrote", out)

@@ -39,8 +39,10 @@ def postgres_server():
         return
     bindir = _pg_bin()
     if bindir is None:
-        pytest.skip("no PostgreSQL server binaries (initdb) on this machine: "
-                    "apt-get install postgresql, or set HITL_PG_URL")
+        pytest.skip(
+            "no PostgreSQL server binaries (initdb) on this machine: "
+            "apt-get install postgresql, or set HITL_PG_URL"
+        )
     pytest.importorskip("psycopg", reason="psycopg is needed for the PostgreSQL back end")
     base = tempfile.mkdtemp(prefix="hitl-pg-")
     data = os.path.join(base, "data")
@@ -49,11 +51,27 @@ def postgres_server():
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use its own user
         shutil.chown(base, "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*run_as, f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres",
-                    "--no-sync"], check=True, capture_output=True)
-    subprocess.run([*run_as, f"{bindir}/pg_ctl", "-D", data, "-l", os.path.join(base, "log"), "-w",
-                    "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=on",
-                    "start"], check=True, capture_output=True)
+    subprocess.run(
+        [*run_as, f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *run_as,
+            f"{bindir}/pg_ctl",
+            "-D",
+            data,
+            "-l",
+            os.path.join(base, "log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=on",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     import psycopg
 
@@ -66,8 +84,9 @@ def postgres_server():
     try:
         yield url
     finally:
-        subprocess.run([*run_as, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*run_as, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 

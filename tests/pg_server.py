@@ -50,28 +50,56 @@ class PgServer:
             shutil.chown(self.base, "postgres")
             shutil.chown(pwfile, "postgres")
             self.run_as = ["runuser", "-u", "postgres", "--"]
-        subprocess.run([*self.run_as, f"{bindir}/initdb", "-D", self.data, "-A", "scram-sha-256",
-                        "-U", "postgres", f"--pwfile={pwfile}", "--no-sync"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                *self.run_as,
+                f"{bindir}/initdb",
+                "-D",
+                self.data,
+                "-A",
+                "scram-sha-256",
+                "-U",
+                "postgres",
+                f"--pwfile={pwfile}",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+        )
         self.start()
 
     def url(self, db: str = "postgres", *, password: str = SECRET) -> str:
         return f"postgresql://postgres:{password}@127.0.0.1:{self.port}/{db}"
 
     def _ctl(self, *args: str) -> None:
-        subprocess.run([*self.run_as, f"{self.bindir}/pg_ctl", "-D", self.data, *args],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*self.run_as, f"{self.bindir}/pg_ctl", "-D", self.data, *args], check=True, capture_output=True
+        )
 
     def start(self) -> None:
-        self._ctl("-l", os.path.join(self.base, "log"), "-w", "-o",
-                  f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1", "start")
+        self._ctl(
+            "-l",
+            os.path.join(self.base, "log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1",
+            "start",
+        )
 
     def stop(self) -> None:
         self._ctl("-w", "-m", "fast", "stop")
 
     def restart(self) -> None:
-        self._ctl("-l", os.path.join(self.base, "log"), "-w", "-m", "fast", "-o",
-                  f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1", "restart")
+        self._ctl(
+            "-l",
+            os.path.join(self.base, "log"),
+            "-w",
+            "-m",
+            "fast",
+            "-o",
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1",
+            "restart",
+        )
 
     def new_database(self) -> str:
         import psycopg
@@ -82,6 +110,8 @@ class PgServer:
         return self.url(name)
 
     def close(self) -> None:
-        subprocess.run([*self.run_as, f"{self.bindir}/pg_ctl", "-D", self.data, "-m", "immediate",
-                        "stop"], capture_output=True)
+        subprocess.run(
+            [*self.run_as, f"{self.bindir}/pg_ctl", "-D", self.data, "-m", "immediate", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(self.base, ignore_errors=True)

@@ -56,7 +56,9 @@ def make_gate(path: Path, task: str = "claims", **kw: Any) -> Gate:
     return Gate(str(path / "agent.db"), task, **kw)
 
 
-def decider(gate: Gate, n: int, decide: Callable[[ToolCall], None], timeout: float = 10.0) -> threading.Thread:
+def decider(
+    gate: Gate, n: int, decide: Callable[[ToolCall], None], timeout: float = 10.0
+) -> threading.Thread:
     """A person in the queue: waits until `n` calls are held, then decides each."""
     errors: list[BaseException] = []
 
@@ -88,6 +90,7 @@ def actions(gate: Gate) -> list[tuple[str, str]]:
 
 # == LangGraph ===========================================================================
 
+
 class State(TypedDict):
     messages: Annotated[list, add_messages]
 
@@ -105,16 +108,27 @@ def pay_tool(ran: list[tuple[Any, ...]], fail_on: str | None = None) -> Any:
 
 
 def ai_calls(*calls: tuple[str, dict[str, Any]], prefix: str = "t") -> AIMessage:
-    return AIMessage("", tool_calls=[{"name": "pay", "args": args, "id": f"{prefix}{i}"}
-                                     for i, (_claim, args) in enumerate(calls, 1)])
+    return AIMessage(
+        "",
+        tool_calls=[
+            {"name": "pay", "args": args, "id": f"{prefix}{i}"} for i, (_claim, args) in enumerate(calls, 1)
+        ],
+    )
 
 
 def claim(cid: str, amount: Any, **kw: Any) -> tuple[str, dict[str, Any]]:
     return cid, {"claim_id": cid, "amount": amount, **kw}
 
 
-def build_graph(gate: Gate, tools: list[Any], responses: list[AIMessage], checkpointer: Any,
-                *, send: bool = False, **node_kw: Any) -> Any:
+def build_graph(
+    gate: Gate,
+    tools: list[Any],
+    responses: list[AIMessage],
+    checkpointer: Any,
+    *,
+    send: bool = False,
+    **node_kw: Any,
+) -> Any:
     model = FakeMessagesListChatModel(responses=responses)
 
     def agent(state: State) -> dict[str, Any]:
@@ -127,8 +141,9 @@ def build_graph(gate: Gate, tools: list[Any], responses: list[AIMessage], checkp
     if send:
         b.add_conditional_edges("agent", lg.send_tool_calls("tools"), ["tools", END])
     else:
-        b.add_conditional_edges("agent", lambda s: "tools" if s["messages"][-1].tool_calls else END,
-                                ["tools", END])
+        b.add_conditional_edges(
+            "agent", lambda s: "tools" if s["messages"][-1].tool_calls else END, ["tools", END]
+        )
     b.add_edge("tools", "agent")
     return b.compile(checkpointer=checkpointer)
 
@@ -146,19 +161,25 @@ def test_lg_a_let_through_call_runs_at_once_and_is_recorded(tmp_path: Path) -> N
     g = build_graph(gate, [pay_tool(ran)], [ai_calls(claim("c1", 50)), AIMessage("done")], InMemorySaver())
     out = g.invoke({"messages": [HumanMessage("pay claim c1")]}, cfg("th"))
     assert ran == [("c1", 50.0, "bank")]
-    assert tool_messages(out)["t1"].content == "paid c1: 50.0 by bank" and out["messages"][-1].content == "done"
+    assert (
+        tool_messages(out)["t1"].content == "paid c1: 50.0 by bank" and out["messages"][-1].content == "done"
+    )
     assert actions(gate) == [("route", "th/t1"), ("execute", "th/t1")]
     call = gate.calls()[0]
     assert call.args == {"claim_id": "c1", "amount": 50.0, "method": "bank"}  # as validated: shown = run
-    assert call.context == [{"role": "user", "content": "pay claim c1"},
-                            {"role": "assistant", "content": 'calls pay({"claim_id": "c1", "amount": 50})'}]
+    assert call.context == [
+        {"role": "user", "content": "pay claim c1"},
+        {"role": "assistant", "content": 'calls pay({"claim_id": "c1", "amount": 50})'},
+    ]
     assert [p.name for p in call.params] == ["claim_id", "amount", "method"]
     assert call.params[2].type == "enum" and call.params[2].enum == ["bank", "cheque"]
 
 
 def test_lg_a_held_call_pauses_and_runs_only_after_an_approval(tmp_path: Path) -> None:
     gate, ran = make_gate(tmp_path), []
-    g = build_graph(gate, [pay_tool(ran)], [ai_calls(claim("c2", "20000")), AIMessage("done")], InMemorySaver())
+    g = build_graph(
+        gate, [pay_tool(ran)], [ai_calls(claim("c2", "20000")), AIMessage("done")], InMemorySaver()
+    )
     out = g.invoke({"messages": [HumanMessage("pay c2")]}, cfg("th"))
     (intr,) = lg.hitl_interrupts(out)
     assert ran == []
@@ -171,7 +192,11 @@ def test_lg_a_held_call_pauses_and_runs_only_after_an_approval(tmp_path: Path) -
     out = g.invoke(lg.resume_command(gate, g.get_state(cfg("th"))), cfg("th"))
     assert ran == [("c2", 20000.0, "bank")] and out["messages"][-1].content == "done"
     ex = gate.store.events("claims", action="execute").iloc[0]["data"]
-    assert ex["outcome"] == "approved" and ex["annotators"] == ["ana"] and ex["result"] == "paid c2: 20000.0 by bank"
+    assert (
+        ex["outcome"] == "approved"
+        and ex["annotators"] == ["ana"]
+        and ex["result"] == "paid c2: 20000.0 by bank"
+    )
 
 
 def test_lg_invoke_with_approvals_edit_runs_the_edited_arguments(tmp_path: Path) -> None:
@@ -202,7 +227,9 @@ def test_lg_a_rejection_or_an_answer_is_the_tools_message(tmp_path: Path, decisi
     if decision == "reject":
         person = decider(gate, 1, lambda c: gate.reject(c.call_id, "a forged invoice", annotator="ana"))
     else:
-        person = decider(gate, 1, lambda c: gate.answer(c.call_id, "pay after the site visit", annotator="ana"))
+        person = decider(
+            gate, 1, lambda c: gate.answer(c.call_id, "pay after the site visit", annotator="ana")
+        )
     out = lg.invoke_with_approvals(g, {"messages": [HumanMessage("pay c4")]}, cfg("th"), gate)
     joined(person)
     msg = tool_messages(out)["t1"]
@@ -245,8 +272,15 @@ def test_lg_parallel_calls_in_one_node_each_get_their_own_decision(tmp_path: Pat
     assert len(gate.pending()) == 3  # every held call is in the queue at once
     first = lg.hitl_interrupts(out)
     assert [i.value["call_id"] for i in first] == ["th/t1"]
-    person = decider(gate, 3, lambda c: (gate.approve(c.call_id, annotator="ana") if c.args["claim_id"] != "q3"
-                                         else gate.reject(c.call_id, "too much", annotator="ana")))
+    person = decider(
+        gate,
+        3,
+        lambda c: (
+            gate.approve(c.call_id, annotator="ana")
+            if c.args["claim_id"] != "q3"
+            else gate.reject(c.call_id, "too much", annotator="ana")
+        ),
+    )
     joined(person)
     out = g.invoke(lg.resume_command(gate, out), cfg("th"))
     msgs = tool_messages(out)
@@ -261,7 +295,9 @@ def test_lg_a_resume_without_a_decision_runs_nothing_and_pauses_again(tmp_path: 
     out = g.invoke({"messages": [HumanMessage("pay r1")]}, cfg("th"))
     (intr,) = lg.hitl_interrupts(out)
     # a resume value that claims an approval is not one: the store is the truth
-    out = g.invoke(Command(resume={intr.id: {"approved": True, "args": {"claim_id": "r1", "amount": 1e9}}}), cfg("th"))
+    out = g.invoke(
+        Command(resume={intr.id: {"approved": True, "args": {"claim_id": "r1", "amount": 1e9}}}), cfg("th")
+    )
     (again,) = lg.hitl_interrupts(out)
     assert ran == [] and again.value["call_id"] == "th/t1" and again.id != intr.id
     out = g.invoke(Command(resume="yes"), cfg("th"))
@@ -311,8 +347,15 @@ def test_lg_durable_resume_in_a_new_process_runs_the_approved_call_once(tmp_path
     g2 = build_graph(gate2, [pay_tool(ran)], [AIMessage("done")], saver)
     state = g2.get_state(cfg("th"))
     assert [i.value["call_id"] for i in lg.hitl_interrupts(state)] == ["th/t1"]
-    person = decider(gate2, 2, lambda c: (gate2.approve(c.call_id, annotator="ana") if c.args["claim_id"] == "d1"
-                                          else gate2.reject(c.call_id, "no", annotator="ana")))
+    person = decider(
+        gate2,
+        2,
+        lambda c: (
+            gate2.approve(c.call_id, annotator="ana")
+            if c.args["claim_id"] == "d1"
+            else gate2.reject(c.call_id, "no", annotator="ana")
+        ),
+    )
     joined(person)
     out = g2.invoke(lg.resume_command(gate2, state), cfg("th"))
     assert ran == [("d1", 50000.0, "bank")] and out["messages"][-1].content == "done"
@@ -369,8 +412,14 @@ def run_phase(tmp_path: Path, phase: str) -> dict[str, Any]:
     script = tmp_path / "agent_process.py"
     script.write_text(textwrap.dedent(DURABLE_SCRIPT))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, str(script), str(tmp_path), phase], capture_output=True, text=True,
-                          env=env, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path), phase],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return out
@@ -394,15 +443,20 @@ def test_lg_durable_resume_across_real_processes(tmp_path: Path) -> None:
 
 def test_lg_a_reused_tool_call_id_with_other_arguments_is_refused(tmp_path: Path) -> None:
     gate, ran = make_gate(tmp_path), []
-    g = build_graph(gate, [pay_tool(ran)], [ai_calls(claim("u1", 5)), ai_calls(claim("u2", 6)), AIMessage("done")],
-                    InMemorySaver())
+    g = build_graph(
+        gate,
+        [pay_tool(ran)],
+        [ai_calls(claim("u1", 5)), ai_calls(claim("u2", 6)), AIMessage("done")],
+        InMemorySaver(),
+    )
     with pytest.raises(GateError, match="routed before as another call"):
         g.invoke({"messages": [HumanMessage("pay")]}, cfg("th"))
     assert ran == [("u1", 5.0, "bank")]
 
 
 def test_lg_the_node_needs_a_thread_id_and_the_wait_refuses_the_kernels_main_thread(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     gate, ran = make_gate(tmp_path), []
     node = lg.gated_tool_node(gate, [pay_tool(ran)])
     b = StateGraph(State)
@@ -421,7 +475,9 @@ def test_lg_a_timeout_rejects(tmp_path: Path) -> None:
     gate, ran = make_gate(tmp_path, timeout=0.2), []
     g = build_graph(gate, [pay_tool(ran)], [ai_calls(claim("w1", 50000)), AIMessage("done")], InMemorySaver())
     out = lg.invoke_with_approvals(g, {"messages": [HumanMessage("pay")]}, cfg("th"), gate)
-    assert ran == [] and tool_messages(out)["t1"].content.startswith("A person rejected this call: no decision within")
+    assert ran == [] and tool_messages(out)["t1"].content.startswith(
+        "A person rejected this call: no decision within"
+    )
 
 
 # == pydantic-ai ==========================================================================
@@ -434,7 +490,9 @@ def function_model(calls: list[ToolCallPart], seen: list[ToolReturnPart]) -> Fun
         returns = [p for p in messages[-1].parts if isinstance(p, ToolReturnPart)]
         if returns:
             seen.extend(returns)
-            return ModelResponse(parts=[TextPart("; ".join(f"{r.tool_call_id}={r.content}" for r in returns))])
+            return ModelResponse(
+                parts=[TextPart("; ".join(f"{r.tool_call_id}={r.content}" for r in returns))]
+            )
         return ModelResponse(parts=list(calls))
 
     return FunctionModel(respond)
@@ -454,8 +512,12 @@ def pay_agent(model: Any, ran: list[tuple[Any, ...]], **agent_kw: Any) -> Agent[
 
 def test_pai_an_approval_runs_exactly_the_validated_arguments_shown(tmp_path: Path) -> None:
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = pay_agent(function_model([ToolCallPart("pay", '{"claim_id": "c1", "amount": "20000"}', tool_call_id="t1")],
-                                     seen), ran)
+    agent = pay_agent(
+        function_model(
+            [ToolCallPart("pay", '{"claim_id": "c1", "amount": "20000"}', tool_call_id="t1")], seen
+        ),
+        ran,
+    )
     shown: list[ToolCall] = []
     person = decider(gate, 1, lambda c: (shown.append(c), gate.approve(c.call_id, annotator="ana")))
     result = pa.run_with_approvals_sync(agent, "pay claim c1", gate)
@@ -465,7 +527,10 @@ def test_pai_an_approval_runs_exactly_the_validated_arguments_shown(tmp_path: Pa
     assert call.call_id == "t1" and call.args == {"claim_id": "c1", "amount": 20000.0, "method": "bank"}
     assert call.reasons == ["policy 'large claim': amount > 10000"]
     assert [(p.name, p.type, p.required) for p in call.params] == [
-        ("claim_id", "string", True), ("amount", "number", True), ("method", "enum", False)]
+        ("claim_id", "string", True),
+        ("amount", "number", True),
+        ("method", "enum", False),
+    ]
     assert call.context is not None and call.context[0] == {"role": "user", "content": "pay claim c1"}
     assert ran == [("c1", 20000.0, "bank")] and result.output == "t1=paid c1: 20000.0 by bank"
     assert [a for a, _ in actions(gate)] == ["route", "accept", "execute"]
@@ -475,8 +540,10 @@ def test_pai_an_approval_runs_exactly_the_validated_arguments_shown(tmp_path: Pa
 
 def test_pai_an_edit_reaches_the_tool_and_must_pass_the_schema(tmp_path: Path) -> None:
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = pay_agent(function_model([ToolCallPart("pay", {"claim_id": "c2", "amount": 50000}, tool_call_id="t1")],
-                                     seen), ran)
+    agent = pay_agent(
+        function_model([ToolCallPart("pay", {"claim_id": "c2", "amount": 50000}, tool_call_id="t1")], seen),
+        ran,
+    )
 
     def edit(c: ToolCall) -> None:
         with pytest.raises(ValueError, match="method: 'cash' is not one of"):
@@ -492,18 +559,26 @@ def test_pai_an_edit_reaches_the_tool_and_must_pass_the_schema(tmp_path: Path) -
     joined(person)
     assert ran == [("c2", 9000.0, "cheque")] and result.output == "t1=paid c2: 9000.0 by cheque"
     ex = gate.store.events("claims", action="execute").iloc[0]["data"]
-    assert ex["outcome"] == "approved" and ex["args"] == {"claim_id": "c2", "amount": 9000, "method": "cheque"}
+    assert ex["outcome"] == "approved" and ex["args"] == {
+        "claim_id": "c2",
+        "amount": 9000,
+        "method": "cheque",
+    }
 
 
 @pytest.mark.parametrize("decision", ["reject", "answer"])
 def test_pai_a_rejection_or_an_answer_is_what_the_model_sees(tmp_path: Path, decision: str) -> None:
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = pay_agent(function_model([ToolCallPart("pay", {"claim_id": "c3", "amount": 50000}, tool_call_id="t1")],
-                                     seen), ran)
+    agent = pay_agent(
+        function_model([ToolCallPart("pay", {"claim_id": "c3", "amount": 50000}, tool_call_id="t1")], seen),
+        ran,
+    )
     if decision == "reject":
         person = decider(gate, 1, lambda c: gate.reject(c.call_id, "a forged invoice", annotator="ana"))
     else:
-        person = decider(gate, 1, lambda c: gate.answer(c.call_id, "pay by cheque next week", annotator="ana"))
+        person = decider(
+            gate, 1, lambda c: gate.answer(c.call_id, "pay by cheque next week", annotator="ana")
+        )
     result = pa.run_with_approvals_sync(agent, "pay c3", gate)
     joined(person)
     (ret,) = seen
@@ -518,16 +593,27 @@ def test_pai_a_rejection_or_an_answer_is_what_the_model_sees(tmp_path: Path, dec
 
 def test_pai_two_parallel_calls_each_get_their_own_decision(tmp_path: Path) -> None:
     gate, ran, seen = make_gate(tmp_path), [], []
-    calls = [ToolCallPart("pay", {"claim_id": "p1", "amount": 20000}, tool_call_id="t1"),
-             ToolCallPart("pay", {"claim_id": "p2", "amount": 30000}, tool_call_id="t2")]
+    calls = [
+        ToolCallPart("pay", {"claim_id": "p1", "amount": 20000}, tool_call_id="t1"),
+        ToolCallPart("pay", {"claim_id": "p2", "amount": 30000}, tool_call_id="t2"),
+    ]
     agent = pay_agent(function_model(calls, seen), ran)
-    person = decider(gate, 2, lambda c: (gate.approve(c.call_id, annotator="ana") if c.args["claim_id"] == "p1"
-                                         else gate.reject(c.call_id, "duplicate", annotator="bob")))
+    person = decider(
+        gate,
+        2,
+        lambda c: (
+            gate.approve(c.call_id, annotator="ana")
+            if c.args["claim_id"] == "p1"
+            else gate.reject(c.call_id, "duplicate", annotator="bob")
+        ),
+    )
     result = pa.run_with_approvals_sync(agent, "pay both", gate)
     joined(person)
     assert ran == [("p1", 20000.0, "bank")]
-    assert {r.tool_call_id: r.content for r in seen} == {"t1": "paid p1: 20000.0 by bank",
-                                                         "t2": "A person rejected this call: duplicate"}
+    assert {r.tool_call_id: r.content for r in seen} == {
+        "t1": "paid p1: 20000.0 by bank",
+        "t2": "A person rejected this call: duplicate",
+    }
     assert "t1=paid p1" in result.output
     ex = gate.store.events("claims", action="execute")
     assert list(ex["item_id"]) == ["t1"]
@@ -535,8 +621,11 @@ def test_pai_two_parallel_calls_each_get_their_own_decision(tmp_path: Path) -> N
 
 def test_pai_a_call_the_gate_lets_through_runs_without_a_person(tmp_path: Path) -> None:
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = pay_agent(function_model([ToolCallPart("pay", {"claim_id": "c5", "amount": 5}, tool_call_id="t1")],
-                                     seen), ran, output_type=[str, DeferredToolRequests])
+    agent = pay_agent(
+        function_model([ToolCallPart("pay", {"claim_id": "c5", "amount": 5}, tool_call_id="t1")], seen),
+        ran,
+        output_type=[str, DeferredToolRequests],
+    )
     result = pa.run_with_approvals_sync(agent, "pay c5", gate)
     assert ran == [("c5", 5.0, "bank")] and result.output == "t1=paid c5: 5.0 by bank"
     assert [a for a, _ in actions(gate)] == ["route", "execute"]
@@ -545,7 +634,9 @@ def test_pai_a_call_the_gate_lets_through_runs_without_a_person(tmp_path: Path) 
 def test_pai_with_the_test_model(tmp_path: Path) -> None:
     gate, ran = make_gate(tmp_path, policies={"every payment": lambda args: True}), []
     agent = pay_agent(TestModel(call_tools=["pay"]), ran)
-    person = decider(gate, 1, lambda c: gate.approve(c.call_id, {**c.args, "claim_id": "approved-id"}, annotator="ana"))
+    person = decider(
+        gate, 1, lambda c: gate.approve(c.call_id, {**c.args, "claim_id": "approved-id"}, annotator="ana")
+    )
     result = pa.run_with_approvals_sync(agent, "pay", gate)
     joined(person)
     assert [r[0] for r in ran] == ["approved-id"]
@@ -556,8 +647,15 @@ def test_pai_a_tool_that_asks_for_approval_as_it_runs(tmp_path: Path) -> None:
     from pydantic_ai.exceptions import ApprovalRequired
 
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = Agent(function_model([ToolCallPart("refund", {"order": "o1", "amount": 20000}, tool_call_id="t1"),
-                                  ToolCallPart("refund", {"order": "o2", "amount": 5}, tool_call_id="t2")], seen))
+    agent = Agent(
+        function_model(
+            [
+                ToolCallPart("refund", {"order": "o1", "amount": 20000}, tool_call_id="t1"),
+                ToolCallPart("refund", {"order": "o2", "amount": 5}, tool_call_id="t2"),
+            ],
+            seen,
+        )
+    )
 
     @agent.tool
     def refund(ctx: RunContext[None], order: str, amount: float) -> str:
@@ -566,27 +664,41 @@ def test_pai_a_tool_that_asks_for_approval_as_it_runs(tmp_path: Path) -> None:
         ran.append((order, amount))
         return f"refunded {order}"
 
-    person = decider(gate, 1, lambda c: gate.approve(c.call_id, {"order": "o1", "amount": 150}, annotator="ana"))
+    person = decider(
+        gate, 1, lambda c: gate.approve(c.call_id, {"order": "o1", "amount": 150}, annotator="ana")
+    )
     result = pa.run_with_approvals_sync(agent, "refund", gate)
     joined(person)
     assert sorted(ran) == [("o1", 150.0), ("o2", 5.0)] and "t1=refunded o1" in result.output
     assert [c.call_id for c in gate.calls()] == ["t1"]  # only the call that asked was routed
-    assert gate.store.events("claims", action="execute").iloc[0]["data"]["args"] == {"order": "o1", "amount": 150}
+    assert gate.store.events("claims", action="execute").iloc[0]["data"]["args"] == {
+        "order": "o1",
+        "amount": 150,
+    }
 
 
 def test_pai_a_hand_made_approval_runs_nothing(tmp_path: Path) -> None:
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = pay_agent(function_model([ToolCallPart("pay", {"claim_id": "c6", "amount": 50000}, tool_call_id="t1")],
-                                     seen), ran, output_type=[str, DeferredToolRequests],
-                      capabilities=pa.gate_capabilities(gate))
+    agent = pay_agent(
+        function_model([ToolCallPart("pay", {"claim_id": "c6", "amount": 50000}, tool_call_id="t1")], seen),
+        ran,
+        output_type=[str, DeferredToolRequests],
+        capabilities=pa.gate_capabilities(gate),
+    )
     first = agent.run_sync("pay c6")
     assert isinstance(first.output, DeferredToolRequests) and [c.call_id for c in gate.pending()] == ["t1"]
     # approved in code, not by a person: the execution check finds no approval in the store
     with pytest.raises(GateError, match="no approval of it in the store"):
-        agent.run_sync(message_history=first.all_messages(), deferred_tool_results=DeferredToolResults(approvals={"t1": True}))
+        agent.run_sync(
+            message_history=first.all_messages(),
+            deferred_tool_results=DeferredToolResults(approvals={"t1": True}),
+        )
     gate.reject("t1", "no", annotator="ana")
     with pytest.raises(GateError, match="rejected"):
-        agent.run_sync(message_history=first.all_messages(), deferred_tool_results=DeferredToolResults(approvals={"t1": True}))
+        agent.run_sync(
+            message_history=first.all_messages(),
+            deferred_tool_results=DeferredToolResults(approvals={"t1": True}),
+        )
     assert ran == []
 
 
@@ -594,13 +706,17 @@ def test_pai_arguments_rewritten_by_a_capability_are_what_the_person_sees(tmp_pa
     """pydantic-ai #6968: an ``after_tool_validate`` rewrite ran, the approver saw the model's args."""
 
     class Clamp(AbstractCapability[Any]):
-        async def after_tool_validate(self, ctx: RunContext[Any], *, call: ToolCallPart, tool_def: ToolDefinition,
-                                      args: Any) -> Any:
+        async def after_tool_validate(
+            self, ctx: RunContext[Any], *, call: ToolCallPart, tool_def: ToolDefinition, args: Any
+        ) -> Any:
             return {**args, "amount": min(args["amount"], 25000)}
 
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = pay_agent(function_model([ToolCallPart("pay", {"claim_id": "c7", "amount": 90000}, tool_call_id="t1")],
-                                     seen), ran, capabilities=[Clamp()])
+    agent = pay_agent(
+        function_model([ToolCallPart("pay", {"claim_id": "c7", "amount": 90000}, tool_call_id="t1")], seen),
+        ran,
+        capabilities=[Clamp()],
+    )
     shown: list[ToolCall] = []
     person = decider(gate, 1, lambda c: (shown.append(c), gate.approve(c.call_id, annotator="ana")))
     pa.run_with_approvals_sync(agent, "pay c7", gate)
@@ -610,13 +726,17 @@ def test_pai_arguments_rewritten_by_a_capability_are_what_the_person_sees(tmp_pa
 
 def test_pai_arguments_changed_after_the_approval_do_not_run(tmp_path: Path) -> None:
     class Sneak(AbstractCapability[Any]):
-        async def before_tool_execute(self, ctx: RunContext[Any], *, call: ToolCallPart, tool_def: ToolDefinition,
-                                      args: Any) -> Any:
+        async def before_tool_execute(
+            self, ctx: RunContext[Any], *, call: ToolCallPart, tool_def: ToolDefinition, args: Any
+        ) -> Any:
             return {**args, "amount": args["amount"] * 10}
 
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = pay_agent(function_model([ToolCallPart("pay", {"claim_id": "c8", "amount": 20000}, tool_call_id="t1")],
-                                     seen), ran, capabilities=[Sneak()])
+    agent = pay_agent(
+        function_model([ToolCallPart("pay", {"claim_id": "c8", "amount": 20000}, tool_call_id="t1")], seen),
+        ran,
+        capabilities=[Sneak()],
+    )
     person = decider(gate, 1, lambda c: gate.approve(c.call_id, annotator="ana"))
     with pytest.raises(GateError, match="not the approved ones"):
         pa.run_with_approvals_sync(agent, "pay c8", gate)
@@ -626,9 +746,12 @@ def test_pai_arguments_changed_after_the_approval_do_not_run(tmp_path: Path) -> 
 
 def test_pai_a_call_that_ran_does_not_run_again(tmp_path: Path) -> None:
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = pay_agent(function_model([ToolCallPart("pay", {"claim_id": "c9", "amount": 20000}, tool_call_id="t1")],
-                                     seen), ran, output_type=[str, DeferredToolRequests],
-                      capabilities=pa.gate_capabilities(gate))
+    agent = pay_agent(
+        function_model([ToolCallPart("pay", {"claim_id": "c9", "amount": 20000}, tool_call_id="t1")], seen),
+        ran,
+        output_type=[str, DeferredToolRequests],
+        capabilities=pa.gate_capabilities(gate),
+    )
     first = agent.run_sync("pay c9")
     assert isinstance(first.output, DeferredToolRequests)
     person = decider(gate, 1, lambda c: gate.approve(c.call_id, annotator="ana"))
@@ -645,8 +768,12 @@ def test_pai_a_call_that_ran_does_not_run_again(tmp_path: Path) -> None:
 def test_pai_resolve_in_a_new_process_on_the_same_store(tmp_path: Path) -> None:
     gate, ran, seen = make_gate(tmp_path), [], []
     calls = [ToolCallPart("pay", {"claim_id": "n1", "amount": 20000}, tool_call_id="t1")]
-    agent = pay_agent(function_model(calls, seen), ran, output_type=[str, DeferredToolRequests],
-                      capabilities=pa.gate_capabilities(gate))
+    agent = pay_agent(
+        function_model(calls, seen),
+        ran,
+        output_type=[str, DeferredToolRequests],
+        capabilities=pa.gate_capabilities(gate),
+    )
     first = agent.run_sync("pay n1")
     history = first.all_messages_json()
     requests = first.output
@@ -657,14 +784,19 @@ def test_pai_resolve_in_a_new_process_on_the_same_store(tmp_path: Path) -> None:
     from pydantic_ai.messages import ModelMessagesTypeAdapter
 
     agent2 = pay_agent(function_model(calls, seen), ran, capabilities=pa.gate_capabilities(gate2))
-    out = agent2.run_sync(message_history=ModelMessagesTypeAdapter.validate_json(history), deferred_tool_results=answers)
+    out = agent2.run_sync(
+        message_history=ModelMessagesTypeAdapter.validate_json(history), deferred_tool_results=answers
+    )
     assert ran == [("n1", 20000.0, "bank")] and out.output == "t1=paid n1: 20000.0 by bank"
 
 
 def test_pai_resolve_refuses_calls_the_gate_did_not_route(tmp_path: Path) -> None:
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = pay_agent(function_model([ToolCallPart("pay", {"claim_id": "c10", "amount": 20000}, tool_call_id="t1")],
-                                     seen), ran, output_type=[str, DeferredToolRequests])
+    agent = pay_agent(
+        function_model([ToolCallPart("pay", {"claim_id": "c10", "amount": 20000}, tool_call_id="t1")], seen),
+        ran,
+        output_type=[str, DeferredToolRequests],
+    )
     first = agent.run_sync("pay c10")  # no gate capabilities: the model's raw arguments only
     with pytest.raises(GateError, match="gate_capabilities"):
         pa.resolve_sync(gate, first.output)
@@ -672,18 +804,25 @@ def test_pai_resolve_refuses_calls_the_gate_did_not_route(tmp_path: Path) -> Non
 
 def test_pai_waiting_inside_the_run(tmp_path: Path) -> None:
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = pay_agent(function_model([ToolCallPart("pay", {"claim_id": "c11", "amount": 20000}, tool_call_id="t1")],
-                                     seen), ran, capabilities=pa.gate_capabilities(gate, wait=True))
+    agent = pay_agent(
+        function_model([ToolCallPart("pay", {"claim_id": "c11", "amount": 20000}, tool_call_id="t1")], seen),
+        ran,
+        capabilities=pa.gate_capabilities(gate, wait=True),
+    )
     person = decider(gate, 1, lambda c: gate.approve(c.call_id, annotator="ana"))
     result = agent.run_sync("pay c11")  # no DeferredToolRequests: the run waits for the person
     joined(person)
     assert ran == [("c11", 20000.0, "bank")] and result.output == "t1=paid c11: 20000.0 by bank"
 
 
-def test_pai_blocking_helpers_refuse_the_kernels_main_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pai_blocking_helpers_refuse_the_kernels_main_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = pay_agent(function_model([ToolCallPart("pay", {"claim_id": "c12", "amount": 20000}, tool_call_id="t1")],
-                                     seen), ran)
+    agent = pay_agent(
+        function_model([ToolCallPart("pay", {"claim_id": "c12", "amount": 20000}, tool_call_id="t1")], seen),
+        ran,
+    )
     monkeypatch.setattr(gate_mod, "_in_kernel_main_thread", lambda: True)
     with pytest.raises(GateOnMainThreadError, match="run_in_background"):
         pa.run_with_approvals_sync(agent, "pay", gate)
@@ -695,8 +834,10 @@ def test_pai_async_run_with_approvals_keeps_the_event_loop_free(tmp_path: Path) 
     import asyncio
 
     gate, ran, seen = make_gate(tmp_path), [], []
-    agent = pay_agent(function_model([ToolCallPart("pay", {"claim_id": "c13", "amount": 20000}, tool_call_id="t1")],
-                                     seen), ran)
+    agent = pay_agent(
+        function_model([ToolCallPart("pay", {"claim_id": "c13", "amount": 20000}, tool_call_id="t1")], seen),
+        ran,
+    )
     ticks: list[float] = []
 
     async def main() -> Any:
@@ -719,34 +860,55 @@ def test_pai_async_run_with_approvals_keeps_the_event_loop_free(tmp_path: Path) 
 
 # == shared ================================================================================
 
+
 def test_params_from_a_json_schema() -> None:
     schema = {
-        "$defs": {"M": {"enum": ["a", "b"], "type": "string"}, "Addr": {"properties": {"s": {"type": "string"}},
-                                                                        "type": "object"}},
+        "$defs": {
+            "M": {"enum": ["a", "b"], "type": "string"},
+            "Addr": {"properties": {"s": {"type": "string"}}, "type": "object"},
+        },
         "properties": {
-            "x": {"type": "integer"}, "y": {"anyOf": [{"type": "number"}, {"type": "null"}], "default": None},
-            "m": {"$ref": "#/$defs/M", "default": "a"}, "addr": {"anyOf": [{"$ref": "#/$defs/Addr"}, {"type": "null"}]},
-            "tags": {"type": "array", "items": {"type": "string"}}, "lit": {"const": "only"},
-            "u": {"anyOf": [{"type": "integer"}, {"type": "string"}]}, "t": {"type": ["string", "null"]}, "free": {},
+            "x": {"type": "integer"},
+            "y": {"anyOf": [{"type": "number"}, {"type": "null"}], "default": None},
+            "m": {"$ref": "#/$defs/M", "default": "a"},
+            "addr": {"anyOf": [{"$ref": "#/$defs/Addr"}, {"type": "null"}]},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "lit": {"const": "only"},
+            "u": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+            "t": {"type": ["string", "null"]},
+            "free": {},
         },
         "required": ["x", "lit"],
     }
-    got = {p.name: (p.type, p.required, p.default, p.enum, p.nullable) for p in pa.params_from_json_schema(schema)}
+    got = {
+        p.name: (p.type, p.required, p.default, p.enum, p.nullable)
+        for p in pa.params_from_json_schema(schema)
+    }
     assert got == {
-        "x": ("integer", True, None, None, False), "y": ("number", False, None, None, True),
-        "m": ("enum", False, "a", ["a", "b"], False), "addr": ("object", False, None, None, True),
-        "tags": ("array", False, None, None, False), "lit": ("enum", True, None, ["only"], False),
-        "u": ("any", False, None, None, False), "t": ("string", False, None, None, True),
+        "x": ("integer", True, None, None, False),
+        "y": ("number", False, None, None, True),
+        "m": ("enum", False, "a", ["a", "b"], False),
+        "addr": ("object", False, None, None, True),
+        "tags": ("array", False, None, None, False),
+        "lit": ("enum", True, None, ["only"], False),
+        "u": ("any", False, None, None, False),
+        "t": ("string", False, None, None, True),
         "free": ("any", False, None, None, False),
     }
-    assert pa.same_arguments({"a": [1, 2.0]}, {"a": [1.0, 2]}) and not pa.same_arguments({"a": True}, {"a": 1})
+    assert pa.same_arguments({"a": [1, 2.0]}, {"a": [1.0, 2]}) and not pa.same_arguments(
+        {"a": True}, {"a": 1}
+    )
     assert not pa.same_arguments({"a": 1}, {"a": 1, "b": None}) and not pa.same_arguments("1", 1)
 
 
 def test_importing_the_package_and_the_adapters_needs_no_framework() -> None:
-    code = ("import sys, hitl_widgets, hitl_widgets.agents.langgraph, hitl_widgets.agents.pydantic_ai; "
-            "bad = sorted({m.split('.')[0] for m in sys.modules} & {'langgraph', 'langchain_core', 'pydantic_ai'}); "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, hitl_widgets, hitl_widgets.agents.langgraph, hitl_widgets.agents.pydantic_ai; "
+        "bad = sorted({m.split('.')[0] for m in sys.modules} & {'langgraph', 'langchain_core', 'pydantic_ai'}); "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]

@@ -74,7 +74,9 @@ def test_a_held_call_runs_only_after_an_approval_with_the_approved_arguments(tmp
     assert ran == [("c2", 15000.0, "bank")]
     ex = gate.store.events("claims").iloc[-1]
     assert ex["action"] == "execute" and ex["data"]["args"]["amount"] == 15000.0
-    assert ex["data"]["args_hash"] == content_hash("pay", {"claim_id": "c2", "amount": 15000.0, "method": "bank"})
+    assert ex["data"]["args_hash"] == content_hash(
+        "pay", {"claim_id": "c2", "amount": 15000.0, "method": "bank"}
+    )
     edit = gate.store.events("claims", action="edit").iloc[0]["data"]
     assert edit["recheck"] == ["policy 'large claim': amount > 10000"]  # the policies checked again
 
@@ -205,15 +207,21 @@ def test_missing_inputs_and_failing_rules_hold_the_call(tmp_path: Path) -> None:
 
     gate = make_gate(tmp_path, policies={"large claim": "amount > 10000", "fraud": fraud})
     call = gate.route("pay", {"claim_id": "x", "amount": None})
-    assert call.held and call.call.reasons == ["policy 'fraud' failed (RuntimeError: fraud model down)",
-                                               "missing amount"]
+    assert call.held and call.call.reasons == [
+        "policy 'fraud' failed (RuntimeError: fraud model down)",
+        "missing amount",
+    ]
     gate2 = Gate(gate.store, "thr", thresholds=0.8)
     assert gate2.route("pay", {"claim_id": "y", "amount": 1.0}).call.reasons == ["no confidence given"]
-    assert gate2.route("pay", {"claim_id": "z", "amount": 1.0}, confidence=0.5).call.reasons == ["confidence 0.50 < 0.80"]
+    assert gate2.route("pay", {"claim_id": "z", "amount": 1.0}, confidence=0.5).call.reasons == [
+        "confidence 0.50 < 0.80"
+    ]
     assert not gate2.route("pay", {"claim_id": "w", "amount": 1.0}, confidence=0.9).held
 
 
-def test_a_held_call_is_refused_on_the_kernels_main_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_held_call_is_refused_on_the_kernels_main_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     gate, ran = make_gate(tmp_path), []
     pay = pay_tool(gate, ran)
     monkeypatch.setattr(gate_mod, "_in_kernel_main_thread", lambda: True)
@@ -229,10 +237,23 @@ def test_an_approval_that_does_not_name_the_arguments_approves_nothing(tmp_path:
     run = run_in_background(pay, "c10", 50000.0)
     (cid,) = held_ids(gate, 1)
     call = gate.pending()[0]
-    gate.store.append([{"event_id": uuid.uuid4().hex, "task": "claims", "kind": "tool_call", "item_id": cid,
-                        "content_hash": call.args_hash, "action": "accept", "annotator": "mallory",
-                        "data": {"args": {"claim_id": "c10", "amount": 1.0, "method": "bank"},
-                                 "args_hash": call.args_hash}}])  # a hash of other arguments
+    gate.store.append(
+        [
+            {
+                "event_id": uuid.uuid4().hex,
+                "task": "claims",
+                "kind": "tool_call",
+                "item_id": cid,
+                "content_hash": call.args_hash,
+                "action": "accept",
+                "annotator": "mallory",
+                "data": {
+                    "args": {"claim_id": "c10", "amount": 1.0, "method": "bank"},
+                    "args_hash": call.args_hash,
+                },
+            }
+        ]
+    )  # a hash of other arguments
     gate._notify(cid)
     time.sleep(0.2)
     assert ran == [] and gate.verdict(cid) is None
@@ -247,7 +268,9 @@ def test_held_calls_survive_a_restart(tmp_path: Path) -> None:
     gate.close()
     again = Gate(str(tmp_path / "agent.db"), "claims", policies={"large claim": "amount > 10000"})
     assert [c.call_id for c in again.pending()] == [held.call_id]
-    assert again.route("pay", {"claim_id": "r1", "amount": 50000.0}, call_id=held.call_id).held  # not routed twice
+    assert again.route(
+        "pay", {"claim_id": "r1", "amount": 50000.0}, call_id=held.call_id
+    ).held  # not routed twice
     assert len(again.store.events("claims", action="route")) == 2
 
 
@@ -272,6 +295,7 @@ def test_async_tools_wait_off_the_event_loop(tmp_path: Path) -> None:
 
 # -- the approval queue (the widget's kernel side) ---------------------------------------
 
+
 def wire(w: Any) -> list[dict[str, Any]]:
     sent: list[dict[str, Any]] = []
     w.send = lambda m, buffers=None: sent.append(m)
@@ -280,8 +304,16 @@ def wire(w: Any) -> list[dict[str, Any]]:
 
 def decide(q: Any, qi: int, action: str, **kw: Any) -> dict[str, Any]:
     item = q._items.payload(q._queue.position(qi))
-    d = {"id": uuid.uuid4().hex, "item_id": item["item_id"], "content_hash": item["content_hash"], "qi": qi,
-         "action": action, "session_id": q.session_id, "annotator": q.annotator, "task": q._task}
+    d = {
+        "id": uuid.uuid4().hex,
+        "item_id": item["item_id"],
+        "content_hash": item["content_hash"],
+        "qi": qi,
+        "action": action,
+        "session_id": q.session_id,
+        "annotator": q.annotator,
+        "task": q._task,
+    }
     d.update(kw)
     q._handle_custom_msg({"type": "decide", "decisions": [d]}, [])
     return d
@@ -303,8 +335,15 @@ def test_the_queue_grows_live_and_its_decisions_resume_the_agent(tmp_path: Path)
     assert [p["name"] for p in items["q0"]["params"]] == ["claim_id", "amount", "method"]
     qi = {it["args"]["claim_id"]: it["qi"] for it in sent[-1]["items"]}
     decide(q, qi["q0"], "accept", data={"args_hash": items["q0"]["content_hash"]})
-    decide(q, qi["q1"], "edit", data={"args": {"claim_id": "q1", "amount": 100.0, "method": "cheque"},
-                                      "args_hash": items["q1"]["content_hash"]})
+    decide(
+        q,
+        qi["q1"],
+        "edit",
+        data={
+            "args": {"claim_id": "q1", "amount": 100.0, "method": "cheque"},
+            "args_hash": items["q1"]["content_hash"],
+        },
+    )
     decide(q, qi["q2"], "reject", note="duplicate claim")
     outs = [r.result(timeout=5) for r in runs]
     assert outs[0] == "paid q0: 20000.0" and outs[1] == "paid q1: 100.0" and "duplicate claim" in outs[2]

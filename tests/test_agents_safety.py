@@ -48,10 +48,20 @@ def _decide(gate: Gate, call: Any, what: str, who: str) -> None:
         elif what == "edit":
             gate.approve(call.call_id, {"claim_id": call.args["claim_id"], "amount": 7.0}, annotator=who)
         elif what == "bogus":  # an approval naming arguments other than those it carries
-            gate.store.append([{"event_id": uuid.uuid4().hex, "task": "p", "kind": "tool_call",
-                                "item_id": call.call_id, "content_hash": call.args_hash,
-                                "action": "accept", "annotator": who,
-                                "data": {"args": {**call.args, "amount": 1.0}, "args_hash": call.args_hash}}])
+            gate.store.append(
+                [
+                    {
+                        "event_id": uuid.uuid4().hex,
+                        "task": "p",
+                        "kind": "tool_call",
+                        "item_id": call.call_id,
+                        "content_hash": call.args_hash,
+                        "action": "accept",
+                        "annotator": who,
+                        "data": {"args": {**call.args, "amount": 1.0}, "args_hash": call.args_hash},
+                    }
+                ]
+            )
         elif what == "reject":
             gate.reject(call.call_id, "no", annotator=who)
         elif what == "answer":
@@ -61,14 +71,30 @@ def _decide(gate: Gate, call: Any, what: str, who: str) -> None:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(plan=st.lists(st.tuples(st.integers(0, 30000), st.lists(st.tuples(st.sampled_from(DECISIONS),
-                                                                          st.sampled_from(["ana", "bob", "cy"])),
-                                                                max_size=3)), min_size=1, max_size=6),
-       two=st.booleans())
-def test_no_held_call_runs_without_an_approval_of_exactly_its_arguments(tmp_path: Path, plan: list[Any],
-                                                                         two: bool) -> None:
-    gate = Gate(str(tmp_path / f"{uuid.uuid4().hex}.db"), "p", policies={"large": "amount > 10000"},
-                two_person="amount > 20000" if two else None, timeout=0.4, poll=0.01)
+@given(
+    plan=st.lists(
+        st.tuples(
+            st.integers(0, 30000),
+            st.lists(
+                st.tuples(st.sampled_from(DECISIONS), st.sampled_from(["ana", "bob", "cy"])), max_size=3
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    two=st.booleans(),
+)
+def test_no_held_call_runs_without_an_approval_of_exactly_its_arguments(
+    tmp_path: Path, plan: list[Any], two: bool
+) -> None:
+    gate = Gate(
+        str(tmp_path / f"{uuid.uuid4().hex}.db"),
+        "p",
+        policies={"large": "amount > 10000"},
+        two_person="amount > 20000" if two else None,
+        timeout=0.4,
+        poll=0.01,
+    )
     ran: list[tuple[str, dict[str, Any]]] = []
     pay = _tool(gate, ran)
     runs = [run_in_background(pay, f"c{i}", float(amount)) for i, (amount, _d) in enumerate(plan)]
@@ -99,8 +125,14 @@ def test_no_held_call_runs_without_an_approval_of_exactly_its_arguments(tmp_path
             assert len(v.annotators) >= 2
     # and a held call rejected before anything approved it never ran
     for claim, call in held.items():
-        first = next((e for e in gate.store.item_events("p", call.call_id)
-                      if e["action"] in ("accept", "edit", "reject", "answer")), None)
+        first = next(
+            (
+                e
+                for e in gate.store.item_events("p", call.call_id)
+                if e["action"] in ("accept", "edit", "reject", "answer")
+            ),
+            None,
+        )
         if first is not None and first["action"] in ("reject", "answer"):
             assert claim not in [c for c, _ in ran], claim
     # every execute event names an approval of its arguments
@@ -109,6 +141,7 @@ def test_no_held_call_runs_without_an_approval_of_exactly_its_arguments(tmp_path
 
 
 # -- SIGKILL of the agent's process ---------------------------------------------------------
+
 
 def _agent_process(db: str, side_effects: str, seed: int) -> None:
     """Child: an agent making calls (some held) and a person deciding them, at random
@@ -133,7 +166,9 @@ def _agent_process(db: str, side_effects: str, seed: int) -> None:
                     if r < 0.5:
                         gate.approve(c.call_id, annotator="ana")
                     elif r < 0.7:
-                        gate.approve(c.call_id, {"claim_id": c.args["claim_id"], "amount": 5.0}, annotator="ana")
+                        gate.approve(
+                            c.call_id, {"claim_id": c.args["claim_id"], "amount": 5.0}, annotator="ana"
+                        )
                     else:
                         gate.reject(c.call_id, "no", annotator="ana")
                 except Exception:

@@ -34,11 +34,14 @@ Water entering the home: burst pipes, leaks, floods.
 
 def frame(n: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "text": [f"claim text {i}" for i in range(n)],
-        "pred": rng.choice(LABELS, n),
-        "confidence": rng.uniform(0.3, 1, n),
-    }, index=[f"i{i}" for i in range(n)])
+    return pd.DataFrame(
+        {
+            "text": [f"claim text {i}" for i in range(n)],
+            "pred": rng.choice(LABELS, n),
+            "confidence": rng.uniform(0.3, 1, n),
+        },
+        index=[f"i{i}" for i in range(n)],
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -50,8 +53,10 @@ def store_target(request, tmp_path):
 
 def test_overlap_k_in_process(store_target):
     df = frame(30)
-    ws = [hw.ClassificationReview(df, labels=LABELS, store=store_target, annotator=a, overlap=2)
-          for a in ("ann", "bob", "cy")]
+    ws = [
+        hw.ClassificationReview(df, labels=LABELS, store=store_target, annotator=a, overlap=2)
+        for a in ("ann", "bob", "cy")
+    ]
     # round-robin, as three people working at once
     active = list(ws)
     while active:
@@ -87,8 +92,7 @@ def test_reopening_does_not_rate_twice(tmp_path):
 def test_lapsed_claims_return_to_the_pool(tmp_path):
     db = str(tmp_path / "s.db")
     df = frame(6)
-    a = hw.ClassificationReview(df, labels=LABELS, store=db, annotator="ann", overlap=1,
-                                claim_ttl=0.0)
+    a = hw.ClassificationReview(df, labels=LABELS, store=db, annotator="ann", overlap=1, claim_ttl=0.0)
     assert a.current is not None  # claims something, then walks away (claims lapse at once)
     b = hw.ClassificationReview(df, labels=LABELS, store=db, annotator="bob", overlap=1)
     n = 0
@@ -126,9 +130,15 @@ def test_four_processes_500_decisions_each(store_target, tmp_path):
     n_items, k, procs, quota = 1000, 2, 4, 500
     # no per-process cap: a cap can strand the last items with annotators who already
     # rated them (a property of any greedy hand-out, not a lost decision)
-    ps = [subprocess.Popen([sys.executable, str(script), store_target, f"w{j}", str(n_items),
-                            str(n_items)], stdout=subprocess.PIPE, text=True, env=env)
-          for j in range(procs)]
+    ps = [
+        subprocess.Popen(
+            [sys.executable, str(script), store_target, f"w{j}", str(n_items), str(n_items)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for j in range(procs)
+    ]
     made = [int(p.communicate(timeout=600)[0].strip()) for p in ps]
     assert all(p.returncode == 0 for p in ps)
     # each works until nothing is left for it: 2,000 ratings = 4 x 500 on average
@@ -145,8 +155,7 @@ def test_four_processes_500_decisions_each(store_target, tmp_path):
 
 def test_blind_mode_hides_the_model_but_records_it(tmp_path):
     df = frame(5)
-    w = hw.ClassificationReview(df, labels=LABELS, store=str(tmp_path / "s.db"), annotator="a",
-                                blind=True)
+    w = hw.ClassificationReview(df, labels=LABELS, store=str(tmp_path / "s.db"), annotator="a", blind=True)
     sent = []
     w.send = lambda m, buffers=None: sent.append(m)
     w._handle_custom_msg({"type": "fetch", "req": "r", "start": 0, "count": 5}, [])
@@ -168,8 +177,13 @@ def test_guideline_versions(tmp_path):
     w1.accept()
     same = hw.ClassificationReview(df, labels=LABELS, store=db, annotator="b", guideline=GUIDE)
     assert same.guideline_version == "v1"
-    w2 = hw.ClassificationReview(df, labels=LABELS, store=db, annotator="c",
-                                 guideline=GUIDE + "\nA car break-in with nothing taken is auto.\n")
+    w2 = hw.ClassificationReview(
+        df,
+        labels=LABELS,
+        store=db,
+        annotator="c",
+        guideline=GUIDE + "\nA car break-in with nothing taken is auto.\n",
+    )
     assert w2.guideline_version == "v2"
     w2.accept()
     ev = hw.open_store(db).events()
@@ -184,8 +198,15 @@ def test_gold_items_mixed_in_with_feedback(tmp_path):
     df = frame(40)
     df["gold"] = None
     df.loc[[f"i{i}" for i in range(0, 40, 8)], "gold"] = "theft"  # 5 gold items
-    w = hw.ClassificationReview(df, labels=LABELS, store=str(tmp_path / "s.db"), annotator="a",
-                                gold="gold", gold_rate=0.1, guideline=GUIDE)
+    w = hw.ClassificationReview(
+        df,
+        labels=LABELS,
+        store=str(tmp_path / "s.db"),
+        annotator="a",
+        gold="gold",
+        gold_rate=0.1,
+        guideline=GUIDE,
+    )
     sent = []
     w.send = lambda m, buffers=None: sent.append(m)
     order = [w._queue.position(q) for q in range(len(w._queue))]
@@ -198,48 +219,69 @@ def test_gold_items_mixed_in_with_feedback(tmp_path):
     # answer the first gold item wrong through the browser path
     qi = qi_of_gold[0]
     item_id = df.index[order[qi]]
-    w._handle_custom_msg({"type": "decide", "decisions": [
-        {"id": "g1", "item_id": item_id, "action": "correct", "label": "auto"}]}, [])
+    w._handle_custom_msg(
+        {
+            "type": "decide",
+            "decisions": [{"id": "g1", "item_id": item_id, "action": "correct", "label": "auto"}],
+        },
+        [],
+    )
     ack = sent[-1]
     fb = ack["feedback"]["g1"]
     assert fb["correct"] is False and fb["expected"] == "theft" and fb["given"] == "auto"
     assert fb["passage"].startswith("## theft") and "Something was taken" in fb["passage"]
     # right answer: feedback says so
-    w._handle_custom_msg({"type": "decide", "decisions": [
-        {"id": "g2", "item_id": df.index[order[qi_of_gold[1]]], "action": "correct",
-         "label": "theft"}]}, [])
+    w._handle_custom_msg(
+        {
+            "type": "decide",
+            "decisions": [
+                {"id": "g2", "item_id": df.index[order[qi_of_gold[1]]], "action": "correct", "label": "theft"}
+            ],
+        },
+        [],
+    )
     assert sent[-1]["feedback"]["g2"]["correct"] is True
     ev = w.events()
     assert list(ev["data"].map(lambda d: d["gold"])) == ["theft", "theft"]
     # a normal item gets no feedback
     normal = df.index[order[0]] if order[0] not in gold_pos else df.index[order[1]]
-    w._handle_custom_msg({"type": "decide", "decisions": [
-        {"id": "n1", "item_id": normal, "action": "accept"}]}, [])
+    w._handle_custom_msg(
+        {"type": "decide", "decisions": [{"id": "n1", "item_id": normal, "action": "accept"}]}, []
+    )
     assert "feedback" not in sent[-1]
 
 
 def test_gold_bad_input(tmp_path):
     df = frame(5)
     df["gold"] = ["fire", None, None, None, None]
-    with pytest.raises(ValueError, match=r"gold='gold': answers not in \['auto', 'theft', 'water'\] in rows 'i0'"):
+    with pytest.raises(
+        ValueError, match=r"gold='gold': answers not in \['auto', 'theft', 'water'\] in rows 'i0'"
+    ):
         hw.ClassificationReview(df, labels=LABELS, store=str(tmp_path / "s.db"), gold="gold")
     assert not (tmp_path / "s.db").exists()
 
 
 def test_break_every_reaches_the_browser(tmp_path):
-    w = hw.ClassificationReview(frame(5), labels=LABELS, store=str(tmp_path / "s.db"),
-                                annotator="a", break_every=25)
+    w = hw.ClassificationReview(
+        frame(5), labels=LABELS, store=str(tmp_path / "s.db"), annotator="a", break_every=25
+    )
     assert w.config["break_every"] == 25
     with pytest.raises(ValueError, match="break_every"):
-        hw.ClassificationReview(frame(5), labels=LABELS, store=str(tmp_path / "t.db"),
-                                break_every=0)
+        hw.ClassificationReview(frame(5), labels=LABELS, store=str(tmp_path / "t.db"), break_every=0)
 
 
 def test_scripted_gold_answer_sends_feedback_to_the_browser(tmp_path):
     df = frame(6)
     df["gold"] = ["water"] + [None] * 5
-    w = hw.ClassificationReview(df, labels=LABELS, store=str(tmp_path / "s.db"), annotator="a",
-                                gold="gold", gold_rate=0.5, guideline=GUIDE)
+    w = hw.ClassificationReview(
+        df,
+        labels=LABELS,
+        store=str(tmp_path / "s.db"),
+        annotator="a",
+        gold="gold",
+        gold_rate=0.5,
+        guideline=GUIDE,
+    )
     sent = []
     w.send = lambda m, buffers=None: sent.append(m)
     while w.current is not None and w.current["item_id"] != "i0":

@@ -61,8 +61,7 @@ def test_guarantee_holds_over_many_seeds_and_naive_does_not(grid_from):
         else:
             viol += true_error(res.threshold) > alpha
             shares.append(1 - res.threshold)
-        t_naive = naive_threshold(df["confidence"].to_numpy(), (df["pred"] != df["label"]).to_numpy(),
-                                  alpha)
+        t_naive = naive_threshold(df["confidence"].to_numpy(), (df["pred"] != df["label"]).to_numpy(), alpha)
         naive_viol += true_error(t_naive) > alpha
     tol = tolerance(seeds, delta)
     assert viol / seeds <= tol, (viol, seeds)
@@ -87,16 +86,17 @@ def test_guarantee_per_label():
         b["label"] = np.where(wrong_b, "x", "b")
         df = pd.concat([a, b], ignore_index=True)
         try:
-            res = calibrate(df, alpha=alpha, delta=delta, sample="random", per_label=True,
-                            seed=seed)
+            res = calibrate(df, alpha=alpha, delta=delta, sample="random", per_label=True, seed=seed)
         except InsufficientSampleError:  # an unlucky first test for both labels
             continue
         ta, tb = res.thresholds["yes"], res.thresholds["b"]
+
         # true error for label b at threshold t: 1 - E[(1 - p)^2 | s >= t], p = A (1 - s)
         def true_b(t):
             # E over s ~ U(t, 1) of 1 - (1 - A (1 - s))^2 = 2 A (1-t)/2 - A^2 (1-t)^2 / 3
             u = 1 - t
             return A * u - A * A * u * u / 3
+
         v = (ta is not None and true_error(ta) > alpha) or (tb is not None and true_b(tb) > alpha)
         viol += bool(v)
         if ta is not None and tb is not None:
@@ -142,8 +142,7 @@ def test_refuses_too_small_a_sample_with_the_number_needed():
     assert f"{e.needed_zero_errors:,} reviewed items are needed" in str(e)
     assert "45 items above the threshold with no error" in str(e)  # (0.95)^45 <= 0.1
     # and that many error-free items indeed pass
-    ok = pd.DataFrame({"confidence": np.linspace(0.9, 0.99, e.needed_zero_errors), "pred": "a",
-                       "label": "a"})
+    ok = pd.DataFrame({"confidence": np.linspace(0.9, 0.99, e.needed_zero_errors), "pred": "a", "label": "a"})
     res = calibrate(ok, alpha=0.05, delta=0.1, sample="random")
     assert res.threshold is not None
     # with errors among the top items: the number at the observed error rate
@@ -176,8 +175,7 @@ def test_needs_a_random_sample_and_reads_the_sample_column():
     res2 = calibrate(df.assign(audit=np.arange(4000) < 2400), alpha=0.1, population=pop)
     assert res2.n + res2.n_tune == 2400
     # decisions()-style names work too
-    d = df.rename(columns={"confidence": "model_confidence", "pred": "model_label",
-                           "label": "human_label"})
+    d = df.rename(columns={"confidence": "model_confidence", "pred": "model_label", "label": "human_label"})
     res3 = calibrate(d, alpha=0.1, sample="random", population=pop)
     assert res3.threshold == calibrate(df, alpha=0.1, sample="random", population=pop).threshold
     with pytest.raises(ValueError, match="alpha must be in"):
@@ -191,7 +189,8 @@ def test_sentence_reports_threshold_share_and_guarantee():
     res = calibrate(df, alpha=0.1, delta=0.1, sample="random")
     s = str(res)
     assert s.startswith(f"Items with confidence >= {res.threshold:.2f}") or s.startswith(
-        f"Items with confidence >= {res.threshold:.3f}")
+        f"Items with confidence >= {res.threshold:.3f}"
+    )
     assert f"({round(100 * res.coverage)}% of items) are auto-accepted" in s
     assert "their error is at most 10% with probability at least 90%" in s
     assert "(Learn-then-Test, 2,000 reviewed items)" in s
@@ -206,12 +205,12 @@ def test_sentence_reports_threshold_share_and_guarantee():
 
 
 def test_audit_estimate_clopper_pearson():
-    est, (lo, hi) = audit_estimate(pd.DataFrame({"pred": ["a"] * 10, "label": ["a"] * 10}),
-                                   audit="random")
+    est, (lo, hi) = audit_estimate(pd.DataFrame({"pred": ["a"] * 10, "label": ["a"] * 10}), audit="random")
     assert est == 0 and lo == 0
     assert hi == pytest.approx(1 - 0.025 ** (1 / 10))
-    frame = pd.DataFrame({"model_label": ["a"] * 40, "human_label": ["a"] * 37 + ["b"] * 3,
-                          "audit": [True] * 40})
+    frame = pd.DataFrame(
+        {"model_label": ["a"] * 40, "human_label": ["a"] * 37 + ["b"] * 3, "audit": [True] * 40}
+    )
     res = audit_estimate(frame, confidence=0.9)
     est, (lo, hi) = res
     assert est == pytest.approx(3 / 40) and res.n == 40 and res.errors == 3
@@ -223,10 +222,12 @@ def test_audit_estimate_clopper_pearson():
 
 def test_audit_estimate_refuses_rows_not_known_to_be_audits():
     # 300 items a router sent to a person (low confidence): not a sample of what it accepts
-    routed_items = pd.DataFrame({"pred": ["a"] * 300, "label": ["a"] * 300,
-                                 "route": "review"})
-    with pytest.raises(ValueError, match=r"audit_estimate needs to know which rows are a "
-                                         r"random audit.*audit='random'"):
+    routed_items = pd.DataFrame({"pred": ["a"] * 300, "label": ["a"] * 300, "route": "review"})
+    with pytest.raises(
+        ValueError,
+        match=r"audit_estimate needs to know which rows are a "
+        r"random audit.*audit='random'",
+    ):
         audit_estimate(routed_items)
     assert audit_estimate(routed_items, audit="random").n == 300
     assert audit_estimate(routed_items, audit=True).n == 300
@@ -236,8 +237,11 @@ def test_audit_estimate_refuses_rows_not_known_to_be_audits():
     marked = routed_items.assign(kind=np.where(mask, "audit", "routed"))
     assert audit_estimate(marked, audit="kind").n == 30
     assert audit_estimate(routed_items.assign(audit=mask.astype(float))).n == 30
-    with pytest.raises(ValueError, match=r"audit='kind' is neither 'random' nor a column.*"
-                                         r"audit accepts 'random' \(or True\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"audit='kind' is neither 'random' nor a column.*"
+        r"audit accepts 'random' \(or True\)",
+    ):
         audit_estimate(routed_items, audit="kind")
     with pytest.raises(ValueError, match=r"audit: expected a mask of 300 values"):
         audit_estimate(routed_items, audit=[True, False])
@@ -275,20 +279,29 @@ def test_labels_of_mixed_types_are_compared_on_equal_terms():
     assert base.items["wrong"].sum() == (truth == 0).sum()
     est = audit_estimate(floats, audit="random")
     assert est.errors == int((truth == 0).sum())
-    assert audit_estimate(pd.DataFrame({"pred": [1.0, 2.0, 2.5], "label": [1, "2", "2.5"]}),
-                          audit="random").errors == 0
+    assert (
+        audit_estimate(
+            pd.DataFrame({"pred": [1.0, 2.0, 2.5], "label": [1, "2", "2.5"]}), audit="random"
+        ).errors
+        == 0
+    )
     # labels that cannot be matched: refused, naming the columns
     yes_no = ints.assign(label=np.where(wrong, "no", "yes"))
-    with pytest.raises(ValueError, match=r"labels cannot be matched: 'label' holds text such "
-                                         r"as '(yes|no)' while 'pred' holds numbers"):
+    with pytest.raises(
+        ValueError,
+        match=r"labels cannot be matched: 'label' holds text such "
+        r"as '(yes|no)' while 'pred' holds numbers",
+    ):
         calibrate(yes_no, alpha=0.1, sample="random")
     flags = pd.DataFrame({"model_label": [True, False], "human_label": ["yes", "no"]})
-    with pytest.raises(ValueError, match=r"labels cannot be matched: 'model_label' holds bool "
-                                         r"values .* 'human_label' holds text"):
+    with pytest.raises(
+        ValueError,
+        match=r"labels cannot be matched: 'model_label' holds bool "
+        r"values .* 'human_label' holds text",
+    ):
         audit_estimate(flags, audit="random")
     # text labels that are simply all wrong are a bad model, not a mix-up
-    assert audit_estimate(pd.DataFrame({"pred": ["a"] * 3, "label": ["b"] * 3}),
-                          audit="random").errors == 3
+    assert audit_estimate(pd.DataFrame({"pred": ["a"] * 3, "label": ["b"] * 3}), audit="random").errors == 3
 
 
 def test_printouts_round_long_floats():
@@ -298,17 +311,21 @@ def test_printouts_round_long_floats():
     assert "'a': 0.5922" in text and "'b': 0.8" in text and "audit_rate=0.01235" in text
     assert "0.592160701751709" not in text
     assert router.thresholds["a"] == t and router.settings["thresholds"]["a"] == t
-    est = audit_estimate(pd.DataFrame({"pred": ["a"] * 1000, "label": ["a"] * 312 + ["b"] * 688}),
-                         audit="random", confidence=0.95)
+    est = audit_estimate(
+        pd.DataFrame({"pred": ["a"] * 1000, "label": ["a"] * 312 + ["b"] * 688}),
+        audit="random",
+        confidence=0.95,
+    )
     assert est.estimate == 0.688
     lo, hi = est.interval
-    assert repr(est) == (f"AuditEstimate(estimate=0.688, interval=({lo:.4g}, {hi:.4g}), "
-                         "n=1000, errors=688, confidence=0.95)")
+    assert repr(est) == (
+        f"AuditEstimate(estimate=0.688, interval=({lo:.4g}, {hi:.4g}), n=1000, errors=688, confidence=0.95)"
+    )
     assert repr(lo) not in repr(est) and len(repr(lo)) > 8  # the raw float is not printed
-    run = fixed_sequence_test(np.array([0.6879523992538452] * 30), np.zeros(30, int),
-                              [0.6879523992538452], alpha=0.1, delta=0.1)
-    assert repr(run) == ("FixedSequence(threshold=0.688, tested=1, rejected=1, n=30, "
-                         "alpha=0.1, delta=0.1)")
+    run = fixed_sequence_test(
+        np.array([0.6879523992538452] * 30), np.zeros(30, int), [0.6879523992538452], alpha=0.1, delta=0.1
+    )
+    assert repr(run) == ("FixedSequence(threshold=0.688, tested=1, rejected=1, n=30, alpha=0.1, delta=0.1)")
     assert run.threshold == 0.6879523992538452
     res = calibrate(synthetic(2000, 3), alpha=0.1, delta=0.1, sample="random")
     assert repr(res.threshold) not in str(res)  # the sentence rounds it
@@ -319,8 +336,15 @@ def test_from_the_store_route_audit_review_calibrate(tmp_path):
     n = 3000
     conf = rng.uniform(0.5, 1.0, n)
     wrong = rng.uniform(size=n) < 0.3 * (1 - conf)
-    df = pd.DataFrame({"id": [f"i{i}" for i in range(n)], "text": [f"t{i}" for i in range(n)],
-                       "pred": "a", "confidence": conf, "truth": np.where(wrong, "b", "a")})
+    df = pd.DataFrame(
+        {
+            "id": [f"i{i}" for i in range(n)],
+            "text": [f"t{i}" for i in range(n)],
+            "pred": "a",
+            "confidence": conf,
+            "truth": np.where(wrong, "b", "a"),
+        }
+    )
     db = str(tmp_path / "s.db")
     router = Router(["a", "b"], thresholds=0.6, audit_rate=0.5, seed=3)
     res = router.route(df, id="id", store=db, task="t")
@@ -328,11 +352,21 @@ def test_from_the_store_route_audit_review_calibrate(tmp_path):
     assert len(audited) > 1000
     with Store(db) as st:
         # people review the audited items (written as the widget would)
-        st.append([{
-            "event_id": f"d{i}", "task": "t", "item_id": r.id, "action": "correct",
-            "label_after": r.truth, "model_label": r.pred, "model_confidence": r.confidence,
-            "annotator": "ann",
-        } for i, r in enumerate(audited.itertuples())])
+        st.append(
+            [
+                {
+                    "event_id": f"d{i}",
+                    "task": "t",
+                    "item_id": r.id,
+                    "action": "correct",
+                    "label_after": r.truth,
+                    "model_label": r.pred,
+                    "model_confidence": r.confidence,
+                    "annotator": "ann",
+                }
+                for i, r in enumerate(audited.itertuples())
+            ]
+        )
         est, (lo, hi) = audit_estimate(st, task="t")
         truth = (audited["truth"] != audited["pred"]).mean()
         assert est == pytest.approx(truth)

@@ -60,8 +60,9 @@ def test_sigkill_loses_no_acknowledged_decision(tmp_path):
     acked: list[str] = []
     kills = 0
     while kills < 20 or len(acked) < 1000:
-        proc = subprocess.Popen([sys.executable, str(script), str(db)], stdout=subprocess.PIPE,
-                                text=True, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(db)], stdout=subprocess.PIPE, text=True, env=env
+        )
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.05, 0.6))
         os.kill(proc.pid, signal.SIGKILL)

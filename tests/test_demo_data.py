@@ -83,29 +83,112 @@ def test_claim_texts_look_like_claims(claims):
     assert words.between(5, 90).all()
     assert 15 <= words.mean() <= 50
     n_sent = text.map(lambda t: len(re.findall(r"[.!?](?:\s|$)", t)))
-    assert n_sent.between(1, 5).all()           # 1-4 sentences, abbreviations aside
+    assert n_sent.between(1, 5).all()  # 1-4 sentences, abbreviations aside
     # varied: many distinct words, some dates and dollar amounts mentioned
     vocab = {w.lower() for t in text for w in re.findall(r"[A-Za-z']+", t)}
     assert len(vocab) > 1200
     assert text.str.contains(r"\$\d").mean() > 0.2
-    assert text.str.contains(r"\b\d{1,2}/\d{1,2}\b|January|February|March|April|May|June|July|"
-                             r"August|September|October|November|December|Jan |Feb |Mar |Apr |"
-                             r"Jun |Jul |Aug |Sep |Oct |Nov |Dec ").mean() > 0.15
+    assert (
+        text.str.contains(
+            r"\b\d{1,2}/\d{1,2}\b|January|February|March|April|May|June|July|"
+            r"August|September|October|November|December|Jan |Feb |Mar |Apr |"
+            r"Jun |Jul |Aug |Sep |Oct |Nov |Dec "
+        ).mean()
+        > 0.15
+    )
 
 
 KEYWORDS = {
-    "auto": ["car", "vehicle", "driver", "bumper", "windshield", "highway", "rear-ended",
-             "collision", "tow", "deer", "traffic", "parked", "lane", "intersection", "tire"],
-    "property": ["roof", "shingles", "fire", "wind", "tree", "fence", "siding", "lightning",
-                 "hail", "storm", "smoke", "porch", "shed", "vandal", "graffiti", "gutter"],
-    "theft": ["stolen", "stole", "theft", "burglar", "broke into", "taken", "missing",
-              "thieves", "pickpocket", "snatched", "took"],
-    "water_damage": ["water", "leak", "pipe", "flood", "burst", "overflow", "sump", "dripping",
-                     "soaked", "mold", "hose"],
-    "medical": ["hospital", "er ", "stitches", "x-ray", "fracture", "surgery", "ambulance",
-                "doctor", "physical therapy", "urgent care", "mri", "sprained", "broke"],
-    "liability": ["lawyer", "attorney", "sue", "suing", "demand", "responsible", "guest",
-                  "customer", "claiming", "fault", "neighbor", "letter"],
+    "auto": [
+        "car",
+        "vehicle",
+        "driver",
+        "bumper",
+        "windshield",
+        "highway",
+        "rear-ended",
+        "collision",
+        "tow",
+        "deer",
+        "traffic",
+        "parked",
+        "lane",
+        "intersection",
+        "tire",
+    ],
+    "property": [
+        "roof",
+        "shingles",
+        "fire",
+        "wind",
+        "tree",
+        "fence",
+        "siding",
+        "lightning",
+        "hail",
+        "storm",
+        "smoke",
+        "porch",
+        "shed",
+        "vandal",
+        "graffiti",
+        "gutter",
+    ],
+    "theft": [
+        "stolen",
+        "stole",
+        "theft",
+        "burglar",
+        "broke into",
+        "taken",
+        "missing",
+        "thieves",
+        "pickpocket",
+        "snatched",
+        "took",
+    ],
+    "water_damage": [
+        "water",
+        "leak",
+        "pipe",
+        "flood",
+        "burst",
+        "overflow",
+        "sump",
+        "dripping",
+        "soaked",
+        "mold",
+        "hose",
+    ],
+    "medical": [
+        "hospital",
+        "er ",
+        "stitches",
+        "x-ray",
+        "fracture",
+        "surgery",
+        "ambulance",
+        "doctor",
+        "physical therapy",
+        "urgent care",
+        "mri",
+        "sprained",
+        "broke",
+    ],
+    "liability": [
+        "lawyer",
+        "attorney",
+        "sue",
+        "suing",
+        "demand",
+        "responsible",
+        "guest",
+        "customer",
+        "claiming",
+        "fault",
+        "neighbor",
+        "letter",
+    ],
 }
 
 
@@ -128,8 +211,9 @@ def test_claims_learnable_but_not_trivial(claims):
     from sklearn.pipeline import make_pipeline
 
     # saga: lbfgs gives the same accuracy but can be very slow on a busy CI machine
-    model = make_pipeline(TfidfVectorizer(sublinear_tf=True),
-                          LogisticRegression(solver="saga", max_iter=2000))
+    model = make_pipeline(
+        TfidfVectorizer(sublinear_tf=True), LogisticRegression(solver="saga", max_iter=2000)
+    )
     cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     acc = cross_val_score(model, claims["text"], claims["claim_type"], cv=cv).mean()
     assert 0.6 <= acc <= 0.95, acc
@@ -146,7 +230,7 @@ def test_generations_columns_and_ids(gens):
     assert gens["prompt"].is_unique
     assert (gens["response"] != gens["response_b"]).all()
     assert set(gens["better"]) <= {"a", "b", "tie"}
-    assert gens["better"].value_counts().min() >= 3       # all three judgements occur
+    assert gens["better"].value_counts().min() >= 3  # all three judgements occur
 
 
 def test_generations_context(gens):
@@ -180,13 +264,13 @@ def test_generations_markdown(gens):
             words = len(text.split())
             assert 40 <= words <= 400, (col, words, text[:60])
             fences = re.findall(r"^\s*```(\S*)", text, flags=re.M)
-            assert len(fences) % 2 == 0, text[:80]                 # balanced
-            assert all(lang for lang in fences[0::2]), text[:80]   # opening fences name a language
+            assert len(fences) % 2 == 0, text[:80]  # balanced
+            assert all(lang for lang in fences[0::2]), text[:80]  # opening fences name a language
             n_code += bool(fences)
             n_tables += bool(re.search(r"^\|.*\|\s*$\n^\|[-| :]+\|\s*$", text, flags=re.M))
     assert n_code >= 40
     assert n_tables >= 10
-    assert gens["response"].str.contains(r"`[^`\n]+`").sum() >= 30   # inline code
+    assert gens["response"].str.contains(r"`[^`\n]+`").sum() >= 30  # inline code
     assert gens["response"].str.contains(r"(?m)^\s*(?:[-*]|\d+\.) ", regex=True).sum() >= 50  # lists
 
 

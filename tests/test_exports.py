@@ -13,26 +13,33 @@ from hitl_widgets.widgets import GenerationReview, PairwiseReview
 
 datasets = pytest.importorskip("datasets")
 
-CTX = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
-       {"role": "assistant", "content": "Hello!"}]
+CTX = [
+    {"role": "system", "content": "Be brief."},
+    {"role": "user", "content": "Hi"},
+    {"role": "assistant", "content": "Hello!"},
+]
 
 
 def gens(n: int = 7) -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": [f"g{i}" for i in range(n)],
-        "prompt": [f"Question {i}?" for i in range(n)],
-        "response": [f"Answer {i}: **{i}**." for i in range(n)],
-        "context": [CTX if i == 1 else None for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "id": [f"g{i}" for i in range(n)],
+            "prompt": [f"Question {i}?" for i in range(n)],
+            "response": [f"Answer {i}: **{i}**." for i in range(n)],
+            "context": [CTX if i == 1 else None for i in range(n)],
+        }
+    )
 
 
 def pairs(n: int = 5) -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": [f"p{i}" for i in range(n)],
-        "prompt": [f"Compare {i}" for i in range(n)],
-        "response_a": [f"A{i}" for i in range(n)],
-        "response_b": [f"B{i}" for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "id": [f"p{i}" for i in range(n)],
+            "prompt": [f"Compare {i}" for i in range(n)],
+            "response_a": [f"A{i}" for i in range(n)],
+            "response_b": [f"B{i}" for i in range(n)],
+        }
+    )
 
 
 @pytest.fixture
@@ -40,25 +47,25 @@ def db(tmp_path):
     """A store with a scripted generation review and a pairwise review, then closed:
     the exports read it back without the frames."""
     path = tmp_path / "review.db"
-    g = GenerationReview(gens(), context="context", id="id", rubric={"helpful": [1, 2, 3]},
-                         store=str(path), annotator="ana")
+    g = GenerationReview(
+        gens(), context="context", id="id", rubric={"helpful": [1, 2, 3]}, store=str(path), annotator="ana"
+    )
     g.rate(helpful=3)
-    g.accept()                      # g0 accepted (rated)
-    g.edit("Answer 1: **one**.")    # g1 edited (has context)
-    g.reject("wrong")               # g2 rejected
-    g.flag("unclear")               # g3 flagged
-    g.skip()                        # g4 skipped
-    g.rate(helpful=1)               # g5 only rated
-    g.accept()                      # g5 accepted ...
-    g.undo()                        # ... undone: only rated again
-    g.skip()                        # g5: moving on
-    g.edit("Answer 6: **six**.")    # g6 edited ...
+    g.accept()  # g0 accepted (rated)
+    g.edit("Answer 1: **one**.")  # g1 edited (has context)
+    g.reject("wrong")  # g2 rejected
+    g.flag("unclear")  # g3 flagged
+    g.skip()  # g4 skipped
+    g.rate(helpful=1)  # g5 only rated
+    g.accept()  # g5 accepted ...
+    g.undo()  # ... undone: only rated again
+    g.skip()  # g5: moving on
+    g.edit("Answer 6: **six**.")  # g6 edited ...
     g.close()
-    g2 = GenerationReview(gens(), context="context", id="id", store=str(path), annotator="ana",
-                          revisit=True)
+    g2 = GenerationReview(gens(), context="context", id="id", store=str(path), annotator="ana", revisit=True)
     for _ in range(6):
         g2.skip()
-    g2.accept()                     # ... then g6 accepted after all (latest verdict wins)
+    g2.accept()  # ... then g6 accepted after all (latest verdict wins)
     g2.close()
     p = PairwiseReview(pairs(), id="id", store=str(path), annotator="bob", seed=4)
     p.choose("a")
@@ -66,7 +73,7 @@ def db(tmp_path):
     p.choose("tie")
     p.choose("both_bad")
     p.choose("a")
-    p.undo()                        # p4 undone: no decision
+    p.undo()  # p4 undone: no decision
     p.close()
     return path
 
@@ -77,9 +84,15 @@ def test_sft_keeps_accepted_and_edited_only(db):
     assert list(df["status"]) == ["accepted", "edited", "accepted"]
     assert list(df.columns) == ["messages", "task", "item_id", "annotator", "status", "ratings", "decided_at"]
     m0, m1, m6 = df["messages"]
-    assert m0 == [{"role": "user", "content": "Question 0?"}, {"role": "assistant", "content": "Answer 0: **0**."}]
-    assert m1 == [*CTX, {"role": "user", "content": "Question 1?"},
-                  {"role": "assistant", "content": "Answer 1: **one**."}]
+    assert m0 == [
+        {"role": "user", "content": "Question 0?"},
+        {"role": "assistant", "content": "Answer 0: **0**."},
+    ]
+    assert m1 == [
+        *CTX,
+        {"role": "user", "content": "Question 1?"},
+        {"role": "assistant", "content": "Answer 1: **one**."},
+    ]
     assert m6[-1]["content"] == "Answer 6: **6**."  # accepted after the edit: the model's text
     assert df.loc[0, "ratings"] == {"helpful": 3} and df.loc[1, "ratings"] is None
     assert set(df["annotator"]) == {"ana"} and set(df["task"]) == {"generation"}
@@ -96,8 +109,17 @@ def test_sft_from_a_path_and_without_metadata(db):
 
 def test_preferences_from_pairs_and_edits(db):
     df = exports.to_preferences(db, conversational=False)
-    assert list(df.columns) == ["prompt", "chosen", "rejected", "source", "task", "item_id",
-                                "annotator", "choice", "left"]
+    assert list(df.columns) == [
+        "prompt",
+        "chosen",
+        "rejected",
+        "source",
+        "task",
+        "item_id",
+        "annotator",
+        "choice",
+        "left",
+    ]
     by = {r.item_id: r for r in df.itertuples()}
     assert set(by) == {"g1", "p0", "p1"}  # ties, both-bad, undone and later-accepted edits left out
     assert (by["p0"].prompt, by["p0"].chosen, by["p0"].rejected) == ("Compare 0", "A0", "B0")
@@ -154,8 +176,9 @@ def test_rating_after_a_verdict_keeps_the_verdict(tmp_path):
     g = GenerationReview(gens(2), id="id", rubric={"helpful": [1, 2, 3]}, store=str(path), annotator="ana")
     g.accept()
     g.close()
-    g2 = GenerationReview(gens(2), id="id", rubric={"helpful": [1, 2, 3]}, store=str(path),
-                          annotator="ana", revisit=True)
+    g2 = GenerationReview(
+        gens(2), id="id", rubric={"helpful": [1, 2, 3]}, store=str(path), annotator="ana", revisit=True
+    )
     g2.rate(helpful=2)  # going back to rate an accepted item
     df = exports.to_sft(path)
     assert list(df["item_id"]) == ["g0"] and df.loc[0, "ratings"] == {"helpful": 2}

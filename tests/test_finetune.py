@@ -34,11 +34,31 @@ except ImportError:  # pragma: no cover
 LABELS = ["kitchen", "garden", "garage"]
 WORDS = {
     "kitchen": ["the oven", "a frying pan", "the soup pot", "the dishwasher", "the fridge", "a kettle"],
-    "garden": ["the rose bushes", "the lawn", "a vegetable bed", "the apple tree", "the hedge", "tulip bulbs"],
-    "garage": ["the car engine", "a flat tyre", "the motorbike", "the brake pads", "an oil change", "the car battery"],
+    "garden": [
+        "the rose bushes",
+        "the lawn",
+        "a vegetable bed",
+        "the apple tree",
+        "the hedge",
+        "tulip bulbs",
+    ],
+    "garage": [
+        "the car engine",
+        "a flat tyre",
+        "the motorbike",
+        "the brake pads",
+        "an oil change",
+        "the car battery",
+    ],
 }
-VERBS = ["I need help with", "Yesterday I looked at", "Can someone check", "We spent the day on",
-         "There is a problem with", "My neighbour fixed"]
+VERBS = [
+    "I need help with",
+    "Yesterday I looked at",
+    "Can someone check",
+    "We spent the day on",
+    "There is a problem with",
+    "My neighbour fixed",
+]
 
 
 def make(n: int, seed: int) -> pd.DataFrame:
@@ -55,13 +75,18 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="module")
 def data():
-    feats = datasets.Features({"text": datasets.Value("string"),
-                               "label": datasets.ClassLabel(names=LABELS),
-                               "sample": datasets.Value("bool")})
+    feats = datasets.Features(
+        {
+            "text": datasets.Value("string"),
+            "label": datasets.ClassLabel(names=LABELS),
+            "sample": datasets.Value("bool"),
+        }
+    )
     tr, ev = make(36, 1), make(30, 2)
     to = lambda df, s: datasets.Dataset.from_dict(  # noqa: E731
         {"text": df.text.tolist(), "label": [LABELS.index(x) for x in df.label], "sample": [s] * len(df)},
-        features=feats)
+        features=feats,
+    )
     return datasets.DatasetDict({"train": to(tr, False), "eval": to(ev, True)})
 
 
@@ -69,8 +94,9 @@ def data():
 def head_run(data, tmp_path_factory):
     out = tmp_path_factory.mktemp("ckpt") / "head"
     steps = []
-    model, report = finetune(data, mode="head", seed=0, progress=False, live=None,
-                             output_dir=out, on_step=steps.append)
+    model, report = finetune(
+        data, mode="head", seed=0, progress=False, live=None, output_dir=out, on_step=steps.append
+    )
     return model, report, out, steps
 
 
@@ -85,7 +111,7 @@ def test_head_improves_held_out_accuracy(head_run):
     assert list(report.after["per_label"]["label"]) == LABELS
     tab = report.table()
     assert {"accuracy", "macro-F1", "F1 kitchen"} <= set(tab.index)
-    assert (tab.loc["accuracy", "change"] > 0.3)
+    assert tab.loc["accuracy", "change"] > 0.3
     # a live loss: one record per L-BFGS evaluation, falling
     assert len(steps) > 3 and steps[-1]["loss"] < steps[0]["loss"]
 
@@ -125,8 +151,18 @@ def test_full_finetuning_trains_the_encoder_and_reloads(data, tmp_path):
     import torch
     from transformers import AutoModel
 
-    model, report = finetune(data, mode="full", seed=0, epochs=4, lr=1e-4, progress=False,
-                             live="print", every=5, max_length=32, output_dir=tmp_path / "full")
+    model, report = finetune(
+        data,
+        mode="full",
+        seed=0,
+        epochs=4,
+        lr=1e-4,
+        progress=False,
+        live="print",
+        every=5,
+        max_length=32,
+        output_dir=tmp_path / "full",
+    )
     assert report.mode == "full" and "asked for" in report.mode_reason
     assert report.after["accuracy"] > report.before["accuracy"]
     fresh = AutoModel.from_pretrained(default_model_path()).state_dict()

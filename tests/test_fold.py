@@ -45,17 +45,29 @@ def gen_texts(item: str, version: int) -> tuple[str, str]:
 
 op = st.tuples(
     st.sampled_from(["classification", "generation"]),
-    st.integers(0, len(TASKS) - 1), st.sampled_from(ITEMS), st.integers(0, VERSIONS - 1),
+    st.integers(0, len(TASKS) - 1),
+    st.sampled_from(ITEMS),
+    st.integers(0, VERSIONS - 1),
     st.integers(0, len(ANNOTATORS) - 1),
     st.sampled_from(["accept", "correct", "edit", "reject", "flag", "rate", "skip", "note", "undo"]),
-    st.integers(0, 2), st.integers(1, 5),
+    st.integers(0, 2),
+    st.integers(1, 5),
 )
 
 
-def make_event(kind: str, t: int, item: str, v: int, a: int, action: str, pick: int, score: int) -> dict[str, Any] | None:
+def make_event(
+    kind: str, t: int, item: str, v: int, a: int, action: str, pick: int, score: int
+) -> dict[str, Any] | None:
     task = f"{TASKS[t]}-{kind[:3]}"
-    ev: dict[str, Any] = {"event_id": uuid.uuid4().hex, "task": task, "kind": kind, "item_id": item,
-                          "annotator": ANNOTATORS[a], "action": action, "session_id": "s"}
+    ev: dict[str, Any] = {
+        "event_id": uuid.uuid4().hex,
+        "task": task,
+        "kind": kind,
+        "item_id": item,
+        "annotator": ANNOTATORS[a],
+        "action": action,
+        "session_id": "s",
+    }
     if kind == "classification":
         if action in ("edit", "reject", "rate"):
             return None
@@ -71,8 +83,12 @@ def make_event(kind: str, t: int, item: str, v: int, a: int, action: str, pick: 
         prompt, response = gen_texts(item, v)
         ev["content_hash"] = gen_items.content_hash(prompt, response)
         if action == "edit":
-            ev["data"] = {"prompt": prompt, "context": None, "original": response,
-                          "edited": f"{response} (edited {pick})"}
+            ev["data"] = {
+                "prompt": prompt,
+                "context": None,
+                "original": response,
+                "edited": f"{response} (edited {pick})",
+            }
         elif action in ("accept", "reject", "flag"):
             ev["data"] = {"prompt": prompt, "context": None, "response": response}
         elif action == "rate":
@@ -89,21 +105,27 @@ def check_consumers(store: Store, events: list[dict[str, Any]], tmp: Path) -> No
     # the kept states are the fold of the log
     assert store.check_states() == []
     kept = store.states()
-    assert {k: (s.status, s.label, s.note, s.ratings) for k, s in kept.items()} == \
-        {k: (s.status, s.label, s.note, s.ratings) for k, s in truth.items()}
+    assert {k: (s.status, s.label, s.note, s.ratings) for k, s in kept.items()} == {
+        k: (s.status, s.label, s.note, s.ratings) for k, s in truth.items()
+    }
 
     # decisions(): every decided state, its label and ratings
     d = store.decisions()
-    got = {(r.task, r.item_id, r.content_hash, r.annotator): (r.status, r.human_label, r.ratings)
-           for r in d.itertuples()}
-    want = {k: (s.status, s.label, dict(s.ratings) if s.ratings else None)
-            for k, s in truth.items() if s.decided}
+    got = {
+        (r.task, r.item_id, r.content_hash, r.annotator): (r.status, r.human_label, r.ratings)
+        for r in d.itertuples()
+    }
+    want = {
+        k: (s.status, s.label, dict(s.ratings) if s.ratings else None) for k, s in truth.items() if s.decided
+    }
     assert got == want
 
     # the exports: accepted and edited generations, with the edited text
     sft = hw.to_sft(store)
-    got_sft = {(r["task"], r["item_id"], r["annotator"]): (r["status"], r["messages"][-1]["content"], r["ratings"])
-               for r in sft.to_dict("records")}
+    got_sft = {
+        (r["task"], r["item_id"], r["annotator"]): (r["status"], r["messages"][-1]["content"], r["ratings"])
+        for r in sft.to_dict("records")
+    }
     want_sft = {}
     by_id = {e["event_id"]: e for e in events}
     for (task, item, _h, ann), s in truth.items():
@@ -125,16 +147,30 @@ def check_consumers(store: Store, events: list[dict[str, Any]], tmp: Path) -> No
     # the agreement metrics' ratings: the labelled classification states
     r = hw.metrics.ratings(store)
     got_r = {(x.task, x.item, x.content_hash, x.annotator): x.label for x in r.itertuples()}
-    want_r = {k: s.label for k, s in truth.items()
-              if s.status in LABELLED_STATUSES and s.label is not None and k[0].endswith("cla")}
+    want_r = {
+        k: s.label
+        for k, s in truth.items()
+        if s.status in LABELLED_STATUSES and s.label is not None and k[0].endswith("cla")
+    }
     assert got_r == want_r
 
     # the widget's tallies, for one annotator on one task and content version
     df = pd.DataFrame({"text": [cls_text(i, 1) for i in ITEMS]}, index=ITEMS)
-    w = hw.ClassificationReview(df, labels=LABELS, pred=None, store=store, annotator="ann",
-                                task="t0-cla", revisit=True, on_changed="review")
-    mine = {k: s for k, s in truth.items() if k[0] == "t0-cla" and k[3] == "ann"
-            and k[2] == cls_items.content_hash(cls_text(k[1], 1))}
+    w = hw.ClassificationReview(
+        df,
+        labels=LABELS,
+        pred=None,
+        store=store,
+        annotator="ann",
+        task="t0-cla",
+        revisit=True,
+        on_changed="review",
+    )
+    mine = {
+        k: s
+        for k, s in truth.items()
+        if k[0] == "t0-cla" and k[3] == "ann" and k[2] == cls_items.content_hash(cls_text(k[1], 1))
+    }
     counts: dict[str, int] = {}
     for s in mine.values():
         if s.status is not None:
@@ -148,9 +184,14 @@ def check_consumers(store: Store, events: list[dict[str, Any]], tmp: Path) -> No
     rows = list(ds["train"]) + list(ds["eval"])
     names = ds["train"].features["label"].names
     for row in rows:
-        votes = [s.label for k, s in truth.items() if k[0] == "t0-cla" and k[1] == row["item_id"]
-                 and k[2] == cls_items.content_hash(cls_text(row["item_id"], 1))
-                 and s.status in ("accepted", "corrected")]
+        votes = [
+            s.label
+            for k, s in truth.items()
+            if k[0] == "t0-cla"
+            and k[1] == row["item_id"]
+            and k[2] == cls_items.content_hash(cls_text(row["item_id"], 1))
+            and s.status in ("accepted", "corrected")
+        ]
         assert names[row["label"]] in votes
 
 
@@ -171,10 +212,19 @@ def test_every_consumer_agrees_with_the_fold(tmp_path: Path, ops: list[tuple[Any
 
 def test_every_consumer_agrees_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
-    ops = [(rng.choice(["classification", "generation"]), int(rng.integers(2)), str(rng.integers(3)),
-            int(rng.integers(2)), int(rng.integers(2)),
+    ops = [
+        (
+            rng.choice(["classification", "generation"]),
+            int(rng.integers(2)),
+            str(rng.integers(3)),
+            int(rng.integers(2)),
+            int(rng.integers(2)),
             str(rng.choice(["accept", "correct", "edit", "reject", "flag", "rate", "skip", "note", "undo"])),
-            int(rng.integers(3)), int(rng.integers(1, 6))) for _ in range(300)]
+            int(rng.integers(3)),
+            int(rng.integers(1, 6)),
+        )
+        for _ in range(300)
+    ]
     events = [e for e in (make_event(*o) for o in ops) if e is not None]
     with Store(postgres_url) as store:
         for i in range(0, len(events), 7):
@@ -197,15 +247,37 @@ def test_states_survive_a_migration_from_version_3(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     events = []
     for _ in range(60):
-        e = make_event("classification", 0, str(rng.integers(3)), 1, int(rng.integers(2)),
-                       str(rng.choice(["accept", "correct", "flag", "skip", "undo", "note"])), int(rng.integers(3)), 1)
+        e = make_event(
+            "classification",
+            0,
+            str(rng.integers(3)),
+            1,
+            int(rng.integers(2)),
+            str(rng.choice(["accept", "correct", "flag", "skip", "undo", "note"])),
+            int(rng.integers(3)),
+            1,
+        )
         assert e is not None
         events.append(e)
-        cols = ["event_id", "task", "kind", "item_id", "content_hash", "action", "label_after",
-                "model_label", "annotator", "note", "session_id", "created_at"]
+        cols = [
+            "event_id",
+            "task",
+            "kind",
+            "item_id",
+            "content_hash",
+            "action",
+            "label_after",
+            "model_label",
+            "annotator",
+            "note",
+            "session_id",
+            "created_at",
+        ]
         e.setdefault("created_at", "2026-01-01T00:00:00.000Z")
-        con.execute(f"INSERT INTO events ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                    [e.get(c) for c in cols])
+        con.execute(
+            f"INSERT INTO events ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+            [e.get(c) for c in cols],
+        )
     con.commit()
     con.close()
     with Store(db) as store:
@@ -221,15 +293,19 @@ def test_the_browser_cases_are_what_the_fold_gives() -> None:
     assert r.returncode == 0, "run: python scripts/fold_cases.py (the fold changed)"
 
 
-@pytest.mark.parametrize("events, status, label, ratings", [
-    ([("accept", None), ("rate", {"helpful": 4})], "accepted", "a", {"helpful": 4}),
-    ([("rate", {"helpful": 4}), ("undo", None)], None, None, None),
-    ([("accept", None), ("skip", None)], "accepted", "a", None),
-    ([("accept", None), ("correct", "b"), ("undo", None)], "accepted", "a", None),
-    ([("skip", None), ("rate", {"h": 1})], "rated", None, {"h": 1}),
-])
-def test_fold_rules(events: list[tuple[str, Any]], status: str | None, label: str | None,
-                    ratings: dict[str, int] | None) -> None:
+@pytest.mark.parametrize(
+    "events, status, label, ratings",
+    [
+        ([("accept", None), ("rate", {"helpful": 4})], "accepted", "a", {"helpful": 4}),
+        ([("rate", {"helpful": 4}), ("undo", None)], None, None, None),
+        ([("accept", None), ("skip", None)], "accepted", "a", None),
+        ([("accept", None), ("correct", "b"), ("undo", None)], "accepted", "a", None),
+        ([("skip", None), ("rate", {"h": 1})], "rated", None, {"h": 1}),
+    ],
+)
+def test_fold_rules(
+    events: list[tuple[str, Any]], status: str | None, label: str | None, ratings: dict[str, int] | None
+) -> None:
     evs = []
     for i, (a, x) in enumerate(events):
         e: dict[str, Any] = {"event_id": str(i), "task": "t", "item_id": "i", "action": a, "model_label": "a"}
@@ -243,17 +319,27 @@ def test_fold_rules(events: list[tuple[str, Any]], status: str | None, label: st
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_the_column_read_and_the_row_read_give_the_same_decisions(backend: str, tmp_path: Path,
-                                                                   request: pytest.FixtureRequest) -> None:
+def test_the_column_read_and_the_row_read_give_the_same_decisions(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """decisions() reads through ADBC when the `fast` extra is installed, else row by row:
     both give the same frame (values, None where missing, dtypes, order)."""
     pytest.importorskip("adbc_driver_sqlite" if backend == "sqlite" else "adbc_driver_postgresql")
     target = str(tmp_path / "s.db") if backend == "sqlite" else request.getfixturevalue("postgres_url")
     rng = np.random.default_rng(11)
-    ops = [("classification" if k % 2 else "generation", int(rng.integers(2)), str(rng.integers(3)),
-            int(rng.integers(2)), int(rng.integers(2)),
+    ops = [
+        (
+            "classification" if k % 2 else "generation",
+            int(rng.integers(2)),
+            str(rng.integers(3)),
+            int(rng.integers(2)),
+            int(rng.integers(2)),
             str(rng.choice(["accept", "correct", "edit", "reject", "flag", "rate", "skip", "note", "undo"])),
-            int(rng.integers(3)), int(rng.integers(1, 6))) for k in range(200)]
+            int(rng.integers(3)),
+            int(rng.integers(1, 6)),
+        )
+        for k in range(200)
+    ]
     events = [e for e in (make_event(*o) for o in ops) if e is not None]
     events[0]["data"] = {"gold": "a"}  # an event with data (read in a second query)
     with Store(target) as store:

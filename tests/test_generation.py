@@ -18,14 +18,25 @@ RUBRIC = {"helpful": [1, 2, 3, 4, 5], "harmless": ["yes", "no"]}
 
 
 def gens(n: int = 6) -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": [f"g{i}" for i in range(n)],
-        "prompt": [f"Question {i}?" for i in range(n)],
-        "response": [f"The answer to {i} is **{i * 2}**.\n\n```python\nprint({i})\n```" for i in range(n)],
-        "context": [None if i % 2 else [{"role": "system", "content": "Be brief."},
-                                        {"role": "user", "content": f"Earlier {i}"},
-                                        {"role": "assistant", "content": "Sure."}] for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "id": [f"g{i}" for i in range(n)],
+            "prompt": [f"Question {i}?" for i in range(n)],
+            "response": [
+                f"The answer to {i} is **{i * 2}**.\n\n```python\nprint({i})\n```" for i in range(n)
+            ],
+            "context": [
+                None
+                if i % 2
+                else [
+                    {"role": "system", "content": "Be brief."},
+                    {"role": "user", "content": f"Earlier {i}"},
+                    {"role": "assistant", "content": "Sure."},
+                ]
+                for i in range(n)
+            ],
+        }
+    )
 
 
 def review(db, df=None, **kw) -> GenerationReview:
@@ -43,6 +54,7 @@ def wire(w):
 # ------------------------------------------------------------------------------------
 # Python actions (they mirror the keys)
 # ------------------------------------------------------------------------------------
+
 
 def test_python_actions_write_their_events(tmp_path):
     w = review(tmp_path / "s.db")
@@ -160,6 +172,7 @@ def test_resume_skips_decided_and_keeps_ratings(tmp_path):
 # the protocol (browser messages)
 # ------------------------------------------------------------------------------------
 
+
 def test_fetch_sends_the_texts(tmp_path):
     w = review(tmp_path / "s.db")
     sent = wire(w)
@@ -169,8 +182,10 @@ def test_fetch_sends_the_texts(tmp_path):
     it = msg["items"][0]
     assert set(it) >= {"qi", "item_id", "content_hash", "prompt", "context", "response", "decision"}
     assert it["context"][1] == {"role": "user", "content": "Earlier 0"} and msg["items"][1]["context"] is None
-    assert w.config["rubric"] == [{"name": "helpful", "scale": [1, 2, 3, 4, 5]},
-                                  {"name": "harmless", "scale": ["yes", "no"]}]
+    assert w.config["rubric"] == [
+        {"name": "helpful", "scale": [1, 2, 3, 4, 5]},
+        {"name": "harmless", "scale": ["yes", "no"]},
+    ]
     assert w.kind == "generation"
 
 
@@ -180,12 +195,32 @@ def test_browser_edit_diff_is_recomputed_in_python(tmp_path):
     h = w._items.hash(1)
     original = gens().loc[1, "response"]
     edited = original.replace("**2**", "**two**")
-    w._handle_custom_msg({"type": "decide", "decisions": [{
-        "id": "e1", "item_id": "g1", "content_hash": h, "qi": 1, "action": "edit",
-        "data": {"original": "FORGED original", "edited": edited,
-                 "diff": [{"op": "insert", "text": "forged"}], "ratings": {"helpful": 2}},
-        "annotator": "ana", "session_id": "b", "created_at": "2026-05-01T10:00:00.000Z",
-        "duration_ms": 3000, "task": "generation"}]}, [])
+    w._handle_custom_msg(
+        {
+            "type": "decide",
+            "decisions": [
+                {
+                    "id": "e1",
+                    "item_id": "g1",
+                    "content_hash": h,
+                    "qi": 1,
+                    "action": "edit",
+                    "data": {
+                        "original": "FORGED original",
+                        "edited": edited,
+                        "diff": [{"op": "insert", "text": "forged"}],
+                        "ratings": {"helpful": 2},
+                    },
+                    "annotator": "ana",
+                    "session_id": "b",
+                    "created_at": "2026-05-01T10:00:00.000Z",
+                    "duration_ms": 3000,
+                    "task": "generation",
+                }
+            ],
+        },
+        [],
+    )
     assert sent[-1] == {"type": "ack", "ids": ["e1"], "errors": {}}
     ev = w.events().iloc[0]
     data = ev["data"]
@@ -201,16 +236,22 @@ def test_bad_browser_decisions_are_refused(tmp_path):
     sent = wire(w)
     h0 = w._items.hash(0)
     base = {"item_id": "g0", "content_hash": h0, "annotator": "ana", "task": "generation"}
-    w._handle_custom_msg({"type": "decide", "decisions": [
-        {**base, "id": "x1", "action": "edit", "data": {"edited": gens().loc[0, "response"]}},
-        {**base, "id": "x2", "action": "edit", "data": {"edited": "  "}},
-        {**base, "id": "x3", "action": "rate", "data": {"ratings": {"helpful": 9}}},
-        {**base, "id": "x4", "action": "rate", "data": {"ratings": {"nope": 1}}},
-        {**base, "id": "x5", "action": "correct", "label": "x"},
-        {**base, "id": "x6", "action": "compare", "data": {"choice": "a"}},
-        {**base, "id": "x7", "action": "rate", "data": {}},
-        {**base, "id": "ok", "action": "reject", "note": "wrong"},
-    ]}, [])
+    w._handle_custom_msg(
+        {
+            "type": "decide",
+            "decisions": [
+                {**base, "id": "x1", "action": "edit", "data": {"edited": gens().loc[0, "response"]}},
+                {**base, "id": "x2", "action": "edit", "data": {"edited": "  "}},
+                {**base, "id": "x3", "action": "rate", "data": {"ratings": {"helpful": 9}}},
+                {**base, "id": "x4", "action": "rate", "data": {"ratings": {"nope": 1}}},
+                {**base, "id": "x5", "action": "correct", "label": "x"},
+                {**base, "id": "x6", "action": "compare", "data": {"choice": "a"}},
+                {**base, "id": "x7", "action": "rate", "data": {}},
+                {**base, "id": "ok", "action": "reject", "note": "wrong"},
+            ],
+        },
+        [],
+    )
     ack = sent[-1]
     assert ack["ids"] == ["ok"] and set(ack["errors"]) == {f"x{i}" for i in range(1, 8)}
     assert "unchanged" in ack["errors"]["x1"] and "empty" in ack["errors"]["x2"]
@@ -222,8 +263,15 @@ def test_bad_browser_decisions_are_refused(tmp_path):
 def test_resend_is_idempotent_and_rate_from_browser_fills_texts(tmp_path):
     w = review(tmp_path / "s.db")
     sent = wire(w)
-    d = {"id": "r1", "item_id": "g0", "content_hash": w._items.hash(0), "action": "rate",
-         "data": {"ratings": {"harmless": "no"}}, "annotator": "ana", "task": "generation"}
+    d = {
+        "id": "r1",
+        "item_id": "g0",
+        "content_hash": w._items.hash(0),
+        "action": "rate",
+        "data": {"ratings": {"harmless": "no"}},
+        "annotator": "ana",
+        "task": "generation",
+    }
     w._handle_custom_msg({"type": "decide", "decisions": [d]}, [])
     w._handle_custom_msg({"type": "hello", "pending": [d]}, [])
     assert [m for m in sent if m["type"] == "ack"][-1]["ids"] == ["r1"]
@@ -291,32 +339,52 @@ def test_empty_response_can_be_reviewed(tmp_path):
 # bad input: a clear ValueError naming it, and nothing written
 # ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("change", "kwargs", "match"), [
-    (lambda df: df.drop(columns="prompt"), {}, r"prompt='prompt': no such column"),
-    (lambda df: df.drop(columns="response"), {}, r"response='response': no such column"),
-    (lambda df: df, {"context": "history"}, r"context='history': no such column"),
-    (lambda df: df, {"prompt": "question"}, r"prompt='question': no such column"),
-    (lambda df: df.assign(context=["not a list"] + [None] * 5), {},
-     r"context='context'.*rows 0.*row 0.*not a JSON list"),
-    (lambda df: df.assign(context=[None, None, [{"role": "user"}], None, None, None]), {},
-     r"context='context'.*rows 2.*message 0 has no 'content'"),
-    (lambda df: df.assign(context=[None, None, None, [{"content": "x"}], None, None]), {},
-     r"rows 3.*message 0 has no 'role'"),
-    (lambda df: df.assign(context=[None, 5, None, None, None, ["x"]]), {},
-     r"rows 1, 5.*row 1: a int"),
-    (lambda df: df, {"rubric": {"helpful": []}}, r"rubric\['helpful'\]: empty scale"),
-    (lambda df: df, {"rubric": {"helpful": [1, 2], "clarity": ()}}, r"rubric\['clarity'\]: empty scale"),
-    (lambda df: df, {"rubric": {"x": list(range(11))}}, r"rubric\['x'\]: 11 values"),
-    (lambda df: df, {"rubric": {"x": [1, 1]}}, r"rubric\['x'\]: repeated"),
-    (lambda df: df, {"rubric": {"x": [1, "a"]}}, r"rubric\['x'\]: mixes text and numbers"),
-    (lambda df: df, {"rubric": {"x": "12345"}}, r"rubric\['x'\]: the scale must be a list"),
-    (lambda df: df, {"rubric": ["helpful"]}, r"rubric must be a dict"),
-    (lambda df: df, {"rubric": {}}, r"rubric: no criteria"),
-    (lambda df: df.assign(id=["a", "b", "a", "c", "d", "e"]), {}, r"id='id': duplicate ids in rows 0, 2"),
-    (lambda df: df.assign(response=["ok", None, "ok", "ok", 3, "ok"]), {}, r"response='response'.*rows 1, 4"),
-    (lambda df: df.assign(prompt=["ok", "", "ok", "ok", "ok", "ok"]), {}, r"prompt='prompt': empty text in rows 1"),
-    (lambda df: df.iloc[:0], {}, r"df is empty"),
-])
+
+@pytest.mark.parametrize(
+    ("change", "kwargs", "match"),
+    [
+        (lambda df: df.drop(columns="prompt"), {}, r"prompt='prompt': no such column"),
+        (lambda df: df.drop(columns="response"), {}, r"response='response': no such column"),
+        (lambda df: df, {"context": "history"}, r"context='history': no such column"),
+        (lambda df: df, {"prompt": "question"}, r"prompt='question': no such column"),
+        (
+            lambda df: df.assign(context=["not a list"] + [None] * 5),
+            {},
+            r"context='context'.*rows 0.*row 0.*not a JSON list",
+        ),
+        (
+            lambda df: df.assign(context=[None, None, [{"role": "user"}], None, None, None]),
+            {},
+            r"context='context'.*rows 2.*message 0 has no 'content'",
+        ),
+        (
+            lambda df: df.assign(context=[None, None, None, [{"content": "x"}], None, None]),
+            {},
+            r"rows 3.*message 0 has no 'role'",
+        ),
+        (lambda df: df.assign(context=[None, 5, None, None, None, ["x"]]), {}, r"rows 1, 5.*row 1: a int"),
+        (lambda df: df, {"rubric": {"helpful": []}}, r"rubric\['helpful'\]: empty scale"),
+        (lambda df: df, {"rubric": {"helpful": [1, 2], "clarity": ()}}, r"rubric\['clarity'\]: empty scale"),
+        (lambda df: df, {"rubric": {"x": list(range(11))}}, r"rubric\['x'\]: 11 values"),
+        (lambda df: df, {"rubric": {"x": [1, 1]}}, r"rubric\['x'\]: repeated"),
+        (lambda df: df, {"rubric": {"x": [1, "a"]}}, r"rubric\['x'\]: mixes text and numbers"),
+        (lambda df: df, {"rubric": {"x": "12345"}}, r"rubric\['x'\]: the scale must be a list"),
+        (lambda df: df, {"rubric": ["helpful"]}, r"rubric must be a dict"),
+        (lambda df: df, {"rubric": {}}, r"rubric: no criteria"),
+        (lambda df: df.assign(id=["a", "b", "a", "c", "d", "e"]), {}, r"id='id': duplicate ids in rows 0, 2"),
+        (
+            lambda df: df.assign(response=["ok", None, "ok", "ok", 3, "ok"]),
+            {},
+            r"response='response'.*rows 1, 4",
+        ),
+        (
+            lambda df: df.assign(prompt=["ok", "", "ok", "ok", "ok", "ok"]),
+            {},
+            r"prompt='prompt': empty text in rows 1",
+        ),
+        (lambda df: df.iloc[:0], {}, r"df is empty"),
+    ],
+)
 def test_bad_input_names_the_problem_and_writes_nothing(tmp_path, change, kwargs, match):
     db = tmp_path / "never.db"
     kw = {"context": "context", "id": "id", "rubric": RUBRIC, **kwargs}
@@ -331,16 +399,25 @@ def test_not_a_frame(tmp_path):
 
 
 def test_context_accepts_json_strings_and_arrays(tmp_path):
-    df = pd.DataFrame({
-        "prompt": ["p1", "p2", "p3"], "response": ["r1", "r2", "r3"],
-        "ctx": [json.dumps([{"role": "user", "content": "hi"}]),
-                np.array([{"role": "user", "content": "yo"}], dtype=object), float("nan")],
-    })
+    df = pd.DataFrame(
+        {
+            "prompt": ["p1", "p2", "p3"],
+            "response": ["r1", "r2", "r3"],
+            "ctx": [
+                json.dumps([{"role": "user", "content": "hi"}]),
+                np.array([{"role": "user", "content": "yo"}], dtype=object),
+                float("nan"),
+            ],
+        }
+    )
     w = GenerationReview(df, context="ctx", store=str(tmp_path / "s.db"), annotator="ana")
     sent = wire(w)
     w._handle_custom_msg({"type": "fetch", "req": "r", "start": 0, "count": 3}, [])
     assert [it["context"] for it in sent[-1]["items"]] == [
-        [{"role": "user", "content": "hi"}], [{"role": "user", "content": "yo"}], None]
+        [{"role": "user", "content": "hi"}],
+        [{"role": "user", "content": "yo"}],
+        None,
+    ]
 
 
 def test_shared_store_object_and_other_tasks(tmp_path):

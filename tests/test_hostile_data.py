@@ -49,11 +49,13 @@ LEVELS = ("nominal", "ordinal", "interval", "ratio")
 # ---------------------------------------------------------------------------
 def two_annotators(a_labels, b_labels) -> pd.DataFrame:
     n = len(a_labels)
-    return pd.DataFrame({
-        "item": list(range(n)) * 2,
-        "annotator": ["a"] * n + ["b"] * n,
-        "label": pd.Series(list(a_labels) + list(b_labels), dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "item": list(range(n)) * 2,
+            "annotator": ["a"] * n + ["b"] * n,
+            "label": pd.Series(list(a_labels) + list(b_labels), dtype=object),
+        }
+    )
 
 
 def random_pair(seed: int, n: int = 60, v: int = 4) -> tuple[np.ndarray, np.ndarray]:
@@ -93,7 +95,9 @@ def test_mixed_types_equal_the_reference_on_the_numbers(seed):
         for weights in (None, "linear", "quadratic"):
             ref = sk_metrics.cohen_kappa_score(a, b, weights=weights)
             assert cohen_kappa(df, weights=weights) == pytest.approx(ref, abs=TOL)
-            assert cohen_kappa(a, np.array(b_mixed, dtype=object), weights=weights) == pytest.approx(ref, abs=TOL)
+            assert cohen_kappa(a, np.array(b_mixed, dtype=object), weights=weights) == pytest.approx(
+                ref, abs=TOL
+            )
     pure = two_annotators(a.tolist(), b.tolist())
     assert float(fleiss_kappa(df)) == pytest.approx(float(fleiss_kappa(pure)), abs=TOL)
 
@@ -129,11 +133,13 @@ def test_categorical_and_counts_with_mixed_label_types():
 
 
 def test_majority_vote_and_dawid_skene_count_1_and_one_as_one_label():
-    df = pd.DataFrame({
-        "item": ["i", "i", "i", "j", "j", "j"],
-        "annotator": ["x", "y", "z", "x", "y", "z"],
-        "label": pd.Series([1, "1", 2, 2.0, "2", 1], dtype=object),
-    })
+    df = pd.DataFrame(
+        {
+            "item": ["i", "i", "i", "j", "j", "j"],
+            "annotator": ["x", "y", "z", "x", "y", "z"],
+            "label": pd.Series([1, "1", 2, 2.0, "2", 1], dtype=object),
+        }
+    )
     mv = majority_vote(df).set_index("item")
     assert not mv.loc["i", "tie"] and mv.loc["i", "n_votes"] == 2 and canonical(mv.loc["i", "label"]) == "1"
     assert canonical(mv.loc["j", "label"]) == "2" and mv.loc["j", "n_votes"] == 2
@@ -143,11 +149,13 @@ def test_majority_vote_and_dawid_skene_count_1_and_one_as_one_label():
 
 
 def test_model_labels_of_another_type_match_the_human_labels():
-    df = pd.DataFrame({
-        "item": ["a", "a", "b", "b", "c", "c"],
-        "annotator": ["x", "y"] * 3,
-        "label": ["1", "1", "2", "2", "1", "2"],  # the store keeps text
-    })
+    df = pd.DataFrame(
+        {
+            "item": ["a", "a", "b", "b", "c", "c"],
+            "annotator": ["x", "y"] * 3,
+            "label": ["1", "1", "2", "2", "1", "2"],  # the store keeps text
+        }
+    )
     model = pd.Series({"a": 1.0, "b": 2.0, "c": 1.0})  # a model predicts floats
     res = model_agreement(df, model)
     assert res.agreement == pytest.approx(5 / 6)
@@ -158,7 +166,9 @@ def test_model_labels_of_another_type_match_the_human_labels():
 def test_labels_argument_is_compared_as_canonical_text():
     a, b = random_pair(7)
     ref = cohen_kappa(a, b, weights="linear", labels=[1, 2, 3, 4, 5])
-    assert cohen_kappa(a.astype(str), b, weights="linear", labels=["1", "2", "3", "4", "5"]) == pytest.approx(ref)
+    assert cohen_kappa(a.astype(str), b, weights="linear", labels=["1", "2", "3", "4", "5"]) == pytest.approx(
+        ref
+    )
     assert cohen_kappa(a.astype(float), b, weights="linear", labels=[1, 2, 3, 4, 5]) == pytest.approx(ref)
     with pytest.raises(ValueError, match="duplicates"):
         cohen_kappa(a, b, labels=[1, "1", 2])
@@ -189,11 +199,13 @@ def test_risk_coverage_counts_1_point_0_against_1_as_right():
     pytest.importorskip("plotly")
     from hitl_widgets.plots import risk_coverage
 
-    df = pd.DataFrame({
-        "confidence": [0.9, 0.8, 0.7, 0.6],
-        "pred": [1.0, 2.0, 3.0, 1.0],
-        "label": pd.Series([1, "2", 3, None], dtype=object),  # the last has no label: wrong
-    })
+    df = pd.DataFrame(
+        {
+            "confidence": [0.9, 0.8, 0.7, 0.6],
+            "pred": [1.0, 2.0, 3.0, 1.0],
+            "label": pd.Series([1, "2", 3, None], dtype=object),  # the last has no label: wrong
+        }
+    )
     fig = risk_coverage(df)
     err = np.asarray(fig.data[0].y, dtype=float)
     assert err[:3].tolist() == [0.0, 0.0, 0.0] and err[-1] == pytest.approx(0.25)
@@ -205,12 +217,14 @@ def test_risk_coverage_counts_1_point_0_against_1_as_right():
 def test_preferences_leave_out_identical_pairs_and_count_them(tmp_path):
     from hitl_widgets.widgets import PairwiseReview
 
-    frame = pd.DataFrame({
-        "id": ["p0", "p1", "p2"],
-        "prompt": ["Q0", "Q1", "Q2"],
-        "response_a": ["A0", "same answer", "A2"],
-        "response_b": ["B0", "same answer", "B2"],
-    })
+    frame = pd.DataFrame(
+        {
+            "id": ["p0", "p1", "p2"],
+            "prompt": ["Q0", "Q1", "Q2"],
+            "response_a": ["A0", "same answer", "A2"],
+            "response_b": ["B0", "same answer", "B2"],
+        }
+    )
     path = str(tmp_path / "pairs.db")
     p = PairwiseReview(frame, id="id", store=path, annotator="ana", seed=0)
     for choice in ("a", "a", "b"):
@@ -252,18 +266,33 @@ def test_finetune_refuses_a_label_without_training_examples(tmp_path):
 
     data = _train_frame()
     with pytest.raises(ValueError, match=r"garage.*no training example.*allow_missing_labels=True"):
-        finetune(data, labels=["kitchen", "garden", "garage"], mode="head", progress=False, live=None,
-                 output_dir=False, before=None)
+        finetune(
+            data,
+            labels=["kitchen", "garden", "garage"],
+            mode="head",
+            progress=False,
+            live=None,
+            output_dir=False,
+            before=None,
+        )
     # weights of zero are no training example either
     weighted = data.assign(weight=[1.0] * 6 + [0.0] * 6)
     with pytest.raises(ValueError, match="garden"):
-        finetune(weighted, labels=["kitchen", "garden"], mode="head", progress=False, live=None,
-                 output_dir=False, before=None)
+        finetune(
+            weighted,
+            labels=["kitchen", "garden"],
+            mode="head",
+            progress=False,
+            live=None,
+            output_dir=False,
+            before=None,
+        )
     # labels compared as the store keeps them: 1.0 in the data is the label 1
     nums = data.assign(label=[1.0] * 6 + [2.0] * 6)
     with pytest.raises(ValueError, match=r"\['3'\]"):
-        finetune(nums, labels=[1, 2, 3], mode="head", progress=False, live=None, output_dir=False,
-                 before=None)
+        finetune(
+            nums, labels=[1, 2, 3], mode="head", progress=False, live=None, output_dir=False, before=None
+        )
 
 
 @pytest.mark.usefixtures("one_torch_thread")
@@ -274,8 +303,16 @@ def test_finetune_allow_missing_labels_trains_with_a_warning():
 
     data = _train_frame()
     with pytest.warns(MissingLabelWarning, match="garage"):
-        model, report = finetune(data, labels=["kitchen", "garden", "garage"], mode="head", progress=False,
-                                 live=None, output_dir=False, before=None, allow_missing_labels=True)
+        model, report = finetune(
+            data,
+            labels=["kitchen", "garden", "garage"],
+            mode="head",
+            progress=False,
+            live=None,
+            output_dir=False,
+            before=None,
+            allow_missing_labels=True,
+        )
     assert model.labels == ["kitchen", "garden", "garage"] and report.n_train == 12
     # the classifier itself refuses too
     clf = TextClassifier(["kitchen", "garden", "garage"], mode="head")
@@ -322,4 +359,3 @@ def test_agreement_report_over_one_item_has_nan_bounds():
     row = rep.loc["all"]
     assert row["percent_agreement"] == pytest.approx(1 / 3)
     assert math.isnan(row["percent_agreement_low"]) and math.isnan(row["percent_agreement_high"])
-

@@ -18,11 +18,13 @@ LABELS = ["auto", "theft", "water"]
 
 
 def claims(n: int = 6, prefix: str = "claim") -> pd.DataFrame:
-    return pd.DataFrame({
-        "text": [f"{prefix} {i}: something happened" for i in range(n)],
-        "pred": [LABELS[i % 3] for i in range(n)],
-        "confidence": np.linspace(0.5, 0.9, n),
-    })
+    return pd.DataFrame(
+        {
+            "text": [f"{prefix} {i}: something happened" for i in range(n)],
+            "pred": [LABELS[i % 3] for i in range(n)],
+            "confidence": np.linspace(0.5, 0.9, n),
+        }
+    )
 
 
 def wire(w: Any) -> list[dict[str, Any]]:
@@ -34,16 +36,29 @@ def wire(w: Any) -> list[dict[str, Any]]:
 def browser_decision(w: Any, qi: int, action: str, **kw: Any) -> dict[str, Any]:
     """A decision as the browser of this widget's session sends it."""
     item = w._items.payload(w._queue.position(qi))
-    d = {"id": uuid.uuid4().hex, "item_id": item["item_id"], "content_hash": item["content_hash"],
-         "qi": qi, "action": action, "label": None, "note": None, "data": None, "duration_ms": 900,
-         "created_at": "2026-12-03T09:00:00.000Z", "annotator": w.annotator, "session_id": w.session_id,
-         "guideline_version": w.guideline_version, "task": w._task}
+    d = {
+        "id": uuid.uuid4().hex,
+        "item_id": item["item_id"],
+        "content_hash": item["content_hash"],
+        "qi": qi,
+        "action": action,
+        "label": None,
+        "note": None,
+        "data": None,
+        "duration_ms": 900,
+        "created_at": "2026-12-03T09:00:00.000Z",
+        "annotator": w.annotator,
+        "session_id": w.session_id,
+        "guideline_version": w.guideline_version,
+        "task": w._task,
+    }
     d.update(kw)
     w._handle_custom_msg({"type": "decide", "decisions": [d]}, [])
     return d
 
 
 # -- issue 11 #1: a script never overwrites what the keyboard decided -------------------
+
 
 def test_a_script_skips_what_the_browser_decided(tmp_path: Path) -> None:
     w = hw.ClassificationReview(claims(8), labels=LABELS, store=str(tmp_path / "s.db"), annotator="ana")
@@ -80,6 +95,7 @@ def test_python_undo_takes_back_this_sessions_latest_decision_from_either_side(t
 
 # -- issue 10 #2, #5: training sets keyed by task and content version --------------------
 
+
 def test_to_dataset_refuses_two_tasks_with_colliding_ids(tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
     a = hw.ClassificationReview(claims(4), labels=LABELS, store=db, annotator="ana", task="claims")
@@ -95,8 +111,13 @@ def test_to_dataset_refuses_two_tasks_with_colliding_ids(tmp_path: Path) -> None
     labels = sorted(names[r["label"]] for r in ds["train"])
     assert "spam" not in labels and len(labels) == 4
     # even when asked for both, a spam vote never labels a claim: its text differs
-    ds2 = hw.training.to_dataset(db, claims(4), task=["claims", "spam"], eval_size=0.0,
-                                 labels=["auto", "theft", "water", "spam", "ham"])
+    ds2 = hw.training.to_dataset(
+        db,
+        claims(4),
+        task=["claims", "spam"],
+        eval_size=0.0,
+        labels=["auto", "theft", "water", "spam", "ham"],
+    )
     names2 = ds2["train"].features["label"].names
     assert all(names2[r["label"]] != "spam" for r in ds2["train"])
     assert ds2.report["dropped"]["votes on other text than df's"] == 4
@@ -118,6 +139,7 @@ def test_to_dataset_counts_a_vote_only_for_the_text_it_was_made_on(tmp_path: Pat
 
 
 # -- issue 10 #3: undo under overlap frees the claim --------------------------------------
+
 
 def test_an_undone_rating_frees_its_claim(tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
@@ -143,6 +165,7 @@ def test_an_undone_rating_is_not_counted_done(tmp_path: Path) -> None:
 
 # -- issue 10 #4: agreement per task ------------------------------------------------------
 
+
 def test_agreement_report_keeps_tasks_apart(tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
     for task, labels in (("claims", LABELS), ("other", LABELS)):
@@ -162,15 +185,28 @@ def test_agreement_report_keeps_tasks_apart(tmp_path: Path) -> None:
 
 # -- issue 10 #7: a pending decision survives a changed label set -------------------------
 
+
 def test_a_pending_decision_made_under_another_label_set_is_kept(tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
     df = claims(3)
     first = hw.ClassificationReview(df, labels=["a", "b", "c"], pred=None, store=db, annotator="ana")
     item = first._items.payload(0)
-    pending = {"id": "kept-1", "item_id": item["item_id"], "content_hash": item["content_hash"], "qi": 0,
-               "action": "correct", "label": "c", "note": None, "data": None, "duration_ms": 800,
-               "created_at": "2026-12-03T09:00:00.000Z", "annotator": "ana",
-               "session_id": first.session_id, "guideline_version": "", "task": "classification"}
+    pending = {
+        "id": "kept-1",
+        "item_id": item["item_id"],
+        "content_hash": item["content_hash"],
+        "qi": 0,
+        "action": "correct",
+        "label": "c",
+        "note": None,
+        "data": None,
+        "duration_ms": 800,
+        "created_at": "2026-12-03T09:00:00.000Z",
+        "annotator": "ana",
+        "session_id": first.session_id,
+        "guideline_version": "",
+        "task": "classification",
+    }
     first.close()  # the kernel died before the decision was acknowledged
     second = hw.ClassificationReview(df, labels=["a", "b"], pred=None, store=db, annotator="ana")
     sent = wire(second)
@@ -186,6 +222,7 @@ def test_a_pending_decision_made_under_another_label_set_is_kept(tmp_path: Path)
 
 
 # -- issue 10 #11: one id, one label, whatever their type ---------------------------------
+
 
 def test_ids_one_and_one_point_zero_are_one_item(tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
@@ -224,10 +261,13 @@ def test_content_hash_is_one_function_per_kind() -> None:
     """The router, the training set and the widget hash a classification item alike."""
     df = claims(2)
     items = cls_items.validate_classification(df, labels=LABELS)
-    assert items.hash(0) == cls_items.content_hash(df.loc[0, "text"]) == hw.items.content_hash(df.loc[0, "text"])
+    assert (
+        items.hash(0) == cls_items.content_hash(df.loc[0, "text"]) == hw.items.content_hash(df.loc[0, "text"])
+    )
 
 
 # -- issue 11 #4, #8: a reopened view resumes; seek and export from the widget ----------
+
 
 def test_a_reopened_view_starts_where_the_person_stopped(tmp_path: Path) -> None:
     w = hw.ClassificationReview(claims(6), labels=LABELS, store=str(tmp_path / "s.db"), annotator="ana")
@@ -287,12 +327,22 @@ def test_the_columns_a_policy_read_are_shown_beside_the_text(tmp_path: Path) -> 
     df = claims(4).assign(amount=[500, 12_500, None, 20_000.5])
     r = hw.Router(LABELS, thresholds=0.1, policies={"large claim": "amount > 10000"}).route(df)
     assert r.policy_columns == ["amount"]
-    w = hw.ClassificationReview(r.to_review(), labels=LABELS, reasons="reasons", fields=r.policy_columns,
-                                store=str(tmp_path / "s.db"), annotator="ana")
+    w = hw.ClassificationReview(
+        r.to_review(),
+        labels=LABELS,
+        reasons="reasons",
+        fields=r.policy_columns,
+        store=str(tmp_path / "s.db"),
+        annotator="ana",
+    )
     sent = wire(w)
     w._handle_custom_msg({"type": "fetch", "req": "f", "start": 0, "count": 5}, [])
     shown = {it["item_id"]: it["fields"] for it in sent[-1]["items"]}
-    assert shown == {"1": [["amount", "12,500.00"]], "2": [["amount", "missing"]], "3": [["amount", "20,000.50"]]}
+    assert shown == {
+        "1": [["amount", "12,500.00"]],
+        "2": [["amount", "missing"]],
+        "3": [["amount", "20,000.50"]],
+    }
     with pytest.raises(ValueError, match="fields='nope': no such column"):
         hw.ClassificationReview(df, labels=LABELS, fields=["nope"], store=str(tmp_path / "x.db"))
 
@@ -303,8 +353,22 @@ def test_idle_time_the_browser_left_out_is_kept_for_every_kind(tmp_path: Path) -
     g = hw.GenerationReview(gens, store=str(tmp_path / "g.db"), annotator="ana")
     wire(g)
     item = g._items.payload(0)
-    g._handle_custom_msg({"type": "decide", "decisions": [{
-        "id": "d1", "item_id": item["item_id"], "content_hash": item["content_hash"], "action": "accept",
-        "duration_ms": 4000, "data": {"idle_ms": 180000}, "session_id": g.session_id}]}, [])
+    g._handle_custom_msg(
+        {
+            "type": "decide",
+            "decisions": [
+                {
+                    "id": "d1",
+                    "item_id": item["item_id"],
+                    "content_hash": item["content_hash"],
+                    "action": "accept",
+                    "duration_ms": 4000,
+                    "data": {"idle_ms": 180000},
+                    "session_id": g.session_id,
+                }
+            ],
+        },
+        [],
+    )
     ev = g.events().iloc[0]
     assert ev["duration_ms"] == 4000 and ev["data"]["idle_ms"] == 180000 and ev["data"]["response"] == "a."

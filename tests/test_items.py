@@ -16,12 +16,14 @@ LABELS = ["auto", "theft", "water"]
 
 def frame(n: int = 6) -> pd.DataFrame:
     rng = np.random.default_rng(0)
-    return pd.DataFrame({
-        "id": [f"c{i}" for i in range(n)],
-        "text": [f"claim number {i}" for i in range(n)],
-        "pred": [LABELS[i % 3] for i in range(n)],
-        "confidence": rng.uniform(0.3, 1.0, n),
-    })
+    return pd.DataFrame(
+        {
+            "id": [f"c{i}" for i in range(n)],
+            "text": [f"claim number {i}" for i in range(n)],
+            "pred": [LABELS[i % 3] for i in range(n)],
+            "confidence": rng.uniform(0.3, 1.0, n),
+        }
+    )
 
 
 def open_review(df, tmp_path, **kw):
@@ -175,8 +177,7 @@ def test_first_offending_rows_are_capped(tmp_path):
 
 
 def test_int_labels_and_int_ids(tmp_path):
-    df = pd.DataFrame({"text": ["a", "b"], "pred": [0, 1], "confidence": [0.5, 0.6]},
-                      index=[10, 20])
+    df = pd.DataFrame({"text": ["a", "b"], "pred": [0, 1], "confidence": [0.5, 0.6]}, index=[10, 20])
     w = open_review(df, tmp_path, labels=[0, 1])
     assert w.labels == ["0", "1"]
     w.correct(1)

@@ -17,16 +17,30 @@ LABELS = ["a", "b"]
 
 
 def decision(item_id, text, action, label, task, duration_ms, data=None, model=None):
-    return {"event_id": uuid.uuid4().hex, "task": task, "kind": "classification",
-            "item_id": item_id, "content_hash": content_hash(text), "action": action,
-            "label_after": label, "model_label": model, "annotator": "ann",
-            "duration_ms": duration_ms, "data": data}
+    return {
+        "event_id": uuid.uuid4().hex,
+        "task": task,
+        "kind": "classification",
+        "item_id": item_id,
+        "content_hash": content_hash(text),
+        "action": action,
+        "label_after": label,
+        "model_label": model,
+        "annotator": "ann",
+        "duration_ms": duration_ms,
+        "data": data,
+    }
 
 
 def frame(n: int = 400) -> pd.DataFrame:
     rng = np.random.default_rng(0)
-    return pd.DataFrame({"id": [f"i{k}" for k in range(n)], "text": [f"item text {k}" for k in range(n)],
-                         "gold": rng.choice(LABELS, n)})
+    return pd.DataFrame(
+        {
+            "id": [f"i{k}" for k in range(n)],
+            "text": [f"item text {k}" for k in range(n)],
+            "gold": rng.choice(LABELS, n),
+        }
+    )
 
 
 def fake_proba(gold: pd.Series, conf: np.ndarray, wrong: np.ndarray) -> np.ndarray:
@@ -45,8 +59,16 @@ def setup(tmp_path):
     ev = []
     # 150 random-sample reviews in their own task, 2 s each; one of them flagged
     for r in df.iloc[:150].itertuples():
-        ev.append(decision(r.id, r.text, "flag" if r.id == "i0" else "correct", None if r.id == "i0" else r.gold,
-                           "claims-sample", 2000.0))
+        ev.append(
+            decision(
+                r.id,
+                r.text,
+                "flag" if r.id == "i0" else "correct",
+                None if r.id == "i0" else r.gold,
+                "claims-sample",
+                2000.0,
+            )
+        )
     # 40 reviews of routed (uncertain) items in the main task, 5 s each
     for r in df.iloc[150:190].itertuples():
         ev.append(decision(r.id, r.text, "correct", r.gold, "claims", 5000.0))
@@ -68,8 +90,9 @@ def test_unbiased_sample_is_only_random_reviews(setup):
 
 def test_tracker_numbers_from_a_hand_built_store(setup):
     df, store = setup
-    tr = LoopTracker(store, task="claims", sample_task="claims-sample", df=df, id="id", labels=LABELS,
-                     alpha=0.1, delta=0.1)
+    tr = LoopTracker(
+        store, task="claims", sample_task="claims-sample", df=df, id="id", labels=LABELS, alpha=0.1, delta=0.1
+    )
     sample = tr.unbiased()
     gold = df.set_index("id").loc[sample["item_id"], "gold"].reset_index(drop=True)
     # the model errs only below confidence 0.7 (every third item there)
@@ -121,14 +144,20 @@ def test_few_random_reviews_accept_nothing_and_the_tracker_says_how_many_more(tm
     df = frame(300)
     store = Store(tmp_path / "few.db")
     store.append([decision(r.id, r.text, "accept", r.gold, "s", 2000.0) for r in df.iloc[:20].itertuples()])
-    tr = LoopTracker(store, task="claims", sample_task="s", df=df, id="id", labels=LABELS, alpha=0.1, delta=0.1)
+    tr = LoopTracker(
+        store, task="claims", sample_task="s", df=df, id="id", labels=LABELS, alpha=0.1, delta=0.1
+    )
     s = tr.unbiased()
     gold = df.set_index("id").loc[s["item_id"], "gold"].reset_index(drop=True)
     conf = np.linspace(0.8, 1.0, len(s))
     pool = tr.unlabelled()
-    rr = tr.reroute(pool=pool, proba=fake_proba(pool["gold"].reset_index(drop=True),
-                                                np.linspace(0.8, 1.0, len(pool)), np.zeros(len(pool), bool)),
-                    sample_proba=fake_proba(gold, conf, np.zeros(len(s), bool)))
+    rr = tr.reroute(
+        pool=pool,
+        proba=fake_proba(
+            pool["gold"].reset_index(drop=True), np.linspace(0.8, 1.0, len(pool)), np.zeros(len(pool), bool)
+        ),
+        sample_proba=fake_proba(gold, conf, np.zeros(len(s), bool)),
+    )
     row = tr.record(rr)
     assert row["threshold"] is None and row["routed_share"] == 1.0  # nothing can be certified
     assert row["needed"] is not None and row["needed"] > 20
@@ -142,11 +171,17 @@ def test_audits_count_as_random_reviews(tmp_path):
     df = frame(50)
     df["pred"], df["confidence"] = df["gold"], 0.99
     store = Store(tmp_path / "audit.db")
-    res = Router(LABELS, thresholds=0.5, audit_rate=0.3, seed=1).route(df, id="id", store=store, task="claims")
+    res = Router(LABELS, thresholds=0.5, audit_rate=0.3, seed=1).route(
+        df, id="id", store=store, task="claims"
+    )
     audited = res.frame.loc[res.frame["audit"], "id"].tolist()
     assert audited
-    store.append([decision(i, df.set_index("id").text[i], "accept", df.set_index("id").gold[i], "claims", 1000.0)
-                  for i in audited])
+    store.append(
+        [
+            decision(i, df.set_index("id").text[i], "accept", df.set_index("id").gold[i], "claims", 1000.0)
+            for i in audited
+        ]
+    )
     u = unbiased_reviews(store, ["claims"], [])
     assert sorted(u["item_id"]) == sorted(audited) and set(u["why"]) == {"audit"}
     assert len(unbiased_reviews(store, ["claims"], [], audits=False)) == 0

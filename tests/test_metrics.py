@@ -40,7 +40,9 @@ try:
 except ImportError:  # pragma: no cover
     sm_ir = None
 
-needs_krippendorff = pytest.mark.skipif(krippendorff is None, reason="reference package krippendorff not installed")
+needs_krippendorff = pytest.mark.skipif(
+    krippendorff is None, reason="reference package krippendorff not installed"
+)
 needs_sklearn = pytest.mark.skipif(sk_metrics is None, reason="reference package scikit-learn not installed")
 needs_statsmodels = pytest.mark.skipif(sm_ir is None, reason="reference package statsmodels not installed")
 
@@ -279,14 +281,36 @@ def test_fleiss_1971_diagnoses_example():
     # Fleiss (1971): 30 patients, 6 psychiatrists, 5 diagnoses (statsmodels / R irr::kappam.fleiss data)
     diagnoses = np.array(
         [
-            [4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5],
-            [2, 2, 2, 4, 4, 4], [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4],
-            [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4],
-            [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5], [3, 3, 3, 3, 3, 5],
-            [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
-            [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4],
-            [1, 4, 4, 4, 4, 5], [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4],
-            [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5],
+            [4, 4, 4, 4, 4, 4],
+            [2, 2, 2, 5, 5, 5],
+            [2, 3, 3, 3, 3, 5],
+            [5, 5, 5, 5, 5, 5],
+            [2, 2, 2, 4, 4, 4],
+            [1, 1, 3, 3, 3, 3],
+            [3, 3, 3, 3, 5, 5],
+            [1, 1, 3, 3, 3, 4],
+            [1, 1, 4, 4, 4, 4],
+            [5, 5, 5, 5, 5, 5],
+            [1, 4, 4, 4, 4, 4],
+            [1, 2, 4, 4, 4, 4],
+            [2, 2, 2, 3, 3, 3],
+            [1, 4, 4, 4, 4, 4],
+            [2, 2, 4, 4, 4, 5],
+            [3, 3, 3, 3, 3, 5],
+            [1, 1, 1, 4, 5, 5],
+            [1, 1, 1, 1, 1, 2],
+            [2, 2, 4, 4, 4, 4],
+            [1, 3, 3, 5, 5, 5],
+            [5, 5, 5, 5, 5, 5],
+            [2, 4, 4, 4, 4, 4],
+            [2, 2, 4, 5, 5, 5],
+            [1, 1, 4, 4, 4, 4],
+            [1, 4, 4, 4, 4, 5],
+            [2, 2, 2, 2, 2, 4],
+            [1, 1, 1, 1, 5, 5],
+            [2, 2, 4, 4, 4, 4],
+            [1, 3, 3, 3, 3, 3],
+            [5, 5, 5, 5, 5, 5],
         ]
     )
     assert float(fleiss_kappa(diagnoses)) == pytest.approx(0.4302445, abs=5e-8)
@@ -554,7 +578,9 @@ def test_bootstrap_contains_estimate_and_narrows(fn, kwargs):
     lo2, hi2 = bootstrap_ci(fn, large, n_boot=300, seed=1, **kwargs)
     assert lo2 <= float(fn(large, **kwargs)) <= hi2
     assert hi2 - lo2 < (hi - lo) / 2
-    assert bootstrap_ci(fn, small, n_boot=50, seed=4, **kwargs) == bootstrap_ci(fn, small, n_boot=50, seed=4, **kwargs)
+    assert bootstrap_ci(fn, small, n_boot=50, seed=4, **kwargs) == bootstrap_ci(
+        fn, small, n_boot=50, seed=4, **kwargs
+    )
 
 
 def test_bootstrap_cohen_pairs_and_matrix_model_and_per_label():

@@ -32,8 +32,15 @@ GUIDE_V2 = GUIDE_V1 + "\nA car break-in where something was taken is **theft**.\
 def frame(ids: list[str], seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     truth = [LABELS[int(i[1:]) % 3] for i in ids]
-    df = pd.DataFrame({"text": [f"claim {i}" for i in ids], "pred": rng.choice(LABELS, len(ids)),
-                       "confidence": 0.7, "truth": truth}, index=ids)
+    df = pd.DataFrame(
+        {
+            "text": [f"claim {i}" for i in ids],
+            "pred": rng.choice(LABELS, len(ids)),
+            "confidence": 0.7,
+            "truth": truth,
+        },
+        index=ids,
+    )
     df["gold"] = None
     return df
 
@@ -57,8 +64,9 @@ def team(tmp_path_factory):
     for version, guide in (("v1", GUIDE_V1), ("v2", GUIDE_V2)):
         df = frames[version]
         for who in ("ann", "bob", "cy"):
-            w = hw.ClassificationReview(df, labels=LABELS, store=db, annotator=who, overlap=3,
-                                        guideline=guide, task="pilot")
+            w = hw.ClassificationReview(
+                df, labels=LABELS, store=db, annotator=who, overlap=3, guideline=guide, task="pilot"
+            )
             assert w.guideline_version == version
             k = 0
             while w.current is not None:
@@ -91,17 +99,18 @@ def test_ratings_fold_undo_skip_flag_and_keep_both_versions(tmp_path):
     db = str(tmp_path / "s.db")
     df = frame([f"i{i}" for i in range(4)])
     w = hw.ClassificationReview(df, labels=LABELS, store=db, annotator="ann", guideline=GUIDE_V1)
-    w.correct("auto")      # i0: auto, then undone and corrected to water
+    w.correct("auto")  # i0: auto, then undone and corrected to water
     w.undo()
     w.correct("water")
-    w.skip()               # i1: skipped: no rating
-    w.flag("unclear")      # i2: flagged without a label: no rating
-    w.correct("theft")     # i3
+    w.skip()  # i1: skipped: no rating
+    w.flag("unclear")  # i2: flagged without a label: no rating
+    w.correct("theft")  # i3
     r = ratings(db)
     assert dict(zip(r["item"], r["label"], strict=True)) == {"i0": "water", "i3": "theft"}
     # re-rating i0 under v2 keeps the v1 rating too (one per version)
-    w2 = hw.ClassificationReview(df.loc[["i0"]], labels=LABELS, store=db, annotator="ann",
-                                 guideline=GUIDE_V2, revisit=True)
+    w2 = hw.ClassificationReview(
+        df.loc[["i0"]], labels=LABELS, store=db, annotator="ann", guideline=GUIDE_V2, revisit=True
+    )
     w2.correct("theft")
     r = ratings(db)
     i0 = r[r["item"] == "i0"].set_index("guideline_version")["label"].to_dict()
@@ -119,8 +128,9 @@ def test_gold_accuracy_counts_first_answers(tmp_path):
     df.loc[gold_ids, "gold"] = df.loc[gold_ids, "truth"]
     expect = {}
     for who, wrong_on in (("ann", set()), ("bob", {"i4", "i8"})):
-        w = hw.ClassificationReview(df, labels=LABELS, store=db, annotator=who, gold="gold",
-                                    gold_rate=0.2, guideline=GUIDE_V1)
+        w = hw.ClassificationReview(
+            df, labels=LABELS, store=db, annotator=who, gold="gold", gold_rate=0.2, guideline=GUIDE_V1
+        )
         n_gold = n_right = 0
         while w.current is not None:
             item = w.current["item_id"]
@@ -128,7 +138,7 @@ def test_gold_accuracy_counts_first_answers(tmp_path):
             if item in wrong_on:
                 w.correct(LABELS[(LABELS.index(truth) + 1) % 3])
                 assert w.last_feedback["correct"] is False
-                w.undo()             # after the feedback: fixed, but the first answer counts
+                w.undo()  # after the feedback: fixed, but the first answer counts
                 w.correct(truth)
             else:
                 w.correct(truth)
@@ -150,9 +160,23 @@ def test_gold_accuracy_counts_first_answers(tmp_path):
 
 def _browser_decide(w, item: str, label: str, duration_ms: float) -> None:
     """A decision as the browser sends it (with the time on screen)."""
-    w._handle_custom_msg({"type": "decide", "decisions": [{
-        "id": uuid.uuid4().hex, "item_id": item, "action": "correct", "label": label,
-        "duration_ms": duration_ms, "annotator": w.annotator, "session_id": w.session_id}]}, [])
+    w._handle_custom_msg(
+        {
+            "type": "decide",
+            "decisions": [
+                {
+                    "id": uuid.uuid4().hex,
+                    "item_id": item,
+                    "action": "correct",
+                    "label": label,
+                    "duration_ms": duration_ms,
+                    "annotator": w.annotator,
+                    "session_id": w.session_id,
+                }
+            ],
+        },
+        [],
+    )
 
 
 def test_fatigue_pace_trend_and_gold_drift(tmp_path):
@@ -161,8 +185,9 @@ def test_fatigue_pace_trend_and_gold_drift(tmp_path):
     df = frame(ids)
     gold_ids = ids[::3]  # 20 gold items
     df.loc[gold_ids, "gold"] = df.loc[gold_ids, "truth"]
-    tired = hw.ClassificationReview(df, labels=LABELS, store=db, annotator="tired", gold="gold",
-                                    gold_rate=0.3)
+    tired = hw.ClassificationReview(
+        df, labels=LABELS, store=db, annotator="tired", gold="gold", gold_rate=0.3
+    )
     fresh = hw.ClassificationReview(df, labels=LABELS, store=db, annotator="fresh")
     rng = np.random.default_rng(0)
     for k, item in enumerate(ids):

@@ -34,27 +34,38 @@ def test_notebook_02_reviews_and_exports(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     # the kernel imports this checkout, installed or not
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    )
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit it without outputs"
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    client = NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    )
     client.execute()
 
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors, errors
 
     # both widgets were displayed (a widget view, not a text repr) by the cells ending in them
-    shown = {c.source.strip().splitlines()[-1] for c in nb.cells if c.cell_type == "code"
-             and any(WIDGET_MIME in o.get("data", {}) for o in c.get("outputs", []))}
+    shown = {
+        c.source.strip().splitlines()[-1]
+        for c in nb.cells
+        if c.cell_type == "code" and any(WIDGET_MIME in o.get("data", {}) for o in c.get("outputs", []))
+    }
     assert {"review", "pairwise"} <= shown, shown
     sources = [c.source for c in nb.cells if c.cell_type == "code"]
     assert any("GenerationReview(" in s for s in sources) and any("PairwiseReview(" in s for s in sources)
 
     text = _texts(nb)
     line = next(ln for ln in text.splitlines() if ln.startswith("SUMMARY "))
-    s = json.loads(line[len("SUMMARY "):])
+    s = json.loads(line[len("SUMMARY ") :])
     counts, statuses = s["counts"], s["sft_statuses"]
     # the scripted review: accepted, a few edits, at least one rejection, rated, one undone + skipped
     assert counts["accepted"] >= 10 and 3 <= counts["edited"] <= 6 and counts["rejected"] >= 1

@@ -57,6 +57,7 @@ CHECKS = {
     ),
 }
 
+
 def _own_test(nb: Path) -> bool:
     return (ROOT / "tests" / f"test_notebook_{nb.name[:2]}.py").exists()
 
@@ -70,9 +71,15 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     if path.name in CHECKS:
         nb.cells.append(nbformat.v4.new_code_cell(CHECKS[path.name]))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(work)}})
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}}
+    )
     client.execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors, errors

@@ -20,8 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(ROOT)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     (whl,) = out.glob("hitl_widgets-*.whl")
     return whl
 
@@ -35,8 +39,15 @@ def test_wheel_ships_the_bundle_and_no_cdn_import(wheel: Path) -> None:
     js = zipfile.ZipFile(wheel).read("hitl_widgets/static/classification.js").decode()
     assert len(js) > 5000
     # every dependency is bundled: no import of anything but relative files, no CDN
-    for marker in ("https://cdn", "esm.sh", "unpkg.com", "jsdelivr", 'from"http', "from 'http",
-                   'import("http'):
+    for marker in (
+        "https://cdn",
+        "esm.sh",
+        "unpkg.com",
+        "jsdelivr",
+        'from"http',
+        "from 'http",
+        'import("http',
+    ):
         assert marker not in js, marker
 
 
@@ -75,19 +86,31 @@ def test_installing_the_wheel_needs_no_node(wheel: Path, tmp_path: Path) -> None
             os.symlink(shutil.which(tool), bare / tool)
     env = {"PATH": str(bare), "HOME": str(tmp_path), "PYTHONNOUSERSITE": "1"}
     # the running interpreter's pip installs the wheel, only the wheel, into the venv
-    r = subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps",
-                        "--no-index", str(wheel)], env=env, capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "--no-index", str(wheel)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     # then (not before: pip would see the checkout's own install) the dependencies become
     # visible, after the venv's site-packages, so the installed wheel comes first
-    site_dir = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                              env=env, capture_output=True, text=True, check=True).stdout.strip()
+    site_dir = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (Path(site_dir) / "_hitl_test_dependencies.pth").write_text("\n".join(_dependency_dirs()) + "\n")
-    code = ("import hitl_widgets, pathlib, sys; p = pathlib.Path(hitl_widgets.__file__).resolve().parent;"
-            "env = pathlib.Path(sys.argv[1]).resolve();"
-            "assert p.is_relative_to(env) and 'site-packages' in str(p), p;"
-            "assert (p / 'static' / 'classification.js').stat().st_size > 5000;"
-            "print(str(hitl_widgets.ClassificationReview._esm)[:20])")
-    r = subprocess.run([str(py), "-c", code, str(env_dir)], env=env, capture_output=True, text=True,
-                       cwd=tmp_path)
+    code = (
+        "import hitl_widgets, pathlib, sys; p = pathlib.Path(hitl_widgets.__file__).resolve().parent;"
+        "env = pathlib.Path(sys.argv[1]).resolve();"
+        "assert p.is_relative_to(env) and 'site-packages' in str(p), p;"
+        "assert (p / 'static' / 'classification.js').stat().st_size > 5000;"
+        "print(str(hitl_widgets.ClassificationReview._esm)[:20])"
+    )
+    r = subprocess.run(
+        [str(py), "-c", code, str(env_dir)], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
     assert r.returncode == 0, r.stderr

@@ -18,12 +18,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def pairs(n: int = 8) -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": [f"p{i}" for i in range(n)],
-        "prompt": [f"Explain {i}" for i in range(n)],
-        "response_a": [f"A says {i}" for i in range(n)],
-        "response_b": [f"B says {i}" for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "id": [f"p{i}" for i in range(n)],
+            "prompt": [f"Explain {i}" for i in range(n)],
+            "response_a": [f"A says {i}" for i in range(n)],
+            "response_b": [f"B says {i}" for i in range(n)],
+        }
+    )
 
 
 def review(db, df=None, **kw) -> PairwiseReview:
@@ -47,10 +49,17 @@ def test_sides_are_random_per_item_and_reproducible_by_seed(tmp_path):
     other = review(tmp_path / "c.db", df=df, seed=2)
     assert [other.left_of(i) for i in df["id"]] != sides
     # the same in a fresh interpreter (no salted hash involved)
-    code = ("from hitl_widgets.items.pairwise import left_side;"
-            "print(''.join(left_side(1, f'p{i}') for i in range(200)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"PYTHONHASHSEED": "123", "PYTHONPATH": str(REPO)}).stdout.strip()
+    code = (
+        "from hitl_widgets.items.pairwise import left_side;"
+        "print(''.join(left_side(1, f'p{i}') for i in range(200)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "123", "PYTHONPATH": str(REPO)},
+    ).stdout.strip()
     assert out == "".join(sides)
     assert left_side(0, "x") in ("a", "b")
 
@@ -98,16 +107,46 @@ def test_browser_decisions(tmp_path):
     w._handle_custom_msg({"type": "fetch", "req": "r", "start": 0, "count": 2}, [])
     it0, it1 = sent[-1]["items"]
     base = {"annotator": "ana", "task": "pairwise", "session_id": "b"}
-    w._handle_custom_msg({"type": "decide", "decisions": [
-        {**base, "id": "d1", "item_id": it0["item_id"], "content_hash": it0["content_hash"],
-         "action": "compare", "note": "clearer", "data": {"choice": "b", "left": it0["left"], "seed": 9, "reason": "clearer"}},
-        {**base, "id": "d2", "item_id": it1["item_id"], "content_hash": it1["content_hash"],
-         "action": "compare", "data": {"choice": "maybe", "left": "a"}},
-        {**base, "id": "d3", "item_id": it1["item_id"], "content_hash": it1["content_hash"],
-         "action": "compare", "data": {"choice": "a", "left": "c"}},
-        {**base, "id": "d4", "item_id": it1["item_id"], "content_hash": it1["content_hash"],
-         "action": "accept"},
-    ]}, [])
+    w._handle_custom_msg(
+        {
+            "type": "decide",
+            "decisions": [
+                {
+                    **base,
+                    "id": "d1",
+                    "item_id": it0["item_id"],
+                    "content_hash": it0["content_hash"],
+                    "action": "compare",
+                    "note": "clearer",
+                    "data": {"choice": "b", "left": it0["left"], "seed": 9, "reason": "clearer"},
+                },
+                {
+                    **base,
+                    "id": "d2",
+                    "item_id": it1["item_id"],
+                    "content_hash": it1["content_hash"],
+                    "action": "compare",
+                    "data": {"choice": "maybe", "left": "a"},
+                },
+                {
+                    **base,
+                    "id": "d3",
+                    "item_id": it1["item_id"],
+                    "content_hash": it1["content_hash"],
+                    "action": "compare",
+                    "data": {"choice": "a", "left": "c"},
+                },
+                {
+                    **base,
+                    "id": "d4",
+                    "item_id": it1["item_id"],
+                    "content_hash": it1["content_hash"],
+                    "action": "accept",
+                },
+            ],
+        },
+        [],
+    )
     ack = sent[-1]
     assert ack["ids"] == ["d1"] and set(ack["errors"]) == {"d2", "d3", "d4"}
     ev = w.events().iloc[0]
@@ -122,9 +161,23 @@ def test_side_shown_by_an_older_session_wins(tmp_path):
     sent = wire(w)
     mine = w.left_of("p0")
     seen = "b" if mine == "a" else "a"
-    w._handle_custom_msg({"type": "hello", "pending": [{
-        "id": "old", "item_id": "p0", "content_hash": w._items.hash(0), "action": "compare",
-        "data": {"choice": "a", "left": seen, "seed": 41}, "annotator": "ana", "task": "pairwise"}]}, [])
+    w._handle_custom_msg(
+        {
+            "type": "hello",
+            "pending": [
+                {
+                    "id": "old",
+                    "item_id": "p0",
+                    "content_hash": w._items.hash(0),
+                    "action": "compare",
+                    "data": {"choice": "a", "left": seen, "seed": 41},
+                    "annotator": "ana",
+                    "task": "pairwise",
+                }
+            ],
+        },
+        [],
+    )
     assert [m for m in sent if m["type"] == "ack"][-1]["ids"] == ["old"]
     d = w.events().loc[0, "data"]
     assert d["left"] == seen and d["seed"] == 41
@@ -165,17 +218,24 @@ def test_position_bias_without_decisions(tmp_path):
     assert pb["n"] == 0 and pb["left_rate"] is None and pb["p_value"] is None
 
 
-@pytest.mark.parametrize(("change", "kwargs", "match"), [
-    (lambda df: df.drop(columns="response_b"), {}, r"b='response_b': no such column"),
-    (lambda df: df.drop(columns="response_a"), {}, r"a='response_a': no such column"),
-    (lambda df: df, {"a": "left"}, r"a='left': no such column"),
-    (lambda df: df.drop(columns="prompt"), {}, r"prompt='prompt': no such column"),
-    (lambda df: df.assign(id=["x"] * 8), {}, r"duplicate ids in rows 0, 1, 2, 3, 4 and 3 more"),
-    (lambda df: df.assign(response_b=[None] + ["b"] * 7), {}, r"b='response_b'.*rows 0"),
-    (lambda df: df.assign(ctx=[[{"role": "user"}]] * 8), {"context": "ctx"}, r"context='ctx'.*no 'content'"),
-    (lambda df: df, {"seed": 1.5}, r"seed must be an integer"),
-    (lambda df: df, {"seed": None}, r"seed must be an integer"),
-])
+@pytest.mark.parametrize(
+    ("change", "kwargs", "match"),
+    [
+        (lambda df: df.drop(columns="response_b"), {}, r"b='response_b': no such column"),
+        (lambda df: df.drop(columns="response_a"), {}, r"a='response_a': no such column"),
+        (lambda df: df, {"a": "left"}, r"a='left': no such column"),
+        (lambda df: df.drop(columns="prompt"), {}, r"prompt='prompt': no such column"),
+        (lambda df: df.assign(id=["x"] * 8), {}, r"duplicate ids in rows 0, 1, 2, 3, 4 and 3 more"),
+        (lambda df: df.assign(response_b=[None] + ["b"] * 7), {}, r"b='response_b'.*rows 0"),
+        (
+            lambda df: df.assign(ctx=[[{"role": "user"}]] * 8),
+            {"context": "ctx"},
+            r"context='ctx'.*no 'content'",
+        ),
+        (lambda df: df, {"seed": 1.5}, r"seed must be an integer"),
+        (lambda df: df, {"seed": None}, r"seed must be an integer"),
+    ],
+)
 def test_bad_input(tmp_path, change, kwargs, match):
     db = tmp_path / "never.db"
     with pytest.raises(ValueError, match=match):

@@ -31,21 +31,27 @@ def team(tmp_path_factory):
     ids = [f"c{i:02d}" for i in range(n)]
     truth = [LABELS[i % 3] for i in range(n)]
     pred = [LABELS[(i // 2) % 3] for i in range(n)]
-    df = pd.DataFrame({"text": [f"claim text {i}" for i in range(n)], "pred": pred,
-                       "confidence": 0.8, "truth": truth}, index=ids)
+    df = pd.DataFrame(
+        {"text": [f"claim text {i}" for i in range(n)], "pred": pred, "confidence": 0.8, "truth": truth},
+        index=ids,
+    )
     df["gold"] = None
     df.loc[["c00", "c07", "c14"], "gold"] = df.loc[["c00", "c07", "c14"], "truth"]
     answers = {}
     for who in ("ann", "bob", "cy"):
-        w = hw.ClassificationReview(df, labels=LABELS, store=db, annotator=who, overlap=3,
-                                    gold="gold", gold_rate=0.15)
+        w = hw.ClassificationReview(
+            df, labels=LABELS, store=db, annotator=who, overlap=3, gold="gold", gold_rate=0.15
+        )
         while w.current is not None:
             item = w.current["item_id"]
             i = int(item[1:])
             t = df.loc[item, "truth"]
             # bob says auto for theft; cy flips every 5th item to the next label
-            label = "auto" if (who == "bob" and t == "theft") else (
-                LABELS[(LABELS.index(t) + 1) % 3] if (who == "cy" and i % 5 == 4) else t)
+            label = (
+                "auto"
+                if (who == "bob" and t == "theft")
+                else (LABELS[(LABELS.index(t) + 1) % 3] if (who == "cy" and i % 5 == 4) else t)
+            )
             w.correct(label)
             answers[(item, who)] = label
         w.close()
@@ -75,10 +81,12 @@ def test_confusion_matrix_counts_and_normalization(team):
 
 def test_open_cell_reviews_exactly_the_cell(team):
     db, df, answers = team
-    view = confusion_matrix(db, task=T, labels=LABELS, items=df, annotator="lead",
-                            review_kwargs={"text": "text"})
-    expected = sorted({item for (item, _w), label in answers.items()
-                       if label == "auto" and df.loc[item, "pred"] == "theft"})
+    view = confusion_matrix(
+        db, task=T, labels=LABELS, items=df, annotator="lead", review_kwargs={"text": "text"}
+    )
+    expected = sorted(
+        {item for (item, _w), label in answers.items() if label == "auto" and df.loc[item, "pred"] == "theft"}
+    )
     assert expected and view.items_of("auto", "theft") == expected
     review = view.open_cell("auto", "theft")
     assert isinstance(review, hw.ClassificationReview)
@@ -93,11 +101,13 @@ def test_open_cell_reviews_exactly_the_cell(team):
     from plotly.callbacks import Points
 
     h, m = next(k for k in sorted(view.cell_items) if k != ("auto", "theft"))
-    view.figure.data[0]._dispatch_on_click(Points(point_inds=[[LABELS.index(h), LABELS.index(m)]],
-                                                  xs=[m], ys=[h]), None)
+    view.figure.data[0]._dispatch_on_click(
+        Points(point_inds=[[LABELS.index(h), LABELS.index(m)]], xs=[m], ys=[h]), None
+    )
     assert view.review is not review
-    assert sorted(view.review._items.item_id(view.review._queue.position(q))
-                  for q in range(len(view.review._queue))) == view.items_of(h, m)
+    assert sorted(
+        view.review._items.item_id(view.review._queue.position(q)) for q in range(len(view.review._queue))
+    ) == view.items_of(h, m)
     # an empty cell, or no items frame: nothing to review
     bare = confusion_matrix(db, task=T, labels=LABELS)
     assert bare.open_cell("auto", "theft") is None

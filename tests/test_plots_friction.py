@@ -50,11 +50,27 @@ def tracker_with_rounds(tmp_path, unbiased=(150, 200, 250), thresholds=(None, 0.
     people = 0.0
     for k, (u, th) in enumerate(zip(unbiased, thresholds, strict=True), start=1):
         people += 600.0 * k
-        tr.rounds.append(dict(
-            round=k, labelled=100 * k + 110, trained_on=60 * k, mode="head", unbiased=u,
-            accuracy=0.75 + 0.04 * k, alpha=0.2, delta=0.1, threshold=th,
-            routed_share=1.0 if th is None else 0.7 - 0.1 * k, pool=200 - 40 * k, people_s=people,
-            people_round_s=600.0 * k, compute_s=3.1, needed=None, advice="", note=""))
+        tr.rounds.append(
+            dict(
+                round=k,
+                labelled=100 * k + 110,
+                trained_on=60 * k,
+                mode="head",
+                unbiased=u,
+                accuracy=0.75 + 0.04 * k,
+                alpha=0.2,
+                delta=0.1,
+                threshold=th,
+                routed_share=1.0 if th is None else 0.7 - 0.1 * k,
+                pool=200 - 40 * k,
+                people_s=people,
+                people_round_s=600.0 * k,
+                compute_s=3.1,
+                needed=None,
+                advice="",
+                note="",
+            )
+        )
     return tr
 
 
@@ -126,9 +142,19 @@ LABELS = ["a", "b"]
 
 
 def decision(item_id, text, action, label, task, duration_ms):
-    return {"event_id": uuid.uuid4().hex, "task": task, "kind": "classification", "item_id": item_id,
-            "content_hash": content_hash(text), "action": action, "label_after": label,
-            "model_label": None, "annotator": "ann", "duration_ms": duration_ms, "data": None}
+    return {
+        "event_id": uuid.uuid4().hex,
+        "task": task,
+        "kind": "classification",
+        "item_id": item_id,
+        "content_hash": content_hash(text),
+        "action": action,
+        "label_after": label,
+        "model_label": None,
+        "annotator": "ann",
+        "duration_ms": duration_ms,
+        "data": None,
+    }
 
 
 def fake_proba(gold: pd.Series, conf: np.ndarray) -> np.ndarray:
@@ -142,25 +168,37 @@ def fake_proba(gold: pd.Series, conf: np.ndarray) -> np.ndarray:
 @pytest.fixture()
 def one_round(tmp_path):
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"id": [f"i{k}" for k in range(300)], "text": [f"item text {k}" for k in range(300)],
-                       "gold": rng.choice(LABELS, 300)})
+    df = pd.DataFrame(
+        {
+            "id": [f"i{k}" for k in range(300)],
+            "text": [f"item text {k}" for k in range(300)],
+            "gold": rng.choice(LABELS, 300),
+        }
+    )
     store = Store(tmp_path / "loop.db")
-    store.append([decision(r.id, r.text, "correct", r.gold, "s", 2345.678) for r in df.iloc[:150].itertuples()])
-    tr = LoopTracker(store, task="claims", sample_task="s", df=df, id="id", labels=LABELS, alpha=0.1, delta=0.1)
+    store.append(
+        [decision(r.id, r.text, "correct", r.gold, "s", 2345.678) for r in df.iloc[:150].itertuples()]
+    )
+    tr = LoopTracker(
+        store, task="claims", sample_task="s", df=df, id="id", labels=LABELS, alpha=0.1, delta=0.1
+    )
     sample = tr.unbiased()
     gold = df.set_index("id").loc[sample["item_id"], "gold"].reset_index(drop=True)
     pool = tr.unlabelled()
-    rr = tr.reroute(pool=pool, proba=fake_proba(pool["gold"].reset_index(drop=True),
-                                                np.linspace(0.5137, 0.99713, len(pool))),
-                    sample_proba=fake_proba(gold, np.linspace(0.50123, 0.99871, len(sample))))
+    rr = tr.reroute(
+        pool=pool,
+        proba=fake_proba(pool["gold"].reset_index(drop=True), np.linspace(0.5137, 0.99713, len(pool))),
+        sample_proba=fake_proba(gold, np.linspace(0.50123, 0.99871, len(sample))),
+    )
     row = tr.record(rr, compute_seconds=1.23456789)
     return tr, rr, row
 
 
 def test_printed_numbers_are_short_and_values_exact(one_round):
     tr, rr, row = one_round
-    assert rr.threshold is not None and LONG_FLOAT.search(repr(float(rr.threshold))), \
+    assert rr.threshold is not None and LONG_FLOAT.search(repr(float(rr.threshold))), (
         "the fixture should produce a threshold with many digits"
+    )
     # what the notebook prints: f"threshold {row['threshold']}"
     printed = f"threshold {row['threshold']}, routed to people: {row['routed_share']:.0%}"
     assert not LONG_FLOAT.search(printed), printed
@@ -200,9 +238,15 @@ def team(tmp_path_factory):
     db = str(tmp_path_factory.mktemp("friction") / "team.db")
     labels = ["auto", "theft", "water"]
     ids = [f"c{i:02d}" for i in range(12)]
-    df = pd.DataFrame({"text": [f"claim text {i}" for i in range(12)],
-                       "pred": [labels[(i // 2) % 3] for i in range(12)], "confidence": 0.8,
-                       "truth": [labels[i % 3] for i in range(12)]}, index=ids)
+    df = pd.DataFrame(
+        {
+            "text": [f"claim text {i}" for i in range(12)],
+            "pred": [labels[(i // 2) % 3] for i in range(12)],
+            "confidence": 0.8,
+            "truth": [labels[i % 3] for i in range(12)],
+        },
+        index=ids,
+    )
     answers = {}
     for who in ("ann", "bob", "cy"):
         w = hw.ClassificationReview(df, labels=labels, store=db, annotator=who, overlap=3)
@@ -321,8 +365,14 @@ def test_recheck_opens_where_it_is_seen(team):
 
 
 def test_tooltip_escapes_labels():
-    r = pd.DataFrame({"item": ["x1", "x2"], "annotator": ["a", "b"], "label": ["<b>bold</b>", "ok"],
-                      "model_label": ["ok", "ok"]})
+    r = pd.DataFrame(
+        {
+            "item": ["x1", "x2"],
+            "annotator": ["a", "b"],
+            "label": ["<b>bold</b>", "ok"],
+            "model_label": ["ok", "ok"],
+        }
+    )
     view = confusion_matrix(r)
     tips = " ".join(t for row in view.figure.data[0].hovertext for t in row)
     assert "<b>bold</b>" not in tips and "&lt;b&gt;bold&lt;/b&gt;" in tips
@@ -334,8 +384,15 @@ def small_store(tmp_path, n=23):
 
     rows = [{"claim_id": f"c{i}", "text": f"claim {i} text", "label": LABELS[i % 2]} for i in range(30)]
     store = Store(tmp_path / "ds.db")
-    store.append([{**decision(r["claim_id"], r["text"], "accept", r["label"], "claims", 1000.0),
-                   "model_label": r["label"]} for r in rows[:n]])
+    store.append(
+        [
+            {
+                **decision(r["claim_id"], r["text"], "accept", r["label"], "claims", 1000.0),
+                "model_label": r["label"],
+            }
+            for r in rows[:n]
+        ]
+    )
     return store, pd.DataFrame(rows)
 
 
@@ -373,8 +430,9 @@ def test_to_dataset_silences_a_datasets_progress_bar(tmp_path, capfd, monkeypatc
     real = datasets.Dataset.from_dict.__func__
 
     def noisy(cls, mapping, *a, **kw):
-        for _ in datasets.utils.tqdm(range(len(next(iter(mapping.values()), []))), total=0,
-                                     desc="Generating train split"):
+        for _ in datasets.utils.tqdm(
+            range(len(next(iter(mapping.values()), []))), total=0, desc="Generating train split"
+        ):
             pass
         return real(cls, mapping, *a, **kw)
 

@@ -21,16 +21,24 @@ LABELS = ["auto", "property", "theft", "medical"]
 
 
 def frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "claim_id": ["C0", "C1", "C2", "C3", "C4", "C5"],
-        "text": ["rear-ended at a light", "Bike stolen", "a.b x", "broken window",
-                 "stolen car", "slipped"],
-        "pred": ["auto", "theft", "property", "property", "theft", "medical"],
-        "confidence": [0.95, 0.62, 0.99, 0.91, 0.85, 0.97],
-        "amount": [500.0, 2000.0, 300.0, 25000.0, 12000.0, 800.0],
-        "claim amount": [1.0, 20.0, 30.0, 4.0, 50.0, 6.0],
-        "n": [1, 2, 3, 4, 5, 6],
-    })
+    return pd.DataFrame(
+        {
+            "claim_id": ["C0", "C1", "C2", "C3", "C4", "C5"],
+            "text": [
+                "rear-ended at a light",
+                "Bike stolen",
+                "a.b x",
+                "broken window",
+                "stolen car",
+                "slipped",
+            ],
+            "pred": ["auto", "theft", "property", "property", "theft", "medical"],
+            "confidence": [0.95, 0.62, 0.99, 0.91, 0.85, 0.97],
+            "amount": [500.0, 2000.0, 300.0, 25000.0, 12000.0, 800.0],
+            "claim amount": [1.0, 20.0, 30.0, 4.0, 50.0, 6.0],
+            "n": [1, 2, 3, 4, 5, 6],
+        }
+    )
 
 
 # -- escape attempts -----------------------------------------------------------------------
@@ -57,7 +65,7 @@ ESCAPES = [
     ("getattr(amount, 'to_pickle')('pwned')", "getattr"),
     ("open('pwned', 'w')", "open"),
     ("(lambda: __import__('os').system('touch pwned'))()", "lambda"),
-    ("f\"{__import__('os').system('touch pwned')}\" == text", "f\""),
+    ("f\"{__import__('os').system('touch pwned')}\" == text", 'f"'),
     ("amount[0] > 1", "amount[0]"),
     ("text.str.__class__", "text.str.__class__"),
     ("text.str.replace('a', 'b') == text", "text.str.replace"),
@@ -120,16 +128,18 @@ def test_escape_attempts_are_refused_and_run_nothing(tmp_path, monkeypatch, expr
 def test_refusal_names_what_is_allowed():
     with pytest.raises(ValueError, match=r"policy 'p': '@pd' is not allowed.*allowed are"):
         Router(LABELS, policies={"p": "@pd.io.common.os.system('touch pwned')"})
-    with pytest.raises(ValueError, match=r"'amount.to_pickle' is not allowed.*allowed are "
-                                         r"column names.*col\.isin"):
+    with pytest.raises(
+        ValueError,
+        match=r"'amount.to_pickle' is not allowed.*allowed are "
+        r"column names.*col\.isin",
+    ):
         parse_policy("amount.to_pickle('pwned') == amount", "p")
     assert issubclass(PolicyError, ValueError)
 
 
 def test_policy_module_never_evaluates_code():
     source = inspect.getsource(policy_module)
-    for forbidden in ("eval(", "exec(", ".query(", ".eval(", "compile(", "__import__(",
-                      "getattr("):
+    for forbidden in ("eval(", "exec(", ".query(", ".eval(", "compile(", "__import__(", "getattr("):
         assert forbidden not in source, forbidden
     router_source = inspect.getsource(Router)
     assert ".eval(" not in router_source and ".query(" not in router_source
@@ -144,7 +154,7 @@ VALID = [
     "pred != 'auto' or amount < 1000",
     "not amount > 1000",
     "~(amount > 1000)",
-    "amount > 1000 & confidence < 0.9",       # & and | bind like and / or, as in pandas
+    "amount > 1000 & confidence < 0.9",  # & and | bind like and / or, as in pandas
     "amount > 20000 | confidence < 0.7",
     "(amount > 1000) & (pred == 'theft')",
     "pred in ['theft', 'medical']",
@@ -196,10 +206,19 @@ def _cmp(rng: random.Random) -> str:
     if kind < 0.6:
         return f"{rng.choice(_COLUMNS)} {rng.choice(['<', '<=', '>', '>=', '==', '!='])} {_num(rng, 2)}"
     if kind < 0.8:
-        return (f"{_num(rng, 1)} {rng.choice(['<', '>='])} {rng.choice(_COLUMNS)} "
-                f"{rng.choice(['<', '<='])} {_num(rng, 1)}")
-    return rng.choice(["pred == 'theft'", "pred != 'auto'", "pred in ['auto', 'medical']",
-                       "pred not in ['theft']", "n in [1, 3, 5]"])
+        return (
+            f"{_num(rng, 1)} {rng.choice(['<', '>='])} {rng.choice(_COLUMNS)} "
+            f"{rng.choice(['<', '<='])} {_num(rng, 1)}"
+        )
+    return rng.choice(
+        [
+            "pred == 'theft'",
+            "pred != 'auto'",
+            "pred in ['auto', 'medical']",
+            "pred not in ['theft']",
+            "n in [1, 3, 5]",
+        ]
+    )
 
 
 def _rule(rng: random.Random, depth: int) -> str:
@@ -224,11 +243,60 @@ def test_random_rules_agree_with_pandas():
         assert ours.astype(bool).tolist() == pd.Series(theirs).astype(bool).tolist(), expr
 
 
-_TOKENS = ["amount", "text", "pred", "`claim amount`", ".", "__class__", "__globals__", "str",
-           "contains", "isna", "isin", "to_pickle", "values", "(", ")", "[", "]", "'pwned'",
-           "1", " and ", " or ", " not ", "&", "|", "~", "@", "pd", "==", "<", "+", "*", "**",
-           ",", "lambda", ":", " for ", " in ", "__import__", "'os'", "system", "f'{x}'",
-           "getattr", "open", "case=False", "=", ":=", "x", "\n", "#", "'", '"', "`"]
+_TOKENS = [
+    "amount",
+    "text",
+    "pred",
+    "`claim amount`",
+    ".",
+    "__class__",
+    "__globals__",
+    "str",
+    "contains",
+    "isna",
+    "isin",
+    "to_pickle",
+    "values",
+    "(",
+    ")",
+    "[",
+    "]",
+    "'pwned'",
+    "1",
+    " and ",
+    " or ",
+    " not ",
+    "&",
+    "|",
+    "~",
+    "@",
+    "pd",
+    "==",
+    "<",
+    "+",
+    "*",
+    "**",
+    ",",
+    "lambda",
+    ":",
+    " for ",
+    " in ",
+    "__import__",
+    "'os'",
+    "system",
+    "f'{x}'",
+    "getattr",
+    "open",
+    "case=False",
+    "=",
+    ":=",
+    "x",
+    "\n",
+    "#",
+    "'",
+    '"',
+    "`",
+]
 
 
 def test_any_text_is_refused_or_evaluated_safely(tmp_path, monkeypatch):
@@ -263,8 +331,7 @@ def test_the_calls_on_a_column():
     # a literal substring, never a regular expression: 'a.b' does not match 'axb'
     assert ev("text.str.contains('a.b')") == [False, False, True, False, False, False]
     assert ev("text.str.contains('stolen')") == [False, True, False, False, True, False]
-    assert ev("text.str.contains('STOLEN', case=False)") == [False, True, False, False, True,
-                                                             False]
+    assert ev("text.str.contains('STOLEN', case=False)") == [False, True, False, False, True, False]
     assert ev("text.str.startswith('Bike')") == [False, True, False, False, False, False]
     assert ev("text.str.endswith('window')") == [False, False, False, True, False, False]
     assert ev("pred + '!' == 'theft!'") == [False, True, False, False, True, False]
@@ -311,14 +378,19 @@ def test_a_missing_value_sends_the_row_to_a_person():
     assert f.loc["C0", "route"] == "auto" and f.loc["C0", "reasons"] == []
     assert f.loc["C5", "route"] == "auto"  # its note is missing, but no policy reads it
     # text columns too; one reason per column, however many policies read it
-    router = Router(LABELS, thresholds=0.9, policies={
-        "a": "amount > 10000", "b": "amount < 0 or note == 'z'", "c": "note.str.contains('q')"})
+    router = Router(
+        LABELS,
+        thresholds=0.9,
+        policies={"a": "amount > 10000", "b": "amount < 0 or note == 'z'", "c": "note.str.contains('q')"},
+    )
     res = router.route(_with_gaps(), id="claim_id")
     f = res.frame.set_index("claim_id")
-    assert f.loc["C1", "reasons"] == ["confidence 0.62 < 0.90 for 'theft'", "missing amount",
-                                      "missing note"]
-    assert f.loc["C4", "reasons"] == ["confidence 0.85 < 0.90 for 'theft'",
-                                      "policy 'b': amount < 0 or note == 'z'", "missing amount"]
+    assert f.loc["C1", "reasons"] == ["confidence 0.62 < 0.90 for 'theft'", "missing amount", "missing note"]
+    assert f.loc["C4", "reasons"] == [
+        "confidence 0.85 < 0.90 for 'theft'",
+        "policy 'b': amount < 0 or note == 'z'",
+        "missing amount",
+    ]
     assert f.loc["C5", "reasons"] == ["missing note"]
     s = res.summary()
     assert s.loc["  missing amount", "count"] == 2 and s.loc["  missing note", "count"] == 2
@@ -346,7 +418,8 @@ def test_a_policy_that_tests_missingness_decides():
 def test_missing_reasons_are_stored(tmp_path):
     db = str(tmp_path / "m.db")
     Router(LABELS, policies={"large claim": "amount > 10000"}).route(
-        _with_gaps(), id="claim_id", store=db, task="claims")
+        _with_gaps(), id="claim_id", store=db, task="claims"
+    )
     with Store(db) as st:
         ev = st.events("claims").set_index("item_id")
     assert ev.loc["C1", "data"]["reasons"] == ["missing amount"]

@@ -16,7 +16,13 @@ def test_round_robin_by_annotator_and_count():
     # each starts on another task, so the team is spread over the tasks at any moment
     assert [rot.task_for(a, 0) for a in ("ana", "ben", "cy")] == TASKS
     assert [rot.task_for("ana", d) for d in (0, 9, 10, 19, 20, 30)] == [
-        "claims", "claims", "generations", "generations", "pairwise", "claims"]
+        "claims",
+        "claims",
+        "generations",
+        "generations",
+        "pairwise",
+        "claims",
+    ]
     for done in range(0, 90, 7):
         now = {rot.task_for(a, done) for a in ("ana", "ben", "cy")}
         assert len(now) == 3
@@ -53,8 +59,10 @@ def test_bad_input():
 def test_counts_decisions_in_a_store(tmp_path):
     db = str(tmp_path / "s.db")
     labels = ["x", "y"]
-    df = pd.DataFrame({"text": [f"t{i}" for i in range(8)], "pred": "x", "confidence": 0.5},
-                      index=[f"i{i}" for i in range(8)])
+    df = pd.DataFrame(
+        {"text": [f"t{i}" for i in range(8)], "pred": "x", "confidence": 0.5},
+        index=[f"i{i}" for i in range(8)],
+    )
     rot = Rotation(["claims", "triage"], every=3, annotators=["ana", "ben"])
     assert rot.next_task("ana", db) == "claims"
     done = []

@@ -16,29 +16,35 @@ LABELS = ["auto", "property", "theft", "medical"]
 
 def claims(n: int = 8) -> pd.DataFrame:
     rng = np.random.default_rng(3)
-    base = pd.DataFrame({
-        "claim_id": [f"C{i:03d}" for i in range(8)],
-        "text": [f"claim number {i}: something happened" for i in range(8)],
-        "pred": ["auto", "theft", "medical", "property", "auto", "theft", "property", "auto"],
-        "confidence": [0.95, 0.62, 0.99, 0.91, 0.85, 0.97, 0.40, 0.88],
-        "amount": [500.0, 2000.0, 300.0, 25000.0, 12000.0, 800.0, 100.0, np.nan],
-    })
+    base = pd.DataFrame(
+        {
+            "claim_id": [f"C{i:03d}" for i in range(8)],
+            "text": [f"claim number {i}: something happened" for i in range(8)],
+            "pred": ["auto", "theft", "medical", "property", "auto", "theft", "property", "auto"],
+            "confidence": [0.95, 0.62, 0.99, 0.91, 0.85, 0.97, 0.40, 0.88],
+            "amount": [500.0, 2000.0, 300.0, 25000.0, 12000.0, 800.0, 100.0, np.nan],
+        }
+    )
     if n <= 8:
         return base.head(n)
-    big = pd.DataFrame({
-        "claim_id": [f"X{i:05d}" for i in range(n)],
-        "text": [f"claim {i}" for i in range(n)],
-        "pred": rng.choice(LABELS, n),
-        "confidence": rng.uniform(0.3, 1.0, n),
-        "amount": rng.lognormal(8, 1.2, n),
-    })
+    big = pd.DataFrame(
+        {
+            "claim_id": [f"X{i:05d}" for i in range(n)],
+            "text": [f"claim {i}" for i in range(n)],
+            "pred": rng.choice(LABELS, n),
+            "confidence": rng.uniform(0.3, 1.0, n),
+            "amount": rng.lognormal(8, 1.2, n),
+        }
+    )
     return big
 
 
 def test_every_reason_and_its_text():
     router = Router(
-        LABELS, thresholds={"theft": 0.8, "*": 0.7},
-        policies={"large claim": "amount > 10000"}, always_review=["medical"],
+        LABELS,
+        thresholds={"theft": 0.8, "*": 0.7},
+        policies={"large claim": "amount > 10000"},
+        always_review=["medical"],
     )
     res = router.route(claims(), id="claim_id")
     f = res.frame.set_index("claim_id")
@@ -52,15 +58,14 @@ def test_every_reason_and_its_text():
     # a missing amount leaves the policy unable to decide: a person looks at it
     assert f.loc["C007", "route"] == "review"
     assert f.loc["C007", "reasons"] == ["missing amount"]
-    assert f["route"].tolist() == ["auto", "review", "review", "review", "review", "auto",
-                                   "review", "review"]
+    assert f["route"].tolist() == ["auto", "review", "review", "review", "review", "auto", "review", "review"]
     assert not f["audit"].any()
     # several reasons on one row, in order: confidence, policy, label
-    router2 = Router(LABELS, thresholds=0.99, policies={"big": "amount > 100"},
-                     always_review="theft")
+    router2 = Router(LABELS, thresholds=0.99, policies={"big": "amount > 100"}, always_review="theft")
     r2 = router2.route(claims(), id="claim_id").frame.set_index("claim_id")
     assert r2.loc["C001", "reasons"] == [
-        "confidence 0.62 < 0.99 for 'theft'", "policy 'big': amount > 100",
+        "confidence 0.62 < 0.99 for 'theft'",
+        "policy 'big': amount > 100",
         "label 'theft' is always reviewed",
     ]
     # the input frame is not changed
@@ -69,11 +74,14 @@ def test_every_reason_and_its_text():
 
 def test_policies_on_expressions_and_callables():
     df = claims()
-    router = Router(LABELS, policies={
-        "vectorised": lambda d: d["amount"] > 10000,
-        "per row": lambda row: row["pred"] == "theft" and row["confidence"] > 0.9,
-        "text": "pred == 'property' and confidence < 0.5",
-    })
+    router = Router(
+        LABELS,
+        policies={
+            "vectorised": lambda d: d["amount"] > 10000,
+            "per row": lambda row: row["pred"] == "theft" and row["confidence"] > 0.9,
+            "text": "pred == 'property' and confidence < 0.5",
+        },
+    )
     f = router.route(df, id="claim_id").frame.set_index("claim_id")
     assert f.loc["C003", "reasons"] == ["policy 'vectorised'"]
     assert f.loc["C004", "reasons"] == ["policy 'vectorised'"]
@@ -92,8 +100,9 @@ def test_policies_on_expressions_and_callables():
 
 def test_route_events_for_every_item(tmp_path):
     db = tmp_path / "r.db"
-    router = Router(LABELS, thresholds=0.8, policies={"large claim": "amount > 10000"},
-                    audit_rate=0.5, seed=1)
+    router = Router(
+        LABELS, thresholds=0.8, policies={"large claim": "amount > 10000"}, audit_rate=0.5, seed=1
+    )
     res = router.route(claims(), id="claim_id", store=str(db), task="claims")
     with Store(db) as st:
         ev = st.events("claims")
@@ -117,8 +126,7 @@ def test_route_events_for_every_item(tmp_path):
         assert len(back) == 8
         assert set(back.columns) >= {"item_id", "route", "auto", "audit", "reasons", "settings"}
         auto = Router.auto_accepted(st, "claims")
-        assert sorted(auto["item_id"]) == sorted(res.frame.loc[res.frame["route"] == "auto",
-                                                                "claim_id"])
+        assert sorted(auto["item_id"]) == sorted(res.frame.loc[res.frame["route"] == "auto", "claim_id"])
         assert (auto["model_confidence"] >= 0.8).all()
     # routing the same frame again with the same settings writes nothing new
     router.route(claims(), id="claim_id", store=str(db), task="claims")
@@ -163,7 +171,11 @@ def test_audit_draw_is_seeded_and_reproducible():
         ({"always_review": ["flood"]}, {}, r"always_review: unknown label 'flood'"),
         ({"audit_rate": 2.0}, {}, r"audit_rate: 2.0 is outside \[0, 1\]"),
         ({"thresholds": 0.8}, {"pred": "wrong_pred"}, r"pred='wrong_pred': unknown label\(s\) \['flood'\]"),
-        ({"thresholds": 0.8}, {"confidence": "bad_conf"}, r"confidence='bad_conf': values missing or outside \[0, 1\]"),
+        (
+            {"thresholds": 0.8},
+            {"confidence": "bad_conf"},
+            r"confidence='bad_conf': values missing or outside \[0, 1\]",
+        ),
         ({"thresholds": 0.8}, {"pred": "nope"}, r"pred='nope': no such column"),
         ({"policies": {"not bool": "amount * 2"}}, {}, r"policy 'not bool': must give True/False"),
         ({"policies": {"boom": lambda d: d["missing_col"] > 1}}, {}, r"policy 'boom': the callable failed"),
@@ -192,8 +204,7 @@ def test_duplicate_ids_and_proba_input():
         Router(LABELS, thresholds=0.8).route(df.assign(claim_id="same"), id="claim_id")
     proba = np.array([[0.7, 0.1, 0.1, 0.1], [0.25, 0.25, 0.4, 0.1]])
     two = df.head(2).drop(columns=["pred", "confidence"])
-    res = Router(LABELS, thresholds=0.6).route(two, pred=None, confidence=None, proba=proba,
-                                               id="claim_id")
+    res = Router(LABELS, thresholds=0.6).route(two, pred=None, confidence=None, proba=proba, id="claim_id")
     assert res.frame["route"].tolist() == ["auto", "review"]
     assert res.frame["reasons"].iloc[1] == ["confidence 0.40 < 0.60 for 'theft'"]
     with pytest.raises(ValueError, match=r"proba: expected shape \(2, 4\)"):
@@ -201,8 +212,9 @@ def test_duplicate_ids_and_proba_input():
 
 
 def test_summary_to_review_and_order():
-    router = Router(LABELS, thresholds=0.8, policies={"large claim": "amount > 10000"},
-                    always_review=["medical"])
+    router = Router(
+        LABELS, thresholds=0.8, policies={"large claim": "amount > 10000"}, always_review=["medical"]
+    )
     res = router.route(claims(), id="claim_id")
     assert isinstance(res, RoutingResult)
     s = res.summary()
@@ -228,9 +240,16 @@ def test_summary_to_review_and_order():
 def test_reasons_reach_the_review_widget(tmp_path):
     router = Router(LABELS, thresholds=0.8, policies={"large claim": "amount > 10000"})
     res = router.route(claims(), id="claim_id", store=str(tmp_path / "w.db"), task="claims")
-    w = ClassificationReview(res.to_review(), labels=LABELS, id="claim_id", reasons="reasons",
-                             store=str(tmp_path / "w.db"), task="claims", annotator="ann",
-                             order=res.order("policy"))
+    w = ClassificationReview(
+        res.to_review(),
+        labels=LABELS,
+        id="claim_id",
+        reasons="reasons",
+        store=str(tmp_path / "w.db"),
+        task="claims",
+        annotator="ann",
+        order=res.order("policy"),
+    )
     first = w.current
     assert first["item_id"] == "C004"
     assert first["reasons"] == ["policy 'large claim': amount > 10000"]
@@ -246,13 +265,15 @@ def test_reasons_reach_the_review_widget(tmp_path):
 
 
 # -- orderings --------------------------------------------------------------------
-P = np.array([
-    [0.50, 0.45, 0.05],   # 0: conf .50, margin .05, entropy ~0.86
-    [0.90, 0.05, 0.05],   # 1: conf .90, margin .85, entropy ~0.39
-    [0.40, 0.30, 0.30],   # 2: conf .40, margin .10, entropy ~1.09
-    [0.60, 0.20, 0.20],   # 3: conf .60, margin .40, entropy ~0.95
-    [0.34, 0.33, 0.33],   # 4: conf .34, margin .01, entropy ~1.10
-])
+P = np.array(
+    [
+        [0.50, 0.45, 0.05],  # 0: conf .50, margin .05, entropy ~0.86
+        [0.90, 0.05, 0.05],  # 1: conf .90, margin .85, entropy ~0.39
+        [0.40, 0.30, 0.30],  # 2: conf .40, margin .10, entropy ~1.09
+        [0.60, 0.20, 0.20],  # 3: conf .60, margin .40, entropy ~0.95
+        [0.34, 0.33, 0.33],  # 4: conf .34, margin .01, entropy ~1.10
+    ]
+)
 
 
 def test_orderings_follow_their_definitions():
@@ -265,8 +286,9 @@ def test_orderings_follow_their_definitions():
     assert order_positions("entropy", P).tolist() == np.argsort(-h, kind="stable").tolist()
     # margin by hand
     srt = np.sort(P, axis=1)
-    assert order_positions("margin", P).tolist() == np.argsort(srt[:, -1] - srt[:, -2],
-                                                               kind="stable").tolist()
+    assert (
+        order_positions("margin", P).tolist() == np.argsort(srt[:, -1] - srt[:, -2], kind="stable").tolist()
+    )
     # policy: flagged rows first, least confidence inside each group
     pol = np.array([False, True, False, True, False])
     assert order_positions("policy", P, policy=pol).tolist() == [3, 1, 4, 2, 0]
@@ -300,21 +322,34 @@ def test_build_order_uses_the_strategies():
 
 
 def _frame_with_proba():
-    return pd.DataFrame({
-        "text": [f"text {i}" for i in range(5)],
-        "p_a": P[:, 0], "p_b": P[:, 1], "p_c": P[:, 2],
-    })
+    return pd.DataFrame(
+        {
+            "text": [f"text {i}" for i in range(5)],
+            "p_a": P[:, 0],
+            "p_b": P[:, 1],
+            "p_c": P[:, 2],
+        }
+    )
 
 
-@pytest.mark.parametrize("order, expected", [
-    ("entropy", [4, 2, 3, 0, 1]),
-    ("margin", [4, 0, 2, 3, 1]),
-    ("least_confidence", [4, 2, 0, 3, 1]),
-])
+@pytest.mark.parametrize(
+    "order, expected",
+    [
+        ("entropy", [4, 2, 3, 0, 1]),
+        ("margin", [4, 0, 2, 3, 1]),
+        ("least_confidence", [4, 2, 0, 3, 1]),
+    ],
+)
 def test_review_widget_serves_items_in_strategy_order(tmp_path, order, expected):
-    w = ClassificationReview(_frame_with_proba(), labels=["a", "b", "c"], pred=None,
-                             proba=["p_a", "p_b", "p_c"], store=str(tmp_path / "o.db"),
-                             annotator="ann", order=order)
+    w = ClassificationReview(
+        _frame_with_proba(),
+        labels=["a", "b", "c"],
+        pred=None,
+        proba=["p_a", "p_b", "p_c"],
+        store=str(tmp_path / "o.db"),
+        annotator="ann",
+        order=order,
+    )
     seen = []
     while w.current is not None:
         seen.append(int(w.current["item_id"]))

@@ -17,11 +17,14 @@ LABELS = ["auto", "theft", "water"]
 
 
 def claims(n: int = 8) -> pd.DataFrame:
-    return pd.DataFrame({
-        "text": [f"my claim {i}" for i in range(n)],
-        "pred": [LABELS[i % 3] for i in range(n)],
-        "confidence": np.linspace(0.4, 0.95, n),
-    }, index=[f"id{i}" for i in range(n)])
+    return pd.DataFrame(
+        {
+            "text": [f"my claim {i}" for i in range(n)],
+            "pred": [LABELS[i % 3] for i in range(n)],
+            "confidence": np.linspace(0.4, 0.95, n),
+        },
+        index=[f"id{i}" for i in range(n)],
+    )
 
 
 def review(df, db, **kw):
@@ -81,8 +84,12 @@ def test_redeciding_after_going_back_keeps_latest(tmp_path):
     sent = []
     w.send = lambda m, buffers=None: sent.append(m)
     mk = lambda action, item, label=None: {  # noqa: E731
-        "id": uuid.uuid4().hex, "item_id": item, "action": action, "label": label,
-        "duration_ms": 500}
+        "id": uuid.uuid4().hex,
+        "item_id": item,
+        "action": action,
+        "label": label,
+        "duration_ms": 500,
+    }
     w._handle_custom_msg({"type": "decide", "decisions": [mk("accept", "id0")]}, [])
     w._handle_custom_msg({"type": "decide", "decisions": [mk("correct", "id0", "water")]}, [])
     d = w.decisions()
@@ -128,8 +135,14 @@ def test_resent_decision_is_stored_once_and_acked(tmp_path):
     w = review(claims(), tmp_path / "s.db")
     sent = []
     w.send = lambda m, buffers=None: sent.append(m)
-    dec = {"id": "fixed-id-1", "item_id": "id2", "action": "correct", "label": "auto",
-           "duration_ms": 812.0, "content_hash": w._items.hash(2)}
+    dec = {
+        "id": "fixed-id-1",
+        "item_id": "id2",
+        "action": "correct",
+        "label": "auto",
+        "duration_ms": 812.0,
+        "content_hash": w._items.hash(2),
+    }
     for _ in range(3):
         w._handle_custom_msg({"type": "decide", "decisions": [dec]}, [])
     assert [m["ids"] for m in sent if m["type"] == "ack"] == [["fixed-id-1"]] * 3
@@ -143,9 +156,18 @@ def test_hello_writes_pending_from_an_earlier_session(tmp_path):
     sid = w.session_id
     w.close()
     # A decision made in a tab whose kernel died: it reaches the next widget's hello.
-    pending = [{"id": "p1", "item_id": "id0", "action": "accept", "content_hash": None,
-                "session_id": sid,
-                "annotator": "ana", "duration_ms": 300, "created_at": "2026-11-25T10:00:00.000Z"}]
+    pending = [
+        {
+            "id": "p1",
+            "item_id": "id0",
+            "action": "accept",
+            "content_hash": None,
+            "session_id": sid,
+            "annotator": "ana",
+            "duration_ms": 300,
+            "created_at": "2026-11-25T10:00:00.000Z",
+        }
+    ]
     w2 = review(claims(), db)
     sent = []
     w2.send = lambda m, buffers=None: sent.append(m)
@@ -165,9 +187,16 @@ def test_bad_decision_gets_error_not_written(tmp_path):
     w = review(claims(), tmp_path / "s.db")
     sent = []
     w.send = lambda m, buffers=None: sent.append(m)
-    w._handle_custom_msg({"type": "decide", "decisions": [
-        {"id": "x1", "item_id": "id0", "action": "correct", "label": "fire"},
-        {"id": "x2", "item_id": "id0", "action": "explode"}]}, [])
+    w._handle_custom_msg(
+        {
+            "type": "decide",
+            "decisions": [
+                {"id": "x1", "item_id": "id0", "action": "correct", "label": "fire"},
+                {"id": "x2", "item_id": "id0", "action": "explode"},
+            ],
+        },
+        [],
+    )
     ack = sent[-1]
     assert ack["ids"] == [] and set(ack["errors"]) == {"x1", "x2"}
     assert "not one of" in ack["errors"]["x1"] and "unknown action" in ack["errors"]["x2"]
@@ -226,9 +255,11 @@ def test_migration_from_version_1(tmp_path):
     for stmt in MIGRATIONS[1]:
         con.execute(stmt.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL"))
     con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
-    con.execute("INSERT INTO events (event_id, task, item_id, content_hash, action, label_after,"
-                " model_label, annotator, created_at) VALUES ('e1', 'classification', 'id0',"
-                " 'h', 'correct', 'theft', 'auto', 'ana', '2026-01-01T00:00:00.000Z')")
+    con.execute(
+        "INSERT INTO events (event_id, task, item_id, content_hash, action, label_after,"
+        " model_label, annotator, created_at) VALUES ('e1', 'classification', 'id0',"
+        " 'h', 'correct', 'theft', 'auto', 'ana', '2026-01-01T00:00:00.000Z')"
+    )
     con.commit()
     con.close()
     s = Store(db)
@@ -261,8 +292,13 @@ def test_hello_before_any_fetch_needs_no_reset(tmp_path):
     w = review(claims(), db)
     sent = []
     w.send = lambda m, buffers=None: sent.append(m)
-    w._handle_custom_msg({"type": "hello", "pending": [
-        {"id": "p9", "item_id": "id0", "action": "accept", "annotator": "ana"}]}, [])
+    w._handle_custom_msg(
+        {
+            "type": "hello",
+            "pending": [{"id": "p9", "item_id": "id0", "action": "accept", "annotator": "ana"}],
+        },
+        [],
+    )
     assert [m["type"] for m in sent] == ["ack"] and w.queue_length == 7
     w._handle_custom_msg({"type": "fetch", "req": "f", "start": 0, "count": 3}, [])
     assert [it["item_id"] for it in sent[-1]["items"]] == ["id1", "id2", "id3"]
@@ -282,8 +318,14 @@ def test_a_decision_that_overtakes_the_one_it_follows_waits_for_it(tmp_path):
     w.send = lambda m, buffers=None: sent.append(m)
     h = w._items.hash(1)
     fix = {"id": "c1", "item_id": "id1", "action": "correct", "label": "auto", "content_hash": h}
-    undo = {"id": "u1", "item_id": "id1", "action": "undo", "content_hash": h, "after": "c1",
-            "data": {"undoes": "c1"}}
+    undo = {
+        "id": "u1",
+        "item_id": "id1",
+        "action": "undo",
+        "content_hash": h,
+        "after": "c1",
+        "data": {"undoes": "c1"},
+    }
     w._handle_custom_msg({"type": "decide", "decisions": [undo]}, [])
     assert _acks(sent) == [] and w.events().empty and w.deferred == 1
     w._handle_custom_msg({"type": "decide", "decisions": [fix]}, [])
@@ -295,8 +337,14 @@ def test_a_decision_that_overtakes_the_one_it_follows_waits_for_it(tmp_path):
     # the same on a re-decision: "water" after "theft" on one item, arriving reversed
     h2 = w._items.hash(2)
     first = {"id": "d1", "item_id": "id2", "action": "correct", "label": "theft", "content_hash": h2}
-    second = {"id": "d2", "item_id": "id2", "action": "correct", "label": "water", "content_hash": h2,
-              "after": "d1"}
+    second = {
+        "id": "d2",
+        "item_id": "id2",
+        "action": "correct",
+        "label": "water",
+        "content_hash": h2,
+        "after": "d1",
+    }
     w._handle_custom_msg({"type": "decide", "decisions": [second]}, [])
     w._handle_custom_msg({"type": "decide", "decisions": [first]}, [])
     w._handle_custom_msg({"type": "decide", "decisions": [second]}, [])
@@ -318,8 +366,20 @@ def test_causal_order_inside_one_batch_and_on_hello(tmp_path):
     assert w.decisions().set_index("item_id").loc["id0", "human_label"] == "water"
 
     # a decision whose predecessor was refused is not held forever
-    bad = {"id": "x", "item_id": "id3", "action": "correct", "label": "nope", "content_hash": w._items.hash(3)}
-    after_bad = {"id": "y", "item_id": "id3", "action": "accept", "content_hash": w._items.hash(3), "after": "x"}
+    bad = {
+        "id": "x",
+        "item_id": "id3",
+        "action": "correct",
+        "label": "nope",
+        "content_hash": w._items.hash(3),
+    }
+    after_bad = {
+        "id": "y",
+        "item_id": "id3",
+        "action": "accept",
+        "content_hash": w._items.hash(3),
+        "after": "x",
+    }
     w._handle_custom_msg({"type": "decide", "decisions": [bad]}, [])
     w._handle_custom_msg({"type": "decide", "decisions": [after_bad]}, [])
     assert _acks(sent)[-2][1].keys() == {"x"} and _acks(sent)[-1] == (["y"], {})
@@ -330,7 +390,12 @@ def test_causal_order_inside_one_batch_and_on_hello(tmp_path):
     w2 = review(claims(), db)
     sent2 = []
     w2.send = lambda m, buffers=None: sent2.append(m)
-    orphan = {"id": "z", "item_id": "id4", "action": "accept", "content_hash": w2._items.hash(4),
-              "after": "gone"}
+    orphan = {
+        "id": "z",
+        "item_id": "id4",
+        "action": "accept",
+        "content_hash": w2._items.hash(4),
+        "after": "gone",
+    }
     w2._handle_custom_msg({"type": "hello", "pending": [orphan]}, [])
     assert _acks(sent2) == [(["z"], {})] and w2.deferred == 0

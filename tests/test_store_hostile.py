@@ -39,9 +39,17 @@ from hitl_widgets.store.schema import MIGRATIONS
 
 
 def ev(item: str = "i0", action: str = "correct", label: str = "b", **kw: Any) -> dict[str, Any]:
-    e = {"event_id": uuid.uuid4().hex, "task": "t", "item_id": item, "content_hash": "h",
-         "action": action, "label_after": label if action == "correct" else None,
-         "model_label": "a", "annotator": "ana", "session_id": "s"}
+    e = {
+        "event_id": uuid.uuid4().hex,
+        "task": "t",
+        "item_id": item,
+        "content_hash": "h",
+        "action": action,
+        "label_after": label if action == "correct" else None,
+        "model_label": "a",
+        "annotator": "ana",
+        "session_id": "s",
+    }
     e.update(kw)
     return e
 
@@ -68,6 +76,7 @@ def pg_up(pg: PgServer) -> Any:
 
 
 # -- 1. PostgreSQL reconnects -------------------------------------------------------
+
 
 def test_postgres_append_survives_a_server_restart(pg_up: PgServer) -> None:
     url = pg_up.new_database()
@@ -153,6 +162,7 @@ def test_postgres_server_down_says_what_happened_and_what_to_do(pg_up: PgServer)
 
 # -- 3. passwords are never shown --------------------------------------------------------
 
+
 def _all_text(exc: BaseException) -> str:
     """Everything a traceback could print of an error and what it shows as its cause."""
     out, seen = [], set()
@@ -160,8 +170,7 @@ def _all_text(exc: BaseException) -> str:
     while x is not None and id(x) not in seen:
         seen.add(id(x))
         out += [str(x), repr(x)]
-        x = x.__cause__ if x.__cause__ is not None else (
-            None if x.__suppress_context__ else x.__context__)
+        x = x.__cause__ if x.__cause__ is not None else (None if x.__suppress_context__ else x.__context__)
     return "\n".join(out)
 
 
@@ -185,10 +194,12 @@ def test_postgres_password_is_never_shown(pg_up: PgServer) -> None:
     errors: list[BaseException] = [err.value]
     # a wrong password, a wrong host, a server down: in both URL forms
     wrong = "Wrong-Passw0rd-xyz"
-    for bad in (pg_up.url(url.rsplit("/", 1)[1], password=wrong),
-                f"postgresql://postgres:{SECRET}@no-such-host.invalid:5432/db",
-                f"postgresql://postgres@127.0.0.1:{_free_port()}/db?password={SECRET}",
-                f"postgresql://postgres:{SECRET}@127.0.0.1:{_free_port()}/db"):
+    for bad in (
+        pg_up.url(url.rsplit("/", 1)[1], password=wrong),
+        f"postgresql://postgres:{SECRET}@no-such-host.invalid:5432/db",
+        f"postgresql://postgres@127.0.0.1:{_free_port()}/db?password={SECRET}",
+        f"postgresql://postgres:{SECRET}@127.0.0.1:{_free_port()}/db",
+    ):
         with pytest.raises(StoreUnavailable) as e:
             Store(bad, reconnect_timeout=0.3)
         errors.append(e.value)
@@ -210,18 +221,25 @@ def test_postgres_password_is_never_shown(pg_up: PgServer) -> None:
     s2.close()
 
 
-@pytest.mark.parametrize("text, shown", [
-    ("postgresql://ana:pw%40x@db:5432/hitl", "postgresql://ana:***@db:5432/hitl"),
-    ("postgres://ana:p@ss@db/hitl", "postgres://ana:***@db/hitl"),
-    ("postgresql://ana@db/hitl?sslmode=require&password=pw1234", "postgresql://ana@db/hitl?sslmode=require&password=***"),
-    ("host=db user=ana password='a b c' dbname=x", "host=db user=ana password=*** dbname=x"),
-    ("postgresql://ana@db/hitl", "postgresql://ana@db/hitl"),
-])
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("postgresql://ana:pw%40x@db:5432/hitl", "postgresql://ana:***@db:5432/hitl"),
+        ("postgres://ana:p@ss@db/hitl", "postgres://ana:***@db/hitl"),
+        (
+            "postgresql://ana@db/hitl?sslmode=require&password=pw1234",
+            "postgresql://ana@db/hitl?sslmode=require&password=***",
+        ),
+        ("host=db user=ana password='a b c' dbname=x", "host=db user=ana password=*** dbname=x"),
+        ("postgresql://ana@db/hitl", "postgresql://ana@db/hitl"),
+    ],
+)
 def test_mask_password(text: str, shown: str) -> None:
     assert mask_password(text) == shown
 
 
 # -- 2. a foreign SQLite file is left alone -----------------------------------------------
+
 
 @pytest.mark.parametrize("journal", ["delete", "wal"])
 def test_foreign_sqlite_file_is_refused_and_left_unchanged(tmp_path: Path, journal: str) -> None:
@@ -246,7 +264,10 @@ def test_foreign_sqlite_file_is_refused_and_left_unchanged(tmp_path: Path, journ
     assert files_of(db) == names == ["crm.db"]  # no -wal, -shm or -journal left
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == journal
-    assert [r[0] for r in con.execute("SELECT name FROM sqlite_master ORDER BY name")] == ["customers", "orders"]
+    assert [r[0] for r in con.execute("SELECT name FROM sqlite_master ORDER BY name")] == [
+        "customers",
+        "orders",
+    ]
     con.close()
 
 
@@ -288,8 +309,9 @@ _HOLDER = textwrap.dedent("""
 
 
 def _hold_write_lock(db: Path) -> subprocess.Popen[str]:
-    p = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db)], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert p.stdout is not None and p.stdout.readline().strip() == "locked"
     return p
 
@@ -325,7 +347,9 @@ def test_locked_store_waits_says_so_then_gives_up(tmp_path: Path) -> None:
     store.close()
 
 
-def test_locked_store_logs_the_wait_without_a_callback(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_locked_store_logs_the_wait_without_a_callback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     db = tmp_path / "hitl.db"
     store = Store(db, lock_timeout=1.2)
     holder = _hold_write_lock(db)
@@ -354,6 +378,7 @@ def test_a_short_lock_is_waited_for(tmp_path: Path) -> None:
 
 # -- 5. a reader does not write -----------------------------------------------------------
 
+
 def _written_store(db: Path, n: int = 3) -> list[dict[str, Any]]:
     events = [ev(f"i{i}") for i in range(n)]
     with Store(db) as s:
@@ -368,8 +393,11 @@ def test_read_only_store_reads_and_refuses_writes(tmp_path: Path) -> None:
     for s in (open_store(db, read_only=True), Store(db, read_only=True)):
         assert len(s.decisions()) == 3 and s.count() == 3
         assert "read_only=True" in repr(s)
-        for write in (lambda s=s: s.append([ev("i9")]), lambda s=s: s.release("t", "ana"),
-                      lambda s=s: s.guideline_version("t", "be nice")):
+        for write in (
+            lambda s=s: s.append([ev("i9")]),
+            lambda s=s: s.release("t", "ana"),
+            lambda s=s: s.guideline_version("t", "be nice"),
+        ):
             with pytest.raises(StoreReadOnly) as err:
                 write()
             assert str(db) in str(err.value) and "nothing was written" in str(err.value)
@@ -449,15 +477,33 @@ def _schema_3_store(db: Path) -> list[dict[str, Any]]:
             con.execute(stmt.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL"))
     con.execute("INSERT INTO meta VALUES ('schema_version', '3')")
     con.execute("INSERT INTO meta VALUES ('store_id', 'old')")
-    cols = ["event_id", "task", "kind", "item_id", "content_hash", "action", "label_after",
-            "model_label", "annotator", "session_id", "created_at"]
+    cols = [
+        "event_id",
+        "task",
+        "kind",
+        "item_id",
+        "content_hash",
+        "action",
+        "label_after",
+        "model_label",
+        "annotator",
+        "session_id",
+        "created_at",
+    ]
     events = []
     for i, action in enumerate(["accept", "correct", "skip", "correct", "undo", "flag"]):
-        e = ev(f"i{i % 4}", action=action, label="c", kind="classification",
-               created_at=f"2026-01-01T00:00:0{i}.000Z")
+        e = ev(
+            f"i{i % 4}",
+            action=action,
+            label="c",
+            kind="classification",
+            created_at=f"2026-01-01T00:00:0{i}.000Z",
+        )
         events.append(e)
-        con.execute(f"INSERT INTO events ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                    [e.get(c) for c in cols])
+        con.execute(
+            f"INSERT INTO events ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+            [e.get(c) for c in cols],
+        )
     con.commit()
     con.close()
     return events
@@ -487,6 +533,7 @@ def test_open_store_reads_an_old_store_without_migrating_it(tmp_path: Path) -> N
 
 # -- what the widget does with a store in trouble ------------------------------------------
 
+
 def _widget(store: Any, n: int = 4) -> tuple[Any, list[dict[str, Any]]]:
     import pandas as pd
 
@@ -499,9 +546,24 @@ def _widget(store: Any, n: int = 4) -> tuple[Any, list[dict[str, Any]]]:
 
 def _decide(w: Any, item: str, did: str) -> None:
     h = w._items.hash(int(item))
-    w._handle_custom_msg({"type": "decide", "decisions": [
-        {"id": did, "item_id": item, "content_hash": h, "action": "correct", "label": "b",
-         "session_id": w.session_id, "annotator": "ana", "task": "classification"}]}, [])
+    w._handle_custom_msg(
+        {
+            "type": "decide",
+            "decisions": [
+                {
+                    "id": did,
+                    "item_id": item,
+                    "content_hash": h,
+                    "action": "correct",
+                    "label": "b",
+                    "session_id": w.session_id,
+                    "annotator": "ana",
+                    "task": "classification",
+                }
+            ],
+        },
+        [],
+    )
 
 
 def test_widget_on_a_locked_store_says_it_waits_and_keeps_the_decision_pending(tmp_path: Path) -> None:
@@ -518,7 +580,11 @@ def test_widget_on_a_locked_store_says_it_waits_and_keeps_the_decision_pending(t
     finally:
         _release(holder)
     _decide(w, "0", "d0")  # the browser's resend
-    assert sent[-2] == {"type": "status", "level": "ok", "text": "the store is back: decisions are saved again"}
+    assert sent[-2] == {
+        "type": "status",
+        "level": "ok",
+        "text": "the store is back: decisions are saved again",
+    }
     assert sent[-1]["type"] == "ack" and sent[-1]["ids"] == ["d0"]
     assert list(w.decisions()["human_label"]) == ["b"] and w.counts == {"corrected": 1}
 

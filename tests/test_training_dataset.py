@@ -17,10 +17,18 @@ LABELS = ["auto", "theft", "water"]
 
 def decision(item_id, text, action, label, model, task="claims", data=None, duration_ms=4000.0):
     return {
-        "event_id": uuid.uuid4().hex, "task": task, "kind": "classification", "item_id": str(item_id),
-        "content_hash": content_hash(text), "action": action,
-        "label_after": label, "model_label": model, "model_confidence": 0.5,
-        "annotator": "ann", "duration_ms": duration_ms, "data": data,
+        "event_id": uuid.uuid4().hex,
+        "task": task,
+        "kind": "classification",
+        "item_id": str(item_id),
+        "content_hash": content_hash(text),
+        "action": action,
+        "label_after": label,
+        "model_label": model,
+        "model_confidence": 0.5,
+        "annotator": "ann",
+        "duration_ms": duration_ms,
+        "data": data,
     }
 
 
@@ -39,14 +47,24 @@ def test_labels_sources_and_leakage_guard(tmp_path, claims):
     ev = []
     # c0..c5 corrected by a person, c6..c11 accepted
     for i in range(6):
-        ev.append(decision(f"c{i}", t[f"c{i}"], "correct", claims.label[i], "water" if claims.label[i] != "water" else "auto"))
+        ev.append(
+            decision(
+                f"c{i}",
+                t[f"c{i}"],
+                "correct",
+                claims.label[i],
+                "water" if claims.label[i] != "water" else "auto",
+            )
+        )
     for i in range(6, 12):
         ev.append(decision(f"c{i}", t[f"c{i}"], "accept", claims.label[i], claims.label[i]))
     # c12 flagged: no label
     ev.append(decision("c12", t["c12"], "flag", None, "auto"))
     # a random calibration draw reviewed in its own task: c20..c25
     for i in range(20, 26):
-        ev.append(decision(f"c{i}", t[f"c{i}"], "accept", claims.label[i], claims.label[i], task="claims-sample"))
+        ev.append(
+            decision(f"c{i}", t[f"c{i}"], "accept", claims.label[i], claims.label[i], task="claims-sample")
+        )
     # an item marked as a random sample through its event data: c26
     ev.append(decision("c26", t["c26"], "correct", claims.label[26], "auto", data={"sample": True}))
     store.append(ev)
@@ -61,8 +79,15 @@ def test_labels_sources_and_leakage_guard(tmp_path, claims):
     # a duplicate text inside the training candidates: c28 repeats c6 (accepted), as auto
     claims.loc[28, "text"] = claims.loc[6, "text"]
 
-    data = to_dataset(store, claims, task="claims", sample_task="claims-sample", id="claim_id",
-                      labels=LABELS, weights={"human-corrected": 2.0, "auto-accepted": 0.5})
+    data = to_dataset(
+        store,
+        claims,
+        task="claims",
+        sample_task="claims-sample",
+        id="claim_id",
+        labels=LABELS,
+        weights={"human-corrected": 2.0, "auto-accepted": 0.5},
+    )
     train, ev_ = data["train"].to_pandas(), data["eval"].to_pandas()
     rep = data.report
 
@@ -90,7 +115,10 @@ def test_labels_sources_and_leakage_guard(tmp_path, claims):
     keys = [" ".join(s.split()).casefold() for s in list(train["text"]) + list(ev_["text"])]
     assert len(keys) == len(set(keys))
     assert rep["train"] == len(train) == 18 and rep["train_by_source"] == {
-        "human-corrected": 6, "human-accepted": 6, "auto-accepted": 6}
+        "human-corrected": 6,
+        "human-accepted": 6,
+        "auto-accepted": 6,
+    }
     assert "dropped" in str(rep)
 
 
@@ -106,20 +134,33 @@ def test_duplicates_in_train_keep_the_human_label(tmp_path, claims):
     assert list(train["item_id"]) == ["c1"] and list(train["source"]) == ["human-accepted"]
     assert data.report["dropped"]["same text twice in train"] == 1
     # only human labels when asked
-    data = to_dataset(store, claims, task="claims", id="claim_id", labels=LABELS,
-                      sources=("human-corrected", "human-accepted"), eval_size=0.0)
+    data = to_dataset(
+        store,
+        claims,
+        task="claims",
+        id="claim_id",
+        labels=LABELS,
+        sources=("human-corrected", "human-accepted"),
+        eval_size=0.0,
+    )
     assert data.report["train_by_source"]["auto-accepted"] == 0
 
 
 def test_stratified_split_and_holdout_ids(tmp_path):
     # 24 of one label, 12 of another, 6 of a third: a 25% split keeps the proportions
     labs = ["auto"] * 24 + ["theft"] * 12 + ["water"] * 6
-    df = pd.DataFrame({"claim_id": [f"x{i}" for i in range(len(labs))],
-                       "text": [f"text {i} {lab}" for i, lab in enumerate(labs)], "label": labs})
+    df = pd.DataFrame(
+        {
+            "claim_id": [f"x{i}" for i in range(len(labs))],
+            "text": [f"text {i} {lab}" for i, lab in enumerate(labs)],
+            "label": labs,
+        }
+    )
     store = Store(tmp_path / "s.db")
     store.append([decision(r.claim_id, r.text, "accept", r.label, r.label) for r in df.itertuples()])
-    data = to_dataset(store, df, task="claims", id="claim_id", labels=LABELS, eval_size=0.25, seed=3,
-                      holdout=["x0", "x1"])
+    data = to_dataset(
+        store, df, task="claims", id="claim_id", labels=LABELS, eval_size=0.25, seed=3, holdout=["x0", "x1"]
+    )
     ev = data["eval"].to_pandas()
     names = data["eval"].features["label"].int2str
     counts = pd.Series([names(int(v)) for v in ev["label"]]).value_counts().to_dict()
@@ -129,16 +170,21 @@ def test_stratified_split_and_holdout_ids(tmp_path):
     assert not set(ev["item_id"]) & set(data["train"]["item_id"])
     assert data.report["eval_split"] == len(ev) - 2
     # the same seed gives the same split; another seed another one
-    again = to_dataset(store, df, task="claims", id="claim_id", labels=LABELS, eval_size=0.25, seed=3,
-                       holdout=["x0", "x1"])
+    again = to_dataset(
+        store, df, task="claims", id="claim_id", labels=LABELS, eval_size=0.25, seed=3, holdout=["x0", "x1"]
+    )
     assert list(again["eval"]["item_id"]) == list(ev["item_id"])
 
 
 def test_changed_text_and_missing_text_are_dropped(tmp_path, claims):
     store = Store(tmp_path / "s.db")
-    store.append([decision("c1", "the text people saw", "accept", "theft", "theft"),
-                  decision("c2", claims.text[2], "accept", "water", "water"),
-                  decision("zz", "not in the frame", "accept", "auto", "auto")])
+    store.append(
+        [
+            decision("c1", "the text people saw", "accept", "theft", "theft"),
+            decision("c2", claims.text[2], "accept", "water", "water"),
+            decision("zz", "not in the frame", "accept", "auto", "auto"),
+        ]
+    )
     data = to_dataset(store, claims, task="claims", id="claim_id", labels=LABELS, eval_size=0.0)
     assert list(data["train"]["item_id"]) == ["c2"]
     assert data.report["dropped"]["decided on other text than df's"] == 1

@@ -11,8 +11,15 @@ from typing import Any
 
 from ..items.tool_call import ArgumentsError, Param, check_json_args
 
-_SIMPLE: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean",
-                           list: "array", tuple: "array", dict: "object"}
+_SIMPLE: dict[Any, str] = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    tuple: "array",
+    dict: "object",
+}
 
 
 def param_of(name: str, annotation: Any, default: Any) -> Param:
@@ -56,8 +63,10 @@ def params_of(fn: Callable[..., Any]) -> list[Param]:
     out = []
     for name, prm in sig.parameters.items():
         if prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD):
-            raise TypeError(f"tool {getattr(fn, '__name__', fn)!r}: *{name} / **{name} arguments cannot be "
-                            "shown to a person or checked; give the tool named parameters")
+            raise TypeError(
+                f"tool {getattr(fn, '__name__', fn)!r}: *{name} / **{name} arguments cannot be "
+                "shown to a person or checked; give the tool named parameters"
+            )
         out.append(param_of(name, hints.get(name, prm.annotation), prm.default))
     return out
 

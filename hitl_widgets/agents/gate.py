@@ -54,7 +54,8 @@ KIND = "tool_call"
 #: Who writes the gate's own events (a timeout's reject).
 GATE = "gate"
 _context: contextvars.ContextVar[list[dict[str, str]] | None] = contextvars.ContextVar(
-    "hitl_agent_context", default=None)
+    "hitl_agent_context", default=None
+)
 
 
 class GateError(RuntimeError):
@@ -181,12 +182,18 @@ class Gate:
     ) -> None:
         if not isinstance(task, str) or not task.strip():
             raise ValueError(f"task must be a non-empty name, got {task!r}")
-        if isinstance(audit_rate, bool) or not isinstance(audit_rate, (int, float)) or not 0 <= audit_rate <= 1:
+        if (
+            isinstance(audit_rate, bool)
+            or not isinstance(audit_rate, (int, float))
+            or not 0 <= audit_rate <= 1
+        ):
             raise ValueError(f"audit_rate must lie in [0, 1], got {audit_rate!r}")
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         if on_timeout not in ("reject", "escalate"):
-            raise ValueError(f"on_timeout must be 'reject' or 'escalate' (a timeout never approves), got {on_timeout!r}")
+            raise ValueError(
+                f"on_timeout must be 'reject' or 'escalate' (a timeout never approves), got {on_timeout!r}"
+            )
         if on_reject not in ("return", "raise"):
             raise ValueError(f"on_reject must be 'return' or 'raise', got {on_reject!r}")
         self.task = task
@@ -198,7 +205,9 @@ class Gate:
             if isinstance(rule, str):
                 self._parsed[name] = parse_policy(rule, name)  # refused now, with the part named
             elif not callable(rule):
-                raise ValueError(f"policy {name!r}: expected an expression or a callable, got {type(rule).__name__}")
+                raise ValueError(
+                    f"policy {name!r}: expected an expression or a callable, got {type(rule).__name__}"
+                )
         self._two_person: Policy | Callable[..., Any] | bool
         if isinstance(two_person, str):
             self._two_person = parse_policy(two_person, "two_person")
@@ -226,18 +235,30 @@ class Gate:
             return r if isinstance(r, (str, bool)) or r is None else getattr(r, "__name__", repr(r))
 
         tp = self._two_person
-        return {"policies": {k: show(v) for k, v in self.policies.items()},
-                "thresholds": self.thresholds if not callable(self.thresholds) else show(self.thresholds),
-                "audit_rate": self.audit_rate, "timeout": self.timeout, "on_timeout": self.on_timeout,
-                "two_person": tp.text if isinstance(tp, Policy) else show(tp), "seed": self.seed}
+        return {
+            "policies": {k: show(v) for k, v in self.policies.items()},
+            "thresholds": self.thresholds if not callable(self.thresholds) else show(self.thresholds),
+            "audit_rate": self.audit_rate,
+            "timeout": self.timeout,
+            "on_timeout": self.on_timeout,
+            "two_person": tp.text if isinstance(tp, Policy) else show(tp),
+            "seed": self.seed,
+        }
 
     def __repr__(self) -> str:
-        return (f"Gate(task={self.task!r}, store={self.store.target!r}, policies={list(self.policies)}, "
-                f"audit_rate={self.audit_rate:.4g}, timeout={self.timeout:.4g})")
+        return (
+            f"Gate(task={self.task!r}, store={self.store.target!r}, policies={list(self.policies)}, "
+            f"audit_rate={self.audit_rate:.4g}, timeout={self.timeout:.4g})"
+        )
 
     # -- tools ---------------------------------------------------------------------------
-    def tool(self, fn: Callable[..., Any] | None = None, *, name: str | None = None,
-             confidence: Callable[[dict[str, Any]], float | None] | str | None = None) -> Any:
+    def tool(
+        self,
+        fn: Callable[..., Any] | None = None,
+        *,
+        name: str | None = None,
+        confidence: Callable[[dict[str, Any]], float | None] | str | None = None,
+    ) -> Any:
         """Gate a plain Python tool function (sync or async): ``@gate.tool`` or
         ``@gate.tool(name=..., confidence=...)``."""
         if fn is None:
@@ -246,11 +267,13 @@ class Gate:
         spec = _Tool(tool_name, fn, params_of(fn), confidence)
         self._tools[tool_name] = spec
         if inspect.iscoroutinefunction(fn):
+
             @functools.wraps(fn)
             async def arun(*args: Any, **kwargs: Any) -> Any:
                 call_args = bind(fn, args, kwargs)
-                call = self.route(tool_name, call_args, params=spec.params,
-                                  confidence=self._confidence_of(spec, call_args))
+                call = self.route(
+                    tool_name, call_args, params=spec.params, confidence=self._confidence_of(spec, call_args)
+                )
                 if call.held:
                     loop = asyncio.get_running_loop()
                     ctx = contextvars.copy_context()
@@ -264,8 +287,9 @@ class Gate:
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
             call_args = bind(fn, args, kwargs)
-            call = self.route(tool_name, call_args, params=spec.params,
-                              confidence=self._confidence_of(spec, call_args))
+            call = self.route(
+                tool_name, call_args, params=spec.params, confidence=self._confidence_of(spec, call_args)
+            )
             verdict = self.wait(call.call_id) if call.held else call.auto_verdict()
             return self._run_verdict(spec, call, verdict)
 
@@ -277,7 +301,11 @@ class Gate:
         if spec.confidence is not None:
             v = args.get(spec.confidence) if isinstance(spec.confidence, str) else spec.confidence(args)
         elif self.confidence is not None:
-            v = args.get(self.confidence) if isinstance(self.confidence, str) else self.confidence(spec.name, args)
+            v = (
+                args.get(self.confidence)
+                if isinstance(self.confidence, str)
+                else self.confidence(spec.name, args)
+            )
         else:
             return None
         return None if v is None else float(v)
@@ -287,8 +315,9 @@ class Gate:
         if verdict.outcome not in ("approved", "auto") or verdict.args is None:
             raise GateError(f"call {call.call_id}: no approval to run it")  # pragma: no cover
         if content_hash(spec.name, verdict.args) != verdict.args_hash:
-            raise GateError(f"call {call.call_id}: the arguments to run are not the approved ones; "
-                            "nothing was run")
+            raise GateError(
+                f"call {call.call_id}: the arguments to run are not the approved ones; nothing was run"
+            )
         return dict(verdict.args)
 
     def _run_verdict(self, spec: _Tool, call: _Routed, verdict: Verdict) -> Any:
@@ -324,16 +353,24 @@ class Gate:
     @contextlib.contextmanager
     def context(self, messages: Sequence[Mapping[str, Any]] | None) -> Iterator[None]:
         """The agent's conversation so far, shown with the calls made inside this block."""
-        token = _context.set([{"role": str(m.get("role", "")), "content": str(m.get("content", ""))}
-                              for m in (messages or [])])
+        token = _context.set(
+            [{"role": str(m.get("role", "")), "content": str(m.get("content", ""))} for m in (messages or [])]
+        )
         try:
             yield
         finally:
             _context.reset(token)
 
-    def route(self, tool: str, args: Mapping[str, Any], *, call_id: str | None = None,
-              confidence: float | None = None, context: Sequence[Mapping[str, Any]] | None = None,
-              params: Sequence[Param] | None = None) -> _Routed:
+    def route(
+        self,
+        tool: str,
+        args: Mapping[str, Any],
+        *,
+        call_id: str | None = None,
+        confidence: float | None = None,
+        context: Sequence[Mapping[str, Any]] | None = None,
+        params: Sequence[Param] | None = None,
+    ) -> _Routed:
         """Decide whether a call is held, and commit that (with the reasons) to the store
         before anyone sees it. A call id seen before (a framework resuming a run) is not
         routed twice: its first route stands."""
@@ -347,18 +384,55 @@ class Gate:
         audit = not held and self._draw(call_id) < self.audit_rate
         two = held and self._needs_two(tool, args)
         msgs = context if context is not None else _context.get()
-        ctx = [{"role": str(m.get("role", "")), "content": str(m.get("content", ""))} for m in msgs] if msgs else None
-        prms = list(params) if params is not None else (self._tools[tool].params if tool in self._tools else [])
-        call = ToolCall(call_id, tool, args, reasons + (["random audit"] if audit else []), ctx, prms,
-                        confidence, audit, two, utc_now())
-        data = {"auto": not held, "audit": audit, "reasons": call.reasons, "policies": fired,
-                "missing": missing, "settings": self.settings, "tool": tool, "args": args,
-                "context": ctx, "params": [p.as_dict() for p in prms], "two_person": two}
-        self.store.append([{
-            "event_id": f"route-{call_id}", "task": self.task, "kind": KIND, "item_id": call_id,
-            "content_hash": call.args_hash, "action": Action.ROUTE, "model_label": "approve",
-            "model_confidence": confidence, "created_at": call.created_at, "data": data,
-        }])  # committed before it is shown (or run)
+        ctx = (
+            [{"role": str(m.get("role", "")), "content": str(m.get("content", ""))} for m in msgs]
+            if msgs
+            else None
+        )
+        prms = (
+            list(params) if params is not None else (self._tools[tool].params if tool in self._tools else [])
+        )
+        call = ToolCall(
+            call_id,
+            tool,
+            args,
+            reasons + (["random audit"] if audit else []),
+            ctx,
+            prms,
+            confidence,
+            audit,
+            two,
+            utc_now(),
+        )
+        data = {
+            "auto": not held,
+            "audit": audit,
+            "reasons": call.reasons,
+            "policies": fired,
+            "missing": missing,
+            "settings": self.settings,
+            "tool": tool,
+            "args": args,
+            "context": ctx,
+            "params": [p.as_dict() for p in prms],
+            "two_person": two,
+        }
+        self.store.append(
+            [
+                {
+                    "event_id": f"route-{call_id}",
+                    "task": self.task,
+                    "kind": KIND,
+                    "item_id": call_id,
+                    "content_hash": call.args_hash,
+                    "action": Action.ROUTE,
+                    "model_label": "approve",
+                    "model_confidence": confidence,
+                    "created_at": call.created_at,
+                    "data": data,
+                }
+            ]
+        )  # committed before it is shown (or run)
         if held or audit:
             with self._lock:
                 queues = list(self._queues)
@@ -375,11 +449,15 @@ class Gate:
         held = not evs[0]["data"].get("auto", False)
         return _Routed(call, held, None if held else Verdict(call_id, "auto", call.args, call.args_hash))
 
-    def _reasons(self, tool: str, args: dict[str, Any], confidence: float | None) -> tuple[list[str], list[str], list[str]]:
+    def _reasons(
+        self, tool: str, args: dict[str, Any], confidence: float | None
+    ) -> tuple[list[str], list[str], list[str]]:
         reasons: list[str] = []
         fired: list[str] = []
         missing: list[str] = []
-        row = pd.DataFrame([{k: (v if not isinstance(v, (list, dict)) else json.dumps(v)) for k, v in args.items()}])
+        row = pd.DataFrame(
+            [{k: (v if not isinstance(v, (list, dict)) else json.dumps(v)) for k, v in args.items()}]
+        )
         for name, rule in self.policies.items():
             if isinstance(rule, str):
                 pol = self._parsed.get(name) or parse_policy(rule, name)
@@ -403,7 +481,11 @@ class Gate:
                     continue
             if hit:
                 fired.append(name)
-                reasons.append(f"policy {name!r}: {rule}" if isinstance(rule, str) and rule != name else f"policy {name!r}")
+                reasons.append(
+                    f"policy {name!r}: {rule}"
+                    if isinstance(rule, str) and rule != name
+                    else f"policy {name!r}"
+                )
         reasons += [f"missing {c}" for c in missing]
         thr = self._threshold(tool)
         if thr is not None:
@@ -472,8 +554,9 @@ class Gate:
                         self._escalate(call_id, limit)
                         escalated, deadline = True, time.monotonic() + limit
                         continue
-                    self._decide_as_gate(call_id, Action.REJECT,
-                                         f"no decision within {limit:.4g} s (a timeout never approves)")
+                    self._decide_as_gate(
+                        call_id, Action.REJECT, f"no decision within {limit:.4g} s (a timeout never approves)"
+                    )
                     continue  # read back what is now in the store (a person may have been first)
                 waiter.event.wait(min(self.poll, left))
                 waiter.event.clear()
@@ -532,10 +615,19 @@ class Gate:
     def _decide_as_gate(self, call_id: str, action: str, note: str) -> None:
         evs = self.store.item_events(self.task, call_id)
         call = _call_of(next(e for e in evs if e["action"] == Action.ROUTE))
-        ev = {"event_id": f"{action}-{GATE}-{call_id}", "task": self.task, "kind": KIND,
-              "item_id": call_id, "content_hash": call.args_hash, "action": action,
-              "label_after": "reject", "model_label": "approve", "annotator": GATE, "note": note,
-              "data": {"tool": call.tool, "reason": note}}
+        ev = {
+            "event_id": f"{action}-{GATE}-{call_id}",
+            "task": self.task,
+            "kind": KIND,
+            "item_id": call_id,
+            "content_hash": call.args_hash,
+            "action": action,
+            "label_after": "reject",
+            "model_label": "approve",
+            "annotator": GATE,
+            "note": note,
+            "data": {"tool": call.tool, "reason": note},
+        }
         self.store.append([ev])
         self._tell_queues(ev)
 
@@ -545,12 +637,30 @@ class Gate:
         data = dict(first["data"])
         data["reasons"] = [*(data.get("reasons") or []), f"escalated: no decision within {waited:.4g} s"]
         data["escalated"] = True
-        self.store.append([{**{k: first.get(k) for k in ("task", "kind", "item_id", "content_hash",
-                                                          "model_label", "model_confidence")},
-                            "event_id": f"escalate-{call_id}", "action": Action.ROUTE, "data": data}])
+        self.store.append(
+            [
+                {
+                    **{
+                        k: first.get(k)
+                        for k in (
+                            "task",
+                            "kind",
+                            "item_id",
+                            "content_hash",
+                            "model_label",
+                            "model_confidence",
+                        )
+                    },
+                    "event_id": f"escalate-{call_id}",
+                    "action": Action.ROUTE,
+                    "data": data,
+                }
+            ]
+        )
 
-    def record_execution(self, call_id: str, verdict: Verdict, *, ok: bool, result: Any = None,
-                         error: str | None = None) -> None:
+    def record_execution(
+        self, call_id: str, verdict: Verdict, *, ok: bool, result: Any = None, error: str | None = None
+    ) -> None:
         """The ``execute`` event after a call ran (or failed): with what, and what came back."""
         shown = None
         if result is not None:
@@ -560,27 +670,52 @@ class Gate:
                 shown = repr(result)
             if isinstance(shown, str) and len(shown) > 2000:
                 shown = shown[:2000] + "…"
-        self.store.append([{
-            "event_id": f"execute-{call_id}", "task": self.task, "kind": KIND, "item_id": call_id,
-            "content_hash": verdict.args_hash, "action": Action.EXECUTE,
-            "data": {"ok": ok, "outcome": verdict.outcome, "args": verdict.args, "args_hash": verdict.args_hash,
-                     "result": shown, "error": error, "annotators": list(verdict.annotators)},
-        }])
+        self.store.append(
+            [
+                {
+                    "event_id": f"execute-{call_id}",
+                    "task": self.task,
+                    "kind": KIND,
+                    "item_id": call_id,
+                    "content_hash": verdict.args_hash,
+                    "action": Action.EXECUTE,
+                    "data": {
+                        "ok": ok,
+                        "outcome": verdict.outcome,
+                        "args": verdict.args,
+                        "args_hash": verdict.args_hash,
+                        "result": shown,
+                        "error": error,
+                        "annotators": list(verdict.annotators),
+                    },
+                }
+            ]
+        )
 
     # -- deciding from Python (scripted reviewers, tests) ---------------------------------------
     def approve(self, call_id: str, args: Mapping[str, Any] | None = None, *, annotator: str) -> None:
         """Approve a held call as it is, or with edited `args` (checked against the tool)."""
         call = self._held(call_id)
         if args is None:
-            self._decide(call, Action.ACCEPT, annotator, data={"args": call.args, "args_hash": call.args_hash})
+            self._decide(
+                call, Action.ACCEPT, annotator, data={"args": call.args, "args_hash": call.args_hash}
+            )
         else:
             try:
                 new = check_args(call.params, args)
             except ArgumentsError as exc:
                 raise ValueError(f"approve({call_id!r}): {exc}") from None
-            self._decide(call, Action.EDIT, annotator,
-                         data={"args": new, "args_hash": content_hash(call.tool, new),
-                               "proposed_hash": call.args_hash, "recheck": self._reasons(call.tool, new, call.confidence)[0]})
+            self._decide(
+                call,
+                Action.EDIT,
+                annotator,
+                data={
+                    "args": new,
+                    "args_hash": content_hash(call.tool, new),
+                    "proposed_hash": call.args_hash,
+                    "recheck": self._reasons(call.tool, new, call.confidence)[0],
+                },
+            )
 
     def reject(self, call_id: str, reason: str, *, annotator: str) -> None:
         if not isinstance(reason, str) or not reason.strip():
@@ -589,7 +724,9 @@ class Gate:
 
     def answer(self, call_id: str, text: str, *, annotator: str) -> None:
         if not isinstance(text, str) or not text.strip():
-            raise ValueError("answer: give the answer (it is returned to the agent instead of running the tool)")
+            raise ValueError(
+                "answer: give the answer (it is returned to the agent instead of running the tool)"
+            )
         self._decide(self._held(call_id), Action.ANSWER, annotator, note=text.strip())
 
     def _held(self, call_id: str) -> ToolCall:
@@ -598,14 +735,35 @@ class Gate:
             raise KeyError(f"no call {call_id!r} in task {self.task!r}")
         return _call_of(evs[0])
 
-    def _decide(self, call: ToolCall, action: str, annotator: str, *, note: str | None = None,
-                data: dict[str, Any] | None = None) -> None:
-        label = {Action.ACCEPT: "approve", Action.EDIT: "edit", Action.REJECT: "reject",
-                 Action.ANSWER: "answer"}[Action(action)]
-        ev = {"event_id": uuid.uuid4().hex, "task": self.task, "kind": KIND, "item_id": call.call_id,
-              "content_hash": call.args_hash, "action": action, "label_after": label,
-              "model_label": "approve", "model_confidence": call.confidence, "annotator": annotator,
-              "note": note, "data": {"tool": call.tool, **(data or {}), **({"reason": note} if note else {})}}
+    def _decide(
+        self,
+        call: ToolCall,
+        action: str,
+        annotator: str,
+        *,
+        note: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        label = {
+            Action.ACCEPT: "approve",
+            Action.EDIT: "edit",
+            Action.REJECT: "reject",
+            Action.ANSWER: "answer",
+        }[Action(action)]
+        ev = {
+            "event_id": uuid.uuid4().hex,
+            "task": self.task,
+            "kind": KIND,
+            "item_id": call.call_id,
+            "content_hash": call.args_hash,
+            "action": action,
+            "label_after": label,
+            "model_label": "approve",
+            "model_confidence": call.confidence,
+            "annotator": annotator,
+            "note": note,
+            "data": {"tool": call.tool, **(data or {}), **({"reason": note} if note else {})},
+        }
         self.store.append([ev])  # committed before the agent resumes
         self._tell_queues(ev)
         self._notify(call.call_id)
@@ -677,12 +835,22 @@ def _missing(v: Any) -> bool:
 
 def _call_of(route_event: Mapping[str, Any]) -> ToolCall:
     data = route_event["data"] if isinstance(route_event.get("data"), dict) else {}
-    params = [Param(**{k: p.get(k) for k in ("name", "type", "required", "default", "enum", "nullable")})
-              for p in data.get("params") or []]
+    params = [
+        Param(**{k: p.get(k) for k in ("name", "type", "required", "default", "enum", "nullable")})
+        for p in data.get("params") or []
+    ]
     created = route_event.get("created_at")
     conf = route_event.get("model_confidence")
     conf = None if conf is None or (isinstance(conf, float) and math.isnan(conf)) else float(conf)
-    return ToolCall(str(route_event["item_id"]), str(data.get("tool")), dict(data.get("args") or {}),
-                    list(data.get("reasons") or []), data.get("context"), params,
-                    conf, bool(data.get("audit")),
-                    bool(data.get("two_person")), created if isinstance(created, str) else str(created or ""))
+    return ToolCall(
+        str(route_event["item_id"]),
+        str(data.get("tool")),
+        dict(data.get("args") or {}),
+        list(data.get("reasons") or []),
+        data.get("context"),
+        params,
+        conf,
+        bool(data.get("audit")),
+        bool(data.get("two_person")),
+        created if isinstance(created, str) else str(created or ""),
+    )

@@ -82,12 +82,16 @@ def context_of(messages: Sequence[Any] | None) -> list[dict[str, str]] | None:
         role = roles.get(getattr(m, "type", ""), str(getattr(m, "type", "")))
         content = getattr(m, "content", "")
         if not isinstance(content, str):
-            content = "\n".join(c if isinstance(c, str) else str(c.get("text", "")) if isinstance(c, Mapping)
-                                else str(c) for c in content)
+            content = "\n".join(
+                c if isinstance(c, str) else str(c.get("text", "")) if isinstance(c, Mapping) else str(c)
+                for c in content
+            )
         calls = getattr(m, "tool_calls", None) or []
         if calls:
-            shown = "; ".join(f"calls {c.get('name')}({json.dumps(c.get('args'), ensure_ascii=False, default=str)})"
-                              for c in calls)
+            shown = "; ".join(
+                f"calls {c.get('name')}({json.dumps(c.get('args'), ensure_ascii=False, default=str)})"
+                for c in calls
+            )
             content = f"{content}\n{shown}" if content else shown
         if role == "tool" and getattr(m, "name", None):
             content = f"{m.name}: {content}"
@@ -137,8 +141,9 @@ def _last_ai_calls(messages: Sequence[Any]) -> list[dict[str, Any]]:
     return []
 
 
-def gated_tool_node(gate: Gate, tools: Iterable[Any], *, messages_key: str = "messages",
-                    handle_tool_errors: bool = True) -> Callable[[Any], Any]:
+def gated_tool_node(
+    gate: Gate, tools: Iterable[Any], *, messages_key: str = "messages", handle_tool_errors: bool = True
+) -> Callable[[Any], Any]:
     """The tool node of a LangGraph agent, gated: ``builder.add_node("tools", gated_tool_node(gate,
     [pay, lookup]))``. `tools` are LangChain tools (``@tool``) or plain functions.
 
@@ -157,15 +162,19 @@ def gated_tool_node(gate: Gate, tools: Iterable[Any], *, messages_key: str = "me
         config = get_config()
         thread = (config.get("configurable") or {}).get("thread_id")
         if thread is None:
-            raise GateError("a gated tool node needs a checkpointer and a thread_id in the run's config "
-                            "({'configurable': {'thread_id': ...}}): held calls are resumed by it")
+            raise GateError(
+                "a gated tool node needs a checkpointer and a thread_id in the run's config "
+                "({'configurable': {'thread_id': ...}}): held calls are resumed by it"
+            )
         if isinstance(state, Mapping) and state.get("__type") == _SEND_TYPE:
             calls = [dict(state["tool_call"])]
             messages = _state_messages(state.get("state") or {}, messages_key)
         else:
             messages = _state_messages(state, messages_key)
             calls = _last_ai_calls(messages)
-        out = _run_calls(gate, by_name, params, calls, thread, context_of(messages), config, handle_tool_errors)
+        out = _run_calls(
+            gate, by_name, params, calls, thread, context_of(messages), config, handle_tool_errors
+        )
         return out if isinstance(state, list) else {messages_key: out}
 
     tools_node.__name__ = "tools"
@@ -177,12 +186,21 @@ def _tool_message(content: Any, call: Mapping[str, Any], status: str = "success"
 
     if not isinstance(content, (str, list)):
         content = json.dumps(content, ensure_ascii=False, default=str)
-    return ToolMessage(content=content, tool_call_id=str(call.get("id")), name=call.get("name"), status=status)
+    return ToolMessage(
+        content=content, tool_call_id=str(call.get("id")), name=call.get("name"), status=status
+    )
 
 
-def _run_calls(gate: Gate, by_name: Mapping[str, BaseTool], params: Mapping[str, list[Param]],
-               calls: Sequence[dict[str, Any]], thread: Any, context: list[dict[str, str]] | None,
-               config: Any, handle_tool_errors: bool) -> list[Any]:
+def _run_calls(
+    gate: Gate,
+    by_name: Mapping[str, BaseTool],
+    params: Mapping[str, list[Param]],
+    calls: Sequence[dict[str, Any]],
+    thread: Any,
+    context: list[dict[str, str]] | None,
+    config: Any,
+    handle_tool_errors: bool,
+) -> list[Any]:
     from langgraph.types import interrupt
 
     out: list[Any] = [None] * len(calls)
@@ -194,8 +212,9 @@ def _run_calls(gate: Gate, by_name: Mapping[str, BaseTool], params: Mapping[str,
             raise GateError(f"a tool call of {name!r} without an id cannot be gated (nor resumed)")
         bt = by_name.get(str(name))
         if bt is None:
-            out[i] = _tool_message(f"Error: {name!r} is not a valid tool, try one of [{', '.join(by_name)}].",
-                                   tc, "error")
+            out[i] = _tool_message(
+                f"Error: {name!r} is not a valid tool, try one of [{', '.join(by_name)}].", tc, "error"
+            )
             continue
         try:
             args = _validated(bt, tc.get("args") or {})
@@ -205,8 +224,10 @@ def _run_calls(gate: Gate, by_name: Mapping[str, BaseTool], params: Mapping[str,
         cid = call_id_of(thread, str(tc_id))
         r = gate.route(str(name), args, call_id=cid, context=context, params=params[str(name)])
         if r.call.tool != name or r.call.args_hash != content_hash(str(name), args):
-            raise GateError(f"tool call {tc_id!r} of thread {thread!r} was routed before as another call "
-                            f"({r.call.tool} {r.call.args}); nothing was run")
+            raise GateError(
+                f"tool call {tc_id!r} of thread {thread!r} was routed before as another call "
+                f"({r.call.tool} {r.call.args}); nothing was run"
+            )
         routed[i] = r
     # 2. run what may run now: let through, or decided; 3. pause for the rest, one at a time
     undecided = []
@@ -228,17 +249,34 @@ def _run_calls(gate: Gate, by_name: Mapping[str, BaseTool], params: Mapping[str,
 
 def _payload(gate: Gate, r: _Routed, tc: Mapping[str, Any]) -> dict[str, Any]:
     c = r.call
-    return {"type": INTERRUPT_TYPE, "task": gate.task, "call_id": c.call_id,
-            "tool_call_id": tc.get("id"), "tool": c.tool, "args": c.args,
-            "args_hash": c.args_hash, "reasons": list(c.reasons), "two_person": c.two_person}
+    return {
+        "type": INTERRUPT_TYPE,
+        "task": gate.task,
+        "call_id": c.call_id,
+        "tool_call_id": tc.get("id"),
+        "tool": c.tool,
+        "args": c.args,
+        "args_hash": c.args_hash,
+        "reasons": list(c.reasons),
+        "two_person": c.two_person,
+    }
 
 
 def _execution(gate: Gate, call_id: str) -> dict[str, Any] | None:
-    return next((e for e in gate.store.item_events(gate.task, call_id) if e["action"] == Action.EXECUTE), None)
+    return next(
+        (e for e in gate.store.item_events(gate.task, call_id) if e["action"] == Action.EXECUTE), None
+    )
 
 
-def _settle(gate: Gate, bt: BaseTool, r: _Routed, v: Verdict, tc: Mapping[str, Any], config: Any,
-            handle_tool_errors: bool) -> Any:
+def _settle(
+    gate: Gate,
+    bt: BaseTool,
+    r: _Routed,
+    v: Verdict,
+    tc: Mapping[str, Any],
+    config: Any,
+    handle_tool_errors: bool,
+) -> Any:
     """The ToolMessage of a decided call: its recorded result when it ran before; else run it
     (an approval of exactly the arguments that run) or return the person's reason or answer."""
     from langchain_core.messages import ToolMessage
@@ -255,10 +293,13 @@ def _settle(gate: Gate, bt: BaseTool, r: _Routed, v: Verdict, tc: Mapping[str, A
             return _tool_message(data.get("result") if data.get("result") is not None else "", tc)
         return _tool_message(f"Error: {data.get('error')}", tc, "error")
     if v.args is None or content_hash(r.call.tool, v.args) != v.args_hash:
-        raise GateError(f"call {r.call_id!r}: the arguments to run are not the approved ones; nothing was run")
+        raise GateError(
+            f"call {r.call_id!r}: the arguments to run are not the approved ones; nothing was run"
+        )
     try:
-        result = bt.invoke({"type": "tool_call", "name": r.call.tool, "args": dict(v.args), "id": tc.get("id")},
-                           config)
+        result = bt.invoke(
+            {"type": "tool_call", "name": r.call.tool, "args": dict(v.args), "id": tc.get("id")}, config
+        )
     except GraphBubbleUp:
         raise  # an interrupt inside the tool: LangGraph's, not a failure
     except Exception as exc:
@@ -268,15 +309,23 @@ def _settle(gate: Gate, bt: BaseTool, r: _Routed, v: Verdict, tc: Mapping[str, A
         return _tool_message(f"Error: {type(exc).__name__}: {exc}", tc, "error")
     if not isinstance(result, ToolMessage):
         gate.record_execution(r.call_id, v, ok=False, error=f"the tool returned {type(result).__name__}")
-        raise GateError(f"tool {r.call.tool!r} returned {type(result).__name__}, not a ToolMessage "
-                        "(a gated tool node does not apply Commands)")
-    gate.record_execution(r.call_id, v, ok=result.status != "error", result=result.content,
-                          error=str(result.content) if result.status == "error" else None)
+        raise GateError(
+            f"tool {r.call.tool!r} returned {type(result).__name__}, not a ToolMessage "
+            "(a gated tool node does not apply Commands)"
+        )
+    gate.record_execution(
+        r.call_id,
+        v,
+        ok=result.status != "error",
+        result=result.content,
+        error=str(result.content) if result.status == "error" else None,
+    )
     return result
 
 
-def send_tool_calls(node: str = "tools", *, messages_key: str = "messages",
-                    otherwise: str | None = None) -> Callable[[Any], Any]:
+def send_tool_calls(
+    node: str = "tools", *, messages_key: str = "messages", otherwise: str | None = None
+) -> Callable[[Any], Any]:
     """A conditional edge that sends each tool call of the last AI message to `node` as its own
     task (LangGraph's ``Send``): each held call then pauses with its own interrupt, all at once.
     Without tool calls it goes to `otherwise` (default ``END``).
@@ -292,13 +341,16 @@ def send_tool_calls(node: str = "tools", *, messages_key: str = "messages",
         calls = _last_ai_calls(messages)
         if not calls:
             return otherwise if otherwise is not None else END
-        return [Send(node, {"__type": _SEND_TYPE, "tool_call": c, "state": {messages_key: messages}})
-                for c in calls]
+        return [
+            Send(node, {"__type": _SEND_TYPE, "tool_call": c, "state": {messages_key: messages}})
+            for c in calls
+        ]
 
     return route
 
 
 # -- driving a paused graph -----------------------------------------------------------------------------
+
 
 def hitl_interrupts(result: Any) -> list[Interrupt]:
     """The gate's interrupts of a graph's result (``graph.invoke(...)``'s dict with
@@ -309,7 +361,11 @@ def hitl_interrupts(result: Any) -> list[Interrupt]:
         found = result.interrupts
     else:
         found = result or ()
-    return [i for i in found if isinstance(getattr(i, "value", None), Mapping) and i.value.get("type") == INTERRUPT_TYPE]
+    return [
+        i
+        for i in found
+        if isinstance(getattr(i, "value", None), Mapping) and i.value.get("type") == INTERRUPT_TYPE
+    ]
 
 
 def resume_command(gate: Gate, interrupts: Any, *, decided_only: bool = True) -> Command[Any] | None:
@@ -331,18 +387,31 @@ def resume_command(gate: Gate, interrupts: Any, *, decided_only: bool = True) ->
 def wait_for_decisions(gate: Gate, interrupts: Any, *, timeout: float | None = None) -> dict[str, Verdict]:
     """Block until each paused call is decided (or the gate's timeout rejects it): ``{call_id:
     Verdict}``. Never on a kernel's main thread (`GateOnMainThreadError`)."""
-    return {i.value["call_id"]: gate.wait(i.value["call_id"], timeout=timeout) for i in hitl_interrupts(interrupts)}
+    return {
+        i.value["call_id"]: gate.wait(i.value["call_id"], timeout=timeout)
+        for i in hitl_interrupts(interrupts)
+    }
 
 
-def invoke_with_approvals(graph: Any, input: Any, config: Mapping[str, Any], gate: Gate, *,
-                          timeout: float | None = None, max_rounds: int = 100, **kwargs: Any) -> Any:
+def invoke_with_approvals(
+    graph: Any,
+    input: Any,
+    config: Mapping[str, Any],
+    gate: Gate,
+    *,
+    timeout: float | None = None,
+    max_rounds: int = 100,
+    **kwargs: Any,
+) -> Any:
     """``graph.invoke`` until the graph no longer pauses at the gate's calls: after each pause,
     wait for the person's decisions and resume with them. Returns the last ``invoke`` result (a
     graph paused by other interrupts is returned as it is). Blocks: run it off a kernel's main
     thread (`run_in_background`)."""
     if _gate_mod._in_kernel_main_thread():
-        raise GateOnMainThreadError("invoke_with_approvals would block the kernel's main thread while a "
-                                    "person decides: run it with hw.run_in_background(...)")
+        raise GateOnMainThreadError(
+            "invoke_with_approvals would block the kernel's main thread while a "
+            "person decides: run it with hw.run_in_background(...)"
+        )
     result = graph.invoke(input, config, **kwargs)
     for _ in range(max_rounds):
         pending = hitl_interrupts(graph.get_state(config))

@@ -57,6 +57,7 @@ _JSON_TYPES = {"string", "integer", "number", "boolean", "array", "object"}
 
 # -- helpers shared with the LangGraph adapter ---------------------------------------------------
 
+
 def params_from_json_schema(schema: Mapping[str, Any] | None) -> list[Param]:
     """A tool's parameters from its JSON schema (an object schema: ``properties``, ``required``,
     ``$defs``): the type, enum, nullability and default an edit of the call is checked against.
@@ -164,8 +165,9 @@ def context_of(messages: Sequence[Any] | None) -> list[dict[str, str]] | None:
             elif kind == "text":
                 out.append({"role": "assistant", "content": _text(part.content)})
             elif kind == "tool-call":
-                out.append({"role": "assistant",
-                            "content": f"calls {part.tool_name}({_text(part.args_as_dict())})"})
+                out.append(
+                    {"role": "assistant", "content": f"calls {part.tool_name}({_text(part.args_as_dict())})"}
+                )
     return out or None
 
 
@@ -175,7 +177,9 @@ def _jsonable(args: Any) -> dict[str, Any]:
     try:
         return check_json_args(to_jsonable_python(args))
     except (ArgumentsError, ValueError, TypeError) as exc:
-        raise GateError(f"the tool's arguments cannot be shown to a person as JSON ({exc}); nothing was run") from None
+        raise GateError(
+            f"the tool's arguments cannot be shown to a person as JSON ({exc}); nothing was run"
+        ) from None
 
 
 def _first_route(gate: Gate, call_id: str) -> dict[str, Any] | None:
@@ -183,12 +187,17 @@ def _first_route(gate: Gate, call_id: str) -> dict[str, Any] | None:
 
 
 def _execution(gate: Gate, call_id: str) -> dict[str, Any] | None:
-    return next((e for e in gate.store.item_events(gate.task, call_id) if e["action"] == Action.EXECUTE), None)
+    return next(
+        (e for e in gate.store.item_events(gate.task, call_id) if e["action"] == Action.EXECUTE), None
+    )
 
 
 # -- the capabilities: route at validation, check and record at execution ---------------------------
 
-def gate_capabilities(gate: Gate, *, wait: bool = False, timeout: float | None = None) -> list[AbstractCapability[Any]]:
+
+def gate_capabilities(
+    gate: Gate, *, wait: bool = False, timeout: float | None = None
+) -> list[AbstractCapability[Any]]:
     """The two capabilities that put an agent's approval-requiring tool calls through `gate`:
     add them to the agent (``Agent(..., capabilities=[*gate_capabilities(gate)])``) or to a run.
 
@@ -207,10 +216,18 @@ def gate_capabilities(gate: Gate, *, wait: bool = False, timeout: float | None =
     from pydantic_ai.capabilities import CapabilityOrdering, Hooks
 
     h = _GateHooks(gate, timeout)
-    routing = Hooks[Any](after_tool_validate=h.route, deferred_tool_calls=h.handle if wait else None,
-                         ordering=CapabilityOrdering(position="outermost"))
-    checking = Hooks[Any](before_tool_execute=h.check, after_tool_execute=h.record, tool_execute_error=h.record_error,
-                          tool_execute=h.wrap_execute, ordering=CapabilityOrdering(position="innermost"))
+    routing = Hooks[Any](
+        after_tool_validate=h.route,
+        deferred_tool_calls=h.handle if wait else None,
+        ordering=CapabilityOrdering(position="outermost"),
+    )
+    checking = Hooks[Any](
+        before_tool_execute=h.check,
+        after_tool_execute=h.record,
+        tool_execute_error=h.record_error,
+        tool_execute=h.wrap_execute,
+        ordering=CapabilityOrdering(position="innermost"),
+    )
     return [routing, checking]
 
 
@@ -241,12 +258,18 @@ class _GateHooks:
 
     def _route(self, ctx: Any, call: Any, tool_def: Any, args: Any) -> None:
         gate, shown = self.gate, _jsonable(args)
-        routed = gate.route(call.tool_name, shown, call_id=call.tool_call_id,
-                            context=context_of(getattr(ctx, "messages", None)),
-                            params=params_from_json_schema(tool_def.parameters_json_schema))
+        routed = gate.route(
+            call.tool_name,
+            shown,
+            call_id=call.tool_call_id,
+            context=context_of(getattr(ctx, "messages", None)),
+            params=params_from_json_schema(tool_def.parameters_json_schema),
+        )
         if routed.call.tool != call.tool_name or not same_arguments(routed.call.args, shown):
-            raise GateError(f"tool call id {call.tool_call_id!r} was routed before as another call "
-                            f"({routed.call.tool}); tool call ids must be unique in task {gate.task!r}")
+            raise GateError(
+                f"tool call id {call.tool_call_id!r} was routed before as another call "
+                f"({routed.call.tool}); tool call ids must be unique in task {gate.task!r}"
+            )
 
     async def check(self, ctx: Any, *, call: Any, tool_def: Any, args: Any) -> Any:
         """Right before the tool function runs: only an approval of exactly these arguments, once."""
@@ -261,13 +284,19 @@ class _GateHooks:
             raise SkipToolExecution(data.get("result") if data.get("ok") else f"Error: {data.get('error')}")
         verdict = gate.verdict(cid)
         if verdict is None or not verdict.approved or verdict.args is None:
-            raise GateError(f"call {cid!r} of {call.tool_name!r}: no approval of it in the store "
-                            f"({'undecided' if verdict is None else verdict.outcome}); nothing was run")
+            raise GateError(
+                f"call {cid!r} of {call.tool_name!r}: no approval of it in the store "
+                f"({'undecided' if verdict is None else verdict.outcome}); nothing was run"
+            )
         if content_hash(call.tool_name, verdict.args) != verdict.args_hash:
-            raise GateError(f"call {cid!r}: the approval names other arguments than it holds; nothing was run")
+            raise GateError(
+                f"call {cid!r}: the approval names other arguments than it holds; nothing was run"
+            )
         if not same_arguments(_jsonable(args), verdict.args):
-            raise GateError(f"call {cid!r} of {call.tool_name!r}: the arguments about to run are not the "
-                            "approved ones; nothing was run")
+            raise GateError(
+                f"call {cid!r} of {call.tool_name!r}: the arguments about to run are not the "
+                "approved ones; nothing was run"
+            )
         return args
 
     async def record(self, ctx: Any, *, call: Any, tool_def: Any, args: Any, result: Any) -> Any:
@@ -279,7 +308,9 @@ class _GateHooks:
     async def record_error(self, ctx: Any, *, call: Any, tool_def: Any, args: Any, error: Exception) -> Any:
         verdict = _ran_verdict(self.gate, call.tool_call_id)
         if verdict is not None:
-            self.gate.record_execution(call.tool_call_id, verdict, ok=False, error=f"{type(error).__name__}: {error}")
+            self.gate.record_execution(
+                call.tool_call_id, verdict, ok=False, error=f"{type(error).__name__}: {error}"
+            )
         raise error
 
     async def handle(self, ctx: Any, *, requests: DeferredToolRequests) -> DeferredToolResults | None:
@@ -298,7 +329,10 @@ def _ran_verdict(gate: Gate, call_id: str) -> Verdict | None:
 
 # -- resolving the deferred calls ---------------------------------------------------------------------
 
-async def resolve(gate: Gate, requests: DeferredToolRequests, *, timeout: float | None = None) -> DeferredToolResults:
+
+async def resolve(
+    gate: Gate, requests: DeferredToolRequests, *, timeout: float | None = None
+) -> DeferredToolResults:
     """Wait for a person's decision on each approval request (in worker threads: the event loop
     stays free) and answer them: ``ToolApproved(override_args=<the approved arguments>)`` for an
     approval (an edit's arguments, or the arguments as shown) or a call the gate let through,
@@ -317,10 +351,13 @@ async def resolve(gate: Gate, requests: DeferredToolRequests, *, timeout: float 
             raise GateError(
                 f"call {part.tool_call_id!r} of {part.tool_name!r} was not routed through the gate: add "
                 "gate_capabilities(gate) to the agent or the run, so the person sees the arguments as the "
-                "tool validated them (pydantic-ai's requests carry the model's raw arguments)")
+                "tool validated them (pydantic-ai's requests carry the model's raw arguments)"
+            )
         if (first.get("data") or {}).get("tool") != part.tool_name:
             raise GateError(f"call id {part.tool_call_id!r} names another tool in the store; nothing was run")
-    verdicts = await asyncio.gather(*(asyncio.to_thread(gate.wait, p.tool_call_id, timeout=timeout) for p in parts))
+    verdicts = await asyncio.gather(
+        *(asyncio.to_thread(gate.wait, p.tool_call_id, timeout=timeout) for p in parts)
+    )
     approvals: dict[str, Any] = {}
     answered_by: dict[str, str] = {}
     metadata: dict[str, dict[str, Any]] = {}
@@ -328,7 +365,9 @@ async def resolve(gate: Gate, requests: DeferredToolRequests, *, timeout: float 
         cid = part.tool_call_id
         if v.approved:
             if v.args is None or content_hash(part.tool_name, v.args) != v.args_hash:
-                raise GateError(f"call {cid!r}: the approval names other arguments than it holds; nothing was run")
+                raise GateError(
+                    f"call {cid!r}: the approval names other arguments than it holds; nothing was run"
+                )
             approvals[cid] = ToolApproved(override_args=dict(v.args))
         elif v.outcome == "rejected" and gate.on_reject == "raise":
             raise ToolCallRejected(cid, part.tool_name, v.text or "")
@@ -336,8 +375,14 @@ async def resolve(gate: Gate, requests: DeferredToolRequests, *, timeout: float 
             approvals[cid] = ToolDenied(v.message())
         if v.annotators:
             answered_by[cid] = ", ".join(v.annotators)
-        metadata[cid] = {"hitl": {"call_id": cid, "outcome": v.outcome, "args_hash": v.args_hash,
-                                  "annotators": list(v.annotators)}}
+        metadata[cid] = {
+            "hitl": {
+                "call_id": cid,
+                "outcome": v.outcome,
+                "args_hash": v.args_hash,
+                "annotators": list(v.annotators),
+            }
+        }
     return DeferredToolResults(approvals=approvals, metadata=metadata, answered_by=answered_by)
 
 
@@ -346,7 +391,8 @@ def _refuse_main_thread(what: str) -> None:
         raise GateOnMainThreadError(
             f"{what} would block the kernel's main thread while a person decides, and the approval "
             "queue's messages reach the kernel there. Run it with hw.run_in_background(...), or await "
-            "the async version.")
+            "the async version."
+        )
 
 
 def _no_running_loop(what: str) -> None:
@@ -357,7 +403,9 @@ def _no_running_loop(what: str) -> None:
     raise RuntimeError(f"{what} cannot run inside a running event loop: await the async version")
 
 
-def resolve_sync(gate: Gate, requests: DeferredToolRequests, *, timeout: float | None = None) -> DeferredToolResults:
+def resolve_sync(
+    gate: Gate, requests: DeferredToolRequests, *, timeout: float | None = None
+) -> DeferredToolResults:
     """`resolve`, blocking (never on a kernel's main thread, never inside a running event loop)."""
     _refuse_main_thread("resolve_sync")
     _no_running_loop("resolve_sync")
@@ -365,6 +413,7 @@ def resolve_sync(gate: Gate, requests: DeferredToolRequests, *, timeout: float |
 
 
 # -- the loop -----------------------------------------------------------------------------------------
+
 
 def _with_deferred(spec: Any) -> Any:
     from pydantic_ai.tools import DeferredToolRequests
@@ -375,9 +424,16 @@ def _with_deferred(spec: Any) -> Any:
     return [*specs, DeferredToolRequests]
 
 
-async def run_with_approvals(agent: Any, prompt: Any, gate: Gate, *, message_history: Sequence[Any] | None = None,
-                             timeout: float | None = None, max_rounds: int = 20,
-                             **run_kwargs: Any) -> AgentRunResult[Any]:
+async def run_with_approvals(
+    agent: Any,
+    prompt: Any,
+    gate: Gate,
+    *,
+    message_history: Sequence[Any] | None = None,
+    timeout: float | None = None,
+    max_rounds: int = 20,
+    **run_kwargs: Any,
+) -> AgentRunResult[Any]:
     """Run `agent` on `prompt`, and while the run stops at calls that need approval, wait for the
     person's decisions (`resolve`) and run again with them, until the output. The gate's
     capabilities are added to each run, and ``DeferredToolRequests`` to the output type. A run
@@ -387,15 +443,22 @@ async def run_with_approvals(agent: Any, prompt: Any, gate: Gate, *, message_his
 
     caps = [*(run_kwargs.pop("capabilities", None) or ()), *gate_capabilities(gate)]
     output_type = _with_deferred(run_kwargs.pop("output_type", None) or agent.output_type)
-    result: AgentRunResult[Any] = await agent.run(prompt, message_history=message_history, output_type=output_type,
-                                                  capabilities=caps, **run_kwargs)
+    result: AgentRunResult[Any] = await agent.run(
+        prompt, message_history=message_history, output_type=output_type, capabilities=caps, **run_kwargs
+    )
     for _ in range(max_rounds):
         requests = result.output
         if not isinstance(requests, DeferredToolRequests) or requests.calls or not requests.approvals:
             return result
         answers = await resolve(gate, requests, timeout=timeout)
-        result = await agent.run(None, message_history=result.all_messages(), deferred_tool_results=answers,
-                                 output_type=output_type, capabilities=caps, **run_kwargs)
+        result = await agent.run(
+            None,
+            message_history=result.all_messages(),
+            deferred_tool_results=answers,
+            output_type=output_type,
+            capabilities=caps,
+            **run_kwargs,
+        )
     if isinstance(result.output, DeferredToolRequests) and result.output.approvals:
         raise GateError(f"the agent still asks for approvals after {max_rounds} rounds")
     return result

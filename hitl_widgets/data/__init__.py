@@ -81,8 +81,12 @@ def load_claims() -> pd.DataFrame:
 
     with _resource(_CLAIMS_FILE).open("r", encoding="utf-8", newline="") as f:
         dtypes: dict[str, type[str] | str] = {
-            "claim_id": str, "text": str, "claim_type": str, "amount": "float64",
-            "date": str, "policy_holder_since": "int64",
+            "claim_id": str,
+            "text": str,
+            "claim_type": str,
+            "amount": "float64",
+            "date": str,
+            "policy_holder_since": "int64",
         }
         df = pd.read_csv(f, dtype=dtypes, keep_default_na=False)
     return df[CLAIM_COLUMNS]
@@ -119,8 +123,11 @@ def load_generations() -> pd.DataFrame:
 
     records = _read_jsonl(_GENERATIONS_FILE)
     df = pd.DataFrame(
-        {col: pd.Series([r.get(col) for r in records],
-                        dtype=object if col in ("context", "flaw") else None)
-         for col in GENERATION_COLUMNS}
+        {
+            col: pd.Series(
+                [r.get(col) for r in records], dtype=object if col in ("context", "flaw") else None
+            )
+            for col in GENERATION_COLUMNS
+        }
     )
     return df

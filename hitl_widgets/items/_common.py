@@ -14,6 +14,7 @@ import pandas as pd
 def rows_named(mask: np.ndarray | pd.Series, index: pd.Index, limit: int = 5) -> str:
     """The first offending row labels, for error messages."""
     pos = np.flatnonzero(np.asarray(mask))
+
     def fmt(v: Any) -> str:
         v = v.item() if isinstance(v, np.generic) else v
         return str(v) if isinstance(v, (int, np.integer)) else repr(v)
@@ -124,7 +125,8 @@ def canonical_texts(values: pd.Index | pd.Series) -> pd.Index:
     index: its hash table is built once and reused by every lookup)."""
     dtype = values.dtype
     if pd.api.types.is_integer_dtype(dtype) or (
-            pd.api.types.is_string_dtype(dtype) and dtype != np.dtype(object)):
+        pd.api.types.is_string_dtype(dtype) and dtype != np.dtype(object)
+    ):
         out = np.asarray(values.astype(str), dtype=object)
     else:
         out = np.fromiter((canonical(v) for v in values), dtype=object, count=len(values))

@@ -89,6 +89,7 @@ class ClassificationItems(ItemIds):
             "fields": [[name, show_value(col.iat[pos])] for name, col in self.fields],
         }
 
+
 def validate_classification(
     df: Any,
     *,
@@ -121,20 +122,19 @@ def validate_classification(
     if fields is not None and (isinstance(fields, (str, bytes)) or not isinstance(fields, Sequence)):
         raise ValueError(f"fields must be a list of column names, got {fields!r}")
     shown = [(str(c), require_column(df, c, "fields")) for c in (fields or [])]
-    return ClassificationItems(df, ids, text_s, label_list, pred_arr, conf_arr, proba_arr, reasons_s,
-                               shown)
+    return ClassificationItems(df, ids, text_s, label_list, pred_arr, conf_arr, proba_arr, reasons_s, shown)
 
 
 def _proba_array(df: pd.DataFrame, proba: Any, label_list: list[str]) -> np.ndarray:
     """`proba` as a (rows x labels) float array: one column of `df` per label, or an
     array; checked for shape, missing values, range and rows that do not sum to 1."""
-    if isinstance(proba, (list, tuple)) and all(isinstance(c, Hashable) for c in proba) and all(
-        c in df.columns for c in proba
+    if (
+        isinstance(proba, (list, tuple))
+        and all(isinstance(c, Hashable) for c in proba)
+        and all(c in df.columns for c in proba)
     ):
         if len(proba) != len(label_list):
-            raise ValueError(
-                f"proba: {len(proba)} columns for {len(label_list)} labels; give one per label"
-            )
+            raise ValueError(f"proba: {len(proba)} columns for {len(label_list)} labels; give one per label")
         proba_arr = df[list(proba)].to_numpy(dtype="float64", na_value=np.nan)
     elif isinstance(proba, (list, tuple)) and all(isinstance(c, str) for c in proba):
         missing = [c for c in proba if c not in df.columns]
@@ -152,8 +152,7 @@ def _check_probabilities(proba_arr: np.ndarray, df: pd.DataFrame, n_labels: int)
     """Check the probabilities: rows x labels, none missing, in [0, 1], rows summing to 1."""
     if proba_arr.ndim != 2 or proba_arr.shape != (len(df), n_labels):
         raise ValueError(
-            f"proba: expected shape ({len(df)}, {n_labels}) (rows x labels), "
-            f"got {proba_arr.shape}"
+            f"proba: expected shape ({len(df)}, {n_labels}) (rows x labels), got {proba_arr.shape}"
         )
     bad = np.isnan(proba_arr).any(axis=1) | (proba_arr < 0).any(axis=1) | (proba_arr > 1).any(axis=1)
     if bad.any():
@@ -168,15 +167,18 @@ def _check_probabilities(proba_arr: np.ndarray, df: pd.DataFrame, n_labels: int)
         )
 
 
-def _pred_array(df: pd.DataFrame, pred: Any | None, proba_arr: np.ndarray | None,
-                label_list: list[str]) -> np.ndarray | None:
+def _pred_array(
+    df: pd.DataFrame, pred: Any | None, proba_arr: np.ndarray | None, label_list: list[str]
+) -> np.ndarray | None:
     """The model's label per row as its index in `label_list`: from the `pred` column,
     else the argmax of the probabilities (None: no model label)."""
     if pred is not None and (pred in df.columns or proba_arr is None):
         ps = require_column(df, pred, "pred")
         no_pred = np.asarray(ps.isna())
         if no_pred.any():
-            raise ValueError(f"pred={pred!r}: missing predicted labels in rows {rows_named(no_pred, df.index)}")
+            raise ValueError(
+                f"pred={pred!r}: missing predicted labels in rows {rows_named(no_pred, df.index)}"
+            )
         # factorize first: the label lookup then runs on the few distinct values,
         # not on a million strings (and a categorical column is never expanded).
         uniq_codes, uniques = pd.factorize(ps, use_na_sentinel=True)
@@ -241,8 +243,9 @@ def validate_gold(df: pd.DataFrame, column: Any, answers: Sequence[str]) -> np.n
     values[known] = [canonical(v) for v in s[known]]
     bad = known & ~np.isin(values.astype(str), list(answers))
     if bad.any():
-        raise ValueError(f"gold={column!r}: answers not in {list(answers)!r} in rows "
-                         f"{rows_named(bad, df.index)}")
+        raise ValueError(
+            f"gold={column!r}: answers not in {list(answers)!r} in rows {rows_named(bad, df.index)}"
+        )
     if not known.any():
         raise ValueError(f"gold={column!r}: no row has a known answer")
     return values

@@ -119,12 +119,13 @@ def validate_rubric(rubric: Any) -> list[dict[str, Any]]:
             raise ValueError(f"rubric[{name!r}]: empty scale; give the values to pick from, e.g. [1, 2, 3]")
         if len(values) > MAX_SCALE:
             raise ValueError(
-                f"rubric[{name!r}]: {len(values)} values; at most {MAX_SCALE} "
-                "(digits 1-9 and 0 pick them)"
+                f"rubric[{name!r}]: {len(values)} values; at most {MAX_SCALE} (digits 1-9 and 0 pick them)"
             )
         for v in values:
-            if isinstance(v, bool) or not isinstance(v, (str, int, float)) or (
-                isinstance(v, float) and not np.isfinite(v)
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, (str, int, float))
+                or (isinstance(v, float) and not np.isfinite(v))
             ):
                 raise ValueError(f"rubric[{name!r}]: values must be strings or numbers, got {v!r}")
         kinds = {isinstance(v, str) for v in values}
@@ -149,8 +150,11 @@ def check_ratings(rubric: list[dict[str, Any]], ratings: Any) -> dict[str, Any]:
     for name, value in ratings.items():
         if name not in scales:
             raise ValueError(f"rating {name!r} is not a rubric criterion ({list(scales)!r})")
-        hit = [v for v in scales[name] if v == value and isinstance(v, str) == isinstance(value, str)
-               and not isinstance(value, bool)]
+        hit = [
+            v
+            for v in scales[name]
+            if v == value and isinstance(v, str) == isinstance(value, str) and not isinstance(value, bool)
+        ]
         if not hit:
             raise ValueError(f"rating {name}={value!r} is not on its scale {scales[name]!r}")
         out[name] = hit[0]
@@ -160,6 +164,7 @@ def check_ratings(rubric: list[dict[str, Any]], ratings: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 # items
 # --------------------------------------------------------------------------------------
+
 
 @dataclass
 class GenerationItems(ItemIds):
@@ -193,12 +198,20 @@ class GenerationItems(ItemIds):
         return content_hash(t["prompt"], t["response"], t["context"])
 
     def payload(self, pos: int) -> dict[str, Any]:
-        return {"item_id": self.item_id(pos), "content_hash": self.hash(pos), **self.texts(pos),
-                "reasons": []}
+        return {
+            "item_id": self.item_id(pos),
+            "content_hash": self.hash(pos),
+            **self.texts(pos),
+            "reasons": [],
+        }
 
 
 def validate_generation(
-    df: Any, *, prompt: Any = "prompt", response: Any = "response", context: Any = None,
+    df: Any,
+    *,
+    prompt: Any = "prompt",
+    response: Any = "response",
+    context: Any = None,
     id: Hashable | None = None,
 ) -> GenerationItems:
     """Check a frame for generation review; raise ValueError naming what is wrong."""

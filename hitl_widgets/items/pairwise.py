@@ -49,8 +49,12 @@ class PairwiseItems(ItemIds):
         msgs = None
         if self.context is not None:
             msgs, _ = parse_messages(self.context.iat[pos])
-        return {"prompt": str(self.prompt.iat[pos]), "context": msgs or None,
-                "a": str(self.a.iat[pos]), "b": str(self.b.iat[pos])}
+        return {
+            "prompt": str(self.prompt.iat[pos]),
+            "context": msgs or None,
+            "a": str(self.a.iat[pos]),
+            "b": str(self.b.iat[pos]),
+        }
 
     kind: ClassVar[str] = "pairwise"
     answers: ClassVar[tuple[str, ...]] = CHOICES
@@ -67,16 +71,27 @@ class PairwiseItems(ItemIds):
         left = self.left(pos)
         right = "b" if left == "a" else "a"
         return {
-            "item_id": self.item_id(pos), "content_hash": self.hash(pos),
-            "prompt": t["prompt"], "context": t["context"],
-            "left": left, "left_text": t[left], "right_text": t[right],
-            "seed": self.seed, "reasons": [],
+            "item_id": self.item_id(pos),
+            "content_hash": self.hash(pos),
+            "prompt": t["prompt"],
+            "context": t["context"],
+            "left": left,
+            "left_text": t[left],
+            "right_text": t[right],
+            "seed": self.seed,
+            "reasons": [],
         }
 
 
 def validate_pairwise(
-    df: Any, *, prompt: Any = "prompt", a: Any = "response_a", b: Any = "response_b",
-    context: Any = None, id: Hashable | None = None, seed: Any = 0,
+    df: Any,
+    *,
+    prompt: Any = "prompt",
+    a: Any = "response_a",
+    b: Any = "response_b",
+    context: Any = None,
+    id: Hashable | None = None,
+    seed: Any = 0,
 ) -> PairwiseItems:
     if isinstance(seed, np.integer):
         seed = int(seed)

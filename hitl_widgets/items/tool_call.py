@@ -30,8 +30,7 @@ def canonical_json(value: Any) -> str:
     """The arguments as the one text they are hashed and stored as: JSON with sorted keys,
     no NaN or infinity (what cannot be JSON cannot be shown, stored or approved)."""
     try:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                          allow_nan=False)
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ArgumentsError(f"the arguments are not JSON data ({exc})") from None
 
@@ -66,8 +65,14 @@ class Param:
     nullable: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "required": self.required,
-                "default": self.default, "enum": self.enum, "nullable": self.nullable}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "required": self.required,
+            "default": self.default,
+            "enum": self.enum,
+            "nullable": self.nullable,
+        }
 
     def check(self, value: Any) -> Any:
         """The value if it is one this argument takes, else ArgumentsError naming it."""
@@ -79,7 +84,8 @@ class Param:
         ok = {
             "string": isinstance(value, str),
             "integer": isinstance(value, int) and not isinstance(value, bool),
-            "number": isinstance(value, (int, float)) and not isinstance(value, bool)
+            "number": isinstance(value, (int, float))
+            and not isinstance(value, bool)
             and math.isfinite(float(value)),
             "boolean": isinstance(value, bool),
             "array": isinstance(value, list),
@@ -100,8 +106,10 @@ def check_args(params: Sequence[Param], args: Mapping[str, Any]) -> dict[str, An
     known = {p.name: p for p in params}
     unknown = sorted(set(out) - set(known))
     if unknown and params:
-        raise ArgumentsError(f"unknown argument(s) {', '.join(map(repr, unknown))}; the tool takes "
-                             f"{', '.join(known) or 'none'}")
+        raise ArgumentsError(
+            f"unknown argument(s) {', '.join(map(repr, unknown))}; the tool takes "
+            f"{', '.join(known) or 'none'}"
+        )
     for p in params:
         if p.name not in out:
             if p.required:
@@ -170,10 +178,17 @@ class ToolCallItems:
     def payload(self, pos: int) -> dict[str, Any]:
         c = self.calls[pos]
         return {
-            "item_id": c.call_id, "content_hash": c.args_hash, "tool": c.tool,
+            "item_id": c.call_id,
+            "content_hash": c.args_hash,
+            "tool": c.tool,
             # the exact arguments that will run, as JSON (shown as text, never as HTML)
-            "args": c.args, "args_json": json.dumps(c.args, indent=2, sort_keys=True, ensure_ascii=False),
-            "params": [p.as_dict() for p in c.params], "reasons": list(c.reasons),
-            "context": c.context, "confidence": c.confidence, "audit": c.audit,
-            "two_person": c.two_person, "created_at": c.created_at,
+            "args": c.args,
+            "args_json": json.dumps(c.args, indent=2, sort_keys=True, ensure_ascii=False),
+            "params": [p.as_dict() for p in c.params],
+            "reasons": list(c.reasons),
+            "context": c.context,
+            "confidence": c.confidence,
+            "audit": c.audit,
+            "two_person": c.two_person,
+            "created_at": c.created_at,
         }

@@ -31,7 +31,9 @@ from .bootstrap import BootstrapCI, bootstrap_ci
 from .consensus import DawidSkeneResult, dawid_skene, majority_vote
 
 
-def to_ratings(data: Any, *, item: str = "item", annotator: str = "annotator", label: str = "label") -> Ratings:
+def to_ratings(
+    data: Any, *, item: str = "item", annotator: str = "annotator", label: str = "label"
+) -> Ratings:
     """Parse ratings once (long DataFrame or items x annotators matrix) for reuse across metrics."""
     return _to_matrix(data, item=item, annotator=annotator, label=label)
 

@@ -285,7 +285,9 @@ def _label_texts(labels: Sequence[Any], argument: str = "labels") -> pd.Index:
     idx = pd.Index(text, dtype=object)
     if not idx.is_unique:
         dup = sorted({t for t in text if t is not None and text.count(t) > 1})  # none is None (checked above)
-        raise ValueError(f"{argument}: contains duplicates {dup!r} (labels are compared as text: 1 and '1' are one label)")
+        raise ValueError(
+            f"{argument}: contains duplicates {dup!r} (labels are compared as text: 1 and '1' are one label)"
+        )
     return idx
 
 
@@ -391,7 +393,9 @@ def _from_long(df: pd.DataFrame, item: str, annotator: str, label: str) -> Ratin
     work = work[~pd.isna(work[label]).to_numpy()]
     for col in (item, annotator):
         if pd.isna(work[col]).any():
-            raise ValueError(f"column {col!r} ({'item' if col == item else 'annotator'}) contains missing values")
+            raise ValueError(
+                f"column {col!r} ({'item' if col == item else 'annotator'}) contains missing values"
+            )
     item_codes, items = pd.factorize(work[item], sort=False)
     ann_codes, annotators = pd.factorize(work[annotator], sort=False)
     n_ann = max(len(annotators), 1)
@@ -450,8 +454,12 @@ def _from_wide(values: np.ndarray, items: pd.Index, annotators: pd.Index) -> Rat
     rows, cols = np.nonzero(mask)  # row-major: sorted by item, then annotator
     vals = values[mask]
     # numbers stored as objects (e.g. a DataFrame with None) -> floats; numeric *strings* stay strings
-    if vals.dtype.kind == "O" and vals.size and pd.api.types.infer_dtype(vals, skipna=False) in (
-            "integer", "floating", "mixed-integer-float", "decimal"):
+    if (
+        vals.dtype.kind == "O"
+        and vals.size
+        and pd.api.types.infer_dtype(vals, skipna=False)
+        in ("integer", "floating", "mixed-integer-float", "decimal")
+    ):
         vals = vals.astype(float)
     codes, labels, numeric = _encode_labels(vals)
     return Ratings(
@@ -506,7 +514,9 @@ def _to_matrix(
             )
         return _from_wide(data.to_numpy(), pd.Index(data.index), pd.Index(data.columns))
     if isinstance(data, pd.Series):
-        raise ValueError("data: a Series is one-dimensional; pass an items x annotators matrix or a long DataFrame")
+        raise ValueError(
+            "data: a Series is one-dimensional; pass an items x annotators matrix or a long DataFrame"
+        )
     arr = _as_label_array(data)
     if arr.ndim != 2:
         raise ValueError(

@@ -213,15 +213,23 @@ def percent_agreement(
     m = st["m"][p].astype(float)
     if not p.any():
         _warn("percent_agreement is undefined: no item has 2 or more ratings")
-        return AgreementResult(np.nan, 0, st["n_excluded"], False,
-                               "undefined: no item has 2 or more ratings", "percent_agreement")
+        return AgreementResult(
+            np.nan,
+            0,
+            st["n_excluded"],
+            False,
+            "undefined: no item has 2 or more ratings",
+            "percent_agreement",
+        )
     P = (st["S"][p] - m) / (m * (m - 1))
     lo, hi = st["m_range"]
     note = (
         f"mean share of agreeing rating pairs over {st['n_items']} item(s) with "
         f"{lo if lo == hi else f'{lo}-{hi}'} ratings each.{_excluded_note(st)}"
     )
-    return AgreementResult(float(P.mean()), st["n_items"], st["n_excluded"], st["varying"], note, "percent_agreement")
+    return AgreementResult(
+        float(P.mean()), st["n_items"], st["n_excluded"], st["varying"], note, "percent_agreement"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -246,8 +254,11 @@ def _kappa_from_codes(ca: np.ndarray, cb: np.ndarray, n_labels: int, weights: We
     num = float((w * conf).sum())
     den = float((w * expected).sum())
     if den == 0:
-        _warn("cohen_kappa is undefined: the two annotators used only one label in common "
-              "(chance agreement is 1); returning NaN like scikit-learn", 4)
+        _warn(
+            "cohen_kappa is undefined: the two annotators used only one label in common "
+            "(chance agreement is 1); returning NaN like scikit-learn",
+            4,
+        )
         return float("nan")
     return float(1.0 - num / den)
 
@@ -324,7 +335,9 @@ def cohen_kappa(
             # pandas-stubs type get_indexer's target as an Index; pandas takes any array-like
             ca, cb = lab_index.get_indexer(_canonical_text(va)), lab_index.get_indexer(_canonical_text(vb))  # type: ignore[arg-type]
             keep = (ca >= 0) & (cb >= 0)
-            return _kappa_from_codes(ca[keep].astype(np.int64), cb[keep].astype(np.int64), len(lab_index), weights)
+            return _kappa_from_codes(
+                ca[keep].astype(np.int64), cb[keep].astype(np.int64), len(lab_index), weights
+            )
         if va.size == 0:
             return _kappa_from_codes(np.zeros(0, np.int64), np.zeros(0, np.int64), 1, weights)
         r = _to_matrix(np.stack([va, vb], axis=1))
@@ -407,8 +420,9 @@ def fleiss_kappa(
     p = st["pairable"]
     if not p.any():
         _warn("fleiss_kappa is undefined: no item has 2 or more ratings; returning NaN")
-        return AgreementResult(np.nan, 0, st["n_excluded"], False,
-                               "undefined: no item has 2 or more ratings", "fleiss_kappa")
+        return AgreementResult(
+            np.nan, 0, st["n_excluded"], False, "undefined: no item has 2 or more ratings", "fleiss_kappa"
+        )
     m = st["m"][p].astype(float)
     P_bar = float(((st["S"][p] - m) / (m * (m - 1))).mean())
     n_c = st["n_c"]
@@ -426,9 +440,15 @@ def fleiss_kappa(
     note += _excluded_note(st)
     if P_e >= 1.0:
         _warn("fleiss_kappa is undefined: only one label was used (chance agreement is 1); returning NaN")
-        return AgreementResult(np.nan, st["n_items"], st["n_excluded"], st["varying"],
-                               "undefined: only one label was used, so chance agreement is 1 "
-                               "(statsmodels also returns NaN). " + note, "fleiss_kappa")
+        return AgreementResult(
+            np.nan,
+            st["n_items"],
+            st["n_excluded"],
+            st["varying"],
+            "undefined: only one label was used, so chance agreement is 1 "
+            "(statsmodels also returns NaN). " + note,
+            "fleiss_kappa",
+        )
     kappa = (P_bar - P_e) / (1.0 - P_e)
     return AgreementResult(float(kappa), st["n_items"], st["n_excluded"], st["varying"], note, "fleiss_kappa")
 
@@ -520,8 +540,10 @@ def krippendorff_alpha(
     m = r.ratings_per_item()
     pairable = m >= 2
     if not pairable.any():
-        _warn("krippendorff_alpha is undefined: no item has 2 or more ratings; returning NaN "
-              "(the krippendorff package raises ValueError)")
+        _warn(
+            "krippendorff_alpha is undefined: no item has 2 or more ratings; returning NaN "
+            "(the krippendorff package raises ValueError)"
+        )
         return float("nan")
     wu = np.zeros(r.n_items)
     wu[pairable] = 1.0 / (m[pairable] - 1)
@@ -537,9 +559,11 @@ def krippendorff_alpha(
         else:
             D_o, D_e = _ratio_disagreement(domain, item_k, code_k, n_c, wu, r.n_items)
     if D_e == 0:
-        _warn("krippendorff_alpha is undefined: all pairable ratings have the same value "
-              "(expected disagreement is 0); returning NaN (the krippendorff package raises "
-              "ValueError when the domain has one value, and returns NaN otherwise)")
+        _warn(
+            "krippendorff_alpha is undefined: all pairable ratings have the same value "
+            "(expected disagreement is 0); returning NaN (the krippendorff package raises "
+            "ValueError when the domain has one value, and returns NaN otherwise)"
+        )
         return float("nan")
     return float(1.0 - D_o / D_e)
 
@@ -556,7 +580,9 @@ def _on_scale(r: Ratings, level: str, labels: Sequence[Any] | None) -> tuple[np.
     elif level == "ordinal" and not numeric:
         values = _numeric_values(domain)
         if values is None:
-            raise ValueError("labels: ordinal alpha on non-numeric labels needs the ordered label list (labels=[...])")
+            raise ValueError(
+                "labels: ordinal alpha on non-numeric labels needs the ordered label list (labels=[...])"
+            )
         # text labels that are all numbers ("1", "2", "10"): their scale is the numbers' order
         order = np.argsort(values, kind="stable")
         rank = np.empty_like(order)
@@ -565,13 +591,18 @@ def _on_scale(r: Ratings, level: str, labels: Sequence[Any] | None) -> tuple[np.
     if level in ("interval", "ratio") and not numeric:
         values = _numeric_values(domain)
         if values is None:
-            raise ValueError(f"level: {level!r} alpha needs numeric ratings (got labels such as {domain[:3].tolist()})")
+            raise ValueError(
+                f"level: {level!r} alpha needs numeric ratings (got labels such as {domain[:3].tolist()})"
+            )
         domain = values  # canonical numeric text ("2", "2.5") read as numbers
     return code, domain
 
 
-def _in_label_order(code: np.ndarray, domain: np.ndarray, labels: Sequence[Any],
-                    ) -> tuple[np.ndarray, np.ndarray, bool]:
+def _in_label_order(
+    code: np.ndarray,
+    domain: np.ndarray,
+    labels: Sequence[Any],
+) -> tuple[np.ndarray, np.ndarray, bool]:
     """(codes, values, numeric) with the codes recoded to positions in `labels`; a
     ValueError when a rating is not in `labels`."""
     lab_index = _label_texts(labels)  # canonical text: 1, 1.0 and "1" are one label
@@ -597,9 +628,16 @@ def _nominal_disagreement(r: Ratings, m: np.ndarray, wu: np.ndarray) -> tuple[fl
     return D_o, D_e
 
 
-def _interval_disagreement(level: str, domain: np.ndarray, item_k: np.ndarray, code_k: np.ndarray,
-                           n_c: np.ndarray, m: np.ndarray, wu: np.ndarray,
-                           n_items: int) -> tuple[float, float]:
+def _interval_disagreement(
+    level: str,
+    domain: np.ndarray,
+    item_k: np.ndarray,
+    code_k: np.ndarray,
+    n_c: np.ndarray,
+    m: np.ndarray,
+    wu: np.ndarray,
+    n_items: int,
+) -> tuple[float, float]:
     """(D_o, D_e) at the interval level, or the ordinal one (interval on the mid-ranks)."""
     n = n_c.sum()
     scale = domain.astype(float) if level == "interval" else np.cumsum(n_c) - n_c / 2.0
@@ -611,8 +649,9 @@ def _interval_disagreement(level: str, domain: np.ndarray, item_k: np.ndarray, c
     return D_o, D_e
 
 
-def _ratio_disagreement(domain: np.ndarray, item_k: np.ndarray, code_k: np.ndarray, n_c: np.ndarray,
-                        wu: np.ndarray, n_items: int) -> tuple[float, float]:
+def _ratio_disagreement(
+    domain: np.ndarray, item_k: np.ndarray, code_k: np.ndarray, n_c: np.ndarray, wu: np.ndarray, n_items: int
+) -> tuple[float, float]:
     """(D_o, D_e) at the ratio level: the pairs of distinct values within each item, by
     offsets in the sorted item x label table, against all pairs of values (in blocks)."""
     n = n_c.sum()
@@ -634,7 +673,7 @@ def _ratio_disagreement(domain: np.ndarray, item_k: np.ndarray, code_k: np.ndarr
     vals, nv = scale[nz], n_c[nz]
     step = max(1, 4_000_000 // max(nz.size, 1))
     for s in range(0, nz.size, step):
-        D_e += float(nv[s:s + step] @ _ratio_distance(vals[s:s + step, None], vals[None, :]) @ nv)
+        D_e += float(nv[s : s + step] @ _ratio_distance(vals[s : s + step, None], vals[None, :]) @ nv)
     D_e /= n - 1
     return D_o, D_e
 
@@ -739,7 +778,9 @@ def per_label_agreement(
                 "the guideline is unclear there"
             )
         elif n_ratings[c] < min_ratings and kappa[c] < threshold:
-            notes.append(f"low agreement on label {lab!r} but only {n_ratings[c]} rating(s): too few to judge")
+            notes.append(
+                f"low agreement on label {lab!r} but only {n_ratings[c]} rating(s): too few to judge"
+            )
         else:
             notes.append("")
     df = pd.DataFrame(
@@ -756,8 +797,9 @@ def per_label_agreement(
             "note": notes,
         }
     )
-    df = df.sort_values(["specific_agreement", "n_ratings"], ascending=[True, False], na_position="last",
-                        kind="stable").reset_index(drop=True)
+    df = df.sort_values(
+        ["specific_agreement", "n_ratings"], ascending=[True, False], na_position="last", kind="stable"
+    ).reset_index(drop=True)
     return df
 
 
@@ -822,8 +864,11 @@ def model_agreement(
     per_n = np.bincount(r.annotator[sel], minlength=r.n_annotators)
     per_eq = np.bincount(r.annotator[eq], minlength=r.n_annotators)
     with np.errstate(invalid="ignore", divide="ignore"):
-        per = pd.Series(np.where(per_n > 0, per_eq / np.maximum(per_n, 1), np.nan), index=r.annotators,
-                        name="agreement_with_model")
+        per = pd.Series(
+            np.where(per_n > 0, per_eq / np.maximum(per_n, 1), np.nan),
+            index=r.annotators,
+            name="agreement_with_model",
+        )
     # majority human label vs model
     from .consensus import _majority_codes
 

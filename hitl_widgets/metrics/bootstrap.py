@@ -119,7 +119,9 @@ def bootstrap_ci(
             f"bootstrap_ci: the interval is degenerate: only {n_units} {what} to resample, so every "
             "replicate is the same data and the interval would have zero width (no variability, not "
             "certainty); returning NaN bounds. Rate more items to get an interval.",
-            DegenerateIntervalWarning, stacklevel=2)
+            DegenerateIntervalWarning,
+            stacklevel=2,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UndefinedAgreementWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -148,11 +150,17 @@ def bootstrap_ci(
     vals = np.array([float(v) for v in reps])
     ok = ~np.isnan(vals)
     if not ok.any():
-        warnings.warn("bootstrap_ci: the metric is undefined (NaN) in every replicate", UndefinedAgreementWarning,
-                      stacklevel=2)
+        warnings.warn(
+            "bootstrap_ci: the metric is undefined (NaN) in every replicate",
+            UndefinedAgreementWarning,
+            stacklevel=2,
+        )
         return BootstrapCI(float("nan"), float("nan"))
     if not ok.all():
-        warnings.warn(f"bootstrap_ci: dropped {int((~ok).sum())} of {n_boot} replicates where the metric is NaN",
-                      UndefinedAgreementWarning, stacklevel=2)
+        warnings.warn(
+            f"bootstrap_ci: dropped {int((~ok).sum())} of {n_boot} replicates where the metric is NaN",
+            UndefinedAgreementWarning,
+            stacklevel=2,
+        )
     low, high = np.percentile(vals[ok], q)
     return BootstrapCI(float(low), float(high))

@@ -184,7 +184,9 @@ def dawid_skene(
     if N > 1 and A * np.log2(K + 1) < 62 and N * A <= 50_000_000:
         powers = (K + 1) ** np.arange(A, dtype=np.int64)
         key = (r.codes_matrix() + 1) @ powers
-        _, first, inverse, counts_p = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+        _, first, inverse, counts_p = np.unique(
+            key, return_index=True, return_inverse=True, return_counts=True
+        )
         if first.size < 0.8 * N:
             rp = r.resample_items(first)
             w = counts_p.astype(float)

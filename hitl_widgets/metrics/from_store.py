@@ -40,8 +40,18 @@ __all__ = ["RATING_COLUMNS", "agreement_report", "fatigue", "gold_accuracy", "ra
 
 #: Columns of :func:`ratings`, in order.
 RATING_COLUMNS = [
-    "item", "annotator", "label", "guideline_version", "model_label", "duration_ms",
-    "decided_at", "gold", "task", "session_id", "status", "content_hash",
+    "item",
+    "annotator",
+    "label",
+    "guideline_version",
+    "model_label",
+    "duration_ms",
+    "decided_at",
+    "gold",
+    "task",
+    "session_id",
+    "status",
+    "content_hash",
 ]
 
 # actions that decide an item (a person looked at it and said something about it)
@@ -106,8 +116,7 @@ def ratings(store: Any, task: str | None = None, guideline_version: str | None =
         states = s.states(task)
         # every decision still in effect: the current state and those undo would restore
         chains = {k: [st, *st.stack()] for k, st in states.items()}
-        events = s.events_by_id(sorted({p.verdict_id for c in chains.values() for p in c
-                                        if p.verdict_id}))
+        events = s.events_by_id(sorted({p.verdict_id for c in chains.values() for p in c if p.verdict_id}))
     finally:
         if own:
             s.close()
@@ -126,12 +135,22 @@ def ratings(store: Any, task: str | None = None, guideline_version: str | None =
                 continue
             if guideline_version is not None and gv != guideline_version:
                 continue
-            rows.append({
-                "item": item_id, "annotator": ann, "label": st.label, "guideline_version": gv,
-                "model_label": e.get("model_label"), "duration_ms": e.get("duration_ms"),
-                "decided_at": e.get("created_at"), "gold": _gold_of(e.get("data")), "task": t,
-                "session_id": e.get("session_id"), "status": st.status, "content_hash": h,
-            })
+            rows.append(
+                {
+                    "item": item_id,
+                    "annotator": ann,
+                    "label": st.label,
+                    "guideline_version": gv,
+                    "model_label": e.get("model_label"),
+                    "duration_ms": e.get("duration_ms"),
+                    "decided_at": e.get("created_at"),
+                    "gold": _gold_of(e.get("data")),
+                    "task": t,
+                    "session_id": e.get("session_id"),
+                    "status": st.status,
+                    "content_hash": h,
+                }
+            )
     df = pd.DataFrame(rows, columns=RATING_COLUMNS)
     df["duration_ms"] = pd.to_numeric(df["duration_ms"], errors="coerce").astype("float64")
     if len(df):
@@ -157,9 +176,16 @@ def _gold_answers(store: Any, task: str | None) -> pd.DataFrame:
     the feedback, which shows the right label), in log order."""
     if isinstance(store, pd.DataFrame):  # a ratings() frame: its (latest) answers
         g = store[store["gold"].notna()]
-        return pd.DataFrame({"annotator": g["annotator"], "item": g["item"],
-                             "given": g["label"], "expected": g["gold"],
-                             "session_id": g.get("session_id"), "decided_at": g.get("decided_at")})
+        return pd.DataFrame(
+            {
+                "annotator": g["annotator"],
+                "item": g["item"],
+                "given": g["label"],
+                "expected": g["gold"],
+                "session_id": g.get("session_id"),
+                "decided_at": g.get("decided_at"),
+            }
+        )
     ev = _events(store, task)
     cols = ["annotator", "item", "given", "expected", "session_id", "decided_at"]
     if not len(ev):
@@ -168,10 +194,17 @@ def _gold_answers(store: Any, task: str | None) -> pd.DataFrame:
     ev["expected"] = ev["data"].map(_gold_of)
     ev = ev[ev["expected"].notna() & ev["label_after"].notna()]
     ev = ev.drop_duplicates(["task", "item_id", "annotator"], keep="first")
-    return pd.DataFrame({"annotator": ev["annotator"], "item": ev["item_id"],
-                         "given": ev["label_after"], "expected": ev["expected"],
-                         "session_id": ev["session_id"], "decided_at": ev["created_at"]},
-                        columns=cols).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "annotator": ev["annotator"],
+            "item": ev["item_id"],
+            "given": ev["label_after"],
+            "expected": ev["expected"],
+            "session_id": ev["session_id"],
+            "decided_at": ev["created_at"],
+        },
+        columns=cols,
+    ).reset_index(drop=True)
 
 
 def gold_accuracy(store: Any, task: str | None = None) -> pd.DataFrame:
@@ -193,8 +226,16 @@ def gold_accuracy(store: Any, task: str | None = None) -> pd.DataFrame:
         n = len(sub)
         k = int((sub["given"].astype(str) == sub["expected"].astype(str)).sum())
         lo, hi = _wilson(k, n)
-        out.append({"annotator": ann, "n_gold": n, "n_correct": k,
-                    "accuracy": k / n if n else math.nan, "low": lo, "high": hi})
+        out.append(
+            {
+                "annotator": ann,
+                "n_gold": n,
+                "n_correct": k,
+                "accuracy": k / n if n else math.nan,
+                "low": lo,
+                "high": hi,
+            }
+        )
     df = pd.DataFrame(out, columns=["annotator", "n_gold", "n_correct", "accuracy", "low", "high"])
     return df.sort_values(["accuracy", "annotator"], kind="stable").set_index("annotator")
 
@@ -209,14 +250,25 @@ def _decision_log(store: Any, task: str | None, annotator: str | None) -> pd.Dat
     if annotator is not None:
         ev = ev[ev["annotator"] == annotator]
     expected = ev["data"].map(_gold_of)
-    correct = pd.Series([
-        (None if _missing(e) else bool(not _missing(g) and str(g) == e))
-        for e, g in zip(expected, ev["label_after"], strict=True)
-    ], index=ev.index, dtype=object)
-    return pd.DataFrame({"annotator": ev["annotator"].fillna(""), "session_id": ev["session_id"].fillna(""),
-                         "item": ev["item_id"], "duration_ms": ev["duration_ms"],
-                         "decided_at": ev["created_at"], "gold_correct": correct},
-                        columns=cols).reset_index(drop=True)
+    correct = pd.Series(
+        [
+            (None if _missing(e) else bool(not _missing(g) and str(g) == e))
+            for e, g in zip(expected, ev["label_after"], strict=True)
+        ],
+        index=ev.index,
+        dtype=object,
+    )
+    return pd.DataFrame(
+        {
+            "annotator": ev["annotator"].fillna(""),
+            "session_id": ev["session_id"].fillna(""),
+            "item": ev["item_id"],
+            "duration_ms": ev["duration_ms"],
+            "decided_at": ev["created_at"],
+            "gold_correct": correct,
+        },
+        columns=cols,
+    ).reset_index(drop=True)
 
 
 def fatigue(
@@ -283,17 +335,46 @@ def fatigue(
             table = [[sum(a), len(a) - sum(a)], [sum(b), len(b) - sum(b)]]
             gp = float(stats.fisher_exact(table, alternative="greater")[1])
         gold_drop = bool(gp < alpha) if not math.isnan(gp) else False
-        rows.append({
-            "annotator": ann, "session_id": sess, "n_items": len(sub), "n_timed": int(ok.sum()),
-            "first_median_ms": first, "last_median_ms": last, "time_ratio": tr,
-            "spearman_rho": rho, "spearman_p": p, "slowing": slowing, "n_gold": len(g),
-            "gold_acc_first": acc1, "gold_acc_second": acc2,
-            "gold_drift": acc2 - acc1 if a and b else math.nan, "gold_p": gp,
-            "gold_drop": gold_drop, "signal": slowing or gold_drop,
-        })
-    cols = ["annotator", "session_id", "n_items", "n_timed", "first_median_ms", "last_median_ms",
-            "time_ratio", "spearman_rho", "spearman_p", "slowing", "n_gold", "gold_acc_first",
-            "gold_acc_second", "gold_drift", "gold_p", "gold_drop", "signal"]
+        rows.append(
+            {
+                "annotator": ann,
+                "session_id": sess,
+                "n_items": len(sub),
+                "n_timed": int(ok.sum()),
+                "first_median_ms": first,
+                "last_median_ms": last,
+                "time_ratio": tr,
+                "spearman_rho": rho,
+                "spearman_p": p,
+                "slowing": slowing,
+                "n_gold": len(g),
+                "gold_acc_first": acc1,
+                "gold_acc_second": acc2,
+                "gold_drift": acc2 - acc1 if a and b else math.nan,
+                "gold_p": gp,
+                "gold_drop": gold_drop,
+                "signal": slowing or gold_drop,
+            }
+        )
+    cols = [
+        "annotator",
+        "session_id",
+        "n_items",
+        "n_timed",
+        "first_median_ms",
+        "last_median_ms",
+        "time_ratio",
+        "spearman_rho",
+        "spearman_p",
+        "slowing",
+        "n_gold",
+        "gold_acc_first",
+        "gold_acc_second",
+        "gold_drift",
+        "gold_p",
+        "gold_drop",
+        "signal",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -374,12 +455,17 @@ def agreement_report(
         sub = _unique(sub)
         per_item = sub.groupby("item")["annotator"].nunique()
         row: dict[str, Any] = {
-            (by or "group"): g, "n_items": int((per_item >= 2).sum()), "n_ratings": len(sub),
+            (by or "group"): g,
+            "n_items": int((per_item >= 2).sum()),
+            "n_ratings": len(sub),
             "n_annotators": int(sub["annotator"].nunique()),
         }
         data = sub[["item", "annotator", "label"]]
-        model = (sub.dropna(subset=["model_label"]).drop_duplicates("item").set_index("item")["model_label"]
-                 if "model_label" in sub.columns else pd.Series(dtype=object))
+        model = (
+            sub.dropna(subset=["model_label"]).drop_duplicates("item").set_index("item")["model_label"]
+            if "model_label" in sub.columns
+            else pd.Series(dtype=object)
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UndefinedAgreementWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -389,8 +475,10 @@ def agreement_report(
                 ("krippendorff_alpha", _nominal_alpha, {}, None),
             ]
             if len(model):
-                specs += [("model_agreement", model_agreement, {"model_labels": model}, "agreement"),
-                          ("model_kappa", model_agreement, {"model_labels": model}, "kappa")]
+                specs += [
+                    ("model_agreement", model_agreement, {"model_labels": model}, "agreement"),
+                    ("model_kappa", model_agreement, {"model_labels": model}, "kappa"),
+                ]
             for name, fn, kw, stat in specs:
                 try:
                     res = fn(data, **kw)
@@ -400,8 +488,9 @@ def agreement_report(
                 lo = hi = math.nan
                 if len(data) and not math.isnan(val) and n_boot >= 2:
                     try:
-                        interval = bootstrap_ci(fn, data, n_boot=n_boot, ci=ci, seed=seed,
-                                                statistic=stat, **kw)
+                        interval = bootstrap_ci(
+                            fn, data, n_boot=n_boot, ci=ci, seed=seed, statistic=stat, **kw
+                        )
                         assert isinstance(interval, BootstrapCI)  # a scalar metric: one (low, high)
                         lo, hi = interval
                     except ValueError:
@@ -412,5 +501,6 @@ def agreement_report(
                 row.setdefault(name + suffix, math.nan)
         out.append(row)
     cols = [(by or "group"), "n_items", "n_ratings", "n_annotators"] + [
-        name + s for name in _METRICS for s in ("", "_low", "_high")]
+        name + s for name in _METRICS for s in ("", "_low", "_high")
+    ]
     return pd.DataFrame(out, columns=cols).set_index(by or "group")

@@ -50,7 +50,9 @@ def _ratings(data: Any, task: str | None) -> pd.DataFrame:
             df = df.rename(columns={"item_id": "item"})
         missing = {"item", "annotator", "label"} - set(df.columns)
         if missing:
-            raise ValueError(f"data: a DataFrame needs the columns item, annotator, label (missing {sorted(missing)})")
+            raise ValueError(
+                f"data: a DataFrame needs the columns item, annotator, label (missing {sorted(missing)})"
+            )
         if task is not None and "task" in df.columns:
             df = df[df["task"] == task]
         return df[df["label"].notna()]
@@ -58,7 +60,9 @@ def _ratings(data: Any, task: str | None) -> pd.DataFrame:
 
 
 def _label_order(values: Sequence[Any], labels: Sequence[Any] | None) -> list[str]:
-    present = sorted({str(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))})
+    present = sorted(
+        {str(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))}
+    )
     if labels is None:
         return present
     order = [str(x) for x in labels]
@@ -66,8 +70,9 @@ def _label_order(values: Sequence[Any], labels: Sequence[Any] | None) -> list[st
 
 
 # --------------------------------------------------------------------------- confusion
-def confusion_counts(data: Any, *, task: str | None = None, labels: Sequence[Any] | None = None,
-                     normalize: bool = False) -> tuple[pd.DataFrame, dict[tuple[str, str], list[str]]]:
+def confusion_counts(
+    data: Any, *, task: str | None = None, labels: Sequence[Any] | None = None, normalize: bool = False
+) -> tuple[pd.DataFrame, dict[tuple[str, str], list[str]]]:
     """Human label (rows) x model label (columns) over every rating that has a model
     label, and the items of each cell. ``normalize=True`` divides each row by its total
     (rows without ratings stay 0)."""
@@ -160,8 +165,9 @@ class _ViewBase:
         kw.setdefault("revisit", True)
         if self._annotator is not None:
             kw.setdefault("annotator", self._annotator)
-        kw["reasons"] = self._reasons_of(sub, key.astype(str)[key.astype(str).isin(set(ids)).to_numpy()],
-                                         kw.get("reasons"))
+        kw["reasons"] = self._reasons_of(
+            sub, key.astype(str)[key.astype(str).isin(set(ids)).to_numpy()], kw.get("reasons")
+        )
         return ClassificationReview(sub, store=self._store, **kw)
 
     def _reasons_of(self, sub: pd.DataFrame, keys: pd.Series, theirs: Any) -> pd.Series:
@@ -176,8 +182,11 @@ class _ViewBase:
             before = list(sub[theirs])
         out = []
         for mine, item in zip(before, keys, strict=True):
-            chips = list(mine) if isinstance(mine, (list, tuple)) else ([] if mine is None or (
-                isinstance(mine, float) and math.isnan(mine)) else [str(mine)])
+            chips = (
+                list(mine)
+                if isinstance(mine, (list, tuple))
+                else ([] if mine is None or (isinstance(mine, float) and math.isnan(mine)) else [str(mine)])
+            )
             out.append(chips + list(answers.get(str(item), [])))
         return pd.Series(out, index=sub.index, dtype=object)
 
@@ -187,7 +196,11 @@ class _ViewBase:
             inds = list(getattr(points, "point_inds", []) or [])
             if not inds:
                 return
-            i, j = inds[0] if isinstance(inds[0], (list, tuple)) else divmod(int(inds[0]), len(self.counts.columns))
+            i, j = (
+                inds[0]
+                if isinstance(inds[0], (list, tuple))
+                else divmod(int(inds[0]), len(self.counts.columns))
+            )
             ys, xs = [self.counts.index[int(i)]], [self.counts.columns[int(j)]]
         self.open_cell(ys[0], xs[0])
 
@@ -323,22 +336,44 @@ def confusion_matrix(
     order = list(counts.index)
     n = counts.to_numpy()
     share = shown.to_numpy(dtype=float)
-    text = [[(f"{share[i, j]:.0%}" if normalize else str(int(n[i, j]))) if n[i, j] else ""
-             for j in range(len(order))] for i in range(len(order))]
+    text = [
+        [
+            (f"{share[i, j]:.0%}" if normalize else str(int(n[i, j]))) if n[i, j] else ""
+            for j in range(len(order))
+        ]
+        for i in range(len(order))
+    ]
     # The hover counts what a click opens: the cell's items (one item rated by several
     # people is several ratings, and one item to recheck), and says where the review opens.
     n_items = [[len(cells.get((h, m), [])) for m in order] for h in order]
-    act = ("click: recheck these {n} (the review opens next to the chart)" if items is not None
-           else "click: list the {n} id(s)")
+    act = (
+        "click: recheck these {n} (the review opens next to the chart)"
+        if items is not None
+        else "click: list the {n} id(s)"
+    )
     n_ratings = counts.to_numpy(dtype=int)
     shares = shown.to_numpy(dtype=float)
-    hover = [[_cell_hover(h, m, int(n_ratings[i, j]), n_items[i][j],
-                          float(shares[i, j]) if normalize else None, act)
-              for j, m in enumerate(order)] for i, h in enumerate(order)]
+    hover = [
+        [
+            _cell_hover(
+                h, m, int(n_ratings[i, j]), n_items[i][j], float(shares[i, j]) if normalize else None, act
+            )
+            for j, m in enumerate(order)
+        ]
+        for i, h in enumerate(order)
+    ]
     heat = go.Heatmap(
-        z=shown.to_numpy(dtype=float).tolist(), x=order, y=order, text=text, texttemplate="%{text}",
-        customdata=counts.to_numpy().tolist(), hovertext=hover, colorscale="Blues", zmin=0,
-        zmax=1 if normalize else None, colorbar={"title": "share of row" if normalize else "ratings"},
+        z=shown.to_numpy(dtype=float).tolist(),
+        x=order,
+        y=order,
+        text=text,
+        texttemplate="%{text}",
+        customdata=counts.to_numpy().tolist(),
+        hovertext=hover,
+        colorscale="Blues",
+        zmin=0,
+        zmax=1 if normalize else None,
+        colorbar={"title": "share of row" if normalize else "ratings"},
         hovertemplate="%{hovertext}<extra></extra>",
     )
     fig = go.FigureWidget(heat)
@@ -346,15 +381,18 @@ def confusion_matrix(
         title=title or ("Human label vs model label" + (" (row shares)" if normalize else "")),
         xaxis={"title": "model label", "type": "category", "side": "bottom"},
         yaxis={"title": "human label", "type": "category", "autorange": "reversed"},
-        width=560, height=480, margin={"l": 110, "r": 20, "t": 50, "b": 90},
+        width=560,
+        height=480,
+        margin={"l": 110, "r": 20, "t": 50, "b": 90},
         meta={"items": n_items},
     )
     w = _widgets()
     out = w.Output(layout=w.Layout(flex="1 1 420px", min_width="360px", max_width="100%"))
     # figure and review side by side, wrapping below on a narrow page: a click on a cell
     # opens the review next to the cell, not under a 480-pixel figure, out of view
-    view = _view_class()(children=[fig, out],
-                         layout=w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%"))
+    view = _view_class()(
+        children=[fig, out], layout=w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")
+    )
     view.figure, view.output = fig, out
     view.counts = shown
     view.cell_items = cells
@@ -397,8 +435,9 @@ def _earlier_answers(r: pd.DataFrame) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     several = r.groupby([r["item"].astype(str), r["annotator"].astype(str)])["label"].transform("size") > 1
     gv = r["guideline_version"] if "guideline_version" in r.columns else pd.Series(None, index=r.index)
-    for item, ann, label, many, v in zip(r["item"].astype(str), r["annotator"].astype(str),
-                                         r["label"].astype(str), several, gv, strict=True):
+    for item, ann, label, many, v in zip(
+        r["item"].astype(str), r["annotator"].astype(str), r["label"].astype(str), several, gv, strict=True
+    ):
         chip = f"{ann}: {label}" + (f" ({v})" if many and v is not None and v == v else "")
         out.setdefault(item, []).append(chip)
     return out
@@ -431,17 +470,33 @@ def agreement_heatmap(data: Any, *, task: str | None = None, min_overlap: int = 
             if len(shared) >= min_overlap:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UndefinedAgreementWarning)
-                    k = cohen_kappa(by[a].loc[shared].astype(str).to_numpy(), by[b].loc[shared].astype(str).to_numpy())
+                    k = cohen_kappa(
+                        by[a].loc[shared].astype(str).to_numpy(), by[b].loc[shared].astype(str).to_numpy()
+                    )
                 K[i, j] = K[j, i] = k
     text = [["" if np.isnan(K[i, j]) else f"{K[i, j]:.2f}" for j in range(n)] for i in range(n)]
-    fig = go.Figure(go.Heatmap(
-        z=K.tolist(), x=anns, y=anns, text=text, texttemplate="%{text}", customdata=N.tolist(),
-        zmin=-1, zmax=1, colorscale="RdBu", colorbar={"title": "Cohen κ"},
-        hovertemplate="%{y} vs %{x}<br>κ = %{z:.3f}<br>%{customdata} shared item(s)<extra></extra>",
-    ))
-    fig.update_layout(title=title or "Agreement between annotators (Cohen's kappa)",
-                      xaxis={"type": "category"}, yaxis={"type": "category", "autorange": "reversed"},
-                      width=520, height=460)
+    fig = go.Figure(
+        go.Heatmap(
+            z=K.tolist(),
+            x=anns,
+            y=anns,
+            text=text,
+            texttemplate="%{text}",
+            customdata=N.tolist(),
+            zmin=-1,
+            zmax=1,
+            colorscale="RdBu",
+            colorbar={"title": "Cohen κ"},
+            hovertemplate="%{y} vs %{x}<br>κ = %{z:.3f}<br>%{customdata} shared item(s)<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title or "Agreement between annotators (Cohen's kappa)",
+        xaxis={"type": "category"},
+        yaxis={"type": "category", "autorange": "reversed"},
+        width=520,
+        height=460,
+    )
     return fig
 
 
@@ -476,8 +531,20 @@ def per_label_agreement_bars(
         warnings.simplefilter("ignore", UndefinedAgreementWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         table = per_label_agreement(r, threshold=threshold, min_ratings=min_ratings)
-        ints = bootstrap_ci(per_label_agreement, r, n_boot=n_boot, ci=ci, seed=seed, statistic=statistic,
-                            threshold=threshold, min_ratings=min_ratings) if len(r) else None
+        ints = (
+            bootstrap_ci(
+                per_label_agreement,
+                r,
+                n_boot=n_boot,
+                ci=ci,
+                seed=seed,
+                statistic=statistic,
+                threshold=threshold,
+                min_ratings=min_ratings,
+            )
+            if len(r)
+            else None
+        )
     labels = [str(x) for x in table["label"]]
     vals = table[statistic].to_numpy(dtype=float)
     if isinstance(ints, pd.DataFrame):
@@ -489,24 +556,49 @@ def per_label_agreement_bars(
     plus = np.where(np.isnan(hi), 0, np.clip(hi - vals, 0, None))
     minus = np.where(np.isnan(lo), 0, np.clip(vals - lo, 0, None))
     colors = [WARN if f else BRAND for f in table["flagged"]]
-    confused = [("" if c is None or (isinstance(c, float) and math.isnan(c)) else str(c))
-                for c in table["most_confused_with"]]
-    fig = go.Figure(go.Bar(
-        x=labels, y=vals, marker_color=colors,
-        error_y={"type": "data", "symmetric": False, "array": plus.tolist(), "arrayminus": minus.tolist()},
-        customdata=np.stack([table["n_ratings"].to_numpy(), np.array(confused, dtype=object),
-                             lo, hi], axis=1).tolist() if len(labels) else None,
-        hovertemplate="%{x}: %{y:.3f} [%{customdata[2]:.2f}, %{customdata[3]:.2f}]<br>"
-                      "%{customdata[0]} rating(s)<br>most confused with %{customdata[1]}<extra></extra>",
-    ))
+    confused = [
+        ("" if c is None or (isinstance(c, float) and math.isnan(c)) else str(c))
+        for c in table["most_confused_with"]
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=vals,
+            marker_color=colors,
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": plus.tolist(),
+                "arrayminus": minus.tolist(),
+            },
+            customdata=np.stack(
+                [table["n_ratings"].to_numpy(), np.array(confused, dtype=object), lo, hi], axis=1
+            ).tolist()
+            if len(labels)
+            else None,
+            hovertemplate="%{x}: %{y:.3f} [%{customdata[2]:.2f}, %{customdata[3]:.2f}]<br>"
+            "%{customdata[0]} rating(s)<br>most confused with %{customdata[1]}<extra></extra>",
+        )
+    )
     if statistic == "kappa":
-        fig.add_hline(y=threshold, line_dash="dot", line_color=WARN,
-                      annotation_text=f"threshold {threshold}", annotation_position="top right")
+        fig.add_hline(
+            y=threshold,
+            line_dash="dot",
+            line_color=WARN,
+            annotation_text=f"threshold {threshold}",
+            annotation_position="top right",
+        )
     fig.update_layout(
-        title=title or f"Agreement per label ({statistic.replace('_', ' ')}, {int(ci * 100)}% bootstrap intervals)",
+        title=title
+        or f"Agreement per label ({statistic.replace('_', ' ')}, {int(ci * 100)}% bootstrap intervals)",
         xaxis={"title": "label (least agreed first)", "type": "category"},
-        yaxis={"title": statistic.replace("_", " "), "range": [min(-0.1, float(np.nanmin(lo)) - 0.05) if np.isfinite(lo).any() else -0.1, 1.05]},
-        width=640, height=420, meta={"table": table.to_dict("records")},
+        yaxis={
+            "title": statistic.replace("_", " "),
+            "range": [min(-0.1, float(np.nanmin(lo)) - 0.05) if np.isfinite(lo).any() else -0.1, 1.05],
+        },
+        width=640,
+        height=420,
+        meta={"table": table.to_dict("records")},
     )
     return fig
 
@@ -520,8 +612,10 @@ def _timeline_frame(data: Any, task: str | None) -> pd.DataFrame:
         if "gold_correct" not in df.columns:
             lab = df["label"] if "label" in df.columns else df.get("human_label")
             gold = df["gold"] if "gold" in df.columns else pd.Series(None, index=df.index, dtype=object)
-            df["gold_correct"] = [None if g is None or (isinstance(g, float) and math.isnan(g)) else str(lv) == str(g)
-                                  for g, lv in zip(gold, lab if lab is not None else [None] * len(df), strict=True)]
+            df["gold_correct"] = [
+                None if g is None or (isinstance(g, float) and math.isnan(g)) else str(lv) == str(g)
+                for g, lv in zip(gold, lab if lab is not None else [None] * len(df), strict=True)
+            ]
         if task is not None and "task" in df.columns:
             df = df[df["task"] == task]
         if "decided_at" in df.columns:
@@ -542,8 +636,13 @@ def annotator_timeline(data: Any, *, task: str | None = None, window: int = 10, 
     from plotly.subplots import make_subplots
 
     df = _timeline_frame(data, task)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=(f"time per item (rolling median of {window}, s)", "gold accuracy so far"))
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08,
+        subplot_titles=(f"time per item (rolling median of {window}, s)", "gold accuracy so far"),
+    )
     palette = ["#1976d2", "#d32f2f", "#388e3c", "#f57c00", "#7b1fa2", "#00838f", "#5d4037", "#c2185b"]
     untimed: list[str] = []
     timed = 0
@@ -556,25 +655,57 @@ def annotator_timeline(data: Any, *, task: str | None = None, window: int = 10, 
         if not ok.any():
             untimed.append(str(ann))
             # an empty pace line: the panel exists (plotly draws no subplot without a trace)
-            fig.add_trace(go.Scatter(x=[], y=[], mode="lines", name=str(ann), legendgroup=str(ann),
-                                     showlegend=False, line={"color": color}, hoverinfo="skip"),
-                          row=1, col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=[],
+                    y=[],
+                    mode="lines",
+                    name=str(ann),
+                    legendgroup=str(ann),
+                    showlegend=False,
+                    line={"color": color},
+                    hoverinfo="skip",
+                ),
+                row=1,
+                col=1,
+            )
         else:
             timed += 1
             roll = pd.Series(d[ok]).rolling(window, min_periods=1).median().to_numpy()
-            fig.add_trace(go.Scatter(x=pos[ok], y=roll, mode="lines", name=str(ann), legendgroup=str(ann),
-                                     line={"color": color},
-                                     hovertemplate=f"{ann}<br>decision %{{x}}<br>%{{y:.1f}} s/item<extra></extra>"),
-                          row=1, col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=pos[ok],
+                    y=roll,
+                    mode="lines",
+                    name=str(ann),
+                    legendgroup=str(ann),
+                    line={"color": color},
+                    hovertemplate=f"{ann}<br>decision %{{x}}<br>%{{y:.1f}} s/item<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
         g = sub["gold_correct"].to_numpy(dtype=object)
-        has = np.array([x is not None and not (isinstance(x, float) and math.isnan(x)) for x in g], dtype=bool)
+        has = np.array(
+            [x is not None and not (isinstance(x, float) and math.isnan(x)) for x in g], dtype=bool
+        )
         if has.any():
             right = np.array([bool(x) for x in g[has]], dtype=float)
             acc = np.cumsum(right) / np.arange(1, len(right) + 1)
-            fig.add_trace(go.Scatter(x=pos[has], y=acc, mode="lines+markers", name=str(ann),
-                                     legendgroup=str(ann), showlegend=not ok.any(), line={"color": color},
-                                     hovertemplate=f"{ann}<br>decision %{{x}}<br>%{{y:.0%}} right so far<extra></extra>"),
-                          row=2, col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=pos[has],
+                    y=acc,
+                    mode="lines+markers",
+                    name=str(ann),
+                    legendgroup=str(ann),
+                    showlegend=not ok.any(),
+                    line={"color": color},
+                    hovertemplate=f"{ann}<br>decision %{{x}}<br>%{{y:.0%}} right so far<extra></extra>",
+                ),
+                row=2,
+                col=1,
+            )
     # an empty panel says why: a decision made from Python (review.accept(), a script, a
     # simulated reviewer) has no time per item; only the keys in the browser time one
     if not len(df):
@@ -586,10 +717,18 @@ def annotator_timeline(data: Any, *, task: str | None = None, window: int = 10, 
     else:
         note = ""
     if note:
-        fig.add_annotation(text=note, xref="x domain", yref="y domain", x=0.5, y=0.5 if not timed else 0.98,
-                           yanchor="middle" if not timed else "top", showarrow=False,
-                           font={"size": 13 if not timed else 11, "color": "#616161"},
-                           bgcolor="rgba(255,255,255,0.7)", name="no-time-note")
+        fig.add_annotation(
+            text=note,
+            xref="x domain",
+            yref="y domain",
+            x=0.5,
+            y=0.5 if not timed else 0.98,
+            yanchor="middle" if not timed else "top",
+            showarrow=False,
+            font={"size": 13 if not timed else 11, "color": "#616161"},
+            bgcolor="rgba(255,255,255,0.7)",
+            name="no-time-note",
+        )
     fig.update_yaxes(title_text="s / item", rangemode="tozero", row=1, col=1)
     if not timed:  # no scale to read: no made-up ticks either
         fig.update_yaxes(range=[0, 1], showticklabels=False, row=1, col=1)

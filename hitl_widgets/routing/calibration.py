@@ -70,8 +70,15 @@ def _short(x: float) -> str:
 class InsufficientSampleError(ValueError):
     """The reviewed sample cannot support any threshold; `needed` says how many would."""
 
-    def __init__(self, message: str, *, n: int, needed: int | None,
-                 needed_zero_errors: int | None, label: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        n: int,
+        needed: int | None,
+        needed_zero_errors: int | None,
+        label: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.n = n
         self.needed = needed
@@ -127,7 +134,9 @@ def clopper_pearson_upper(k: np.ndarray, n: np.ndarray, delta: float) -> np.ndar
     return np.where((n <= 0) | (k >= n), 1.0, hi)
 
 
-def risk_curve(confidence: np.ndarray, wrong: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def risk_curve(
+    confidence: np.ndarray, wrong: np.ndarray, thresholds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(accepted, errors) counts for each threshold: items with confidence >= t."""
     order = np.argsort(-confidence, kind="stable")
     s = confidence[order]
@@ -146,8 +155,15 @@ def default_start(n: int, alpha: float, delta: float) -> int:
     return int(max(2 * m0, min(5 * m0, round(0.1 * n))))
 
 
-def coverage_grid(reference: np.ndarray, n: int, alpha: float, delta: float, *,
-                  start: int | None = None, step: float | None = None) -> np.ndarray:
+def coverage_grid(
+    reference: np.ndarray,
+    n: int,
+    alpha: float,
+    delta: float,
+    *,
+    start: int | None = None,
+    step: float | None = None,
+) -> np.ndarray:
     """Descending thresholds: quantiles of `reference` from the coverage where about
     `start` of `n` reviewed items pass, in coverage steps of `step`, down to coverage 1."""
     ref = np.sort(np.asarray(reference, dtype=float))[::-1]
@@ -186,21 +202,23 @@ class FixedSequence:
     def __repr__(self) -> str:
         # the grid's thresholds are raw confidences (0.6879523992538452): print 4 digits
         t = self.threshold
-        return (f"FixedSequence(threshold={'None' if t is None else _short(t)}, "
-                f"tested={len(self.grid)}, rejected={0 if self.chosen is None else self.chosen + 1}, "
-                f"n={self.n}, alpha={_short(self.alpha)}, delta={_short(self.delta)})")
+        return (
+            f"FixedSequence(threshold={'None' if t is None else _short(t)}, "
+            f"tested={len(self.grid)}, rejected={0 if self.chosen is None else self.chosen + 1}, "
+            f"n={self.n}, alpha={_short(self.alpha)}, delta={_short(self.delta)})"
+        )
 
 
-def fixed_sequence_test(confidence: np.ndarray, wrong: np.ndarray, grid: np.ndarray,
-                        alpha: float, delta: float) -> FixedSequence:
+def fixed_sequence_test(
+    confidence: np.ndarray, wrong: np.ndarray, grid: np.ndarray, alpha: float, delta: float
+) -> FixedSequence:
     """Test the descending `grid` in order at level delta; stop at the first non-rejection."""
     grid = np.asarray(grid, dtype=float)
     acc, err = risk_curve(np.asarray(confidence, float), np.asarray(wrong, int), grid)
     p = binomial_pvalues(err, acc, alpha)
     fail = np.flatnonzero(p > delta)
     last = (fail[0] if fail.size else len(grid)) - 1
-    return FixedSequence(grid, acc, err, p, len(confidence), alpha, delta,
-                         None if last < 0 else int(last))
+    return FixedSequence(grid, acc, err, p, len(confidence), alpha, delta, None if last < 0 else int(last))
 
 
 def naive_threshold(confidence: np.ndarray, wrong: np.ndarray, alpha: float) -> float | None:
@@ -256,17 +274,20 @@ _AUDIT_CHOICES = (
 def _truthy(vals: Any) -> np.ndarray:
     """True where a marker value says "drawn at random": True, 1 (1.0), or the text
     'random' / 'audit' / 'true'. Anything else (False, 0, missing, 'routed') is False."""
+
     def yes(v: Any) -> bool:
         if isinstance(v, (bool, np.bool_)):
             return bool(v)
         if isinstance(v, (int, float, np.integer, np.floating)):
             return v == 1
         return isinstance(v, str) and v.strip().lower() in ("random", "audit", "true")
+
     return np.fromiter((yes(v) for v in vals), bool, len(vals))
 
 
-def _marked_rows(df: pd.DataFrame, marker: Any, defaults: Sequence[str], argument: str,
-                 choices: str, refusal: str) -> tuple[np.ndarray, str]:
+def _marked_rows(
+    df: pd.DataFrame, marker: Any, defaults: Sequence[str], argument: str, choices: str, refusal: str
+) -> tuple[np.ndarray, str]:
     """The rows `marker` (``argument=``) marks as drawn at random, and how we know.
 
     `marker` is 'random' / True (every row), a column name, or a mask; None looks for
@@ -281,8 +302,10 @@ def _marked_rows(df: pd.DataFrame, marker: Any, defaults: Sequence[str], argumen
     if isinstance(col, (np.ndarray, pd.Series, list)):
         arr = np.asarray(col)
         if arr.shape != (len(df),):
-            raise ValueError(f"{argument}: expected a mask of {len(df)} values, got shape "
-                             f"{arr.shape}; {argument} accepts {choices}")
+            raise ValueError(
+                f"{argument}: expected a mask of {len(df)} values, got shape "
+                f"{arr.shape}; {argument} accepts {choices}"
+            )
         return _truthy(arr), "the given mask"
     try:
         found = col in df.columns
@@ -300,7 +323,11 @@ def _marked_rows(df: pd.DataFrame, marker: Any, defaults: Sequence[str], argumen
 def _sample_mask(df: pd.DataFrame, sample: Any) -> tuple[np.ndarray, str]:
     """Which reviewed rows were drawn at random, and how we know."""
     return _marked_rows(
-        df, sample, ("sample", "audit"), "sample", _SAMPLE_CHOICES,
+        df,
+        sample,
+        ("sample", "audit"),
+        "sample",
+        _SAMPLE_CHOICES,
         "calibrate needs items reviewed as a random sample (an audit or a random draw): "
         "items sent to a person because they looked doubtful are not a sample of what "
         "would be accepted. Pass sample='random' if every row was drawn at random, or "
@@ -344,8 +371,9 @@ def _label_texts(values: np.ndarray, missing: np.ndarray, as_number: bool) -> np
     return out
 
 
-def _compare_labels(pred: pd.Series, human: pd.Series, p_col: Hashable, l_col: Hashable
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def _compare_labels(
+    pred: pd.Series, human: pd.Series, p_col: Hashable, l_col: Hashable
+) -> tuple[np.ndarray, np.ndarray]:
     """(model labels as canonical text, wrong per row) for the model's and the person's
     labels.
 
@@ -364,13 +392,18 @@ def _compare_labels(pred: pd.Series, human: pd.Series, p_col: Hashable, l_col: H
     p_num = bool(p_kinds) and p_kinds <= numeric and "number" in h_kinds
     h_num = bool(h_kinds) and h_kinds <= numeric and "number" in p_kinds
     texts = []
-    for values, missing, as_number, col, other in ((pv, p_miss, p_num, p_col, l_col),
-                                                   (hv, h_miss, h_num, l_col, p_col)):
+    for values, missing, as_number, col, other in (
+        (pv, p_miss, p_num, p_col, l_col),
+        (hv, h_miss, h_num, l_col, p_col),
+    ):
         try:
             texts.append(_label_texts(values, missing, as_number))
         except ValueError:
-            bad = next(v for v, m in zip(values, missing, strict=True)
-                       if not m and isinstance(v, str) and not _is_number_text(v))
+            bad = next(
+                v
+                for v, m in zip(values, missing, strict=True)
+                if not m and isinstance(v, str) and not _is_number_text(v)
+            )
             raise ValueError(
                 f"labels cannot be matched: {col!r} holds text such as {bad!r} while "
                 f"{other!r} holds numbers; map one column onto the other's labels first"
@@ -386,8 +419,9 @@ def _compare_labels(pred: pd.Series, human: pd.Series, p_col: Hashable, l_col: H
             f"{'/'.join(sorted(h_kinds))} values such as {sorted(h_set)[:3]!r}, with none "
             "in common; map one column onto the other's labels first"
         )
-    wrong = p_miss | h_miss | np.fromiter((a != b for a, b in zip(p_txt, h_txt, strict=True)), bool,
-                                          len(p_txt))
+    wrong = (
+        p_miss | h_miss | np.fromiter((a != b for a, b in zip(p_txt, h_txt, strict=True)), bool, len(p_txt))
+    )
     return p_txt, wrong
 
 
@@ -436,31 +470,33 @@ def _from_store(store: Store, task: str | None) -> _Reviewed:
     d = d[d["status"].isin(["accepted", "corrected", "flagged"])]
     d = d.sort_values("decided_at").drop_duplicates(["task", "item_id"], keep="last")
     eligible = r[r["auto"] | r["audit"]]
-    audited = r[r["audit"]].merge(
-        d[["task", "item_id", "human_label"]], on=["task", "item_id"], how="inner"
-    )
+    audited = r[r["audit"]].merge(d[["task", "item_id", "human_label"]], on=["task", "item_id"], how="inner")
     conf = audited["model_confidence"].to_numpy(dtype=float)
-    pred, wrong = _compare_labels(audited["model_label"], audited["human_label"],
-                                  "model_label", "human_label")
+    pred, wrong = _compare_labels(
+        audited["model_label"], audited["human_label"], "model_label", "human_label"
+    )
     floor: dict[str, float] = {}
     for s in r["settings"]:
         if isinstance(s, dict):
             for lab, t in (s.get("thresholds") or {}).items():
                 floor[lab] = max(floor.get(lab, 0.0), float(t))
     return _Reviewed(
-        conf, pred.astype(str), wrong.astype(int), int(r["audit"].sum()),
+        conf,
+        pred.astype(str),
+        wrong.astype(int),
+        int(r["audit"].sum()),
         f"{len(audited):,} audited items of task {task!r}",
         eligible["model_confidence"].to_numpy(dtype=float),
-        eligible["model_label"].astype(str).to_numpy(), floor,
+        eligible["model_label"].astype(str).to_numpy(),
+        floor,
     )
 
 
-def _from_frame(df: pd.DataFrame, confidence: Hashable | None, pred: Hashable | None,
-                label: Hashable | None, sample: Any) -> _Reviewed:
+def _from_frame(
+    df: pd.DataFrame, confidence: Hashable | None, pred: Hashable | None, label: Hashable | None, sample: Any
+) -> _Reviewed:
     if not isinstance(df, pd.DataFrame):
-        raise ValueError(
-            f"calibrate takes a DataFrame of reviewed items or a Store, got {type(df).__name__}"
-        )
+        raise ValueError(f"calibrate takes a DataFrame of reviewed items or a Store, got {type(df).__name__}")
     c_col = _pick(df, confidence, _CONF_NAMES, "confidence")
     p_col = _pick(df, pred, _PRED_NAMES, "pred")
     l_col = _pick(df, label, _LABEL_NAMES, "label")
@@ -470,16 +506,18 @@ def _from_frame(df: pd.DataFrame, confidence: Hashable | None, pred: Hashable | 
     bad = np.isnan(conf) | (conf < 0) | (conf > 1)
     if bad.any():
         raise ValueError(
-            f"confidence={c_col!r}: values missing or outside [0, 1] in rows "
-            f"{list(sub.index[bad][:5])!r}"
+            f"confidence={c_col!r}: values missing or outside [0, 1] in rows {list(sub.index[bad][:5])!r}"
         )
     if sub[p_col].isna().any():
-        raise ValueError(f"pred={p_col!r}: missing model labels in rows "
-                         f"{list(sub.index[sub[p_col].isna().to_numpy()][:5])!r}")
+        raise ValueError(
+            f"pred={p_col!r}: missing model labels in rows "
+            f"{list(sub.index[sub[p_col].isna().to_numpy()][:5])!r}"
+        )
     # a random item a person flagged or left without a label counts as an error (conservative)
     predv, wrong = _compare_labels(sub[p_col], sub[l_col], p_col, l_col)
-    return _Reviewed(conf, predv.astype(str), wrong.astype(int), len(df),
-                     f"{len(sub):,} random rows ({what})", None, None)
+    return _Reviewed(
+        conf, predv.astype(str), wrong.astype(int), len(df), f"{len(sub):,} random rows ({what})", None, None
+    )
 
 
 # -- result ---------------------------------------------------------------------------
@@ -529,12 +567,16 @@ class CalibrationResult:
         if self.per_label:
             parts = [f"{lab} >= {_fmt_thr(t)}" for lab, t in self.thresholds.items() if t is not None]
             never = [lab for lab, t in self.thresholds.items() if t is None]
-            s = (f"Items whose confidence reaches the threshold of their label ({', '.join(parts)}) "
-                 f"({_fmt_pct(self.coverage)} of items) are auto-accepted")
+            s = (
+                f"Items whose confidence reaches the threshold of their label ({', '.join(parts)}) "
+                f"({_fmt_pct(self.coverage)} of items) are auto-accepted"
+            )
             if never:
                 s += f"; {', '.join(map(repr, never))} always go to a person"
-            return (s + f"; their error is at most {_fmt_pct(self.alpha)} for every label with "
-                    f"probability at least {_fmt_pct(1 - self.delta)} ({how}).")
+            return (
+                s + f"; their error is at most {_fmt_pct(self.alpha)} for every label with "
+                f"probability at least {_fmt_pct(1 - self.delta)} ({how})."
+            )
         return (
             f"Items with confidence >= {_fmt_thr(self.threshold or 0.0)} "
             f"({_fmt_pct(self.coverage)} of items) are auto-accepted; their error is at most "
@@ -565,9 +607,16 @@ def _top(share: float) -> str:
     return "all of them" if share >= 0.999 else f"the most confident {_fmt_pct(share)} of them"
 
 
-def _refusal(conf: np.ndarray, wrong: np.ndarray, alpha: float, delta: float, start: int,
-             tune: float, label: str | None = None, n_reviewed: int | None = None
-             ) -> InsufficientSampleError:
+def _refusal(
+    conf: np.ndarray,
+    wrong: np.ndarray,
+    alpha: float,
+    delta: float,
+    start: int,
+    tune: float,
+    label: str | None = None,
+    n_reviewed: int | None = None,
+) -> InsufficientSampleError:
     """Why no threshold passed, and how many reviewed items would be needed.
 
     The least evidence that passes is m0 items above the threshold with no error; at the
@@ -582,10 +631,14 @@ def _refusal(conf: np.ndarray, wrong: np.ndarray, alpha: float, delta: float, st
     need0 = math.ceil(max(m0, start) / keep)
     n_rev = n if n_reviewed is None else n_reviewed
     tested = "" if n_rev == n else f" ({n:,} tested, {n_rev - n:,} set aside to place the grid)"
-    head = (f"cannot certify any threshold{where} from {n_rev:,} reviewed items{tested} at "
-            f"alpha={alpha:g}, delta={delta:g}. ")
-    zero = (f"The least evidence that passes is {m0} items above the threshold with no error "
-            f"among them: even with no error at all, at least {need0:,} reviewed items are needed")
+    head = (
+        f"cannot certify any threshold{where} from {n_rev:,} reviewed items{tested} at "
+        f"alpha={alpha:g}, delta={delta:g}. "
+    )
+    zero = (
+        f"The least evidence that passes is {m0} items above the threshold with no error "
+        f"among them: even with no error at all, at least {need0:,} reviewed items are needed"
+    )
     if tune > 0:
         zero += f" ({need0 - math.ceil(max(m0, start)):,} of them set aside to place the grid)"
     best = None  # (needed reviewed items, accepted needed, top share, rate)
@@ -607,24 +660,30 @@ def _refusal(conf: np.ndarray, wrong: np.ndarray, alpha: float, delta: float, st
     if best is None:
         rate = float(np.mean(wrong)) if n else float("nan")
         top = wrong[np.argsort(-conf, kind="stable")][: min(10, n)]
-        msg = (head + f"The error among the most confident reviewed items is "
-               f"{_fmt_pct(float(np.mean(top)) if n else rate)} (top {min(10, n)}), not below "
-               f"alpha, so at this error no sample size can certify a threshold. " + zero + ".")
+        msg = (
+            head + f"The error among the most confident reviewed items is "
+            f"{_fmt_pct(float(np.mean(top)) if n else rate)} (top {min(10, n)}), not below "
+            f"alpha, so at this error no sample size can certify a threshold. " + zero + "."
+        )
         return InsufficientSampleError(msg, n=n_rev, needed=None, needed_zero_errors=need0, label=label)
     total, acc, share, r = best
     needed = max(total, need0)
     if r == 0 and needed <= need0:
         msg = head + zero + "."
-        return InsufficientSampleError(msg, n=n_rev, needed=need0, needed_zero_errors=need0,
-                                       label=label)
+        return InsufficientSampleError(msg, n=n_rev, needed=need0, needed_zero_errors=need0, label=label)
     if needed <= n_rev:
-        msg = (head + f"The error among {_top(share)} ({_fmt_pct(r)}) is close enough to alpha that the test failed on this sample "
-               f"although {needed:,} items could suffice at exactly that error; review more items "
-               f"(about {2 * n_rev:,}) or raise alpha. " + zero + ".")
-        return InsufficientSampleError(msg, n=n_rev, needed=2 * n_rev, needed_zero_errors=need0,
-                                       label=label)
-    msg = (head + f"At the error observed among {_top(share)} ({_fmt_pct(r)}), about {needed:,} reviewed items are needed (about {acc:,} of them above "
-           f"the threshold). " + zero + ".")
+        msg = (
+            head
+            + f"The error among {_top(share)} ({_fmt_pct(r)}) is close enough to alpha that the test failed on this sample "
+            f"although {needed:,} items could suffice at exactly that error; review more items "
+            f"(about {2 * n_rev:,}) or raise alpha. " + zero + "."
+        )
+        return InsufficientSampleError(msg, n=n_rev, needed=2 * n_rev, needed_zero_errors=need0, label=label)
+    msg = (
+        head
+        + f"At the error observed among {_top(share)} ({_fmt_pct(r)}), about {needed:,} reviewed items are needed (about {acc:,} of them above "
+        f"the threshold). " + zero + "."
+    )
     return InsufficientSampleError(msg, n=n_rev, needed=needed, needed_zero_errors=need0, label=label)
 
 
@@ -688,7 +747,9 @@ def calibrate(
             f"no reviewed item drawn at random ({rev.source}): review a random sample first "
             f"(at least {min_accepted_to_pass(alpha, delta)} error-free items above a threshold "
             "are the least that can certify one)",
-            n=0, needed=None, needed_zero_errors=None,
+            n=0,
+            needed=None,
+            needed_zero_errors=None,
         )
     explicit_grid = _explicit_grid(grid)
 
@@ -703,8 +764,20 @@ def calibrate(
     rng = np.random.default_rng(seed)
     tests = _GroupTests()
     for lab, m in groups:
-        tests.run(rev, lab, m, alpha=alpha, level=level, explicit_grid=explicit_grid, pop=pop,
-                  pop_pred=pop_pred, tune=tune, start=start, step=step, rng=rng)
+        tests.run(
+            rev,
+            lab,
+            m,
+            alpha=alpha,
+            level=level,
+            explicit_grid=explicit_grid,
+            pop=pop,
+            pop_pred=pop_pred,
+            tune=tune,
+            start=start,
+            step=step,
+            rng=rng,
+        )
     thresholds = tests.thresholds
     if all(t is None for t in thresholds.values()):
         raise _no_threshold_error(tests.refusals, len(rev.confidence))
@@ -723,13 +796,21 @@ def calibrate(
         thr = None
         labels_thr = thresholds
     return CalibrationResult(
-        alpha=alpha, delta=delta, threshold=thr, thresholds=labels_thr, coverage=cov,
-        error=err, n=tests.n_test, n_tune=tests.n_tune, per_label=per_label,
+        alpha=alpha,
+        delta=delta,
+        threshold=thr,
+        thresholds=labels_thr,
+        coverage=cov,
+        error=err,
+        n=tests.n_test,
+        n_tune=tests.n_tune,
+        per_label=per_label,
         curve=pd.concat(tests.curves, ignore_index=True),
         naive_threshold=naive_threshold(rev.confidence, rev.wrong, alpha),
-        source=rev.source, grid_from=tests.grid_from, runs=tests.runs,
-        items=pd.DataFrame({"confidence": rev.confidence, "pred": rev.pred,
-                            "wrong": rev.wrong.astype(bool)}),
+        source=rev.source,
+        grid_from=tests.grid_from,
+        runs=tests.runs,
+        items=pd.DataFrame({"confidence": rev.confidence, "pred": rev.pred, "wrong": rev.wrong.astype(bool)}),
     )
 
 
@@ -776,10 +857,22 @@ class _GroupTests:
     n_tune: int = 0
     grid_from: str = "given grid"  # where the last group's grid came from
 
-    def run(self, rev: _Reviewed, lab: str | None, m: np.ndarray, *, alpha: float, level: float,
-            explicit_grid: np.ndarray | None, pop: np.ndarray | None,
-            pop_pred: np.ndarray | None, tune: float, start: int | None, step: float | None,
-            rng: np.random.Generator) -> None:
+    def run(
+        self,
+        rev: _Reviewed,
+        lab: str | None,
+        m: np.ndarray,
+        *,
+        alpha: float,
+        level: float,
+        explicit_grid: np.ndarray | None,
+        pop: np.ndarray | None,
+        pop_pred: np.ndarray | None,
+        tune: float,
+        start: int | None,
+        step: float | None,
+        rng: np.random.Generator,
+    ) -> None:
         """Test one group's grid and record the run, its curve, and why nothing passed."""
         conf, wrong = rev.confidence[m], rev.wrong[m]
         n_group = int(m.sum())
@@ -799,13 +892,21 @@ class _GroupTests:
             start_n = start if start is not None else 2 * (min_accepted_to_pass(alpha, level) or 1)
             # (the built grid never starts below 2 m0 items: the least it can need)
             used_tune = 0.0 if (explicit_grid is not None or pop is not None) else float(tune)
-            self.refusals.append(_refusal(conf, wrong, alpha, level, start_n, used_tune, lab,
-                                          n_reviewed=n_group))
+            self.refusals.append(
+                _refusal(conf, wrong, alpha, level, start_n, used_tune, lab, n_reviewed=n_group)
+            )
         self.curves.append(_curve(key, run, n_g, level))
 
-    def _grid_reference(self, conf: np.ndarray, wrong: np.ndarray, lab: str | None,
-                        pop: np.ndarray | None, pop_pred: np.ndarray | None, tune: float,
-                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _grid_reference(
+        self,
+        conf: np.ndarray,
+        wrong: np.ndarray,
+        lab: str | None,
+        pop: np.ndarray | None,
+        pop_pred: np.ndarray | None,
+        tune: float,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The confidences that place a group's grid, and the reviewed items left to test:
         the population's (of the label's predictions when known), else a `tune` share of
         the reviewed items set aside (not tested then), else the reviewed items."""
@@ -840,13 +941,19 @@ def _above_floor(g: np.ndarray, lab: str | None, floor: dict[str, float]) -> np.
 
 def _curve(key: str, run: FixedSequence, n_g: int, level: float) -> pd.DataFrame:
     """One group's rows of the result's ``curve``."""
-    return pd.DataFrame({
-        "label": key, "threshold": run.grid, "accepted": run.accepted, "errors": run.errors,
-        "coverage": run.accepted / max(n_g, 1),
-        "error": np.where(run.accepted > 0, run.errors / np.maximum(run.accepted, 1), np.nan),
-        "level": level, "p_value": run.p_values,
-        "rejected": np.arange(len(run.grid)) <= (run.chosen if run.chosen is not None else -1),
-    })
+    return pd.DataFrame(
+        {
+            "label": key,
+            "threshold": run.grid,
+            "accepted": run.accepted,
+            "errors": run.errors,
+            "coverage": run.accepted / max(n_g, 1),
+            "error": np.where(run.accepted > 0, run.errors / np.maximum(run.accepted, 1), np.nan),
+            "level": level,
+            "p_value": run.p_values,
+            "rejected": np.arange(len(run.grid)) <= (run.chosen if run.chosen is not None else -1),
+        }
+    )
 
 
 def _no_threshold_error(refusals: list[InsufficientSampleError], n: int) -> InsufficientSampleError:
@@ -856,22 +963,33 @@ def _no_threshold_error(refusals: list[InsufficientSampleError], n: int) -> Insu
     msg = "cannot certify a threshold for any label: " + " | ".join(str(r) for r in refusals)
     needs = [r.needed for r in refusals if r.needed is not None]
     return InsufficientSampleError(
-        msg, n=n, needed=min(needs) if needs else None,
+        msg,
+        n=n,
+        needed=min(needs) if needs else None,
         needed_zero_errors=min((r.needed_zero_errors or 0) for r in refusals) or None,
     )
 
 
-def _coverage(thresholds: dict[str, float | None], acc_mask: np.ndarray, pop: np.ndarray | None,
-              pop_pred: np.ndarray | None, per_label: bool) -> float:
+def _coverage(
+    thresholds: dict[str, float | None],
+    acc_mask: np.ndarray,
+    pop: np.ndarray | None,
+    pop_pred: np.ndarray | None,
+    per_label: bool,
+) -> float:
     """The share auto-accepted at the chosen threshold(s): of the population when known,
     else of the reviewed items."""
     if pop is None:
         return float(acc_mask.mean())
     if per_label and pop_pred is not None:
-        return float(np.mean([
-            (thresholds.get(p) is not None and c >= thresholds[p])
-            for c, p in zip(pop, pop_pred, strict=True)
-        ]))
+        return float(
+            np.mean(
+                [
+                    (thresholds.get(p) is not None and c >= thresholds[p])
+                    for c, p in zip(pop, pop_pred, strict=True)
+                ]
+            )
+        )
     if per_label:
         return float(acc_mask.mean())
     return float(np.mean(pop >= thresholds["*"]))
@@ -888,8 +1006,9 @@ class AuditEstimate(tuple):
     errors: int
     confidence: float
 
-    def __new__(cls, estimate: float, interval: tuple[float, float], n: int, errors: int,
-                confidence: float) -> AuditEstimate:
+    def __new__(
+        cls, estimate: float, interval: tuple[float, float], n: int, errors: int, confidence: float
+    ) -> AuditEstimate:
         self = super().__new__(cls, (estimate, interval))
         self.estimate, self.interval, self.n, self.errors = estimate, interval, n, errors
         self.confidence = confidence
@@ -899,16 +1018,20 @@ class AuditEstimate(tuple):
         # a tuple's repr would print the raw floats (0.6879523992538452): 4 digits here
         lo, hi = self.interval
         est = "nan" if self.n == 0 else _short(self.estimate)
-        return (f"AuditEstimate(estimate={est}, interval=({_short(lo)}, {_short(hi)}), "
-                f"n={self.n}, errors={self.errors}, confidence={_short(self.confidence)})")
+        return (
+            f"AuditEstimate(estimate={est}, interval=({_short(lo)}, {_short(hi)}), "
+            f"n={self.n}, errors={self.errors}, confidence={_short(self.confidence)})"
+        )
 
     def __str__(self) -> str:
         if self.n == 0:
             return "No audited item has been reviewed yet."
         lo, hi = self.interval
-        return (f"Error among auto-accepted items: {_fmt_pct(self.estimate)} "
-                f"({self.errors} of {self.n:,} audited), {_fmt_pct(self.confidence)} "
-                f"interval {_fmt_pct(lo)} to {_fmt_pct(hi)} (Clopper-Pearson).")
+        return (
+            f"Error among auto-accepted items: {_fmt_pct(self.estimate)} "
+            f"({self.errors} of {self.n:,} audited), {_fmt_pct(self.confidence)} "
+            f"interval {_fmt_pct(lo)} to {_fmt_pct(hi)} (Clopper-Pearson)."
+        )
 
 
 def audit_estimate(
@@ -944,7 +1067,11 @@ def audit_estimate(
         p_col = _pick(data, pred, _PRED_NAMES, "pred")
         l_col = _pick(data, label, _LABEL_NAMES, "label")
         mask, _ = _marked_rows(
-            data, audit, ("audit",), "audit", _AUDIT_CHOICES,
+            data,
+            audit,
+            ("audit",),
+            "audit",
+            _AUDIT_CHOICES,
             "audit_estimate needs to know which rows are a random audit of the auto-accepted "
             "items: items sent to a person because they looked doubtful (low confidence, a "
             "policy) say nothing about the error of what the model decides alone. Pass "

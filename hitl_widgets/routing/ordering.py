@@ -34,11 +34,20 @@ import numpy as np
 
 STRATEGIES = ("frame", "random", "least_confidence", "margin", "entropy", "policy")
 _ALIASES = {
-    "least_confidence": "least_confidence", "least-confidence": "least_confidence",
-    "least confidence": "least_confidence", "confidence": "least_confidence",
-    "uncertainty": "least_confidence", "margin": "margin", "smallest_margin": "margin",
-    "entropy": "entropy", "random": "random", "policy": "policy", "policy_first": "policy",
-    "frame": "frame", "none": "frame", "input": "frame",
+    "least_confidence": "least_confidence",
+    "least-confidence": "least_confidence",
+    "least confidence": "least_confidence",
+    "confidence": "least_confidence",
+    "uncertainty": "least_confidence",
+    "margin": "margin",
+    "smallest_margin": "margin",
+    "entropy": "entropy",
+    "random": "random",
+    "policy": "policy",
+    "policy_first": "policy",
+    "frame": "frame",
+    "none": "frame",
+    "input": "frame",
 }
 
 
@@ -46,9 +55,7 @@ def canonical_strategy(strategy: str) -> str:
     """The canonical name of an ordering strategy; ValueError naming the unknown one."""
     key = str(strategy).strip().lower()
     if key not in _ALIASES:
-        raise ValueError(
-            f"order={strategy!r}: unknown ordering strategy; use one of {list(STRATEGIES)}"
-        )
+        raise ValueError(f"order={strategy!r}: unknown ordering strategy; use one of {list(STRATEGIES)}")
     return _ALIASES[key]
 
 
@@ -90,9 +97,7 @@ def entropy(scores: np.ndarray, n_labels: int = 2) -> np.ndarray:
         k = max(int(n_labels), 2)
         rest = (1.0 - c) / (k - 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            h = -np.where(c > 0, c * np.log(c), 0.0) - (k - 1) * np.where(
-                rest > 0, rest * np.log(rest), 0.0
-            )
+            h = -np.where(c > 0, c * np.log(c), 0.0) - (k - 1) * np.where(rest > 0, rest * np.log(rest), 0.0)
         return h
     p = np.clip(scores, 0.0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -135,8 +140,7 @@ def order_positions(
             pol = np.asarray(policy, dtype=bool)[rows]
             return rows[np.argsort(~pol, kind="stable")]
         raise ValueError(
-            f"order={strategy!r} needs the model's scores (confidence or proba); "
-            "this review has none"
+            f"order={strategy!r} needs the model's scores (confidence or proba); this review has none"
         )
     return _by_scores(name, arr[rows], rows, policy, n)
 

@@ -104,23 +104,42 @@ class Call:
 Node = Col | Lit | Compare | Logical | Unary | Arith | Call
 
 _COMPARE_OPS: dict[type, str] = {
-    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-    ast.In: "in", ast.NotIn: "not in",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
 }
 _ARITH_OPS: dict[type, str] = {
-    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
 }
 _UNARY_OPS: dict[type, str] = {ast.Not: "not", ast.Invert: "~", ast.USub: "-", ast.UAdd: "+"}
 _CALLS = {"isin", "isna", "notna"}
 _STR_CALLS = {"contains", "startswith", "endswith"}
 
 _CMP_FUNCS: dict[str, Callable[[Any, Any], Any]] = {
-    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-    ">": operator.gt, ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 _ARITH_FUNCS: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-    "//": operator.floordiv, "%": operator.mod,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "//": operator.floordiv,
+    "%": operator.mod,
 }
 
 
@@ -152,7 +171,7 @@ class _Source:
             return ""
         start = min(max(start, 0), len(self.origin) - 1)
         end = min(max(end, 1), len(self.origin))
-        return self.original[self.origin[start]: self.origin[end - 1] + 1]
+        return self.original[self.origin[start] : self.origin[end - 1] + 1]
 
 
 def _rewrite(name: str, expr: str) -> _Source:
@@ -176,7 +195,7 @@ def _rewrite(name: str, expr: str) -> _Source:
                     f"policy {name!r}: the expression {expr!r} does not parse "
                     "(a backtick-quoted column name is not closed)"
                 )
-            column = expr[i + 1: j]
+            column = expr[i + 1 : j]
             if not column.strip():
                 raise PolicyError(f"policy {name!r}: an empty `` column name in {expr!r}")
             placeholder = f"{prefix}{len(src.backticks)}"
@@ -208,7 +227,7 @@ def _rewrite(name: str, expr: str) -> _Source:
 def _string_end(expr: str, i: int) -> int:
     """Index just past the string literal that starts at expr[i] (a quote)."""
     quote = expr[i]
-    triple = expr[i: i + 3] == quote * 3
+    triple = expr[i : i + 3] == quote * 3
     delim = quote * 3 if triple else quote
     j = i + len(delim)
     while j < len(expr):
@@ -239,8 +258,7 @@ class _Converter:
     # where a node came from, in the text the person typed
     def _index(self, lineno: int, col_byte: int) -> int:
         line = self._lines[lineno - 1] if lineno - 1 < len(self._lines) else ""
-        return self._line_starts[lineno - 1] + len(
-            line.encode("utf-8")[:col_byte].decode("utf-8", "ignore"))
+        return self._line_starts[lineno - 1] + len(line.encode("utf-8")[:col_byte].decode("utf-8", "ignore"))
 
     def part(self, node: ast.AST) -> str:
         try:
@@ -251,8 +269,7 @@ class _Converter:
         return self.src.span(start, end) or type(node).__name__
 
     def refuse(self, node: ast.AST, why: str) -> PolicyError:
-        return PolicyError(f"policy {self.name!r}: {self.part(node)!r} is not allowed ({why}); "
-                           f"{ALLOWED}")
+        return PolicyError(f"policy {self.name!r}: {self.part(node)!r} is not allowed ({why}); {ALLOWED}")
 
     # the walk
     def convert(self, node: ast.AST) -> Node:
@@ -281,8 +298,7 @@ class _Converter:
             # the whole chain built on it ('col.str' is the start of an allowed call)
             inner = node.value
             if not isinstance(inner, ast.Name) and not (
-                isinstance(inner, ast.Attribute) and inner.attr == "str"
-                and isinstance(inner.value, ast.Name)
+                isinstance(inner, ast.Attribute) and inner.attr == "str" and isinstance(inner.value, ast.Name)
             ):
                 self.convert(inner)
             raise self.refuse(node, "attributes are not allowed, only the calls listed")
@@ -290,12 +306,22 @@ class _Converter:
             self.convert(node.value)
             raise self.refuse(node, "subscripts [...] are not allowed")
         what = {
-            ast.Lambda: "lambdas", ast.JoinedStr: "f-strings", ast.FormattedValue: "f-strings",
-            ast.NamedExpr: "assignments (:=)", ast.Starred: "starred expressions",
-            ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
-            ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions",
-            ast.IfExp: "if / else expressions", ast.Dict: "dicts", ast.Set: "sets",
-            ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "slices",
+            ast.Lambda: "lambdas",
+            ast.JoinedStr: "f-strings",
+            ast.FormattedValue: "f-strings",
+            ast.NamedExpr: "assignments (:=)",
+            ast.Starred: "starred expressions",
+            ast.ListComp: "comprehensions",
+            ast.SetComp: "comprehensions",
+            ast.DictComp: "comprehensions",
+            ast.GeneratorExp: "comprehensions",
+            ast.IfExp: "if / else expressions",
+            ast.Dict: "dicts",
+            ast.Set: "sets",
+            ast.Await: "await",
+            ast.Yield: "yield",
+            ast.YieldFrom: "yield",
+            ast.Slice: "slices",
         }.get(type(node), f"{type(node).__name__} expressions")
         raise self.refuse(node, f"{what} are not allowed")
 
@@ -322,14 +348,16 @@ class _Converter:
         for elt in node.elts:
             if isinstance(elt, ast.Constant):
                 out.append(self._constant(elt))
-            elif (isinstance(elt, ast.UnaryOp) and isinstance(elt.op, (ast.USub, ast.UAdd))
-                  and isinstance(elt.operand, ast.Constant)
-                  and type(elt.operand.value) in (int, float)):
+            elif (
+                isinstance(elt, ast.UnaryOp)
+                and isinstance(elt.op, (ast.USub, ast.UAdd))
+                and isinstance(elt.operand, ast.Constant)
+                and type(elt.operand.value) in (int, float)
+            ):
                 v: Any = elt.operand.value
                 out.append(-v if isinstance(elt.op, ast.USub) else v)
             else:
-                raise self.refuse(elt, "a list holds only literals (numbers, 'text', True, "
-                                       "False, None)")
+                raise self.refuse(elt, "a list holds only literals (numbers, 'text', True, False, None)")
         return tuple(out)
 
     def _compare(self, node: ast.Compare) -> Compare:
@@ -352,8 +380,7 @@ class _Converter:
         left, right = self.convert(node.left), self.convert(node.right)
         # text literals only join text: 'x' * 10**9 or '%999999999d' % 1 would build huge
         # strings, and % on text is formatting, not arithmetic
-        if sym != "+" and any(isinstance(s, Lit) and isinstance(s.value, str)
-                              for s in (left, right)):
+        if sym != "+" and any(isinstance(s, Lit) and isinstance(s.value, str) for s in (left, right)):
             raise self.refuse(node, f"text cannot be used with {sym}, only joined with +")
         return Arith(sym, left, right)
 
@@ -385,11 +412,17 @@ class _Converter:
         target: ast.AST | None = None
         if isinstance(func, ast.Attribute) and func.attr in _CALLS:
             method, target = func.attr, func.value
-        elif (isinstance(func, ast.Attribute) and func.attr in _STR_CALLS
-              and isinstance(func.value, ast.Attribute) and func.value.attr == "str"):
+        elif (
+            isinstance(func, ast.Attribute)
+            and func.attr in _STR_CALLS
+            and isinstance(func.value, ast.Attribute)
+            and func.value.attr == "str"
+        ):
             method, target = f"str.{func.attr}", func.value.value
-        why = ("calls are allowed only as col.isin/isna/notna(...) or "
-               "col.str.contains/startswith/endswith(...) on a column")
+        why = (
+            "calls are allowed only as col.isin/isna/notna(...) or "
+            "col.str.contains/startswith/endswith(...) on a column"
+        )
         if method is None:
             if isinstance(func, ast.Name):
                 raise self.refuse(func, why)
@@ -413,6 +446,7 @@ class _Converter:
                 raise self.refuse(kw.value, "case= takes True or False")
             case = kw.value.value
         return case
+
 
 def _depth(tree: ast.AST) -> int:
     """Nesting depth of `tree`, without recursion (the tree may be very deep)."""
@@ -499,13 +533,9 @@ def parse_policy(text: str, name: str | None = None) -> Policy:
             warnings.simplefilter("ignore", SyntaxWarning)
             tree = ast.parse(src.text, mode="eval")
     except SyntaxError as exc:
-        raise PolicyError(
-            f"policy {name!r}: the expression {text!r} does not parse ({exc.msg})"
-        ) from None
+        raise PolicyError(f"policy {name!r}: the expression {text!r} does not parse ({exc.msg})") from None
     except ValueError as exc:  # e.g. a null byte, or an integer literal of 5,000 digits
-        raise PolicyError(
-            f"policy {name!r}: the expression {text!r} does not parse ({exc})"
-        ) from None
+        raise PolicyError(f"policy {name!r}: the expression {text!r} does not parse ({exc})") from None
     except (RecursionError, MemoryError):  # the parser's own limits on nesting
         raise PolicyError(
             f"policy {name!r}: the expression is too deeply nested (at most {MAX_DEPTH} levels)"
@@ -543,7 +573,8 @@ def _is_text(v: Any) -> bool:
     if v.dtype == object:
         return pd.api.types.infer_dtype(v, skipna=True) not in _NUMERIC_KINDS
     return not (
-        pd.api.types.is_numeric_dtype(v.dtype) or pd.api.types.is_bool_dtype(v.dtype)
+        pd.api.types.is_numeric_dtype(v.dtype)
+        or pd.api.types.is_bool_dtype(v.dtype)
         or pd.api.types.is_datetime64_any_dtype(v.dtype)
         or pd.api.types.is_timedelta64_dtype(v.dtype)
     )
@@ -559,8 +590,9 @@ class _Evaluator:
     def column(self, name: str) -> pd.Series:
         s = self.df[name]
         if isinstance(s, pd.DataFrame):
-            raise PolicyError(f"policy {self.name!r}: the column {name!r} appears more than "
-                              "once in the frame")
+            raise PolicyError(
+                f"policy {self.name!r}: the column {name!r} appears more than once in the frame"
+            )
         return s
 
     def value(self, node: Node) -> Any:

@@ -77,8 +77,7 @@ def _rule_text(rule: Rule) -> str:
     return f"<callable {name}>"
 
 
-def _thresholds_of(thresholds: float | Mapping[Any, float] | None,
-                   labels: list[str]) -> dict[str, float]:
+def _thresholds_of(thresholds: float | Mapping[Any, float] | None, labels: list[str]) -> dict[str, float]:
     """The threshold of each label: one for every label, or a dict by label in which
     ``"*"`` sets the one for the labels not named (None: no thresholds)."""
     if thresholds is None:
@@ -94,9 +93,7 @@ def _thresholds_of(thresholds: float | Mapping[Any, float] | None,
             default = _check_threshold(value, "thresholds['*']")
             continue
         if str(key) not in label_set:
-            raise ValueError(
-                f"thresholds: unknown label {key!r}; labels are {labels!r}"
-            )
+            raise ValueError(f"thresholds: unknown label {key!r}; labels are {labels!r}")
         out[str(key)] = _check_threshold(value, f"thresholds[{key!r}]")
     if default is not None:
         for lab in labels:
@@ -123,9 +120,7 @@ def _always_reviewed(always_review: Iterable[Any], labels: list[str]) -> list[st
     out: list[str] = []
     for lab in always_review:
         if str(lab) not in label_set:
-            raise ValueError(
-                f"always_review: unknown label {lab!r}; labels are {labels!r}"
-            )
+            raise ValueError(f"always_review: unknown label {lab!r}; labels are {labels!r}")
         if str(lab) not in out:
             out.append(str(lab))
     return out
@@ -146,22 +141,17 @@ def _proba_array(df: pd.DataFrame, proba: Any, labels: list[str]) -> np.ndarray:
             raise ValueError(f"proba: not numeric ({exc})") from None
     if proba_arr.shape != (len(df), len(labels)):
         raise ValueError(
-            f"proba: expected shape ({len(df)}, {len(labels)}) (rows x labels), "
-            f"got {proba_arr.shape}"
+            f"proba: expected shape ({len(df)}, {len(labels)}) (rows x labels), got {proba_arr.shape}"
         )
-    bad = np.isnan(proba_arr).any(axis=1) | (proba_arr < 0).any(axis=1) | (
-        proba_arr > 1
-    ).any(axis=1)
+    bad = np.isnan(proba_arr).any(axis=1) | (proba_arr < 0).any(axis=1) | (proba_arr > 1).any(axis=1)
     if bad.any():
-        raise ValueError(
-            f"proba: values missing or outside [0, 1] in rows "
-            f"{list(df.index[bad][:5])!r}"
-        )
+        raise ValueError(f"proba: values missing or outside [0, 1] in rows {list(df.index[bad][:5])!r}")
     return proba_arr
 
 
-def _pred_codes(df: pd.DataFrame, pred: Hashable | None, proba_arr: np.ndarray | None,
-                labels: list[str]) -> np.ndarray:
+def _pred_codes(
+    df: pd.DataFrame, pred: Hashable | None, proba_arr: np.ndarray | None, labels: list[str]
+) -> np.ndarray:
     """The predicted label of each row as its position in `labels`: from the `pred`
     column (checked), else the argmax of the probabilities."""
     if pred is not None and (pred in df.columns or proba_arr is None):
@@ -194,8 +184,7 @@ def _confidence_column(df: pd.DataFrame, confidence: Hashable) -> np.ndarray:
     bad = np.isnan(conf) | (conf < 0) | (conf > 1)
     if bad.any():
         raise ValueError(
-            f"confidence={confidence!r}: values missing or outside [0, 1] in rows "
-            f"{list(df.index[bad][:5])!r}"
+            f"confidence={confidence!r}: values missing or outside [0, 1] in rows {list(df.index[bad][:5])!r}"
         )
     return conf
 
@@ -326,16 +315,19 @@ class Router:
             return s.fillna(False).to_numpy(dtype=bool)
         vals = s.to_numpy(dtype=object)
         ok = np.fromiter(
-            (v is None or isinstance(v, (bool, np.bool_)) or (isinstance(v, float) and np.isnan(v))
-             for v in vals), bool, n,
+            (
+                v is None or isinstance(v, (bool, np.bool_)) or (isinstance(v, float) and np.isnan(v))
+                for v in vals
+            ),
+            bool,
+            n,
         )
         if not ok.all():
             raise ValueError(
                 f"policy {name!r}: must give True/False per row, got values like "
                 f"{vals[~ok][0]!r} (dtype {s.dtype})"
             )
-        return np.fromiter((bool(v) if isinstance(v, (bool, np.bool_)) else False for v in vals),
-                           bool, n)
+        return np.fromiter((bool(v) if isinstance(v, (bool, np.bool_)) else False for v in vals), bool, n)
 
     def _expression(self, name: str, rule: str) -> Policy:
         """The parsed expression rule `name`. `policies` is a plain dict that can be changed
@@ -351,8 +343,9 @@ class Router:
         without testing them with isna()/notna(): there a rule cannot decide, so the row
         goes to a person rather than being accepted because a comparison with NaN is False."""
         out: dict[str, np.ndarray] = {}
-        expressions = [self._expression(name, rule) for name, rule in self.policies.items()
-                       if isinstance(rule, str)]
+        expressions = [
+            self._expression(name, rule) for name, rule in self.policies.items() if isinstance(rule, str)
+        ]
         for policy in expressions:
             for column in policy.nan_sensitive:
                 if column not in out:
@@ -427,12 +420,26 @@ class Router:
         frame["reasons"] = pd.Series(reasons, index=df.index, dtype=object)
         frame["audit"] = audit
         result = RoutingResult(
-            frame=frame, labels=list(labels), pred_codes=np.asarray(codes), confidence=conf,
-            proba=proba_arr, policy=any_policy, settings=self.settings, task=str(task),
-            ids=ids, fired=fired, missing=missing_input,
-            policy_columns=list(dict.fromkeys(
-                c for name in self.policies if name in self._parsed for c in self._parsed[name].columns
-                if c in df.columns)),
+            frame=frame,
+            labels=list(labels),
+            pred_codes=np.asarray(codes),
+            confidence=conf,
+            proba=proba_arr,
+            policy=any_policy,
+            settings=self.settings,
+            task=str(task),
+            ids=ids,
+            fired=fired,
+            missing=missing_input,
+            policy_columns=list(
+                dict.fromkeys(
+                    c
+                    for name in self.policies
+                    if name in self._parsed
+                    for c in self._parsed[name].columns
+                    if c in df.columns
+                )
+            ),
         )
         if store is not None:
             own = not isinstance(store, Store)
@@ -444,8 +451,9 @@ class Router:
                     st.close()
         return result
 
-    def _confidence(self, df: pd.DataFrame, confidence: Hashable | None,
-                    proba_arr: np.ndarray | None, codes: np.ndarray) -> np.ndarray | None:
+    def _confidence(
+        self, df: pd.DataFrame, confidence: Hashable | None, proba_arr: np.ndarray | None, codes: np.ndarray
+    ) -> np.ndarray | None:
         """The confidence per row: the column (checked), else the probability of the
         predicted label; None when the router needs none (it has no thresholds)."""
         if confidence is not None and confidence in df.columns:
@@ -459,10 +467,18 @@ class Router:
             raise ValueError("confidence: the router has thresholds; give confidence or proba")
         return None
 
-    def _reasons(self, n: int, low: np.ndarray, conf: np.ndarray | None, thr: np.ndarray,
-                 pred_labels: np.ndarray, fired: dict[str, np.ndarray],
-                 missing_input: dict[str, np.ndarray], always: np.ndarray,
-                 audit: np.ndarray) -> list[list[str]]:
+    def _reasons(
+        self,
+        n: int,
+        low: np.ndarray,
+        conf: np.ndarray | None,
+        thr: np.ndarray,
+        pred_labels: np.ndarray,
+        fired: dict[str, np.ndarray],
+        missing_input: dict[str, np.ndarray],
+        always: np.ndarray,
+        audit: np.ndarray,
+    ) -> list[list[str]]:
         """Why each row goes to a person: low confidence, the policies that fired, the
         inputs they miss, a label always reviewed, a random audit (in that order)."""
         reasons: list[list[str]] = [[] for _ in range(n)]
@@ -472,8 +488,8 @@ class Router:
             )
         for name, m in fired.items():
             rule = self.policies[name]
-            text_r = f"policy {name!r}: {rule}" if isinstance(rule, str) and rule != name else (
-                f"policy {name!r}"
+            text_r = (
+                f"policy {name!r}: {rule}" if isinstance(rule, str) and rule != name else (f"policy {name!r}")
             )
             for i in np.flatnonzero(m):
                 reasons[i].append(text_r)
@@ -563,11 +579,14 @@ class RoutingResult:
         for column, m in self.missing.items():
             rows.append((f"  missing {column}", int(m.sum())))
         for lab in self.settings["always_review"]:
-            rows.append((f"  label {lab!r} (always)", int(
-                (np.asarray(self.labels, dtype=object)[self.pred_codes] == lab).sum())))
+            rows.append(
+                (
+                    f"  label {lab!r} (always)",
+                    int((np.asarray(self.labels, dtype=object)[self.pred_codes] == lab).sum()),
+                )
+            )
         if self.settings["audit_rate"] > 0:
-            rows.append((f"  random audit ({_pct(self.settings['audit_rate'])})",
-                         int(f["audit"].sum())))
+            rows.append((f"  random audit ({_pct(self.settings['audit_rate'])})", int(f["audit"].sum())))
         out = pd.DataFrame(rows, columns=["outcome", "count"]).set_index("outcome")
         out["share"] = out["count"] / max(n, 1)
         return out
@@ -607,27 +626,32 @@ class RoutingResult:
                 "settings": settings,
             }
             c = None if conf is None else float(conf[i])
-            key = (f"{self.task}\x1f{item_id}\x1f{h}\x1f{names[i]}\x1f{c!r}\x1f{settings_json}"
-                   f"\x1f{json.dumps(data['reasons'])}")
-            out.append({
-                "event_id": "route-" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32],
-                "task": self.task,
-                "kind": "classification",
-                "item_id": item_id,
-                "content_hash": h,
-                "action": "route",
-                "label_before": None,
-                "label_after": names[i] if auto else None,
-                "model_label": names[i],
-                "model_confidence": c,
-                "annotator": annotator,
-                "created_at": now,
-                "duration_ms": None,
-                "guideline_version": None,
-                "session_id": run,
-                "note": "auto" if auto else "review",
-                "data": data,
-            })
+            key = (
+                f"{self.task}\x1f{item_id}\x1f{h}\x1f{names[i]}\x1f{c!r}\x1f{settings_json}"
+                f"\x1f{json.dumps(data['reasons'])}"
+            )
+            out.append(
+                {
+                    "event_id": "route-"
+                    + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32],
+                    "task": self.task,
+                    "kind": "classification",
+                    "item_id": item_id,
+                    "content_hash": h,
+                    "action": "route",
+                    "label_before": None,
+                    "label_after": names[i] if auto else None,
+                    "model_label": names[i],
+                    "model_confidence": c,
+                    "annotator": annotator,
+                    "created_at": now,
+                    "duration_ms": None,
+                    "guideline_version": None,
+                    "session_id": run,
+                    "note": "auto" if auto else "review",
+                    "data": data,
+                }
+            )
         return out
 
 
@@ -645,24 +669,38 @@ def routed(store: str | Store, task: str | None = "routing") -> pd.DataFrame:
     finally:
         if own:
             st.close()
-    cols = ["task", "item_id", "content_hash", "model_label", "model_confidence", "route",
-            "auto", "audit", "reasons", "policies", "settings", "routed_at"]
+    cols = [
+        "task",
+        "item_id",
+        "content_hash",
+        "model_label",
+        "model_confidence",
+        "route",
+        "auto",
+        "audit",
+        "reasons",
+        "policies",
+        "settings",
+        "routed_at",
+    ]
     if not len(ev):
         return pd.DataFrame(columns=cols)
     ev = ev.drop_duplicates(["task", "item_id"], keep="last")
     data = ev["data"].map(lambda d: d if isinstance(d, dict) else {})
-    out = pd.DataFrame({
-        "task": ev["task"].to_numpy(),
-        "item_id": ev["item_id"].to_numpy(),
-        "content_hash": ev["content_hash"].to_numpy(),
-        "model_label": ev["model_label"].to_numpy(),
-        "model_confidence": ev["model_confidence"].to_numpy(),
-        "auto": data.map(lambda d: bool(d.get("auto", False))).to_numpy(dtype=bool),
-        "audit": data.map(lambda d: bool(d.get("audit", False))).to_numpy(dtype=bool),
-        "reasons": data.map(lambda d: list(d.get("reasons") or [])).to_numpy(),
-        "policies": data.map(lambda d: list(d.get("policies") or [])).to_numpy(),
-        "settings": data.map(lambda d: d.get("settings")).to_numpy(),
-        "routed_at": ev["created_at"].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "task": ev["task"].to_numpy(),
+            "item_id": ev["item_id"].to_numpy(),
+            "content_hash": ev["content_hash"].to_numpy(),
+            "model_label": ev["model_label"].to_numpy(),
+            "model_confidence": ev["model_confidence"].to_numpy(),
+            "auto": data.map(lambda d: bool(d.get("auto", False))).to_numpy(dtype=bool),
+            "audit": data.map(lambda d: bool(d.get("audit", False))).to_numpy(dtype=bool),
+            "reasons": data.map(lambda d: list(d.get("reasons") or [])).to_numpy(),
+            "policies": data.map(lambda d: list(d.get("policies") or [])).to_numpy(),
+            "settings": data.map(lambda d: d.get("settings")).to_numpy(),
+            "routed_at": ev["created_at"].to_numpy(),
+        }
+    )
     out.insert(5, "route", np.where(out["auto"], "auto", "review"))
     return out[cols].reset_index(drop=True)

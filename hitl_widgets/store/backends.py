@@ -41,6 +41,7 @@ _BACKOFF_FIRST, _BACKOFF_MAX = 0.1, 2.0  # s between reconnection attempts: 0.1,
 
 # -- errors ---------------------------------------------------------------------------
 
+
 class StoreError(Exception):
     """A problem with the store, said for the person: what happened and what to do.
 
@@ -62,8 +63,9 @@ class StoreUnavailable(StoreError, ConnectionError):
     seconds spent reconnecting; ``transient`` is False when retrying cannot help (bad
     password, unknown database or host)."""
 
-    def __init__(self, message: str, *, target: str = "", reason: str = "", waited: float = 0.0,
-                 transient: bool = True) -> None:
+    def __init__(
+        self, message: str, *, target: str = "", reason: str = "", waited: float = 0.0, transient: bool = True
+    ) -> None:
         super().__init__(message, target=target)
         self.reason, self.waited, self.transient = reason, waited, transient
 
@@ -138,6 +140,7 @@ def url_secrets(url: str) -> list[str]:
 
 # -- the backends ---------------------------------------------------------------------
 
+
 class Backend:
     """A connection and the dialect details of one database."""
 
@@ -191,7 +194,10 @@ class Backend:
         raise StoreReadOnly(
             f"the store {self.url} is open read-only ({self.write_refusal}): nothing was "
             "written (a decision made in the browser is kept there); open a writable store "
-            "to save decisions", target=self.url, reason=self.write_refusal or "")
+            "to save decisions",
+            target=self.url,
+            reason=self.write_refusal or "",
+        )
 
 
 Notify = Callable[[str], None]
@@ -219,9 +225,17 @@ class SQLiteBackend(Backend):
     serial = "INTEGER PRIMARY KEY AUTOINCREMENT"
     real = "REAL"
 
-    def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "FULL",
-                 read_only: bool = False, wal: bool = True, lock_timeout: float = LOCK_TIMEOUT,
-                 notify: Notify | None = None, name: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: str = "FULL",
+        read_only: bool = False,
+        wal: bool = True,
+        lock_timeout: float = LOCK_TIMEOUT,
+        notify: Notify | None = None,
+        name: str | None = None,
+    ) -> None:
         self.path = Path(path)
         self.url = name if name is not None else str(self.path)
         self.lock_timeout = float(lock_timeout)
@@ -242,8 +256,13 @@ class SQLiteBackend(Backend):
     def _connect(self, uri: str | None = None) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so one decision is
         # exactly one transaction and nothing is held open between calls.
-        return sqlite3.connect(uri or str(self.path), isolation_level=None, check_same_thread=False,
-                               timeout=self._slice, uri=uri is not None)
+        return sqlite3.connect(
+            uri or str(self.path),
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=self._slice,
+            uri=uri is not None,
+        )
 
     def _open(self, synchronous: str) -> sqlite3.Connection:
         if self.read_only:
@@ -259,8 +278,9 @@ class SQLiteBackend(Backend):
             # (a reader, wal=False, leaves an existing file's journal mode as it is)
             mode = conn.execute("PRAGMA journal_mode" + (" = WAL" if wal else "")).fetchone()[0]
             if wal and str(mode).lower() != "wal":  # e.g. a file system that cannot share memory
-                raise StoreError(f"the store {self.url}: SQLite could not switch to WAL mode ({mode})",
-                                 target=self.url)
+                raise StoreError(
+                    f"the store {self.url}: SQLite could not switch to WAL mode ({mode})", target=self.url
+                )
             conn.execute(f"PRAGMA synchronous = {synchronous}")
             # A short WAL (checkpoint every 100 pages instead of 1,000) stays cheap to fsync:
             # measured here, a durable commit drops from ~3-4 ms to ~0.3 ms median.
@@ -302,8 +322,9 @@ class SQLiteBackend(Backend):
         """Raise NotAStore unless the file is empty (return True) or holds a store (a
         ``meta`` table with its schema version or store id). Reads only."""
         try:
-            objects = conn.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE "
-                                   "'sqlite_%' ORDER BY name").fetchall()
+            objects = conn.execute(
+                "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+            ).fetchall()
         except sqlite3.DatabaseError as exc:
             if "not a database" not in str(exc):
                 raise
@@ -311,12 +332,14 @@ class SQLiteBackend(Backend):
             raise NotAStore(
                 f"store={str(self.url)!r} is not a SQLite database ({exc}); it was left "
                 "unchanged. Give a new file name (e.g. 'hitl.db') or the path of an existing store",
-                target=self.url) from None
+                target=self.url,
+            ) from None
         if not objects:
             return True
         try:
-            known = conn.execute("SELECT COUNT(*) FROM meta WHERE key IN ('schema_version', 'store_id')"
-                                 ).fetchone()[0]
+            known = conn.execute(
+                "SELECT COUNT(*) FROM meta WHERE key IN ('schema_version', 'store_id')"
+            ).fetchone()[0]
         except sqlite3.DatabaseError:  # no meta table, or another one of that name
             known = 0
         if known:
@@ -328,7 +351,9 @@ class SQLiteBackend(Backend):
             f"store={str(self.url)!r} is not a hitl-widgets store: it is another database "
             f"(it holds {shown}) with no store metadata; it was left unchanged. Give a new "
             "file name (e.g. 'hitl.db') or the path of an existing store",
-            target=self.url, tables=tables)
+            target=self.url,
+            tables=tables,
+        )
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.conn.execute(sql, tuple(params))
@@ -360,8 +385,10 @@ class SQLiteBackend(Backend):
         start = time.monotonic() - waited0
         deadline = start + self.lock_timeout
         if self.notify is not None:
-            self.notify(f"the store {self.url} is locked by another process (a writer holds it); "
-                        f"waiting up to {self.lock_timeout:g} s...")
+            self.notify(
+                f"the store {self.url} is locked by another process (a writer holds it); "
+                f"waiting up to {self.lock_timeout:g} s..."
+            )
         try:
             while True:
                 left = deadline - time.monotonic()
@@ -382,7 +409,10 @@ class SQLiteBackend(Backend):
             f"the store {self.url} is locked by another process (a writer has held it for "
             f"{waited:.0f} s): nothing was written (a decision made in the browser is kept "
             "there and sent again); close the other program or notebook writing to it, or "
-            "raise lock_timeout", target=self.url, waited=waited)
+            "raise lock_timeout",
+            target=self.url,
+            waited=waited,
+        )
 
     def commit(self) -> None:
         self.conn.execute("COMMIT")
@@ -414,10 +444,12 @@ class SQLiteBackend(Backend):
             return StoreReadOnly(
                 f"the store {self.url} cannot be written ({text}): nothing was written (a "
                 "decision made in the browser is kept there); check the file's permissions "
-                "and free space", target=self.url, reason=text)
+                "and free space",
+                target=self.url,
+                reason=text,
+            )
         if "not a database" in text:
-            return NotAStore(f"store={str(self.url)!r} is not a SQLite database ({text})",
-                             target=self.url)
+            return NotAStore(f"store={str(self.url)!r} is not a SQLite database ({text})", target=self.url)
         return StoreError(f"the store {self.url}: {text}", target=self.url)
 
 
@@ -432,8 +464,9 @@ class PostgresBackend(Backend):
     serial = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
     real = "DOUBLE PRECISION"
 
-    def __init__(self, url: str, *, reconnect_timeout: float = RECONNECT_TIMEOUT,
-                 notify: Notify | None = None) -> None:
+    def __init__(
+        self, url: str, *, reconnect_timeout: float = RECONNECT_TIMEOUT, notify: Notify | None = None
+    ) -> None:
         try:
             import psycopg
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -462,11 +495,23 @@ class PostgresBackend(Backend):
         if state.startswith(("28", "3D")):
             return True
         text = str(exc).lower()
-        return any(s in text for s in (
-            "password authentication failed", "no password supplied", "does not exist",
-            "no pg_hba.conf entry", "failed to resolve host", "could not translate host name",
-            "invalid connection option", "invalid integer value", "invalid uri", "invalid dsn",
-            "missing \"=\"", "authentication failed"))
+        return any(
+            s in text
+            for s in (
+                "password authentication failed",
+                "no password supplied",
+                "does not exist",
+                "no pg_hba.conf entry",
+                "failed to resolve host",
+                "could not translate host name",
+                "invalid connection option",
+                "invalid integer value",
+                "invalid uri",
+                "invalid dsn",
+                'missing "="',
+                "authentication failed",
+            )
+        )
 
     def _reason(self, exc: BaseException) -> str:
         text = str(exc).strip().replace("\n\t", "; ").replace("\n", " ")
@@ -479,14 +524,24 @@ class PostgresBackend(Backend):
             return StoreUnavailable(
                 f"the PostgreSQL server at {self.url} cannot be connected to ({reason}): check "
                 "the user name, password, host and database name in the URL",
-                target=self.url, reason=reason, waited=waited, transient=False)
-        then = ("the store could not be opened" if opening else
-                "nothing was written; decisions are kept in the browser and will be saved when "
-                "it is back")
+                target=self.url,
+                reason=reason,
+                waited=waited,
+                transient=False,
+            )
+        then = (
+            "the store could not be opened"
+            if opening
+            else "nothing was written; decisions are kept in the browser and will be saved when it is back"
+        )
         return StoreUnavailable(
             f"the PostgreSQL server at {self.url} cannot be reached ({reason}; tried for "
             f"{waited:.1f} s): {then}; check the server (is it running and reachable?)",
-            target=self.url, reason=reason, waited=waited, transient=True)
+            target=self.url,
+            reason=reason,
+            waited=waited,
+            transient=True,
+        )
 
     def _connect_until(self, deadline: float, *, opening: bool = False) -> Any:
         """Connect, trying again after 0.1, 0.2, 0.4 ... (at most 2) s until `deadline`;
@@ -497,8 +552,7 @@ class PostgresBackend(Backend):
             left = deadline - time.monotonic()
             try:
                 # libpq counts whole seconds, and at least 2
-                conn = psycopg.connect(self._dsn, autocommit=True,
-                                       connect_timeout=max(2, math.ceil(left)))
+                conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=max(2, math.ceil(left)))
                 # no server-side prepared statements: a generic plan made while a table
                 # was small (a sequential scan) would stay as it grows (measured: appends
                 # slowing from 14,000 to 400 events/s over 100,000 events)
@@ -510,9 +564,11 @@ class PostgresBackend(Backend):
                 raise self.unavailable(failure, time.monotonic() - start, opening=opening) from None
             if not told and self.notify is not None:
                 told = True
-                self.notify(f"the PostgreSQL server at {self.url} cannot be reached "
-                            f"({self._reason(failure)}); trying again for up to "
-                            f"{max(0.0, deadline - start):.3g} s...")
+                self.notify(
+                    f"the PostgreSQL server at {self.url} cannot be reached "
+                    f"({self._reason(failure)}); trying again for up to "
+                    f"{max(0.0, deadline - start):.3g} s..."
+                )
             time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
             delay = min(delay * 2, _BACKOFF_MAX)
 

@@ -64,8 +64,7 @@ class Status(enum.StrEnum):
 
 #: Actions that replace an item's verdict.
 VERDICTS: frozenset[str] = frozenset(
-    {Action.ACCEPT, Action.CORRECT, Action.EDIT, Action.REJECT, Action.FLAG, Action.COMPARE,
-     Action.ANSWER}
+    {Action.ACCEPT, Action.CORRECT, Action.EDIT, Action.REJECT, Action.FLAG, Action.COMPARE, Action.ANSWER}
 )
 #: Events that record what happened (a route, a tool call run), not what a person decided.
 RECORDS: frozenset[str] = frozenset({Action.ROUTE, Action.EXECUTE})
@@ -88,9 +87,7 @@ STATUS_OF: dict[str, str] = {
 #: Statuses that mean a person has said something about the item (it leaves the queue).
 DECIDED_STATUSES: frozenset[str] = frozenset(STATUS_OF[a] for a in VERDICTS) | {Status.RATED}
 #: Statuses that carry a label (a rating for the agreement metrics).
-LABELLED_STATUSES: frozenset[str] = frozenset(
-    {Status.ACCEPTED, Status.CORRECTED, Status.COMPARED}
-)
+LABELLED_STATUSES: frozenset[str] = frozenset({Status.ACCEPTED, Status.CORRECTED, Status.COMPARED})
 
 #: The columns of one event, in order; ``seq`` (the log position) is added by the database.
 EVENT_COLUMNS: tuple[str, ...] = (
@@ -181,9 +178,15 @@ class Stamp(NamedTuple):
 
 
 def stamp_of(ev: Mapping[str, Any]) -> Stamp:
-    return Stamp(str(ev["event_id"]), ev.get("created_at"), ev.get("duration_ms"),
-                 ev.get("model_confidence"), ev.get("guideline_version"), ev.get("session_id"),
-                 bool(ev.get("data")))
+    return Stamp(
+        str(ev["event_id"]),
+        ev.get("created_at"),
+        ev.get("duration_ms"),
+        ev.get("model_confidence"),
+        ev.get("guideline_version"),
+        ev.get("session_id"),
+        bool(ev.get("data")),
+    )
 
 
 def key_of(ev: Mapping[str, Any]) -> StateKey:
@@ -267,9 +270,14 @@ def fold(state: ItemState | None, ev: Mapping[str, Any]) -> ItemState:
         if st.decided:
             return replace(st, n_events=n)
         return ItemState(
-            action=Action.SKIP.value, note=ev.get("note"), ratings=st.ratings,
-            verdict_id=str(ev["event_id"]), rating_id=st.rating_id, stamp=stamp_of(ev),
-            n_events=n, prev=st,
+            action=Action.SKIP.value,
+            note=ev.get("note"),
+            ratings=st.ratings,
+            verdict_id=str(ev["event_id"]),
+            rating_id=st.rating_id,
+            stamp=stamp_of(ev),
+            n_events=n,
+            prev=st,
         )
     if action == Action.RATE:
         given = ratings_of(ev) or {}
@@ -277,17 +285,28 @@ def fold(state: ItemState | None, ev: Mapping[str, Any]) -> ItemState:
         base = replace(st, action=None, verdict_id=None) if st.action == Action.SKIP else st
         model = base.model_label if base.verdict_id else ev.get("model_label")
         return replace(
-            base, ratings={**(base.ratings or {}), **given}, rating_id=str(ev["event_id"]),
-            model_label=model, stamp=base.stamp if base.verdict_id else stamp_of(ev),
-            n_events=n, prev=st,
+            base,
+            ratings={**(base.ratings or {}), **given},
+            rating_id=str(ev["event_id"]),
+            model_label=model,
+            stamp=base.stamp if base.verdict_id else stamp_of(ev),
+            n_events=n,
+            prev=st,
         )
     if action in VERDICTS:
         added = ratings_of(ev)
         ratings = {**(st.ratings or {}), **added} if added else st.ratings
         return ItemState(
-            action=str(action), label=label_of(ev), note=ev.get("note"), ratings=ratings,
-            model_label=ev.get("model_label"), verdict_id=str(ev["event_id"]),
-            rating_id=st.rating_id, stamp=stamp_of(ev), n_events=n, prev=st,
+            action=str(action),
+            label=label_of(ev),
+            note=ev.get("note"),
+            ratings=ratings,
+            model_label=ev.get("model_label"),
+            verdict_id=str(ev["event_id"]),
+            rating_id=st.rating_id,
+            stamp=stamp_of(ev),
+            n_events=n,
+            prev=st,
         )
     # records (route, execute), and actions a later version may add, change nothing
     return replace(st, n_events=n)
@@ -309,11 +328,19 @@ def fold_all(events: Iterable[Mapping[str, Any]]) -> dict[StateKey, ItemState]:
 
 # -- the persisted form of a state (the store's item_state table) --------------------
 
+
 def snapshot(st: ItemState) -> list[Any]:
     """A state without its history, as JSON-able values (one entry of a stored stack)."""
-    return [st.action, st.label, st.note, dict(st.ratings) if st.ratings else None,
-            st.model_label, st.verdict_id, st.rating_id,
-            list(st.stamp) if st.stamp is not None else None]
+    return [
+        st.action,
+        st.label,
+        st.note,
+        dict(st.ratings) if st.ratings else None,
+        st.model_label,
+        st.verdict_id,
+        st.rating_id,
+        list(st.stamp) if st.stamp is not None else None,
+    ]
 
 
 def restore(entries: Iterable[list[Any]], top: list[Any], n_events: int) -> ItemState:
@@ -326,5 +353,15 @@ def restore(entries: Iterable[list[Any]], top: list[Any], n_events: int) -> Item
 
 def _from_snapshot(e: list[Any], n_events: int, prev: ItemState | None) -> ItemState:
     action, label, note, ratings, model_label, verdict_id, rating_id, stamp = e
-    return ItemState(action, label, note, ratings or None, model_label, verdict_id, rating_id,
-                     Stamp(*stamp) if stamp else None, n_events, prev)
+    return ItemState(
+        action,
+        label,
+        note,
+        ratings or None,
+        model_label,
+        verdict_id,
+        rating_id,
+        Stamp(*stamp) if stamp else None,
+        n_events,
+        prev,
+    )

@@ -100,10 +100,28 @@ def utc_now() -> str:
 
 
 # The columns a state is read back from (`_state_of_row`), after its key.
-_STATE_READ = ("task", "item_id", "content_hash", "annotator", "action", "label", "note",
-               "ratings", "model_label", "verdict_id", "rating_id", "event_id", "decided_at",
-               "duration_ms", "model_confidence", "guideline_version", "session_id", "has_data",
-               "n_events", "stack")
+_STATE_READ = (
+    "task",
+    "item_id",
+    "content_hash",
+    "annotator",
+    "action",
+    "label",
+    "note",
+    "ratings",
+    "model_label",
+    "verdict_id",
+    "rating_id",
+    "event_id",
+    "decided_at",
+    "duration_ms",
+    "model_confidence",
+    "guideline_version",
+    "session_id",
+    "has_data",
+    "n_events",
+    "stack",
+)
 _STATE_SELECT = ", ".join(_STATE_READ)
 
 
@@ -111,21 +129,62 @@ def _state_row(key: StateKey, kind: str | None, st: ItemState) -> tuple[Any, ...
     """The item_state row of a state (in STATE_COLUMNS order)."""
     stack = [snapshot(p) for p in reversed(st.stack())]
     stamp = st.stamp or Stamp("", None, None, None, None, None, False)
-    return (*key, kind, st.action, st.status, st.label, st.note,
-            json.dumps(dict(st.ratings), ensure_ascii=False, sort_keys=True) if st.ratings else None,
-            st.model_label, st.verdict_id, st.rating_id, stamp.event_id or None, stamp.created_at,
-            stamp.duration_ms, stamp.model_confidence, stamp.guideline_version, stamp.session_id,
-            int(stamp.has_data), st.n_events,
-            json.dumps(stack, ensure_ascii=False) if stack else None)
+    return (
+        *key,
+        kind,
+        st.action,
+        st.status,
+        st.label,
+        st.note,
+        json.dumps(dict(st.ratings), ensure_ascii=False, sort_keys=True) if st.ratings else None,
+        st.model_label,
+        st.verdict_id,
+        st.rating_id,
+        stamp.event_id or None,
+        stamp.created_at,
+        stamp.duration_ms,
+        stamp.model_confidence,
+        stamp.guideline_version,
+        stamp.session_id,
+        int(stamp.has_data),
+        st.n_events,
+        json.dumps(stack, ensure_ascii=False) if stack else None,
+    )
 
 
 def _state_of_row(r: Sequence[Any]) -> ItemState:
     """An ItemState from a row of _STATE_READ without its key (r[4:])."""
-    (action, label, note, ratings, model_label, verdict_id, rating_id, event_id, created_at,
-     duration_ms, confidence, gv, session_id, has_data, n, stack) = r
-    stamp = [event_id, created_at, duration_ms, confidence, gv, session_id, bool(has_data)] if event_id else None
-    top = [action, label, note, json.loads(ratings) if ratings else None, model_label,
-           verdict_id, rating_id, stamp]
+    (
+        action,
+        label,
+        note,
+        ratings,
+        model_label,
+        verdict_id,
+        rating_id,
+        event_id,
+        created_at,
+        duration_ms,
+        confidence,
+        gv,
+        session_id,
+        has_data,
+        n,
+        stack,
+    ) = r
+    stamp = (
+        [event_id, created_at, duration_ms, confidence, gv, session_id, bool(has_data)] if event_id else None
+    )
+    top = [
+        action,
+        label,
+        note,
+        json.loads(ratings) if ratings else None,
+        model_label,
+        verdict_id,
+        rating_id,
+        stamp,
+    ]
     return restore(json.loads(stack) if stack else [], top, int(n or 0))
 
 
@@ -170,8 +229,9 @@ class Store:
         self.store_id: str = ""
         if is_postgres_url(target):
             # The URL with its password stays in the backend (`_dsn`); `target` is masked.
-            self.backend: Backend = PostgresBackend(str(target), reconnect_timeout=reconnect_timeout,
-                                                    notify=self._notify)
+            self.backend: Backend = PostgresBackend(
+                str(target), reconnect_timeout=reconnect_timeout, notify=self._notify
+            )
             self.target = self.backend.url
             if read_only:
                 self.backend.write_refusal = "read_only=True"
@@ -189,9 +249,14 @@ class Store:
                 raise StoreNotFound(f"store={self.target!r} does not exist", target=self.target)
             if not read_only:
                 path = check_writable(target)
-            self.backend = SQLiteBackend(path, read_only=bool(read_only), wal=migrate,
-                                         lock_timeout=lock_timeout, notify=self._notify,
-                                         name=self.target)
+            self.backend = SQLiteBackend(
+                path,
+                read_only=bool(read_only),
+                wal=migrate,
+                lock_timeout=lock_timeout,
+                notify=self._notify,
+                name=self.target,
+            )
             if read_only:
                 self.backend.write_refusal = refusal
         self.read_only = bool(read_only)
@@ -287,24 +352,33 @@ class Store:
             raise self._too_new(version)
         b = self.backend
         store_id = self._meta("store_id") if version else None
-        if (version < SCHEMA_VERSION or store_id is None) and b.write_refusal is None \
-                and (migrate or version == 0):
+        if (
+            (version < SCHEMA_VERSION or store_id is None)
+            and b.write_refusal is None
+            and (migrate or version == 0)
+        ):
             self._migrate()
             version, store_id = self._read_version(), self._meta("store_id")
         elif version == 0:
-            raise NotAStore(f"store={self.target!r} is an empty database opened read-only: no "
-                            "store was written there yet", target=self.target)
+            raise NotAStore(
+                f"store={self.target!r} is an empty database opened read-only: no "
+                "store was written there yet",
+                target=self.target,
+            )
         elif version < SCHEMA_VERSION and b.write_refusal is None:
-            b.write_refusal = (f"it has schema version {version}, older than this hitl-widgets' "
-                               f"{SCHEMA_VERSION}, and was opened to be read as it is; open it "
-                               f"with Store(...) to upgrade it")
+            b.write_refusal = (
+                f"it has schema version {version}, older than this hitl-widgets' "
+                f"{SCHEMA_VERSION}, and was opened to be read as it is; open it "
+                f"with Store(...) to upgrade it"
+            )
         self._version, self.store_id = version, store_id or ""
 
     def _too_new(self, version: int) -> StoreTooNew:
         return StoreTooNew(
             f"store {self.target!r} has schema version {version}, newer than this "
             f"hitl-widgets understands ({SCHEMA_VERSION}); upgrade hitl-widgets",
-            target=self.target)
+            target=self.target,
+        )
 
     def _migrate(self) -> None:
         b = self.backend
@@ -383,7 +457,9 @@ class Store:
             raise
         return [r[0] for r in unique]
 
-    def _read_states(self, keys: Iterable[StateKey], *, for_update: bool = False) -> dict[StateKey, ItemState]:
+    def _read_states(
+        self, keys: Iterable[StateKey], *, for_update: bool = False
+    ) -> dict[StateKey, ItemState]:
         keys = sorted(set(keys))
         b = self.backend
         out: dict[StateKey, ItemState] = {}
@@ -393,7 +469,9 @@ class Store:
         if pg and for_update:  # rows to lock, also for items never seen
             b.executemany(
                 "INSERT INTO item_state (task, item_id, content_hash, annotator, n_events) "
-                "VALUES (?, ?, ?, ?, 0) ON CONFLICT DO NOTHING", keys)
+                "VALUES (?, ?, ?, ?, 0) ON CONFLICT DO NOTHING",
+                keys,
+            )
         cols = _STATE_SELECT
         wanted = set(keys)
         by_task: dict[str, list[str]] = {}
@@ -404,16 +482,19 @@ class Store:
             items = sorted(set(items))
             for i in range(0, len(items), 500):
                 chunk = items[i : i + 500]
-                sql = (f"SELECT {cols} FROM item_state WHERE task = ? AND item_id IN "
-                       f"({', '.join('?' for _ in chunk)})" + (" FOR UPDATE" if pg and for_update else ""))
+                sql = (
+                    f"SELECT {cols} FROM item_state WHERE task = ? AND item_id IN "
+                    f"({', '.join('?' for _ in chunk)})" + (" FOR UPDATE" if pg and for_update else "")
+                )
                 for r in b.query(sql, [task, *chunk]):
                     k = (r[0], r[1], r[2], r[3])
                     if r[18] and k in wanted:  # n_events 0: a row only made to lock
                         out[k] = _state_of_row(r[4:])
         return out
 
-    def _write_states(self, states: Mapping[StateKey, tuple[str | None, ItemState]], *,
-                      replace: bool = False) -> None:
+    def _write_states(
+        self, states: Mapping[StateKey, tuple[str | None, ItemState]], *, replace: bool = False
+    ) -> None:
         if replace:
             self.backend.execute("DELETE FROM item_state")
         rows = [_state_row(k, kind, st) for k, (kind, st) in states.items()]
@@ -424,9 +505,24 @@ class Store:
         """Fold the whole log (or one task's) in Python: the reference the kept states
         must equal (`check_states`), used to fill them when a store is migrated and to
         read a store that cannot be written."""
-        names = ("event_id", "task", "kind", "item_id", "content_hash", "action", "label_after",
-                 "model_label", "annotator", "note", "data", "created_at", "duration_ms",
-                 "model_confidence", "guideline_version", "session_id")
+        names = (
+            "event_id",
+            "task",
+            "kind",
+            "item_id",
+            "content_hash",
+            "action",
+            "label_after",
+            "model_label",
+            "annotator",
+            "note",
+            "data",
+            "created_at",
+            "duration_ms",
+            "model_confidence",
+            "guideline_version",
+            "session_id",
+        )
         sql = f"SELECT {', '.join(names)} FROM events WHERE action NOT IN ('route', 'execute')"
         params: list[Any] = []
         if task is not None:
@@ -447,8 +543,9 @@ class Store:
         """Keys whose kept state differs from a fresh fold of the log (empty: all agree)."""
         fresh = {k: st for k, (_kind, st) in self._fold_log().items()}
         kept = self.states()
-        return sorted(k for k in set(fresh) | set(kept)
-                      if _comparable(fresh.get(k)) != _comparable(kept.get(k)))
+        return sorted(
+            k for k in set(fresh) | set(kept) if _comparable(fresh.get(k)) != _comparable(kept.get(k))
+        )
 
     @_locked
     def rebuild_states(self) -> int:
@@ -479,10 +576,13 @@ class Store:
             self.backend.executemany(
                 "INSERT INTO claims (task, item_id, annotator, claimed_at, expires_at, done) "
                 "VALUES (?, ?, ?, ?, 0, 1) ON CONFLICT (task, item_id, annotator) "
-                "DO UPDATE SET done = 1", done)
+                "DO UPDATE SET done = 1",
+                done,
+            )
         if released:
             self.backend.executemany(
-                "DELETE FROM claims WHERE task = ? AND item_id = ? AND annotator = ?", released)
+                "DELETE FROM claims WHERE task = ? AND item_id = ? AND annotator = ?", released
+            )
 
     # -- several annotators ------------------------------------------------------
     @_locked
@@ -517,7 +617,9 @@ class Store:
             marks = ", ".join("?" for _ in cands)
             rows = b.query(
                 f"SELECT item_id, annotator, done, expires_at FROM claims WHERE task = ? "
-                f"AND item_id IN ({marks})", [task, *cands])
+                f"AND item_id IN ({marks})",
+                [task, *cands],
+            )
             mine_done: set[str] = set()
             others: dict[str, int] = {}
             for item_id, ann, done, expires in rows:
@@ -533,7 +635,8 @@ class Store:
                     "INSERT INTO claims (task, item_id, annotator, claimed_at, expires_at, done) "
                     "VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (task, item_id, annotator) "
                     "DO UPDATE SET expires_at = excluded.expires_at, claimed_at = excluded.claimed_at",
-                    [(task, c, annotator, stamp, now + ttl) for c in picked])
+                    [(task, c, annotator, stamp, now + ttl) for c in picked],
+                )
             b.commit()
         except BaseException:
             b.rollback()
@@ -547,11 +650,14 @@ class Store:
         b.begin_write()
         try:
             if item_ids is None:
-                b.execute("DELETE FROM claims WHERE task = ? AND annotator = ? AND done = 0",
-                          (task, annotator))
+                b.execute(
+                    "DELETE FROM claims WHERE task = ? AND annotator = ? AND done = 0", (task, annotator)
+                )
             else:
-                b.executemany("DELETE FROM claims WHERE task = ? AND item_id = ? AND annotator = ? "
-                              "AND done = 0", [(task, str(i), annotator) for i in item_ids])
+                b.executemany(
+                    "DELETE FROM claims WHERE task = ? AND item_id = ? AND annotator = ? AND done = 0",
+                    [(task, str(i), annotator) for i in item_ids],
+                )
             b.commit()
         except BaseException:
             b.rollback()
@@ -561,8 +667,8 @@ class Store:
     def rating_counts(self, task: str) -> dict[str, int]:
         """item_id -> number of annotators whose decision on it counts (claims done)."""
         rows = self.backend.query(
-            "SELECT item_id, COUNT(*) FROM claims WHERE task = ? AND done = 1 GROUP BY item_id",
-            (task,))
+            "SELECT item_id, COUNT(*) FROM claims WHERE task = ? AND done = 1 GROUP BY item_id", (task,)
+        )
         return {r[0]: int(r[1]) for r in rows}
 
     # -- guidelines ----------------------------------------------------------------
@@ -580,8 +686,10 @@ class Store:
                     b.commit()
                     return str(version)
             version = f"v{len(rows) + 1}"
-            b.execute("INSERT INTO guidelines (task, version, text_hash, text, created_at) "
-                      "VALUES (?, ?, ?, ?, ?)", (task, version, h, text, utc_now()))
+            b.execute(
+                "INSERT INTO guidelines (task, version, text_hash, text, created_at) VALUES (?, ?, ?, ?, ?)",
+                (task, version, h, text, utc_now()),
+            )
             b.commit()
         except BaseException:
             b.rollback()
@@ -670,20 +778,25 @@ class Store:
         """Each item's current state: (task, item_id, content_hash, annotator) -> ItemState
         (with its undo history), as folded by `events.fold`."""
         if self.schema_version < 4:  # an old store opened read-only: fold the log here
-            return {k: st for k, (_kind, st) in self._fold_log(task).items()
-                    if annotator is None or k[3] == annotator}
+            return {
+                k: st
+                for k, (_kind, st) in self._fold_log(task).items()
+                if annotator is None or k[3] == annotator
+            }
         where, params = ["n_events > 0"], []
         for col, val in (("task", task), ("annotator", annotator)):
             if val is not None:
                 where.append(f"{col} = ?")
                 params.append(val)
         rows = self.backend.query(
-            f"SELECT {_STATE_SELECT} FROM item_state WHERE " + " AND ".join(where), params)
+            f"SELECT {_STATE_SELECT} FROM item_state WHERE " + " AND ".join(where), params
+        )
         return {(r[0], r[1], r[2], r[3]): _state_of_row(r[4:]) for r in rows}
 
     @_locked
-    def decisions(self, task: str | None = None, *, include_undecided: bool = False,
-                  annotator: str | None = None) -> pd.DataFrame:
+    def decisions(
+        self, task: str | None = None, *, include_undecided: bool = False, annotator: str | None = None
+    ) -> pd.DataFrame:
         """One row per item (per annotator) with its current human label and status.
 
         Items whose decisions were all undone, or that were only skipped, are left out
@@ -724,17 +837,36 @@ class Store:
             return None
         return None if table is None else _columns_of_arrow(table)
 
-    def _decision_rows_from_log(self, task: str | None, include_undecided: bool,
-                                annotator: str | None) -> list[tuple[Any, ...]]:
+    def _decision_rows_from_log(
+        self, task: str | None, include_undecided: bool, annotator: str | None
+    ) -> list[tuple[Any, ...]]:
         rows = []
         for (t, item_id, h, ann), (kind, st) in self._fold_log(task).items():
             if (not include_undecided and not st.decided) or (annotator is not None and ann != annotator):
                 continue
             sp = st.stamp or Stamp("", None, None, None, None, None, False)
-            rows.append((item_id, st.status, st.label, st.model_label, ann, t,
-                         json.dumps(dict(st.ratings)) if st.ratings else None, st.note,
-                         sp.model_confidence, sp.created_at, sp.duration_ms, sp.guideline_version,
-                         sp.session_id, h, st.n_events, kind, sp.event_id or None, sp.has_data))
+            rows.append(
+                (
+                    item_id,
+                    st.status,
+                    st.label,
+                    st.model_label,
+                    ann,
+                    t,
+                    json.dumps(dict(st.ratings)) if st.ratings else None,
+                    st.note,
+                    sp.model_confidence,
+                    sp.created_at,
+                    sp.duration_ms,
+                    sp.guideline_version,
+                    sp.session_id,
+                    h,
+                    st.n_events,
+                    kind,
+                    sp.event_id or None,
+                    sp.has_data,
+                )
+            )
         return rows
 
     def _events_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -743,8 +875,7 @@ class Store:
         ids = list(ids)
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            q = (f"SELECT {', '.join(cols)} FROM events WHERE event_id IN "
-                 f"({', '.join('?' for _ in chunk)})")
+            q = f"SELECT {', '.join(cols)} FROM events WHERE event_id IN ({', '.join('?' for _ in chunk)})"
             for r in self.backend.query(q, chunk):
                 out[r[1]] = dict(zip(cols, r, strict=True))
         return out
@@ -765,7 +896,8 @@ class Store:
         cols = ("seq", *EVENT_COLUMNS)
         rows = self.backend.query(
             f"SELECT {', '.join(cols)} FROM events WHERE task = ? AND item_id = ? ORDER BY seq",
-            (task, item_id))
+            (task, item_id),
+        )
         out = []
         for r in rows:
             ev = dict(zip(cols, r, strict=True))
@@ -779,7 +911,8 @@ class Store:
         """item_id -> the content hash of its latest human event in `task`."""
         rows = self.backend.query(
             "SELECT item_id, content_hash FROM events WHERE task = ? AND action NOT IN ('route', 'execute') "
-            "ORDER BY seq", (task,)
+            "ORDER BY seq",
+            (task,),
         )
         return {item_id: h for item_id, h in rows}
 
@@ -805,12 +938,16 @@ class Store:
         return f"Store({self.target!r}, schema_version={self._version}{ro})"
 
 
-
 # -- helpers ------------------------------------------------------------------------
 
+
 def _key(row: Sequence[Any]) -> StateKey:
-    return (row[_COL["task"]], row[_COL["item_id"]], row[_COL["content_hash"]] or "",
-            row[_COL["annotator"]] or "")
+    return (
+        row[_COL["task"]],
+        row[_COL["item_id"]],
+        row[_COL["content_hash"]] or "",
+        row[_COL["annotator"]] or "",
+    )
 
 
 def _as_event(row: Sequence[Any]) -> dict[str, Any]:
@@ -830,21 +967,55 @@ def _comparable(st: ItemState | None) -> Any:
 
 
 DECISION_COLUMNS = [
-    "item_id", "status", "human_label", "model_label", "agrees_with_model", "annotator",
-    "task", "ratings", "note", "model_confidence", "decided_at", "duration_ms",
-    "guideline_version", "session_id", "content_hash", "n_events", "kind", "event_id", "data",
+    "item_id",
+    "status",
+    "human_label",
+    "model_label",
+    "agrees_with_model",
+    "annotator",
+    "task",
+    "ratings",
+    "note",
+    "model_confidence",
+    "decided_at",
+    "duration_ms",
+    "guideline_version",
+    "session_id",
+    "content_hash",
+    "n_events",
+    "kind",
+    "event_id",
+    "data",
 ]
 
 
-_DECISION_SELECT = ("item_id, status, label, model_label, annotator, task, ratings, note, "
-                    "model_confidence, decided_at, duration_ms, guideline_version, session_id, "
-                    "content_hash, n_events, kind, event_id, has_data")
+_DECISION_SELECT = (
+    "item_id, status, label, model_label, annotator, task, ratings, note, "
+    "model_confidence, decided_at, duration_ms, guideline_version, session_id, "
+    "content_hash, n_events, kind, event_id, has_data"
+)
 
 
-_DECISION_NAMES = ("item_id", "status", "human_label", "model_label", "annotator", "task",
-                   "ratings", "note", "model_confidence", "decided_at", "duration_ms",
-                   "guideline_version", "session_id", "content_hash", "n_events", "kind",
-                   "event_id", "has_data")
+_DECISION_NAMES = (
+    "item_id",
+    "status",
+    "human_label",
+    "model_label",
+    "annotator",
+    "task",
+    "ratings",
+    "note",
+    "model_confidence",
+    "decided_at",
+    "duration_ms",
+    "guideline_version",
+    "session_id",
+    "content_hash",
+    "n_events",
+    "kind",
+    "event_id",
+    "has_data",
+)
 _NUMERIC = ("model_confidence", "duration_ms", "n_events", "has_data")
 
 
@@ -853,7 +1024,9 @@ def _columns_of_rows(rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
 
     if not rows:
         return {n: np.empty(0, dtype=object) for n in _DECISION_NAMES}
-    return {n: np.array(c, dtype=object) for n, c in zip(_DECISION_NAMES, zip(*rows, strict=True), strict=True)}
+    return {
+        n: np.array(c, dtype=object) for n, c in zip(_DECISION_NAMES, zip(*rows, strict=True), strict=True)
+    }
 
 
 def _columns_of_arrow(table: Any) -> dict[str, Any]:
@@ -887,12 +1060,22 @@ def _decision_frame(cols: Mapping[str, Any], data: Mapping[str, Any]) -> pd.Data
     agree = np.full(n, None, dtype=object)
     agree[known] = human[known] == model[known]
     frame["agrees_with_model"] = pd.Series(agree, dtype=object)
-    frame["ratings"] = pd.Series([json.loads(v) if isinstance(v, str) else None for v in cols["ratings"]]
-                                 if any(v is not None for v in cols["ratings"]) else [None] * n, dtype=object)
+    frame["ratings"] = pd.Series(
+        [json.loads(v) if isinstance(v, str) else None for v in cols["ratings"]]
+        if any(v is not None for v in cols["ratings"])
+        else [None] * n,
+        dtype=object,
+    )
     has = cols["has_data"]
-    frame["data"] = pd.Series([data.get(e) if h else None for e, h in zip(cols["event_id"], has, strict=True)]
-                              if data else [None] * n, dtype=object)
-    frame["decided_at"] = pd.to_datetime(pd.Series(cols["decided_at"], dtype=object), utc=True, format="ISO8601")
+    frame["data"] = pd.Series(
+        [data.get(e) if h else None for e, h in zip(cols["event_id"], has, strict=True)]
+        if data
+        else [None] * n,
+        dtype=object,
+    )
+    frame["decided_at"] = pd.to_datetime(
+        pd.Series(cols["decided_at"], dtype=object), utc=True, format="ISO8601"
+    )
     for c in ("model_confidence", "duration_ms"):
         frame[c] = pd.to_numeric(pd.Series(cols[c]), errors="coerce").astype("float64")
     frame["n_events"] = pd.Series(cols["n_events"]).astype("int64")
@@ -922,5 +1105,12 @@ def open_store(
     >>> store.decisions()                         # doctest: +SKIP
     """
     pg = is_postgres_url(target)
-    return Store(target, create=pg, read_only=bool(read_only) if pg else read_only, migrate=False,
-                 lock_timeout=lock_timeout, reconnect_timeout=reconnect_timeout, on_wait=on_wait)
+    return Store(
+        target,
+        create=pg,
+        read_only=bool(read_only) if pg else read_only,
+        migrate=False,
+        lock_timeout=lock_timeout,
+        reconnect_timeout=reconnect_timeout,
+        on_wait=on_wait,
+    )

@@ -58,11 +58,19 @@ def is_sample_marker(data: Any) -> bool:
     if not isinstance(data, Mapping):
         return False
     v = data.get("sample")
-    return v is True or (isinstance(v, str) and v.strip().lower() in ("random", "audit", "true", "calibration"))
+    return v is True or (
+        isinstance(v, str) and v.strip().lower() in ("random", "audit", "true", "calibration")
+    )
 
 
-def random_draw(df: pd.DataFrame, n: int, *, seed: int = 0,
-                exclude: Iterable[Any] | None = None, id: Hashable | None = None) -> pd.DataFrame:
+def random_draw(
+    df: pd.DataFrame,
+    n: int,
+    *,
+    seed: int = 0,
+    exclude: Iterable[Any] | None = None,
+    id: Hashable | None = None,
+) -> pd.DataFrame:
     """`n` rows drawn uniformly at random (seeded), for people to review as a random sample
     (in a task of their own, e.g. ``sample_task``): the unbiased items that calibrate and
     evaluate. `exclude`: ids (of column `id`, or of the index) not to draw."""
@@ -98,7 +106,11 @@ class DataReport(dict):
             f"train: {self['train']:,} items ({', '.join(f'{k} {v:,}' for k, v in self['train_by_source'].items()) or 'none'})",
             f"eval: {self['eval']:,} human-labelled items ({self['eval_random_sample']:,} reviewed as a "
             f"random sample, {self['eval_split']:,} from a stratified split"
-            + (": not a random sample of the data, the evaluation is biased" if self["eval_split"] and not self["eval_random_sample"] else "")
+            + (
+                ": not a random sample of the data, the evaluation is biased"
+                if self["eval_split"] and not self["eval_random_sample"]
+                else ""
+            )
             + ")",
         ]
         dropped = {k: v for k, v in self["dropped"].items() if v}
@@ -176,8 +188,23 @@ def to_dataset(
     own = not isinstance(store, Store)
     st = store if isinstance(store, Store) else Store(store, create=False)
     try:
-        return _build(st, df, task, sample_task, text, id, labels, sources, weights, holdout,
-                      audits, eval_size, seed, annotator, datasets)
+        return _build(
+            st,
+            df,
+            task,
+            sample_task,
+            text,
+            id,
+            labels,
+            sources,
+            weights,
+            holdout,
+            audits,
+            eval_size,
+            seed,
+            annotator,
+            datasets,
+        )
     finally:
         if own:
             st.close()
@@ -240,8 +267,23 @@ class _Reviewed:
     route_labels: list[str] = field(default_factory=list)
 
 
-def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdout, audits,
-           eval_size, seed, annotator, datasets) -> Any:
+def _build(
+    st,
+    df,
+    task,
+    sample_task,
+    text,
+    id,
+    labels,
+    sources,
+    weights,
+    holdout,
+    audits,
+    eval_size,
+    seed,
+    annotator,
+    datasets,
+) -> Any:
     sample_tasks = _as_list(sample_task)
     tasks = _tasks_to_read(st, task, sample_tasks)
     all_tasks = list(dict.fromkeys(tasks + sample_tasks))
@@ -273,8 +315,9 @@ def _build(st, df, task, sample_task, text, id, labels, sources, weights, holdou
     train_rows, n_split = _stratified_split(train_rows, eval_rows, share, seed)
 
     out = _to_datasets(datasets, labels, weights, train_rows, eval_rows)
-    out.report = _report(st, tasks, sample_tasks, labels, train_rows, eval_rows, n_sample,
-                         n_split, hold_ids, drop)
+    out.report = _report(
+        st, tasks, sample_tasks, labels, train_rows, eval_rows, n_sample, n_split, hold_ids, drop
+    )
     return out
 
 
@@ -289,12 +332,19 @@ def _tasks_to_read(st: Store, task: str | Sequence[str] | None, sample_tasks: li
         raise ValueError(
             f"the store holds {len(tasks)} classification tasks ({', '.join(map(repr, tasks))}): "
             "say which one df belongs to with task=... (and sample_task=... for a task in "
-            "which a random sample of the same items was reviewed)")
+            "which a random sample of the same items was reviewed)"
+        )
     return tasks
 
 
-def _collect_votes(st: Store, tasks: list[str], sample_tasks: list[str], annotator: str | None,
-                   audits: bool, sources: Sequence[str]) -> _Reviewed:
+def _collect_votes(
+    st: Store,
+    tasks: list[str],
+    sample_tasks: list[str],
+    annotator: str | None,
+    audits: bool,
+    sources: Sequence[str],
+) -> _Reviewed:
     """Collect the votes: each task's decisions and routing outcomes, read from the store."""
     from ..routing.router import routed
 
@@ -308,8 +358,14 @@ def _collect_votes(st: Store, tasks: list[str], sample_tasks: list[str], annotat
         _add_decisions(rev, d, t, t in sample_tasks, audited)
         if "auto-accepted" in sources and len(r):
             for row in r[r["auto"]].itertuples(index=False):
-                rev.auto_rows.append({"item_id": str(row.item_id), "label": str(row.model_label),
-                                      "hash": row.content_hash or "", "task": t})
+                rev.auto_rows.append(
+                    {
+                        "item_id": str(row.item_id),
+                        "label": str(row.model_label),
+                        "hash": row.content_hash or "",
+                        "task": t,
+                    }
+                )
     return rev
 
 
@@ -323,8 +379,7 @@ def _route_labels(r: pd.DataFrame) -> list[str]:
     return []
 
 
-def _add_decisions(rev: _Reviewed, d: pd.DataFrame, task: str, sample_task: bool,
-                   audited: set[str]) -> None:
+def _add_decisions(rev: _Reviewed, d: pd.DataFrame, task: str, sample_task: bool, audited: set[str]) -> None:
     """Add one task's decisions: flags apart, a vote for each accepted or corrected label."""
     row: Any  # the decisions' columns hold strings (and None), not pandas' every scalar
     for row in d.itertuples(index=False):
@@ -334,15 +389,20 @@ def _add_decisions(rev: _Reviewed, d: pd.DataFrame, task: str, sample_task: bool
             continue
         if row.status not in _SOURCE_OF_STATUS or row.human_label is None:
             continue
-        rev.votes.setdefault(item_id, []).append({
-            "label": str(row.human_label), "source": _SOURCE_OF_STATUS[row.status],
-            "hash": row.content_hash or "", "task": task,
-            "sample": sample_task or is_sample_marker(row.data) or item_id in audited,
-        })
+        rev.votes.setdefault(item_id, []).append(
+            {
+                "label": str(row.human_label),
+                "source": _SOURCE_OF_STATUS[row.status],
+                "hash": row.content_hash or "",
+                "task": task,
+                "sample": sample_task or is_sample_marker(row.data) or item_id in audited,
+            }
+        )
 
 
-def _one_label_per_item(votes: dict[str, list[dict[str, Any]]], texts: dict[str, str],
-                        drop: _Drops) -> list[dict[str, Any]]:
+def _one_label_per_item(
+    votes: dict[str, list[dict[str, Any]]], texts: dict[str, str], drop: _Drops
+) -> list[dict[str, Any]]:
     """One row per voted item with df's text: the majority of the votes on that text."""
     items: list[dict[str, Any]] = []
     for item_id, vs in votes.items():
@@ -376,12 +436,19 @@ def _majority(item_id: str, votes: list[dict[str, Any]], text: str) -> dict[str,
     label = top[0][0]
     source = min((v["source"] for v in votes if v["label"] == label), key=_PRIORITY.__getitem__)
     sample = [v for v in votes if v["sample"]]
-    return {"item_id": item_id, "label": label, "source": source, "sample": bool(sample),
-            "task": (sample or votes)[0]["task"], "text": text}
+    return {
+        "item_id": item_id,
+        "label": label,
+        "source": source,
+        "sample": bool(sample),
+        "task": (sample or votes)[0]["task"],
+        "text": text,
+    }
 
 
-def _drop_flagged(flagged: set[tuple[str, str]], votes: dict[str, list[dict[str, Any]]],
-                  texts: dict[str, str], drop: _Drops) -> None:
+def _drop_flagged(
+    flagged: set[tuple[str, str]], votes: dict[str, list[dict[str, Any]]], texts: dict[str, str], drop: _Drops
+) -> None:
     """Count the items a person flagged on df's text (and nobody labelled) as dropped."""
     for item_id, h in flagged:
         t = texts.get(item_id)
@@ -389,8 +456,9 @@ def _drop_flagged(flagged: set[tuple[str, str]], votes: dict[str, list[dict[str,
             drop(item_id, "flagged by a person")
 
 
-def _auto_accepted_items(auto_rows: list[dict[str, Any]], seen_human: set[str],
-                         texts: dict[str, str], drop: _Drops) -> list[dict[str, Any]]:
+def _auto_accepted_items(
+    auto_rows: list[dict[str, Any]], seen_human: set[str], texts: dict[str, str], drop: _Drops
+) -> list[dict[str, Any]]:
     """A row for each item the router accepted alone, on df's text, that no person decided."""
     seen = set(seen_human)
     items: list[dict[str, Any]] = []
@@ -405,13 +473,22 @@ def _auto_accepted_items(auto_rows: list[dict[str, Any]], seen_human: set[str],
         if a["hash"] and a["hash"] != content_hash(t):
             drop(a["item_id"], "decided on other text than df's")
             continue
-        items.append({"item_id": a["item_id"], "label": a["label"], "source": "auto-accepted",
-                      "sample": False, "task": a["task"], "text": t})
+        items.append(
+            {
+                "item_id": a["item_id"],
+                "label": a["label"],
+                "source": "auto-accepted",
+                "sample": False,
+                "task": a["task"],
+                "text": t,
+            }
+        )
     return items
 
 
-def _keep_asked(items: list[dict[str, Any]], label_set: set[str], sources: Sequence[str],
-                drop: _Drops) -> list[dict[str, Any]]:
+def _keep_asked(
+    items: list[dict[str, Any]], label_set: set[str], sources: Sequence[str], drop: _Drops
+) -> list[dict[str, Any]]:
     """The rows of the sources asked for whose label is in the label set."""
     kept = []
     for it in items:
@@ -425,8 +502,11 @@ def _keep_asked(items: list[dict[str, Any]], label_set: set[str], sources: Seque
     return kept
 
 
-def _hold_out(kept: list[dict[str, Any]], hold_ids: set[str], drop: _Drops,
-              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[str]]:
+def _hold_out(
+    kept: list[dict[str, Any]],
+    hold_ids: set[str],
+    drop: _Drops,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[str]]:
     """Split off the held-out rows (the random sample and `holdout` ids): the eval rows (a
     human label, each text once), the other rows, and the held-out texts' keys."""
     eval_rows: list[dict[str, Any]] = []
@@ -484,8 +564,9 @@ def _one_per_text(cand: list[dict[str, Any]], drop: _Drops) -> list[dict[str, An
     return train_rows
 
 
-def _stratified_split(train_rows: list[dict[str, Any]], eval_rows: list[dict[str, Any]],
-                      share: float, seed: int) -> tuple[list[dict[str, Any]], int]:
+def _stratified_split(
+    train_rows: list[dict[str, Any]], eval_rows: list[dict[str, Any]], share: float, seed: int
+) -> tuple[list[dict[str, Any]], int]:
     """Move a stratified `share` of the human-labelled training rows to `eval_rows` (in
     place); returns the training rows left and how many moved."""
     if share <= 0:
@@ -515,8 +596,9 @@ def _n_to_move(share: float, n: int) -> int:
     return min(k, n - 1) if n > 1 else 0
 
 
-def _weights_of(weights: Any, train_rows: list[dict[str, Any]],
-                rows: list[dict[str, Any]]) -> list[float] | None:
+def _weights_of(
+    weights: Any, train_rows: list[dict[str, Any]], rows: list[dict[str, Any]]
+) -> list[float] | None:
     """The ``weight`` column of `rows` (None: no weights asked for)."""
     if weights is None:
         return None
@@ -530,8 +612,10 @@ def _weights_of(weights: Any, train_rows: list[dict[str, Any]],
             raise ValueError(f"weights: unknown sources {unknown!r}; use {list(SOURCES)}")
         return [float(weights.get(it["source"], 1.0)) for it in rows]
     if callable(weights):
-        return [float(weights({k: it[k] for k in ("item_id", "text", "label", "source", "sample")}))
-                for it in rows]
+        return [
+            float(weights({k: it[k] for k in ("item_id", "text", "label", "source", "sample")}))
+            for it in rows
+        ]
     raise ValueError(f"weights: a dict by source, 'balanced' or a callable, got {type(weights).__name__}")
 
 
@@ -542,8 +626,13 @@ def _balanced_weights(train_rows: list[dict[str, Any]], rows: list[dict[str, Any
     return [n / (k * freq[it["label"]]) if freq.get(it["label"]) else 1.0 for it in rows]
 
 
-def _to_datasets(datasets: Any, labels: list[str], weights: Any, train_rows: list[dict[str, Any]],
-                 eval_rows: list[dict[str, Any]]) -> Any:
+def _to_datasets(
+    datasets: Any,
+    labels: list[str],
+    weights: Any,
+    train_rows: list[dict[str, Any]],
+    eval_rows: list[dict[str, Any]],
+) -> Any:
     """The ``DatasetDict`` of the train and eval rows."""
     features = {
         "item_id": datasets.Value("string"),
@@ -576,16 +665,32 @@ def _to_datasets(datasets: Any, labels: list[str], weights: Any, train_rows: lis
         return datasets.DatasetDict({"train": make(train_rows), "eval": make(eval_rows)})
 
 
-def _report(st: Store, tasks: list[str], sample_tasks: list[str], labels: list[str],
-            train_rows: list[dict[str, Any]], eval_rows: list[dict[str, Any]], n_sample: int,
-            n_split: int, hold_ids: set[str], drop: _Drops) -> DataReport:
+def _report(
+    st: Store,
+    tasks: list[str],
+    sample_tasks: list[str],
+    labels: list[str],
+    train_rows: list[dict[str, Any]],
+    eval_rows: list[dict[str, Any]],
+    n_sample: int,
+    n_split: int,
+    hold_ids: set[str],
+    drop: _Drops,
+) -> DataReport:
     return DataReport(
-        store=st.target, store_id=st.store_id, tasks=tasks, sample_tasks=sample_tasks,
-        labels=labels, train=len(train_rows), eval=len(eval_rows),
-        eval_random_sample=n_sample, eval_split=n_split,
+        store=st.target,
+        store_id=st.store_id,
+        tasks=tasks,
+        sample_tasks=sample_tasks,
+        labels=labels,
+        train=len(train_rows),
+        eval=len(eval_rows),
+        eval_random_sample=n_sample,
+        eval_split=n_split,
         train_by_source={s: sum(it["source"] == s for it in train_rows) for s in SOURCES},
         train_by_label={lab: sum(it["label"] == lab for it in train_rows) for lab in labels},
         eval_by_label={lab: sum(it["label"] == lab for it in eval_rows) for lab in labels},
         held_out_ids=sorted({it["item_id"] for it in eval_rows} | hold_ids),
-        dropped=dict(drop.counts), dropped_items=drop.items,
+        dropped=dict(drop.counts),
+        dropped_items=drop.items,
     )

@@ -38,8 +38,9 @@ from .text_classifier import AUTO_FULL_FROM, TextClassifier, check_label_coverag
 
 
 # -- metrics ------------------------------------------------------------------------------
-def classification_metrics(y_true: Sequence[Any], y_pred: Sequence[Any],
-                           labels: Sequence[Any]) -> dict[str, Any]:
+def classification_metrics(
+    y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any]
+) -> dict[str, Any]:
     """Accuracy, macro-F1 (over labels that occur in truth or prediction, as scikit-learn
     does) and precision / recall / F1 / support per label. Labels are compared as the store
     keeps them (`hitl_widgets.items.canonical`: 1, 1.0 and "1" are one label)."""
@@ -67,14 +68,21 @@ def classification_metrics(y_true: Sequence[Any], y_pred: Sequence[Any],
     }
 
 
-def evaluate(model: TextClassifier, texts: Sequence[str], y: Sequence[Any], *,
-             embeddings: np.ndarray | None = None, progress: bool = False) -> dict[str, Any]:
+def evaluate(
+    model: TextClassifier,
+    texts: Sequence[str],
+    y: Sequence[Any],
+    *,
+    embeddings: np.ndarray | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
     """`classification_metrics` of `model`'s predictions on (texts, y)."""
     texts = [str(t) for t in texts]
     if not texts:
         return classification_metrics([], [], model.labels)
     kw: dict[str, Any] = (
-        {"embeddings": embeddings} if (embeddings is not None and model.mode_used == "head") else {})
+        {"embeddings": embeddings} if (embeddings is not None and model.mode_used == "head") else {}
+    )
     p = model.predict_proba(texts, progress=progress, **kw)
     pred = [model.labels[i] for i in p.argmax(1)]
     return classification_metrics(y, pred, model.labels)
@@ -95,7 +103,9 @@ class LiveLoss:
     (a line every `every` steps), ``"auto"`` (plot in a notebook, print elsewhere) or
     None. Call it with each ``{"step", "epoch", "loss"}`` record (``on_step``)."""
 
-    def __init__(self, mode: str | bool | None = "auto", every: int = 10, title: str = "training loss") -> None:
+    def __init__(
+        self, mode: str | bool | None = "auto", every: int = 10, title: str = "training loss"
+    ) -> None:
         if mode is True:
             mode = "auto"
         if mode in (False, None, "none"):
@@ -119,9 +129,14 @@ class LiveLoss:
 
         fig = go.FigureWidget(
             data=[go.Scatter(x=[], y=[], mode="lines", name="loss")],
-            layout=go.Layout(title=self.title, height=260, width=520,
-                             margin=dict(l=50, r=20, t=40, b=40),
-                             xaxis_title="step", yaxis_title="loss"),
+            layout=go.Layout(
+                title=self.title,
+                height=260,
+                width=520,
+                margin=dict(l=50, r=20, t=40, b=40),
+                xaxis_title="step",
+                yaxis_title="loss",
+            ),
         )
         self.figure = fig
         try:
@@ -191,31 +206,44 @@ class FinetuneReport:
         """Accuracy, macro-F1 and F1 per label, before and after, with the change."""
         if self.after is None:
             return pd.DataFrame(columns=["before", "after", "change"])
-        rows = {"accuracy": (self.before or {}).get("accuracy"), "macro-F1": (self.before or {}).get("macro_f1")}
+        rows = {
+            "accuracy": (self.before or {}).get("accuracy"),
+            "macro-F1": (self.before or {}).get("macro_f1"),
+        }
         after = {"accuracy": self.after["accuracy"], "macro-F1": self.after["macro_f1"]}
         b_pl = self.before["per_label"].set_index("label") if self.before else None
         for r in self.after["per_label"].itertuples(index=False):
             key = f"F1 {r.label}"
             after[key] = r.f1
             rows[key] = float(b_pl.loc[r.label, "f1"]) if b_pl is not None else None
-        df = pd.DataFrame({"before": pd.Series(rows, dtype="float64"),
-                           "after": pd.Series(after, dtype="float64")})
+        df = pd.DataFrame(
+            {"before": pd.Series(rows, dtype="float64"), "after": pd.Series(after, dtype="float64")}
+        )
         df["change"] = df["after"] - df["before"]
         return df
 
     def summary(self) -> str:
-        lines = [f"mode: {self.mode} ({self.mode_reason}); device {self.device}; seed {self.seed}; "
-                 f"{self.n_train:,} training texts, trained in {self.train_seconds:.1f} s"]
+        lines = [
+            f"mode: {self.mode} ({self.mode_reason}); device {self.device}; seed {self.seed}; "
+            f"{self.n_train:,} training texts, trained in {self.train_seconds:.1f} s"
+        ]
         if self.after is None:
             lines.append("no held-out human labels: nothing evaluated")
         else:
-            kind = "a random sample" if self.eval_is_random_sample else "a stratified split (not a random sample)"
+            kind = (
+                "a random sample"
+                if self.eval_is_random_sample
+                else "a stratified split (not a random sample)"
+            )
             b = self.before
             lines.append(
                 f"held-out human labels: {self.n_eval:,} ({kind}); accuracy "
-                + (f"{b['accuracy']:.3f} -> " if b else "") + f"{self.after['accuracy']:.3f}, macro-F1 "
-                + (f"{b['macro_f1']:.3f} -> " if b else "") + f"{self.after['macro_f1']:.3f}"
-                + (f" (before: {self.before_name})" if b else ""))
+                + (f"{b['accuracy']:.3f} -> " if b else "")
+                + f"{self.after['accuracy']:.3f}, macro-F1 "
+                + (f"{b['macro_f1']:.3f} -> " if b else "")
+                + f"{self.after['macro_f1']:.3f}"
+                + (f" (before: {self.before_name})" if b else "")
+            )
         if self.checkpoint:
             lines.append(f"checkpoint: {self.checkpoint}")
         return "\n".join(lines)
@@ -254,17 +282,26 @@ class FinetuneReport:
             "## Data",
         ]
         if d.get("store"):
-            out.append(f"- store: `{d['store']}` (store id `{d.get('store_id')}`), tasks "
-                       f"{', '.join(map(str, d.get('tasks') or [])) or '-'}; random-sample tasks "
-                       f"{', '.join(map(str, d.get('sample_tasks') or [])) or '-'}")
+            out.append(
+                f"- store: `{d['store']}` (store id `{d.get('store_id')}`), tasks "
+                f"{', '.join(map(str, d.get('tasks') or [])) or '-'}; random-sample tasks "
+                f"{', '.join(map(str, d.get('sample_tasks') or [])) or '-'}"
+            )
         out.append(f"- training texts: {self.n_train:,}")
         for k, v in (d.get("train_by_source") or {}).items():
             out.append(f"  - {k}: {v:,}")
         if d.get("train_by_label"):
-            out.append("- per label (train): " + ", ".join(f"{k} {v:,}" for k, v in d["train_by_label"].items()))
-        out.append(f"- held-out human labels (eval): {self.n_eval:,}, "
-                   + ("reviewed as a random sample" if self.eval_is_random_sample
-                      else "a stratified split of reviewed items (not a random sample: biased)"))
+            out.append(
+                "- per label (train): " + ", ".join(f"{k} {v:,}" for k, v in d["train_by_label"].items())
+            )
+        out.append(
+            f"- held-out human labels (eval): {self.n_eval:,}, "
+            + (
+                "reviewed as a random sample"
+                if self.eval_is_random_sample
+                else "a stratified split of reviewed items (not a random sample: biased)"
+            )
+        )
         dropped = {k: v for k, v in (d.get("dropped") or {}).items() if v}
         if dropped:
             out.append("- left out: " + ", ".join(f"{k} {v:,}" for k, v in dropped.items()))
@@ -279,8 +316,17 @@ class FinetuneReport:
             for name, r in self.table().iterrows():
                 b = "-" if pd.isna(r["before"]) else f"{r['before']:.3f}"
                 out.append(f"| {name} | {b} | {r['after']:.3f} |")
-        out += ["", "## Load", "", "```python", "from hitl_widgets.training import TextClassifier",
-                "model = TextClassifier.load('<this folder>')", "model.predict_proba(texts)", "```", ""]
+        out += [
+            "",
+            "## Load",
+            "",
+            "```python",
+            "from hitl_widgets.training import TextClassifier",
+            "model = TextClassifier.load('<this folder>')",
+            "model.predict_proba(texts)",
+            "```",
+            "",
+        ]
         return "\n".join(out)
 
 
@@ -291,20 +337,25 @@ def _label_names(raw: Sequence[Any], where: str) -> list[str]:
     out = [canonical(v) for v in raw]
     bad = [i for i, v in enumerate(out) if v is None]
     if bad:
-        raise ValueError(f"{where}: missing labels (None or NaN) in {len(bad)} row(s), positions "
-                         f"{bad[:5]!r}: drop them or label them")
+        raise ValueError(
+            f"{where}: missing labels (None or NaN) in {len(bad)} row(s), positions "
+            f"{bad[:5]!r}: drop them or label them"
+        )
     return out  # type: ignore[return-value]
 
 
-def _split(obj: Any, labels: Sequence[Any] | None,
-           where: str = "data") -> tuple[list[str], list[str], list[float] | None, list[str] | None]:
+def _split(
+    obj: Any, labels: Sequence[Any] | None, where: str = "data"
+) -> tuple[list[str], list[str], list[float] | None, list[str] | None]:
     """(texts, label names, weights, label names of the ClassLabel) from a Dataset or frame."""
     if obj is None:
         return [], [], None, None
     if isinstance(obj, pd.DataFrame):
         for c in ("text", "label"):
             if c not in obj.columns:
-                raise ValueError(f"a frame to train on needs columns 'text' and 'label' (has {list(obj.columns)[:10]!r})")
+                raise ValueError(
+                    f"a frame to train on needs columns 'text' and 'label' (has {list(obj.columns)[:10]!r})"
+                )
         w = obj["weight"].astype(float).tolist() if "weight" in obj.columns else None
         return obj["text"].astype(str).tolist(), _label_names(obj["label"].tolist(), where), w, None
     if hasattr(obj, "features") and hasattr(obj, "column_names"):
@@ -321,8 +372,14 @@ def _untrained(clf: TextClassifier, mode: str, dim: int | None) -> TextClassifie
     """The starting point of training: the pre-trained encoder with a fresh, seeded head."""
     import torch
 
-    start = TextClassifier(clf.labels, clf.model_path, mode=mode, max_length=clf.max_length,
-                           seed=clf.seed, device=str(clf.device))
+    start = TextClassifier(
+        clf.labels,
+        clf.model_path,
+        mode=mode,
+        max_length=clf.max_length,
+        seed=clf.seed,
+        device=str(clf.device),
+    )
     start._tok = clf._tok
     if mode == "head":
         start._encoder = clf._encoder
@@ -336,8 +393,11 @@ def _untrained(clf: TextClassifier, mode: str, dim: int | None) -> TextClassifie
         from transformers import AutoModelForSequenceClassification
 
         torch.manual_seed(clf.seed)
-        start._seqcls = AutoModelForSequenceClassification.from_pretrained(
-            clf.model_path, num_labels=len(clf.labels)).to(clf.device).eval()
+        start._seqcls = (
+            AutoModelForSequenceClassification.from_pretrained(clf.model_path, num_labels=len(clf.labels))
+            .to(clf.device)
+            .eval()
+        )
     start.mode_used = mode
     return start
 
@@ -419,9 +479,12 @@ def finetune(
     # every label of the set needs a training example; checked here, before the (slow)
     # evaluation of the starting point, and not again in `fit`
     fit_weights = weights if (use_weights and weights is not None) else None
-    check_label_coverage(clf.labels, clf._targets(y),
-                         None if fit_weights is None else np.asarray(fit_weights, dtype=float),
-                         allow_missing_labels=allow_missing_labels)
+    check_label_coverage(
+        clf.labels,
+        clf._targets(y),
+        None if fit_weights is None else np.asarray(fit_weights, dtype=float),
+        allow_missing_labels=allow_missing_labels,
+    )
     chosen, reason = clf.choose_mode(len(texts))
     eval_random = _eval_is_random_sample(eval_data, data_report)
 
@@ -442,21 +505,46 @@ def finetune(
             on_step(rec)
 
     t0 = time.perf_counter()
-    clf.fit(texts, y, epochs=epochs, batch_size=batch_size, lr=lr, progress=progress, on_step=step,
-            sample_weight=fit_weights, allow_missing_labels=True)
+    clf.fit(
+        texts,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        progress=progress,
+        on_step=step,
+        sample_weight=fit_weights,
+        allow_missing_labels=True,
+    )
     train_s = time.perf_counter() - t0
     live_view.flush()
     after_metrics = evaluate(clf, e_texts, e_y, embeddings=e_emb) if e_texts else None
 
-    settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr or (5e-5 if chosen == "full" else None),
-                "max_length": max_length, "weights": bool(use_weights and weights is not None),
-                "auto_full_from": AUTO_FULL_FROM}
+    settings = {
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "lr": lr or (5e-5 if chosen == "full" else None),
+        "max_length": max_length,
+        "weights": bool(use_weights and weights is not None),
+        "auto_full_from": AUTO_FULL_FROM,
+    }
     report = FinetuneReport(
-        mode=chosen, mode_reason=reason, base_model=clf.model_path, device=str(clf.device), seed=seed,
-        labels=labels, n_train=len(texts), n_eval=len(e_texts), eval_is_random_sample=eval_random,
+        mode=chosen,
+        mode_reason=reason,
+        base_model=clf.model_path,
+        device=str(clf.device),
+        seed=seed,
+        labels=labels,
+        n_train=len(texts),
+        n_eval=len(e_texts),
+        eval_is_random_sample=eval_random,
         data={k: v for k, v in data_report.items() if k not in ("dropped_items", "held_out_ids")},
-        before=before_metrics, after=after_metrics, before_name=before_name,
-        train_seconds=train_s, settings=settings, history=list(clf.history),
+        before=before_metrics,
+        after=after_metrics,
+        before_name=before_name,
+        train_seconds=train_s,
+        settings=settings,
+        history=list(clf.history),
     )
     if output_dir is not False:
         _save_checkpoint(clf, report, output_dir)
@@ -487,23 +575,34 @@ def _eval_is_random_sample(eval_data: Any, data_report: Mapping[str, Any]) -> bo
     return eval_random
 
 
-def _evaluate_before(before: TextClassifier | str, clf: TextClassifier, chosen: str,
-                     e_texts: list[str], e_y: list[Any], e_emb: Any,
-                     progress: bool) -> tuple[Any, str]:
+def _evaluate_before(
+    before: TextClassifier | str,
+    clf: TextClassifier,
+    chosen: str,
+    e_texts: list[str],
+    e_y: list[Any],
+    e_emb: Any,
+    progress: bool,
+) -> tuple[Any, str]:
     """(metrics, name) of what the fine-tuned model is compared against: the given model,
     or the pre-trained encoder with a fresh head (``"start"``)."""
     if isinstance(before, TextClassifier):
-        return (evaluate(before, e_texts, e_y, progress=progress),
-                f"the given model ({before.mode_used} mode)")
+        return (
+            evaluate(before, e_texts, e_y, progress=progress),
+            f"the given model ({before.mode_used} mode)",
+        )
     if before == "start":
         start = _untrained(clf, chosen, None if e_emb is None else e_emb.shape[1])
-        return (evaluate(start, e_texts, e_y, embeddings=e_emb),
-                "the pre-trained encoder with a fresh head (training's starting point)")
+        return (
+            evaluate(start, e_texts, e_y, embeddings=e_emb),
+            "the pre-trained encoder with a fresh head (training's starting point)",
+        )
     raise ValueError(f"before must be 'start', a TextClassifier or None, got {before!r}")
 
 
-def _save_checkpoint(clf: TextClassifier, report: FinetuneReport,
-                     output_dir: str | os.PathLike[str] | Literal[True] | None) -> None:
+def _save_checkpoint(
+    clf: TextClassifier, report: FinetuneReport, output_dir: str | os.PathLike[str] | Literal[True] | None
+) -> None:
     """Save the model with its model card, and ``training_report.json``, in `output_dir`
     (None or True: ``checkpoints/finetune-<UTC time>``)."""
     if output_dir is None or output_dir is True:

@@ -73,8 +73,9 @@ def _shown(v: Any) -> Any:
 
 
 # -- the unbiased sample ---------------------------------------------------------------------
-def unbiased_reviews(store: Store, tasks: Sequence[str], sample_tasks: Sequence[str], *,
-                     audits: bool = True) -> pd.DataFrame:
+def unbiased_reviews(
+    store: Store, tasks: Sequence[str], sample_tasks: Sequence[str], *, audits: bool = True
+) -> pd.DataFrame:
     """Items people reviewed as a random sample: item_id, human_label (None if flagged),
     status, task, why ("sample task" / "sample marker" / "audit"). One row per item (the
     latest decision)."""
@@ -92,20 +93,42 @@ def unbiased_reviews(store: Store, tasks: Sequence[str], sample_tasks: Sequence[
             if len(r):
                 audited = set(r.loc[r["audit"], "item_id"].astype(str))
         for row in d.itertuples(index=False):
-            why = ("sample task" if t in sample_tasks else "sample marker" if is_sample_marker(row.data)
-                   else "audit" if str(row.item_id) in audited else None)
+            why = (
+                "sample task"
+                if t in sample_tasks
+                else "sample marker"
+                if is_sample_marker(row.data)
+                else "audit"
+                if str(row.item_id) in audited
+                else None
+            )
             if why is None:
                 continue
-            rows.append({"item_id": str(row.item_id), "human_label": row.human_label if row.status != "flagged" else None,
-                         "status": row.status, "task": t, "why": why, "decided_at": row.decided_at})
+            rows.append(
+                {
+                    "item_id": str(row.item_id),
+                    "human_label": row.human_label if row.status != "flagged" else None,
+                    "status": row.status,
+                    "task": t,
+                    "why": why,
+                    "decided_at": row.decided_at,
+                }
+            )
     out = pd.DataFrame(rows, columns=["item_id", "human_label", "status", "task", "why", "decided_at"])
     if len(out):
         out = out.sort_values("decided_at", kind="stable").drop_duplicates("item_id", keep="last")
     return out.reset_index(drop=True)
 
 
-def project_coverage(confidence: np.ndarray, wrong: np.ndarray, population: np.ndarray,
-                     alpha: float, delta: float, n_total: int, start: int | None = None) -> float:
+def project_coverage(
+    confidence: np.ndarray,
+    wrong: np.ndarray,
+    population: np.ndarray,
+    alpha: float,
+    delta: float,
+    n_total: int,
+    start: int | None = None,
+) -> float:
     """The share of `population` a Learn-then-Test threshold would accept if the random
     sample had `n_total` items with the error profile observed now (a projection: counts
     scaled up; the largest share whose binomial test passes, among thresholds that at
@@ -187,9 +210,11 @@ class Reroute:
     def __repr__(self) -> str:
         th = "none certified" if self.threshold is None else _short(float(self.threshold))
         acc = self.accuracy
-        return (f"Reroute(threshold {th}, {self.routed_share:.1%} of {len(self.routing):,} routed to people, "
-                f"accuracy {'n/a' if acc is None else _short(acc)} on {len(self.sample):,} random-sample "
-                f"items, alpha={self.alpha:g}, delta={self.delta:g}, {self.seconds:.1f} s)")
+        return (
+            f"Reroute(threshold {th}, {self.routed_share:.1%} of {len(self.routing):,} routed to people, "
+            f"accuracy {'n/a' if acc is None else _short(acc)} on {len(self.sample):,} random-sample "
+            f"items, alpha={self.alpha:g}, delta={self.delta:g}, {self.seconds:.1f} s)"
+        )
 
 
 class LoopTracker:
@@ -215,11 +240,22 @@ class LoopTracker:
         The re-route's audit share and seed.
     """
 
-    def __init__(self, store: Store | str, task: str | Sequence[str] = "routing", *,
-                 sample_task: str | Sequence[str] | None = None, df: pd.DataFrame | None = None,
-                 text: Hashable = "text", id: Hashable | None = None,
-                 labels: Sequence[Any] | None = None, alpha: float = 0.1, delta: float = 0.1,
-                 audits: bool = True, audit_rate: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        store: Store | str,
+        task: str | Sequence[str] = "routing",
+        *,
+        sample_task: str | Sequence[str] | None = None,
+        df: pd.DataFrame | None = None,
+        text: Hashable = "text",
+        id: Hashable | None = None,
+        labels: Sequence[Any] | None = None,
+        alpha: float = 0.1,
+        delta: float = 0.1,
+        audits: bool = True,
+        audit_rate: float = 0.0,
+        seed: int = 0,
+    ) -> None:
         self.store = store if isinstance(store, Store) else Store(store)
         self.tasks = _as_list(task)
         if not self.tasks:
@@ -285,10 +321,20 @@ class LoopTracker:
         return df[~self._ids(df).isin(self.reviewed_ids())]
 
     # -- one round ----------------------------------------------------------------------------
-    def reroute(self, model: Any = None, pool: pd.DataFrame | None = None, *,
-                proba: np.ndarray | None = None, sample_proba: np.ndarray | None = None,
-                per_label: bool = False, grid: str = "learned", tune: float = 0.25,
-                step: float = 0.05, write: bool = True, **calibrate_kw: Any) -> Reroute:
+    def reroute(
+        self,
+        model: Any = None,
+        pool: pd.DataFrame | None = None,
+        *,
+        proba: np.ndarray | None = None,
+        sample_proba: np.ndarray | None = None,
+        per_label: bool = False,
+        grid: str = "learned",
+        tune: float = 0.25,
+        step: float = 0.05,
+        write: bool = True,
+        **calibrate_kw: Any,
+    ) -> Reroute:
         """Re-predict `pool` (default: the unlabelled rows) and the random sample with `model`,
         calibrate on the sample's new scores (Learn-then-Test at alpha, delta) and route the
         pool with the new threshold (route events written to the store, in the first task,
@@ -344,17 +390,25 @@ class LoopTracker:
                 sample = sample[~missing].reset_index(drop=True)
             stexts = by_id.loc[sample["item_id"]].tolist()
             sample_proba = model.predict_proba(stexts) if stexts else np.zeros((0, len(labels)))
-        sample_proba = np.asarray(sample_proba if sample_proba is not None else np.zeros((0, len(labels))), float)
+        sample_proba = np.asarray(
+            sample_proba if sample_proba is not None else np.zeros((0, len(labels))), float
+        )
         if len(sample_proba) != len(sample):
             raise ValueError(f"sample_proba: {len(sample_proba)} rows for {len(sample)} sample items")
-        sample = sample.assign(pred=[labels[i] for i in sample_proba.argmax(1)] if len(sample) else [],
-                               confidence=sample_proba.max(1) if len(sample) else [])
+        sample = sample.assign(
+            pred=[labels[i] for i in sample_proba.argmax(1)] if len(sample) else [],
+            confidence=sample_proba.max(1) if len(sample) else [],
+        )
         pop_conf = proba.max(1) if len(proba) else np.zeros(0)
         cal, refusal = None, None
         try:
             if not len(sample):
-                raise InsufficientSampleError("no item has been reviewed as a random sample yet",
-                                              n=0, needed=None, needed_zero_errors=None)
+                raise InsufficientSampleError(
+                    "no item has been reviewed as a random sample yet",
+                    n=0,
+                    needed=None,
+                    needed_zero_errors=None,
+                )
             frame = sample.rename(columns={"pred": "model_label"})
             kw = {"seed": self.seed, **calibrate_kw}
             if grid == "learned" and not per_label and len(frame) >= 40 and "grid" not in kw:
@@ -362,25 +416,44 @@ class LoopTracker:
             elif grid != "pool":
                 kw.setdefault("tune", tune)
                 kw.setdefault("step", step)
-            cal = calibrate(frame, alpha=self.alpha, delta=self.delta, sample="random",
-                            population=pop_conf if grid == "pool" else None,
-                            confidence="confidence", pred="model_label", label="human_label",
-                            per_label=per_label, **kw)
+            cal = calibrate(
+                frame,
+                alpha=self.alpha,
+                delta=self.delta,
+                sample="random",
+                population=pop_conf if grid == "pool" else None,
+                confidence="confidence",
+                pred="model_label",
+                label="human_label",
+                per_label=per_label,
+                **kw,
+            )
         except InsufficientSampleError as exc:
             refusal = exc
         if cal is not None:
             router = cal.router(labels, audit_rate=self.audit_rate, seed=self.seed)
         else:
-            router = Router(labels, policies={"no threshold certified yet": _everything},
-                            audit_rate=self.audit_rate, seed=self.seed)
+            router = Router(
+                labels,
+                policies={"no threshold certified yet": _everything},
+                audit_rate=self.audit_rate,
+                seed=self.seed,
+            )
         store = self.store if write else None
-        pool = pool.assign(pred=np.asarray(labels, dtype=object)[proba.argmax(1)] if len(proba) else [],
-                           confidence=pop_conf)
-        result = router.route(pool, proba=proba, pred=None, confidence=None, id=self.id,
-                              text=self.text if self.text in pool.columns else None,
-                              store=store, task=self.tasks[0])
-        rr = Reroute(result, cal, refusal, proba, sample, self.alpha, self.delta,
-                     time.perf_counter() - t0)
+        pool = pool.assign(
+            pred=np.asarray(labels, dtype=object)[proba.argmax(1)] if len(proba) else [], confidence=pop_conf
+        )
+        result = router.route(
+            pool,
+            proba=proba,
+            pred=None,
+            confidence=None,
+            id=self.id,
+            text=self.text if self.text in pool.columns else None,
+            store=store,
+            task=self.tasks[0],
+        )
+        rr = Reroute(result, cal, refusal, proba, sample, self.alpha, self.delta, time.perf_counter() - t0)
         self._last = rr
         return rr
 
@@ -393,16 +466,22 @@ class LoopTracker:
 
         # each item's side is fixed by a hash of its id and the seed: as the random sample
         # grows round after round, items stay where they were (no reshuffling noise)
-        u = np.array([int(hashlib.sha256(f"{self.seed}\x1f{i}".encode()).hexdigest()[:12], 16) / 16**12
-                      for i in frame["item_id"].astype(str)])
+        u = np.array(
+            [
+                int(hashlib.sha256(f"{self.seed}\x1f{i}".encode()).hexdigest()[:12], 16) / 16**12
+                for i in frame["item_id"].astype(str)
+            ]
+        )
         is_tune = u < tune
         if is_tune.sum() < 10:
             is_tune = u <= np.sort(u)[min(9, len(u) - 1)]
         tune_rows, test_rows = frame[is_tune], frame[~is_tune]
         k = len(tune_rows)
         conf = tune_rows["confidence"].to_numpy(float)
-        wrong = (tune_rows["human_label"].isna()
-                 | (tune_rows["human_label"].astype(str) != tune_rows["model_label"].astype(str))).to_numpy()
+        wrong = (
+            tune_rows["human_label"].isna()
+            | (tune_rows["human_label"].astype(str) != tune_rows["model_label"].astype(str))
+        ).to_numpy()
         order = np.argsort(-conf, kind="stable")
         conf, wrong = conf[order], wrong[order].astype(int)
         cum = np.cumsum(wrong)
@@ -421,9 +500,15 @@ class LoopTracker:
         _, keep = np.unique(-g, return_index=True)  # descending, unique
         return test_rows.reset_index(drop=True), g[np.sort(keep)]
 
-    def record(self, reroute: Reroute | None = None, *, finetune: Any = None,
-               accuracy: float | None = None, compute_seconds: float | None = None,
-               note: str = "") -> dict[str, Any]:
+    def record(
+        self,
+        reroute: Reroute | None = None,
+        *,
+        finetune: Any = None,
+        accuracy: float | None = None,
+        compute_seconds: float | None = None,
+        note: str = "",
+    ) -> dict[str, Any]:
         """Append this round's row; returns it.
 
         labelled: items with a human label (accepted / corrected) in the tracked tasks;
@@ -452,8 +537,9 @@ class LoopTracker:
             "pool": len(rr.routing) if rr is not None else None,
             "people_s": people,
             "people_round_s": people - prev_people,
-            "compute_s": compute_seconds if compute_seconds is not None else (
-                (getattr(finetune, "train_seconds", 0.0) or 0.0) + (rr.seconds if rr is not None else 0.0)),
+            "compute_s": compute_seconds
+            if compute_seconds is not None
+            else ((getattr(finetune, "train_seconds", 0.0) or 0.0) + (rr.seconds if rr is not None else 0.0)),
             "needed": None,
             "advice": "",
             "note": note,
@@ -463,8 +549,16 @@ class LoopTracker:
             row["advice"] = self.advice(rr)
         # printed (a row, f"threshold {row['threshold']}") with 4 significant digits; the
         # values themselves keep every digit (see `Shown`)
-        for k in ("accuracy", "alpha", "delta", "threshold", "routed_share", "people_s",
-                  "people_round_s", "compute_s"):
+        for k in (
+            "accuracy",
+            "alpha",
+            "delta",
+            "threshold",
+            "routed_share",
+            "people_s",
+            "people_round_s",
+            "compute_s",
+        ):
             row[k] = _shown(row[k])
         self.rounds.append(row)
         return row
@@ -480,12 +574,17 @@ class LoopTracker:
         n = len(s)
         pop_conf = rr.proba.max(1) if len(rr.proba) else np.zeros(0)
         acc_now = 1.0 - rr.routed_share if rr.calibration is not None else 0.0
-        head = (f"{n:,} items reviewed as a random sample; at alpha={self.alpha:g} "
-                f"(delta={self.delta:g}) the guarantee auto-accepts {acc_now:.0%} of the pool")
+        head = (
+            f"{n:,} items reviewed as a random sample; at alpha={self.alpha:g} "
+            f"(delta={self.delta:g}) the guarantee auto-accepts {acc_now:.0%} of the pool"
+        )
         if rr.refusal is not None:
             need = getattr(rr.refusal, "needed", None)
-            head += (" (no threshold can be certified" + (f": about {need:,} random reviews are needed"
-                                                          if need else "") + ")")
+            head += (
+                " (no threshold can be certified"
+                + (f": about {need:,} random reviews are needed" if need else "")
+                + ")"
+            )
         if n == 0:
             return head + ". Review a random sample (random_draw) to calibrate."
         wrong = (s["human_label"].isna() | (s["human_label"].astype(str) != s["pred"].astype(str))).to_numpy()
@@ -499,18 +598,38 @@ class LoopTracker:
         ceiling = float(np.mean(pop_conf >= conf[order][ok[-1]])) if ok.size and len(pop_conf) else 0.0
         better = [(e, c) for e, c in proj if c > acc_now + 0.02]
         if not better:
-            return head + (f". More random reviews would not raise it much at the current error "
-                           f"(observed ceiling {ceiling:.0%}): a better model would.")
+            return head + (
+                f". More random reviews would not raise it much at the current error "
+                f"(observed ceiling {ceiling:.0%}): a better model would."
+            )
         parts = ", ".join(f"+{e:,} -> {c:.0%}" for e, c in proj)
-        return head + (f". Projected with more random reviews (same error profile): {parts} "
-                       f"(observed ceiling {ceiling:.0%}).")
+        return head + (
+            f". Projected with more random reviews (same error profile): {parts} "
+            f"(observed ceiling {ceiling:.0%})."
+        )
 
     # -- output ----------------------------------------------------------------------------
     def table(self) -> pd.DataFrame:
         """One row per round."""
-        cols = ["round", "labelled", "trained_on", "mode", "unbiased", "accuracy", "alpha", "delta",
-                "threshold", "routed_share", "pool", "people_s", "people_round_s", "compute_s",
-                "needed", "advice", "note"]
+        cols = [
+            "round",
+            "labelled",
+            "trained_on",
+            "mode",
+            "unbiased",
+            "accuracy",
+            "alpha",
+            "delta",
+            "threshold",
+            "routed_share",
+            "pool",
+            "people_s",
+            "people_round_s",
+            "compute_s",
+            "needed",
+            "advice",
+            "note",
+        ]
         return pd.DataFrame(self.rounds, columns=cols)
 
     def plot(self, widget: bool = True) -> Any:
@@ -524,50 +643,118 @@ class LoopTracker:
 
         t = self.table()
         x = t["round"].tolist()
-        fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16, subplot_titles=(
-            f"held-out accuracy and share to people<br>(random sample; alpha={self.alpha:g})",
-            "people's time and random-sample size"),
-            specs=[[{}, {"secondary_y": True}]])
-        fig.add_trace(go.Scatter(x=x, y=t["accuracy"].astype(float), mode="lines+markers",
-                                 name="held-out accuracy",
-                                 hovertemplate="round %{x}<br>accuracy %{y:.1%}<extra></extra>"), 1, 1)
+        fig = make_subplots(
+            rows=1,
+            cols=2,
+            horizontal_spacing=0.16,
+            subplot_titles=(
+                f"held-out accuracy and share to people<br>(random sample; alpha={self.alpha:g})",
+                "people's time and random-sample size",
+            ),
+            specs=[[{}, {"secondary_y": True}]],
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=t["accuracy"].astype(float),
+                mode="lines+markers",
+                name="held-out accuracy",
+                hovertemplate="round %{x}<br>accuracy %{y:.1%}<extra></extra>",
+            ),
+            1,
+            1,
+        )
         share = t["routed_share"].astype(float)
-        text = ["no threshold" if th is None or (isinstance(th, float) and math.isnan(th))
-                else f"t={float(th):.2f}" for th in t["threshold"]]
+        text = [
+            "no threshold"
+            if th is None or (isinstance(th, float) and math.isnan(th))
+            else f"t={float(th):.2f}"
+            for th in t["threshold"]
+        ]
         # a label above a point near the top would leave the panel: put it below
         where = ["bottom center" if (not math.isnan(v) and v > 0.85) else "top center" for v in share]
-        fig.add_trace(go.Scatter(x=x, y=share, mode="lines+markers+text", text=text, textposition=where,
-                                 name="share routed to people", cliponaxis=False,
-                                 hovertemplate="round %{x}<br>%{y:.1%} routed to people (%{text})<extra></extra>"),
-                      1, 1)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=share,
+                mode="lines+markers+text",
+                text=text,
+                textposition=where,
+                name="share routed to people",
+                cliponaxis=False,
+                hovertemplate="round %{x}<br>%{y:.1%} routed to people (%{text})<extra></extra>",
+            ),
+            1,
+            1,
+        )
         minutes = t["people_s"].astype(float) / 60.0
-        fig.add_trace(go.Bar(x=x, y=minutes, name="people's time (min, cumulative)", opacity=0.6,
-                             hovertemplate="round %{x}<br>%{y:.3g} min of people's time<extra></extra>"),
-                      1, 2, secondary_y=False)
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=minutes,
+                name="people's time (min, cumulative)",
+                opacity=0.6,
+                hovertemplate="round %{x}<br>%{y:.3g} min of people's time<extra></extra>",
+            ),
+            1,
+            2,
+            secondary_y=False,
+        )
         items = t["unbiased"].astype(float)
-        fig.add_trace(go.Scatter(x=x, y=items, mode="lines+markers", name="random-sample reviews",
-                                 hovertemplate="round %{x}<br>%{y:,d} random-sample reviews<extra></extra>"),
-                      1, 2, secondary_y=True)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=items,
+                mode="lines+markers",
+                name="random-sample reviews",
+                hovertemplate="round %{x}<br>%{y:,d} random-sample reviews<extra></extra>",
+            ),
+            1,
+            2,
+            secondary_y=True,
+        )
         fig.update_yaxes(title_text="share", range=[0, 1.05], tickformat=".0%", row=1, col=1)
-        fig.update_yaxes(title_text="minutes", rangemode="tozero", tickformat="~g", row=1, col=2,
-                         secondary_y=False)
+        fig.update_yaxes(
+            title_text="minutes", rangemode="tozero", tickformat="~g", row=1, col=2, secondary_y=False
+        )
         # counts: whole numbers from 0 in nice integer steps (not ticks synced to the minutes
         # axis, which land on 142 / 171.3 / 200.6); no second grid
         top = float(np.nanmax(items)) if len(items) and np.isfinite(items).any() else 1.0
         step = _nice_step(top / 4)
-        fig.update_yaxes(title_text="items", tickmode="linear", tick0=0, dtick=step, tickformat=",d",
-                         range=[0, max(step, math.ceil(top * 1.05 / step) * step)], showgrid=False,
-                         row=1, col=2, secondary_y=True)
-        fig.update_xaxes(title_text="round", tickmode="linear", tick0=1, dtick=1, tickformat="d",
-                         range=[min(x, default=1) - 0.5, max(x, default=1) + 0.5])
+        fig.update_yaxes(
+            title_text="items",
+            tickmode="linear",
+            tick0=0,
+            dtick=step,
+            tickformat=",d",
+            range=[0, max(step, math.ceil(top * 1.05 / step) * step)],
+            showgrid=False,
+            row=1,
+            col=2,
+            secondary_y=True,
+        )
+        fig.update_xaxes(
+            title_text="round",
+            tickmode="linear",
+            tick0=1,
+            dtick=1,
+            tickformat="d",
+            range=[min(x, default=1) - 0.5, max(x, default=1) + 0.5],
+        )
         fig.update_annotations(font_size=13)  # the subplot titles
-        fig.update_layout(height=400, width=900, margin=dict(l=70, r=70, t=80, b=110),
-                          legend=dict(orientation="h", yanchor="top", y=-0.3, x=0.5, xanchor="center"))
+        fig.update_layout(
+            height=400,
+            width=900,
+            margin=dict(l=70, r=70, t=80, b=110),
+            legend=dict(orientation="h", yanchor="top", y=-0.3, x=0.5, xanchor="center"),
+        )
         return go.FigureWidget(fig) if widget else fig
 
     def __repr__(self) -> str:
-        head = (f"LoopTracker(task={self.tasks!r}, sample_task={self.sample_tasks!r}, alpha={self.alpha:g}, "
-                f"delta={self.delta:g}, {len(self.rounds)} round(s))")
+        head = (
+            f"LoopTracker(task={self.tasks!r}, sample_task={self.sample_tasks!r}, alpha={self.alpha:g}, "
+            f"delta={self.delta:g}, {len(self.rounds)} round(s))"
+        )
         if not self.rounds:
             return head
         t = self.table().drop(columns=["advice", "note"])
@@ -598,9 +785,16 @@ class SimulatedReviewer:
     model's label is what it would give, ``correct(label)`` otherwise); `events(...)` writes
     the same decisions straight to a store (fast, for benchmarks)."""
 
-    def __init__(self, truth: Mapping[Any, Any] | pd.Series, labels: Sequence[Any], *,
-                 error_rate: float = 0.0, seconds: float = 6.0, seed: int = 0,
-                 annotator: str = "simulated") -> None:
+    def __init__(
+        self,
+        truth: Mapping[Any, Any] | pd.Series,
+        labels: Sequence[Any],
+        *,
+        error_rate: float = 0.0,
+        seconds: float = 6.0,
+        seed: int = 0,
+        annotator: str = "simulated",
+    ) -> None:
         self.truth = {str(k): str(v) for k, v in dict(truth).items()}
         self.labels = [str(x) for x in labels]
         if not (0.0 <= error_rate < 1.0):
@@ -623,8 +817,10 @@ class SimulatedReviewer:
     def review(self, widget: Any, n: int | None = None) -> dict[str, int]:
         """Decide the next `n` items of `widget` (all remaining when None); returns counts."""
         counts = {"accepted": 0, "corrected": 0}
-        timed = {name: "duration_ms" in inspect.signature(getattr(widget, name)).parameters
-                 for name in ("accept", "correct")}
+        timed = {
+            name: "duration_ms" in inspect.signature(getattr(widget, name)).parameters
+            for name in ("accept", "correct")
+        }
         done = 0
         while (n is None or done < n) and widget.current is not None:
             cur = widget.current
@@ -643,9 +839,16 @@ class SimulatedReviewer:
             done += 1
         return counts
 
-    def events(self, item_ids: Iterable[Any], *, task: str, texts: Iterable[str] | None = None,
-               model_labels: Iterable[Any] | None = None, confidences: Iterable[float] | None = None,
-               data: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    def events(
+        self,
+        item_ids: Iterable[Any],
+        *,
+        task: str,
+        texts: Iterable[str] | None = None,
+        model_labels: Iterable[Any] | None = None,
+        confidences: Iterable[float] | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
         """The decision events this reviewer would make on these items (write them with
         ``store.append``); `data` is stored on each (e.g. ``{"sample": True}``)."""
         import uuid
@@ -663,12 +866,22 @@ class SimulatedReviewer:
             label = self.label_for(item_id)
             model = None if models[i] is None else str(models[i])
             action = "accept" if model is not None and label == model else "correct"
-            out.append({
-                "event_id": uuid.uuid4().hex, "task": task, "kind": "classification",
-                "item_id": item_id, "content_hash": content_hash(t) if isinstance(t := text_of[i], str) else None,
-                "action": action, "label_after": label, "model_label": model,
-                "model_confidence": None if confs[i] is None else float(confs[i]),
-                "annotator": self.annotator, "created_at": utc_now(), "duration_ms": self.duration_ms(),
-                "session_id": session, "data": dict(data) if data else None,
-            })
+            out.append(
+                {
+                    "event_id": uuid.uuid4().hex,
+                    "task": task,
+                    "kind": "classification",
+                    "item_id": item_id,
+                    "content_hash": content_hash(t) if isinstance(t := text_of[i], str) else None,
+                    "action": action,
+                    "label_after": label,
+                    "model_label": model,
+                    "model_confidence": None if confs[i] is None else float(confs[i]),
+                    "annotator": self.annotator,
+                    "created_at": utc_now(),
+                    "duration_ms": self.duration_ms(),
+                    "session_id": session,
+                    "data": dict(data) if data else None,
+                }
+            )
         return out

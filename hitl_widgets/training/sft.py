@@ -60,8 +60,10 @@ def _chats(data: Any) -> list[list[dict[str, str]]]:
     if hasattr(data, "columns") or hasattr(data, "column_names"):
         cols = list(getattr(data, "column_names", None) or list(data.columns))
         if "messages" not in cols:
-            raise ValueError(f"the SFT data needs a 'messages' column (has {cols[:10]!r}); "
-                             "use hitl_widgets.exports.to_sft(store)")
+            raise ValueError(
+                f"the SFT data needs a 'messages' column (has {cols[:10]!r}); "
+                "use hitl_widgets.exports.to_sft(store)"
+            )
         raw = list(data["messages"])
     else:
         raw = [d["messages"] if isinstance(d, Mapping) else d for d in data]
@@ -89,9 +91,14 @@ class SFTExample:
         return sum(1 for v in self.labels if v != IGNORE_INDEX)
 
 
-def build_sft_examples(data: Any, tokenizer: Any, *, max_length: int = 1024,
-                       chat_template: str | None = None,
-                       train_on: str = "last") -> tuple[list[SFTExample], dict[str, Any]]:
+def build_sft_examples(
+    data: Any,
+    tokenizer: Any,
+    *,
+    max_length: int = 1024,
+    chat_template: str | None = None,
+    train_on: str = "last",
+) -> tuple[list[SFTExample], dict[str, Any]]:
     """Tokenise each chat with the chat template; labels keep only assistant tokens.
 
     An assistant turn is the text between the rendering of the chat before it (with the
@@ -130,8 +137,9 @@ def build_sft_examples(data: Any, tokenizer: Any, *, max_length: int = 1024,
     return out, info
 
 
-def _assistant_spans(tokenizer: Any, chat: list[dict[str, str]], template: str | None,
-                     full: str) -> list[tuple[int, int]]:
+def _assistant_spans(
+    tokenizer: Any, chat: list[dict[str, str]], template: str | None, full: str
+) -> list[tuple[int, int]]:
     """(start, end) of each assistant turn in `full` (the rendered chat): from the end of
     the chat before it, rendered with the generation prompt, to the end of the chat that
     includes it."""
@@ -142,14 +150,17 @@ def _assistant_spans(tokenizer: Any, chat: list[dict[str, str]], template: str |
         before = _render(tokenizer, chat[:i], template, True) if i else _render(tokenizer, [], template, True)
         upto = _render(tokenizer, chat[: i + 1], template, False)
         if not (upto.startswith(before) and full.startswith(upto)):
-            raise ValueError("the chat template does not render a chat as the prefix of a longer one, "
-                             "so assistant turns cannot be located; pass chat_template=")
+            raise ValueError(
+                "the chat template does not render a chat as the prefix of a longer one, "
+                "so assistant turns cannot be located; pass chat_template="
+            )
         spans.append((len(before), len(upto)))
     return spans
 
 
-def _tokens_in_spans(tokenizer: Any, full: str, spans: list[tuple[int, int]],
-                     fast: bool) -> tuple[list[int], list[bool]]:
+def _tokens_in_spans(
+    tokenizer: Any, full: str, spans: list[tuple[int, int]], fast: bool
+) -> tuple[list[int], list[bool]]:
     """The token ids of `full` and, per token, whether it lies in one of the spans: from
     the offsets a fast tokenizer gives, else by tokenising the pieces one by one."""
     if fast:
@@ -171,6 +182,7 @@ def _tokens_in_spans(tokenizer: Any, full: str, spans: list[tuple[int, int]],
         mask += [False] * len(t)
     return ids, mask
 
+
 @dataclass
 class SFTReport:
     """What `finetune_causal_lm` did."""
@@ -190,9 +202,11 @@ class SFTReport:
     checkpoint: str | None = None
 
     def __str__(self) -> str:
-        s = (f"{self.n_examples:,} chats ({self.n_trained_tokens:,} of {self.n_tokens:,} tokens are "
-             f"assistant tokens, the only ones trained), {self.epochs} epoch(s), {self.steps} steps, "
-             f"{self.seconds:.1f} s on {self.device}")
+        s = (
+            f"{self.n_examples:,} chats ({self.n_trained_tokens:,} of {self.n_tokens:,} tokens are "
+            f"assistant tokens, the only ones trained), {self.epochs} epoch(s), {self.steps} steps, "
+            f"{self.seconds:.1f} s on {self.device}"
+        )
         if self.loss_before is not None and self.loss_after is not None:
             s += f"; loss on assistant tokens {self.loss_before:.3f} -> {self.loss_after:.3f}"
         if self.info.get("default_template"):
@@ -219,8 +233,9 @@ def _batches(examples: list[SFTExample], order: Sequence[int], batch_size: int, 
         yield ids, att, lab
 
 
-def sft_loss(model: Any, examples: list[SFTExample], *, batch_size: int = 8, pad_id: int = 0,
-             device: Any = None) -> float:
+def sft_loss(
+    model: Any, examples: list[SFTExample], *, batch_size: int = 8, pad_id: int = 0, device: Any = None
+) -> float:
     """Mean cross-entropy per assistant token over `examples` (no training)."""
     import torch
 
@@ -234,8 +249,11 @@ def sft_loss(model: Any, examples: list[SFTExample], *, batch_size: int = 8, pad
             logits = model(input_ids=ids, attention_mask=att).logits.float()
             shift_logits, shift_lab = logits[:, :-1], lab[:, 1:]
             loss = torch.nn.functional.cross_entropy(
-                shift_logits.reshape(-1, shift_logits.shape[-1]), shift_lab.reshape(-1),
-                ignore_index=IGNORE_INDEX, reduction="sum")
+                shift_logits.reshape(-1, shift_logits.shape[-1]),
+                shift_lab.reshape(-1),
+                ignore_index=IGNORE_INDEX,
+                reduction="sum",
+            )
             total += float(loss)
             count += int((shift_lab != IGNORE_INDEX).sum())
     model.train(was)
@@ -296,8 +314,9 @@ def finetune_causal_lm(
     from .finetune import LiveLoss
     from .text_classifier import _progress, pick_device
 
-    examples, info = build_sft_examples(data, tokenizer, max_length=max_length,
-                                        chat_template=chat_template, train_on=train_on)
+    examples, info = build_sft_examples(
+        data, tokenizer, max_length=max_length, chat_template=chat_template, train_on=train_on
+    )
     if not examples:
         raise ValueError(f"no chat with an assistant turn to train on ({info})")
     dev = pick_device(device)
@@ -307,15 +326,21 @@ def finetune_causal_lm(
         pad_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    loss_before = sft_loss(model, examples, batch_size=batch_size, pad_id=pad_id, device=dev) if evaluate else None
+    loss_before = (
+        sft_loss(model, examples, batch_size=batch_size, pad_id=pad_id, device=dev) if evaluate else None
+    )
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     steps_total = max(1, epochs * math.ceil(len(examples) / batch_size))
     warm = max(1, steps_total // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, 1 - s / steps_total))
-    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda"
-                else torch.autocast("cpu", enabled=False))
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, 1 - s / steps_total)
+    )
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16)
+        if dev.type == "cuda"
+        else torch.autocast("cpu", enabled=False)
+    )
     view = LiveLoss(live, every=every, title="SFT loss")
     bar = _progress(steps_total, "SFT", progress)
     history: list[dict[str, float]] = []
@@ -347,13 +372,22 @@ def finetune_causal_lm(
     view.flush()
     seconds = time.perf_counter() - t0
     model.eval()
-    loss_after = sft_loss(model, examples, batch_size=batch_size, pad_id=pad_id, device=dev) if evaluate else None
+    loss_after = (
+        sft_loss(model, examples, batch_size=batch_size, pad_id=pad_id, device=dev) if evaluate else None
+    )
     report = SFTReport(
-        n_chats=info["chats"], n_examples=len(examples),
+        n_chats=info["chats"],
+        n_examples=len(examples),
         n_tokens=sum(len(e.input_ids) for e in examples),
-        n_trained_tokens=sum(e.n_trained for e in examples), epochs=epochs, steps=step,
-        loss_before=loss_before, loss_after=loss_after, seconds=seconds, device=str(dev),
-        info=info, history=history,
+        n_trained_tokens=sum(e.n_trained for e in examples),
+        epochs=epochs,
+        steps=step,
+        loss_before=loss_before,
+        loss_after=loss_after,
+        seconds=seconds,
+        device=str(dev),
+        info=info,
+        history=history,
     )
     if output_dir is not None:
         path = Path(output_dir)

@@ -64,8 +64,13 @@ def _model_stamp(path: str) -> Any:
     return (str(p.resolve()), *((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files))
 
 
-def prime_embedding_cache(texts: Sequence[str], embeddings: np.ndarray, *,
-                          model: str | os.PathLike[str] | None = None, max_length: int = 128) -> int:
+def prime_embedding_cache(
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    *,
+    model: str | os.PathLike[str] | None = None,
+    max_length: int = 128,
+) -> int:
     """Put embeddings computed elsewhere (e.g. cached on disk) into the in-process cache,
     as if `TextClassifier(model=model, max_length=max_length).embed(texts)` had computed
     them. Returns the number of entries added."""
@@ -124,8 +129,14 @@ class MissingLabelWarning(UserWarning):
     label set have no training example: the classifier cannot learn to predict them."""
 
 
-def check_label_coverage(labels: Sequence[str], target: np.ndarray, weight: np.ndarray | None = None, *,
-                         allow_missing_labels: bool = False, stacklevel: int = 3) -> list[str]:
+def check_label_coverage(
+    labels: Sequence[str],
+    target: np.ndarray,
+    weight: np.ndarray | None = None,
+    *,
+    allow_missing_labels: bool = False,
+    stacklevel: int = 3,
+) -> list[str]:
     """The labels of `labels` with no training example (`target`: label positions; with
     `weight`, an example of weight 0 does not count). Raises ValueError naming them unless
     `allow_missing_labels`, which warns (`MissingLabelWarning`) instead. Returns them."""
@@ -137,16 +148,22 @@ def check_label_coverage(labels: Sequence[str], target: np.ndarray, weight: np.n
     if not missing:
         return []
     seen = ", ".join(f"{lab!r} {int(c)}" for lab, c in zip(labels, counts, strict=True) if c)
-    msg = (f"labels {missing!r} of the label set {list(labels)!r} have no training example "
-           f"(training examples per label: {seen or 'none'}): the classifier could never learn to "
-           "predict them.")
+    msg = (
+        f"labels {missing!r} of the label set {list(labels)!r} have no training example "
+        f"(training examples per label: {seen or 'none'}): the classifier could never learn to "
+        "predict them."
+    )
     if not allow_missing_labels:
         raise ValueError(
             msg + " Review some items with those labels first, or leave them out of labels=, or pass "
             "allow_missing_labels=True to train anyway (a warning then; the model will almost never "
-            "predict them).")
-    warnings.warn(msg + " Training anyway (allow_missing_labels=True): the model will almost never "
-                  "predict them.", MissingLabelWarning, stacklevel=stacklevel)
+            "predict them)."
+        )
+    warnings.warn(
+        msg + " Training anyway (allow_missing_labels=True): the model will almost never predict them.",
+        MissingLabelWarning,
+        stacklevel=stacklevel,
+    )
     return missing
 
 
@@ -156,7 +173,9 @@ def _by_length(texts: Sequence[str], batch_size: int) -> list[np.ndarray]:
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def _length_grouped_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+def _length_grouped_batches(
+    lengths: np.ndarray, batch_size: int, rng: np.random.Generator
+) -> list[np.ndarray]:
     """Batches in random order, each of texts of similar length: shuffled, then sorted by
     length inside windows of 50 batches, so padding (most of the compute on short texts
     such as tweets) stays small while every epoch still sees a new order."""
@@ -189,8 +208,10 @@ class TextClassifier:
         # labels as the store keeps them (`canonical`: 1, 1.0 and "1" are one label)
         self.labels = [str(canonical(lab)) for lab in labels]
         if len(set(self.labels)) != len(self.labels):
-            raise ValueError(f"labels: repeated label names in {self.labels!r} (labels are compared as text: "
-                             "1 and '1' are one label)")
+            raise ValueError(
+                f"labels: repeated label names in {self.labels!r} (labels are compared as text: "
+                "1 and '1' are one label)"
+            )
         if len(self.labels) < 2:
             raise ValueError("labels: a classifier needs at least two labels")
         self.model_path = str(model) if model is not None else default_model_path()
@@ -220,8 +241,9 @@ class TextClassifier:
         return self._tok
 
     def _encode(self, texts: Sequence[str]) -> Any:
-        return self.tokenizer(list(texts), padding=True, truncation=True,
-                              max_length=self.max_length, return_tensors="pt")
+        return self.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+        )
 
     @property
     def encoder(self) -> Any:
@@ -232,8 +254,9 @@ class TextClassifier:
             self._encoder = AutoModel.from_pretrained(self.model_path).to(self.device).eval()
         return self._encoder
 
-    def embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False,
-              cache: bool = True) -> np.ndarray:
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 64, progress: bool = False, cache: bool = True
+    ) -> np.ndarray:
         """Mean-pooled, L2-normalised sentence embeddings from the frozen encoder.
 
         With `cache` (default), texts embedded before in this process (by any classifier
@@ -290,8 +313,10 @@ class TextClassifier:
         text = [canonical(v) for v in y]  # as the labels: 1.0, 1 and "1" are one label
         bad = [t for t in text if t not in index]
         if bad:
-            raise ValueError(f"y: labels not in labels {self.labels!r}: {sorted(set(map(str, bad)))[:5]!r}"
-                             + (" (None: a missing label)" if None in bad else ""))
+            raise ValueError(
+                f"y: labels not in labels {self.labels!r}: {sorted(set(map(str, bad)))[:5]!r}"
+                + (" (None: a missing label)" if None in bad else "")
+            )
         # every t is a label (checked above), so none is None: the filter only narrows the type
         return np.array([index[t] for t in text if t is not None], dtype=np.int64)
 
@@ -324,14 +349,21 @@ class TextClassifier:
         texts = [str(t) for t in texts]
         target = self._targets(y)
         if len(texts) != len(target) or not texts:
-            raise ValueError(f"texts and y must be non-empty and of equal length ({len(texts)} vs {len(target)})")
+            raise ValueError(
+                f"texts and y must be non-empty and of equal length ({len(texts)} vs {len(target)})"
+            )
         weight = None
         if sample_weight is not None:
             weight = np.asarray(sample_weight, dtype=np.float32).ravel()
-            if weight.shape != (len(texts),) or not np.isfinite(weight).all() or (weight < 0).any() \
-                    or weight.sum() <= 0:
-                raise ValueError(f"sample_weight: expected {len(texts)} finite non-negative weights, "
-                                 "not all zero")
+            if (
+                weight.shape != (len(texts),)
+                or not np.isfinite(weight).all()
+                or (weight < 0).any()
+                or weight.sum() <= 0
+            ):
+                raise ValueError(
+                    f"sample_weight: expected {len(texts)} finite non-negative weights, not all zero"
+                )
         check_label_coverage(self.labels, target, weight, allow_missing_labels=allow_missing_labels)
         torch.manual_seed(self.seed)
         np.random.seed(self.seed)
@@ -355,10 +387,14 @@ class TextClassifier:
         if self.mode != "auto":
             return self.mode, f"mode={self.mode!r} was asked for"
         if n < AUTO_FULL_FROM:
-            return "head", (f"auto: {n:,} labelled texts < {AUTO_FULL_FROM:,}: a head on frozen "
-                            "sentence embeddings wins with few labels")
-        return "full", (f"auto: {n:,} labelled texts >= {AUTO_FULL_FROM:,}: fine-tuning every "
-                        "weight wins with many labels")
+            return "head", (
+                f"auto: {n:,} labelled texts < {AUTO_FULL_FROM:,}: a head on frozen "
+                "sentence embeddings wins with few labels"
+            )
+        return "full", (
+            f"auto: {n:,} labelled texts >= {AUTO_FULL_FROM:,}: fine-tuning every "
+            "weight wins with many labels"
+        )
 
     def _lbfgs_head(self, x, t, w, l2: float, on_step=None) -> tuple[Any, float]:
         """A multinomial logistic regression on (x, t) by full-batch L-BFGS: fast and
@@ -371,8 +407,9 @@ class TextClassifier:
             head.weight.normal_(0, 0.01, generator=gen)
             head.bias.zero_()
         head = head.to(self.device)
-        opt = torch.optim.LBFGS(head.parameters(), lr=1.0, max_iter=200, history_size=20,
-                                line_search_fn="strong_wolfe")
+        opt = torch.optim.LBFGS(
+            head.parameters(), lr=1.0, max_iter=200, history_size=20, line_search_fn="strong_wolfe"
+        )
         last = [float("nan")]
 
         def closure():
@@ -449,8 +486,10 @@ class TextClassifier:
         from transformers import AutoModelForSequenceClassification
 
         model = AutoModelForSequenceClassification.from_pretrained(
-            self.model_path, num_labels=len(self.labels),
-            id2label=dict(enumerate(self.labels)), label2id={lab: i for i, lab in enumerate(self.labels)},
+            self.model_path,
+            num_labels=len(self.labels),
+            id2label=dict(enumerate(self.labels)),
+            label2id={lab: i for i, lab in enumerate(self.labels)},
         ).to(self.device)
         model.train()
         # The word-embedding matrix is half of MiniLM's weights; with a few thousand texts
@@ -463,10 +502,17 @@ class TextClassifier:
         n = len(texts)
         steps_total = epochs * ((n + batch_size - 1) // batch_size)
         sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda s: min(1.0, (s + 1) / max(1, steps_total // 10)) * max(0.0, 1 - s / steps_total))
+            opt, lambda s: min(1.0, (s + 1) / max(1, steps_total // 10)) * max(0.0, 1 - s / steps_total)
+        )
         rng = np.random.default_rng(self.seed)
-        lengths = np.asarray([len(ids) for ids in self.tokenizer(
-            list(texts), truncation=True, max_length=self.max_length)["input_ids"]])
+        lengths = np.asarray(
+            [
+                len(ids)
+                for ids in self.tokenizer(list(texts), truncation=True, max_length=self.max_length)[
+                    "input_ids"
+                ]
+            ]
+        )
         bar = _progress(steps_total, "fine-tuning", progress)
         step = 0
         for epoch in range(epochs):
@@ -499,8 +545,13 @@ class TextClassifier:
         self._seqcls = model.eval()
 
     # -- prediction --------------------------------------------------------------
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False,
-                      embeddings: np.ndarray | None = None) -> np.ndarray:
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        progress: bool = False,
+        embeddings: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Class probabilities, rows x labels (rows sum to 1).
 
         `embeddings` (head mode only): precomputed `embed(texts)` rows to use instead."""
@@ -543,9 +594,15 @@ class TextClassifier:
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        meta = {"labels": self.labels, "mode_used": self.mode_used, "max_length": self.max_length,
-                "base_model": self.model_path, "seed": self.seed, "l2_used": self.l2_used,
-                "mode_reason": self.mode_reason}
+        meta = {
+            "labels": self.labels,
+            "mode_used": self.mode_used,
+            "max_length": self.max_length,
+            "base_model": self.model_path,
+            "seed": self.seed,
+            "l2_used": self.l2_used,
+            "mode_reason": self.mode_reason,
+        }
         if self.mode_used == "head":
             assert self._head is not None  # fit() / load() set it with mode_used
             torch.save({"state": self._head.state_dict(), "scale": self._scale}, path / "head.pt")
@@ -557,8 +614,11 @@ class TextClassifier:
             raise RuntimeError("nothing to save: fit() first")
         (path / "hitl_meta.json").write_text(json.dumps(meta, indent=2))
         if card is not None:
-            (path / "README.md").write_text(str(card.get("markdown", "")) if "markdown" in card
-                                            else json.dumps(card, indent=2, default=str))
+            (path / "README.md").write_text(
+                str(card.get("markdown", ""))
+                if "markdown" in card
+                else json.dumps(card, indent=2, default=str)
+            )
         return path
 
     @classmethod
@@ -568,8 +628,14 @@ class TextClassifier:
         path = Path(path)
         meta = json.loads((path / "hitl_meta.json").read_text())
         if meta["mode_used"] == "head":
-            clf = cls(meta["labels"], meta["base_model"], mode="head", max_length=meta["max_length"],
-                      seed=meta["seed"], device=device)
+            clf = cls(
+                meta["labels"],
+                meta["base_model"],
+                mode="head",
+                max_length=meta["max_length"],
+                seed=meta["seed"],
+                device=device,
+            )
             blob = torch.load(path / "head.pt", map_location=clf.device)
             head = torch.nn.Linear(blob["state"]["weight"].shape[1], len(clf.labels))
             head.load_state_dict(blob["state"])
@@ -577,8 +643,14 @@ class TextClassifier:
         else:
             from transformers import AutoModelForSequenceClassification
 
-            clf = cls(meta["labels"], str(path), mode="full", max_length=meta["max_length"],
-                      seed=meta["seed"], device=device)
+            clf = cls(
+                meta["labels"],
+                str(path),
+                mode="full",
+                max_length=meta["max_length"],
+                seed=meta["seed"],
+                device=device,
+            )
             clf._seqcls = AutoModelForSequenceClassification.from_pretrained(path).to(clf.device).eval()
         clf.mode_used = meta["mode_used"]
         clf.l2_used, clf.mode_reason = meta.get("l2_used"), meta.get("mode_reason")

@@ -152,13 +152,19 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         self._gold = gold  # object array: the right answer per row, None where not gold
         self._blind = bool(opts.blind)
         self._queue: ReviewQueue = session_queue(
-            len(items), pending, order=opts.order, scores=scores, gold=gold,
-            gold_rate=opts.gold_rate, seed=opts.seed, annotator=self._annotator,
+            len(items),
+            pending,
+            order=opts.order,
+            scores=scores,
+            gold=gold,
+            gold_rate=opts.gold_rate,
+            seed=opts.seed,
+            annotator=self._annotator,
             overlap=opts.overlap,
             ids_of=lambda pos: [items.item_id(int(p)) for p in pos],
             claim=lambda ids, limit: self._store.claim(
-                self._task, self._annotator, ids, k=opts.overlap or 1, limit=limit,
-                ttl=opts.claim_ttl),
+                self._task, self._annotator, ids, k=opts.overlap or 1, limit=limit, ttl=opts.claim_ttl
+            ),
         )
         self._guideline_text = opts.guideline or ""
         guideline_version = opts.guideline_version
@@ -178,8 +184,12 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         self.sent_messages = 0
         session_id = uuid.uuid4().hex
         cfg: dict[str, Any] = {
-            "prefetch": opts.prefetch, "task": self._task, "show_model": True,
-            "break_every": opts.break_every, "overlap": opts.overlap, "blind": self._blind,
+            "prefetch": opts.prefetch,
+            "task": self._task,
+            "show_model": True,
+            "break_every": opts.break_every,
+            "overlap": opts.overlap,
+            "blind": self._blind,
             "vocabulary": vocabulary(self._actions),
         }
         cfg.update(config or {})
@@ -268,13 +278,20 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             self._apply(ev, qi=qi)
             self._refresh_counts()
             d: Decision = {
-                "id": str(ev["event_id"]), "item_id": str(ev["item_id"]),
-                "content_hash": str(ev.get("content_hash") or ""), "qi": qi,
-                "action": str(ev["action"]), "label": ev.get("label_after"), "note": ev.get("note"),
+                "id": str(ev["event_id"]),
+                "item_id": str(ev["item_id"]),
+                "content_hash": str(ev.get("content_hash") or ""),
+                "qi": qi,
+                "action": str(ev["action"]),
+                "label": ev.get("label_after"),
+                "note": ev.get("note"),
                 "data": ev.get("data") if isinstance(ev.get("data"), dict) else None,
-                "duration_ms": ev.get("duration_ms"), "created_at": str(ev.get("created_at") or utc_now()),
-                "annotator": str(ev.get("annotator") or ""), "session_id": str(ev.get("session_id") or ""),
-                "guideline_version": str(ev.get("guideline_version") or ""), "task": str(ev["task"]),
+                "duration_ms": ev.get("duration_ms"),
+                "created_at": str(ev.get("created_at") or utc_now()),
+                "annotator": str(ev.get("annotator") or ""),
+                "session_id": str(ev.get("session_id") or ""),
+                "guideline_version": str(ev.get("guideline_version") or ""),
+                "task": str(ev["task"]),
             }
             self._reply({"type": "external", "decision": d})
 
@@ -353,8 +370,13 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         elif t == "decide":
             self._commit_and_ack(_as_list(content.get("decisions")))
         elif t == "seek":
-            self._reply({"type": "seek", "req": str(content.get("req") or ""),
-                         "qi": self._next_open(_as_int(content.get("start"), 0))})
+            self._reply(
+                {
+                    "type": "seek",
+                    "req": str(content.get("req") or ""),
+                    "qi": self._next_open(_as_int(content.get("start"), 0)),
+                }
+            )
         elif t == "export":
             self._send_export(str(content.get("req") or ""), content.get("format"))
 
@@ -368,8 +390,11 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
                 ensure(qi + 1)
             if qi >= len(self._queue):
                 return len(self._queue)
-            if qi not in self._done_here and qi not in self._skipped_here \
-                    and not self._decided_at(self._queue.position(qi)):
+            if (
+                qi not in self._done_here
+                and qi not in self._skipped_here
+                and not self._decided_at(self._queue.position(qi))
+            ):
                 return qi
             qi += 1
 
@@ -391,19 +416,32 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         d = d.assign(decided_at=d["decided_at"].map(lambda t: t.isoformat() if pd.notna(t) else None))
         fmt = "jsonl" if fmt == "jsonl" else "csv"
         if fmt == "csv":
-            flat = d.assign(ratings=d["ratings"].map(lambda r: _json.dumps(r) if r else None),
-                            data=d["data"].map(lambda r: _json.dumps(r) if r else None))
+            flat = d.assign(
+                ratings=d["ratings"].map(lambda r: _json.dumps(r) if r else None),
+                data=d["data"].map(lambda r: _json.dumps(r) if r else None),
+            )
             buf = io.StringIO()
             flat.to_csv(buf, index=False)
             text, mime = buf.getvalue(), "text/csv"
         else:
-            text = "".join(_json.dumps(r, ensure_ascii=False, default=str) + "\n"
-                           for r in d.to_dict("records"))
+            text = "".join(
+                _json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in d.to_dict("records")
+            )
             mime = "application/x-ndjson"
-        self._reply({"type": "export", "req": req, "filename": f"{self._task}-decisions.{fmt}",
-                     "mime": mime, "text": text, "rows": len(d)})
+        self._reply(
+            {
+                "type": "export",
+                "req": req,
+                "filename": f"{self._task}-decisions.{fmt}",
+                "mime": mime,
+                "text": text,
+                "rows": len(d),
+            }
+        )
 
-    def _causal_order(self, decisions: list[Decision], complete: bool) -> tuple[list[Decision], list[Decision]]:
+    def _causal_order(
+        self, decisions: list[Decision], complete: bool
+    ) -> tuple[list[Decision], list[Decision]]:
         """(ready in order, held back). A decision names in `after` the decision of its
         session on the same item that it follows (an undo, the one it undoes): it is
         committed only once that one is stored, or comes earlier in this batch, or was
@@ -423,8 +461,13 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             later = []
             for d in rest:
                 a = d.get("after")
-                if (not a or a in placed or a in stored or a in self._rejected
-                        or (complete and a not in in_batch)):
+                if (
+                    not a
+                    or a in placed
+                    or a in stored
+                    or a in self._rejected
+                    or (complete and a not in in_batch)
+                ):
                     ready.append(d)
                     placed.add(d["id"])
                 else:
@@ -487,15 +530,28 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             item["decision"] = None if st is None else self._decision_view(st, data)
         qlen = self._sync_queue_length()
         self._items_sent = True
-        self._reply({"type": "items", "req": req if isinstance(req, str) else None,
-                     "start": start_i, "items": out, "queue_length": qlen})
+        self._reply(
+            {
+                "type": "items",
+                "req": req if isinstance(req, str) else None,
+                "start": start_i,
+                "items": out,
+                "queue_length": qlen,
+            }
+        )
 
     @staticmethod
     def _decision_view(st: ItemState, events: Mapping[str, Mapping[str, Any]]) -> ItemDecision:
         ev = events.get(st.verdict_id or "") or {}
         data = ev.get("data") if isinstance(ev.get("data"), dict) else None
-        return {"action": st.action, "status": st.status, "label": st.label, "note": st.note,
-                "ratings": dict(st.ratings) if st.ratings else None, "data": data}
+        return {
+            "action": st.action,
+            "status": st.status,
+            "label": st.label,
+            "note": st.note,
+            "ratings": dict(st.ratings) if st.ratings else None,
+            "data": data,
+        }
 
     def _reply(self, msg: Mapping[str, Any]) -> None:
         self.sent_messages += 1
@@ -569,8 +625,11 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         given = self._answer_of(ev)
         pos = self._position(ev["item_id"])
         fb: GoldFeedback = {
-            "item_id": ev["item_id"], "gold": True, "correct": given == gold,
-            "given": given, "expected": gold,
+            "item_id": ev["item_id"],
+            "gold": True,
+            "correct": given == gold,
+            "given": given,
+            "expected": gold,
             "passage": guideline_passage(self._guideline_text, gold),
             "text": self._gold_text(pos)[:400] if pos is not None else "",
         }
@@ -631,7 +690,11 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
 
     def _apply(self, ev: Mapping[str, Any], qi: int = -1) -> None:
         """Fold a committed event into this widget's view of its annotator's states."""
-        if ev["event_id"] in self._applied or ev.get("annotator") != self.annotator or ev["task"] != self._task:
+        if (
+            ev["event_id"] in self._applied
+            or ev.get("annotator") != self.annotator
+            or ev["task"] != self._task
+        ):
             return
         self._applied.add(ev["event_id"])
         key: ItemKey = (ev["item_id"], ev["content_hash"] or "")
@@ -719,8 +782,7 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             raise IndexError("the review queue is empty: every item has been handled")
         return self._decide_at(qi, action, advance=advance, **fields)
 
-    def _decide_at(self, qi: int, action: str, *, advance: bool = True,
-                   **fields: Any) -> dict[str, Any]:
+    def _decide_at(self, qi: int, action: str, *, advance: bool = True, **fields: Any) -> dict[str, Any]:
         """Decide on queue entry `qi` from Python. `advance=False` (e.g. a rating) keeps
         the item current, here and in the browser (the external message says so)."""
         with self._lock:
@@ -728,12 +790,21 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             pos = self._queue.position(qi)
             item = self._items.payload(pos)
             raw = {
-                "id": uuid.uuid4().hex, "item_id": item["item_id"],
-                "content_hash": item["content_hash"], "qi": qi, "action": action,
-                "label": None, "note": None, "data": None, "duration_ms": None,
-                "created_at": utc_now(), "annotator": self.annotator,
-                "session_id": self.session_id, "guideline_version": self.guideline_version,
-                "task": self._task, "model_label": item.get("model_label"),
+                "id": uuid.uuid4().hex,
+                "item_id": item["item_id"],
+                "content_hash": item["content_hash"],
+                "qi": qi,
+                "action": action,
+                "label": None,
+                "note": None,
+                "data": None,
+                "duration_ms": None,
+                "created_at": utc_now(),
+                "annotator": self.annotator,
+                "session_id": self.session_id,
+                "guideline_version": self.guideline_version,
+                "task": self._task,
+                "model_label": item.get("model_label"),
                 "confidence": item.get("confidence"),
             }
             raw.update(fields)
@@ -817,4 +888,3 @@ def _as_list(v: Any) -> list[Any]:
 
 def _as_int(v: Any, default: int) -> int:
     return v if isinstance(v, int) and not isinstance(v, bool) else default
-

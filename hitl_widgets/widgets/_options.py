@@ -117,11 +117,15 @@ def resolve_options(options: dict[str, Any], *, task: str, prefetch: int) -> Opt
     the defaults; `task` and `prefetch` are the kind's own defaults."""
     unknown = sorted(set(options) - set(OPTION_NAMES))
     if unknown:
-        raise TypeError(f"unknown option(s) {', '.join(map(repr, unknown))}; the options every "
-                        f"review takes are {', '.join(OPTION_NAMES)}")
+        raise TypeError(
+            f"unknown option(s) {', '.join(map(repr, unknown))}; the options every "
+            f"review takes are {', '.join(OPTION_NAMES)}"
+        )
     o = Options(**{"task": task, "prefetch": prefetch, **options})
     if not isinstance(o.store, (str, os.PathLike, Store)):
-        raise ValueError(f"store must be a file path, a postgresql:// URL or a Store, got {type(o.store).__name__}")
+        raise ValueError(
+            f"store must be a file path, a postgresql:// URL or a Store, got {type(o.store).__name__}"
+        )
     if not isinstance(o.task, str) or not o.task.strip():
         raise ValueError(f"task must be a non-empty name, got {o.task!r}")
     if o.annotator is not None and (not isinstance(o.annotator, str) or not o.annotator.strip()):

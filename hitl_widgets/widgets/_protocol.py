@@ -67,6 +67,7 @@ class GoldFeedback(TypedDict):
 
 # -- browser -> kernel -------------------------------------------------------------
 
+
 class HelloMessage(TypedDict):
     type: Literal["hello"]
     pending: list[Decision]
@@ -101,6 +102,7 @@ class ExportMessage(TypedDict):
 
 
 # -- kernel -> browser -------------------------------------------------------------
+
 
 class ItemsMessage(TypedDict):
     type: Literal["items"]
@@ -156,19 +158,39 @@ class StatusMessage(TypedDict):
     text: str
 
 
-BROWSER_MESSAGES = {"hello": HelloMessage, "fetch": FetchMessage, "decide": DecideMessage,
-                    "seek": SeekMessage, "export": ExportMessage}
+BROWSER_MESSAGES = {
+    "hello": HelloMessage,
+    "fetch": FetchMessage,
+    "decide": DecideMessage,
+    "seek": SeekMessage,
+    "export": ExportMessage,
+}
 KERNEL_MESSAGES = {
-    "items": ItemsMessage, "ack": AckMessage, "external": ExternalMessage,
-    "reset": ResetMessage, "status": StatusMessage, "seek": SeekReply, "export": ExportReply,
+    "items": ItemsMessage,
+    "ack": AckMessage,
+    "external": ExternalMessage,
+    "reset": ResetMessage,
+    "status": StatusMessage,
+    "seek": SeekReply,
+    "export": ExportReply,
 }
 #: Every message and record type, by the name the TypeScript side gives it.
 SHAPES: dict[str, type] = {
-    "Decision": Decision, "ItemDecision": ItemDecision, "GoldFeedback": GoldFeedback,
-    "HelloMessage": HelloMessage, "FetchMessage": FetchMessage, "DecideMessage": DecideMessage,
-    "ItemsMessage": ItemsMessage, "AckMessage": AckMessage, "ExternalMessage": ExternalMessage,
-    "ResetMessage": ResetMessage, "StatusMessage": StatusMessage, "SeekMessage": SeekMessage,
-    "ExportMessage": ExportMessage, "SeekReply": SeekReply, "ExportReply": ExportReply,
+    "Decision": Decision,
+    "ItemDecision": ItemDecision,
+    "GoldFeedback": GoldFeedback,
+    "HelloMessage": HelloMessage,
+    "FetchMessage": FetchMessage,
+    "DecideMessage": DecideMessage,
+    "ItemsMessage": ItemsMessage,
+    "AckMessage": AckMessage,
+    "ExternalMessage": ExternalMessage,
+    "ResetMessage": ResetMessage,
+    "StatusMessage": StatusMessage,
+    "SeekMessage": SeekMessage,
+    "ExportMessage": ExportMessage,
+    "SeekReply": SeekReply,
+    "ExportReply": ExportReply,
 }
 
 
@@ -207,20 +229,27 @@ def parse_decision(raw: Any, actions: frozenset[str], kind: str = "this") -> Dec
         raise BadDecision(f"a decision must be an object, got {type(raw).__name__}")
     action = _text(raw, "action", required=True, limit=40)
     if action not in actions:
-        raise BadDecision(f"unknown action {action!r}: it does not apply to a {kind} review, "
-                          f"which takes {', '.join(sorted(str(a) for a in actions))}")
+        raise BadDecision(
+            f"unknown action {action!r}: it does not apply to a {kind} review, "
+            f"which takes {', '.join(sorted(str(a) for a in actions))}"
+        )
     data = raw.get("data")
     if data is not None and not isinstance(data, Mapping):
         raise BadDecision(f"data must be an object, got {type(data).__name__}")
     dur = raw.get("duration_ms")
     if dur is not None:
-        if isinstance(dur, bool) or not isinstance(dur, (int, float)) or not math.isfinite(dur) \
-                or not 0 <= dur <= MAX_DURATION_MS:
+        if (
+            isinstance(dur, bool)
+            or not isinstance(dur, (int, float))
+            or not math.isfinite(dur)
+            or not 0 <= dur <= MAX_DURATION_MS
+        ):
             raise BadDecision(f"duration_ms must be a number of milliseconds, got {dur!r}")
         dur = float(dur)
     conf = raw.get("confidence")
-    if conf is not None and (isinstance(conf, bool) or not isinstance(conf, (int, float))
-                             or not math.isfinite(conf)):
+    if conf is not None and (
+        isinstance(conf, bool) or not isinstance(conf, (int, float)) or not math.isfinite(conf)
+    ):
         raise BadDecision(f"confidence must be a number, got {conf!r}")
     qi = raw.get("qi")
     if qi is not None and (isinstance(qi, bool) or not isinstance(qi, int)):

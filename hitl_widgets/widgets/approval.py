@@ -49,7 +49,8 @@ class ApprovalQueue(ReviewWidget[ToolCallItems]):
     _css = STATIC / "approval.css"
 
     kind_actions: ClassVar[frozenset[str]] = frozenset(
-        {Action.ACCEPT, Action.EDIT, Action.REJECT, Action.ANSWER})
+        {Action.ACCEPT, Action.EDIT, Action.REJECT, Action.ANSWER}
+    )
     model_fields: ClassVar[tuple[str, ...]] = ("confidence",)
 
     def __init__(self, gate: Gate | str | Store, **options: Unpack[ReviewOptions]) -> None:
@@ -90,9 +91,16 @@ class ApprovalQueue(ReviewWidget[ToolCallItems]):
         evs = self._store.item_events(self._task, item["item_id"])
         ran = [e for e in evs if e["action"] == Action.EXECUTE]
         data = ran[-1]["data"] if ran and isinstance(ran[-1].get("data"), dict) else {}
-        item["result"] = {"ok": data.get("ok"), "result": data.get("result"), "error": data.get("error")} if ran else None
-        item["approvals"] = sorted({str(e.get("annotator")) for e in evs
-                                    if e["action"] in (Action.ACCEPT, Action.EDIT) and e.get("annotator")})
+        item["result"] = (
+            {"ok": data.get("ok"), "result": data.get("result"), "error": data.get("error")} if ran else None
+        )
+        item["approvals"] = sorted(
+            {
+                str(e.get("annotator"))
+                for e in evs
+                if e["action"] in (Action.ACCEPT, Action.EDIT) and e.get("annotator")
+            }
+        )
         return item
 
     def _committed(self, events: list[dict[str, Any]]) -> None:
@@ -110,7 +118,9 @@ class ApprovalQueue(ReviewWidget[ToolCallItems]):
         call = self._items.calls[pos]
         data = d["data"] or {}
         if action in (Action.ACCEPT, Action.EDIT) and data.get("args_hash") != call.args_hash:
-            raise ValueError("the arguments shown are not the call's: nothing was approved (reload the queue)")
+            raise ValueError(
+                "the arguments shown are not the call's: nothing was approved (reload the queue)"
+            )
         if action == Action.EDIT:
             if "tool" in data and data["tool"] != call.tool:
                 raise ValueError("the tool of a call cannot be changed, only its arguments")
@@ -134,14 +144,17 @@ class ApprovalQueue(ReviewWidget[ToolCallItems]):
         elif action == Action.EDIT:
             given = (d["data"] or {}).get("args")
             new = check_args(call.params, given if isinstance(given, Mapping) else {})
-            data.update(args=new, args_hash=content_hash(call.tool, new),
-                        proposed=call.args)
+            data.update(args=new, args_hash=content_hash(call.tool, new), proposed=call.args)
             if self._gate is not None:  # the policies checked again on what will run
                 data["recheck"] = self._gate._reasons(call.tool, new, call.confidence)[0]
         else:
             data["reason" if action == Action.REJECT else "answer"] = (d["note"] or "").strip()
-        return {"data": data, "label_after": _LABEL[Action(action)], "model_label": "approve",
-                "model_confidence": call.confidence}
+        return {
+            "data": data,
+            "label_after": _LABEL[Action(action)],
+            "model_label": "approve",
+            "model_confidence": call.confidence,
+        }
 
     def _answer_of(self, ev: Mapping[str, Any]) -> str | None:
         return "approve" if ev["action"] == Action.ACCEPT else "reject"

@@ -76,13 +76,26 @@ class ClassificationReview(ReviewWidget[ClassificationItems]):
     ) -> None:
         opts = resolve_options(dict(options), task="classification", prefetch=32)
         items = validate_classification(
-            df, text=text, labels=labels, pred=pred, confidence=confidence, proba=proba,
-            id=id, reasons=reasons, fields=fields,
+            df,
+            text=text,
+            labels=labels,
+            pred=pred,
+            confidence=confidence,
+            proba=proba,
+            id=id,
+            reasons=reasons,
+            fields=fields,
         )
         gold = validate_gold(df, opts.gold, items.answers) if opts.gold is not None else None
         scores = items.proba if items.proba is not None else items.confidence
-        super().__init__(items, opts, gold=gold, scores=scores,
-                         config={"show_model": bool(show_model)}, labels=items.labels)
+        super().__init__(
+            items,
+            opts,
+            gold=gold,
+            scores=scores,
+            config={"show_model": bool(show_model)},
+            labels=items.labels,
+        )
 
     def _check_decision(self, d: Decision, pos: int | None) -> None:
         if d["action"] == Action.CORRECT:
@@ -107,8 +120,11 @@ class ClassificationReview(ReviewWidget[ClassificationItems]):
         if action == Action.CORRECT:
             out["label_after"] = d["label"]
             if d["label"] not in self._items.labels:  # made under another label set
-                out["data"] = {**(d["data"] or {}), "label_set_changed": True,
-                               "labels_now": list(self._items.labels)}
+                out["data"] = {
+                    **(d["data"] or {}),
+                    "label_set_changed": True,
+                    "labels_now": list(self._items.labels),
+                }
         elif action == Action.ACCEPT:
             out["label_after"] = out.get("model_label", d.get("model_label"))
         return out

@@ -67,7 +67,8 @@ class GenerationReview(ReviewWidget[GenerationItems]):
     _css = STATIC / "generation.css"
 
     kind_actions: ClassVar[frozenset[str]] = frozenset(
-        {Action.ACCEPT, Action.EDIT, Action.REJECT, Action.FLAG, Action.RATE})
+        {Action.ACCEPT, Action.EDIT, Action.REJECT, Action.FLAG, Action.RATE}
+    )
 
     def __init__(
         self,
@@ -134,8 +135,7 @@ class GenerationReview(ReviewWidget[GenerationItems]):
         data: dict[str, Any] = {"prompt": texts["prompt"], "context": texts["context"]}
         if action == "edit":
             edited = str(sent["edited"])
-            data.update(original=texts["response"], edited=edited,
-                        diff=word_diff(texts["response"], edited))
+            data.update(original=texts["response"], edited=edited, diff=word_diff(texts["response"], edited))
         else:
             data["response"] = texts["response"]
         # a verdict or a rating carries every rating in effect for the item

@@ -110,7 +110,9 @@ class PairwiseReview(ReviewWidget[PairwiseItems]):
             data["seed"] = self._seed if left == mine or "seed" not in sent else sent["seed"]
             data.update(self._items.texts(pos))
         else:
-            data.update({k: v for k, v in sent.items() if k in ("left", "seed", "prompt", "context", "a", "b")})
+            data.update(
+                {k: v for k, v in sent.items() if k in ("left", "seed", "prompt", "context", "a", "b")}
+            )
         out: dict[str, Any] = {}
         if action == Action.COMPARE:
             reason = d["note"] or sent.get("reason")
@@ -132,10 +134,15 @@ class PairwiseReview(ReviewWidget[PairwiseItems]):
         if choice in ("left", "right"):
             choice = cur["left"] if choice == "left" else ("b" if cur["left"] == "a" else "a")
         if choice not in CHOICES:
-            raise ValueError(f"choose: choice {choice!r} is not one of {list(CHOICES)!r} (or 'left' / 'right')")
+            raise ValueError(
+                f"choose: choice {choice!r} is not one of {list(CHOICES)!r} (or 'left' / 'right')"
+            )
         reason = reason.strip() if isinstance(reason, str) and reason.strip() else None
-        self._decide_here(Action.COMPARE, note=reason,
-                          data={"choice": choice, "left": cur["left"], "seed": self._seed, "reason": reason})
+        self._decide_here(
+            Action.COMPARE,
+            note=reason,
+            data={"choice": choice, "left": cur["left"], "seed": self._seed, "reason": reason},
+        )
 
     def position_bias(self) -> dict[str, Any]:
         """How often the side shown on the left won (see `hitl_widgets.exports.position_bias`)."""

@@ -40,41 +40,124 @@ SEED = 20250611
 DATA_DIR = HERE.parents[1] / "hitl_widgets" / "data"  # where the shipped files live
 
 # ===================================================================================== claims
-LABEL_COUNTS = {"auto": 118, "property": 102, "theft": 92, "water_damage": 104,
-                "medical": 84, "liability": 100}
+LABEL_COUNTS = {
+    "auto": 118,
+    "property": 102,
+    "theft": 92,
+    "water_damage": 104,
+    "medical": 84,
+    "liability": 100,
+}
 P_AMBIGUOUS = 0.19
-AMOUNT_SCALE = 0.85          # global calibration: ~12% of claims above $10k
+AMOUNT_SCALE = 0.85  # global calibration: ~12% of claims above $10k
 DATE_START = dt.date(2025, 1, 2)
 DATE_END = dt.date(2026, 9, 30)
 
 # month restrictions so that frozen pipes happen in winter, hail in spring/summer, ...
 SEASONS = {
-    "frozen_pipe": {12, 1, 2, 3}, "ice_slide": {12, 1, 2, 3}, "snow_collapse": {12, 1, 2, 3},
-    "ice_dam": {12, 1, 2, 3}, "back_injury": {11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
-    "hail_car": {4, 5, 6, 7, 8}, "hail_house": {4, 5, 6, 7, 8}, "hail_skylight": {4, 5, 6, 7, 8},
-    "ac_condensate": {5, 6, 7, 8, 9}, "deer": {9, 10, 11, 12, 1, 3, 4, 5, 6},
+    "frozen_pipe": {12, 1, 2, 3},
+    "ice_slide": {12, 1, 2, 3},
+    "snow_collapse": {12, 1, 2, 3},
+    "ice_dam": {12, 1, 2, 3},
+    "back_injury": {11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+    "hail_car": {4, 5, 6, 7, 8},
+    "hail_house": {4, 5, 6, 7, 8},
+    "hail_skylight": {4, 5, 6, 7, 8},
+    "ac_condensate": {5, 6, 7, 8, 9},
+    "deer": {9, 10, 11, 12, 1, 3, 4, 5, 6},
 }
 STICKY = {"nbr", "kid", "pet", "business", "city", "guest", "tree", "car_model"}
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 COMMON_TYPOS = {
-    "received": "recieved", "ceiling": "cieling", "basement": "basment", "accident": "accidnet",
-    "definitely": "definately", "separate": "seperate", "their": "there", "until": "untill",
-    "neighbor": "nieghbor", "window": "windw", "estimate": "estimte", "garage": "garge",
-    "which": "wich", "receipts": "reciepts", "bathroom": "bathrom", "hospital": "hosptial",
-    "through": "thru", "stolen": "stollen", "happened": "happend", "because": "becuase",
+    "received": "recieved",
+    "ceiling": "cieling",
+    "basement": "basment",
+    "accident": "accidnet",
+    "definitely": "definately",
+    "separate": "seperate",
+    "their": "there",
+    "until": "untill",
+    "neighbor": "nieghbor",
+    "window": "windw",
+    "estimate": "estimte",
+    "garage": "garge",
+    "which": "wich",
+    "receipts": "reciepts",
+    "bathroom": "bathrom",
+    "hospital": "hosptial",
+    "through": "thru",
+    "stolen": "stollen",
+    "happened": "happend",
+    "because": "becuase",
 }
-ADJ_PREFIX = ["Insd reports", "PH states", "Claimant advises", "Per PH,", "Caller reports",
-              "Insd states", "Per insd,"]
-ADJ_NOUN_STARTS = {"A", "Someone", "Somebody", "The", "Hail", "Lightning", "Vandals", "Kids",
-                   "Thieves", "Burglars", "Police", "Water", "Pipes", "Half", "High", "Power",
-                   "Heavy", "Ice", "Toilet", "Sewer", "Meltwater", "Old", "Slow", "Fire", "Wind",
-                   "Brush", "Big", "Small", "Break-in", "Hailstorm", "Golf-ball", "Roads"}
-ADJ_ABBREV = [(r"\bvehicle\b", "veh"), (r"\bdamage\b", "dmg"), (r"\bestimate\b", "est"),
-              (r"\binsurance\b", "ins"), (r"\bwith\b", "w/"), (r"\bapproximately\b", "approx"),
-              (r"\bpolice report\b", "PR"), (r"\bappointment\b", "appt")]
+ADJ_PREFIX = [
+    "Insd reports",
+    "PH states",
+    "Claimant advises",
+    "Per PH,",
+    "Caller reports",
+    "Insd states",
+    "Per insd,",
+]
+ADJ_NOUN_STARTS = {
+    "A",
+    "Someone",
+    "Somebody",
+    "The",
+    "Hail",
+    "Lightning",
+    "Vandals",
+    "Kids",
+    "Thieves",
+    "Burglars",
+    "Police",
+    "Water",
+    "Pipes",
+    "Half",
+    "High",
+    "Power",
+    "Heavy",
+    "Ice",
+    "Toilet",
+    "Sewer",
+    "Meltwater",
+    "Old",
+    "Slow",
+    "Fire",
+    "Wind",
+    "Brush",
+    "Big",
+    "Small",
+    "Break-in",
+    "Hailstorm",
+    "Golf-ball",
+    "Roads",
+}
+ADJ_ABBREV = [
+    (r"\bvehicle\b", "veh"),
+    (r"\bdamage\b", "dmg"),
+    (r"\bestimate\b", "est"),
+    (r"\binsurance\b", "ins"),
+    (r"\bwith\b", "w/"),
+    (r"\bapproximately\b", "approx"),
+    (r"\bpolice report\b", "PR"),
+    (r"\bappointment\b", "appt"),
+]
 
 
 def _ordinal(n: int) -> str:
@@ -89,15 +172,16 @@ class ClaimWriter:
 
     def __init__(self, rng: random.Random, voice: str, date: dt.date, amount: float):
         self.rng = rng
-        self.voice = voice            # "i", "we" or "adj"
+        self.voice = voice  # "i", "we" or "adj"
         self.date = date
         self.amount = amount
         self.sticky: dict[str, str] = {}
         self.used: set[str] = set()
         self.subject_said = False
         self.gender = rng.choice(["f", "m"])
-        self.adj_subject = rng.choice(["the insured", "insd", "PH", "the claimant", "the caller",
-                                       "the insured"])
+        self.adj_subject = rng.choice(
+            ["the insured", "insd", "PH", "the claimant", "the caller", "the insured"]
+        )
         self.car_full = None
         self.car_short = None
 
@@ -134,12 +218,18 @@ class ClaimWriter:
     def when(self) -> str:
         d, r = self.date, self.rng
         if self.voice == "adj":
-            return r.choice([f"on {d.month}/{d.day}", f"on {d.month}/{d.day}/{d.year % 100}",
-                             f"on {d.month}/{d.day}", ""])
-        opts = [f"on {MONTHS[d.month - 1]} {d.day}", f"on {MONTHS[d.month - 1][:3]} {d.day}",
-                f"on {d.month}/{d.day}", f"last {WEEKDAYS[d.weekday()]}",
-                f"on {WEEKDAYS[d.weekday()]} {r.choice(['night', 'morning', 'afternoon', 'evening'])}",
-                f"on the {_ordinal(d.day)}", ""]
+            return r.choice(
+                [f"on {d.month}/{d.day}", f"on {d.month}/{d.day}/{d.year % 100}", f"on {d.month}/{d.day}", ""]
+            )
+        opts = [
+            f"on {MONTHS[d.month - 1]} {d.day}",
+            f"on {MONTHS[d.month - 1][:3]} {d.day}",
+            f"on {d.month}/{d.day}",
+            f"last {WEEKDAYS[d.weekday()]}",
+            f"on {WEEKDAYS[d.weekday()]} {r.choice(['night', 'morning', 'afternoon', 'evening'])}",
+            f"on the {_ordinal(d.day)}",
+            "",
+        ]
         if d.weekday() >= 5:
             opts.append("over the weekend")
         return r.choice(opts)
@@ -156,8 +246,9 @@ class ClaimWriter:
         if self.car_full is None:
             model = self.vocab("car_model")
             self.car_full = model
-            self.car_short = model.split(" ", 2)[-1] if self.rng.random() < 0.5 else \
-                self.rng.choice(["car", "vehicle"])
+            self.car_short = (
+                model.split(" ", 2)[-1] if self.rng.random() < 0.5 else self.rng.choice(["car", "vehicle"])
+            )
             if self.rng.random() < 0.25:
                 generic = self.rng.choice(["car", "SUV", "truck", "minivan", "sedan"])
                 self.car_full, self.car_short = generic, generic
@@ -186,9 +277,12 @@ class ClaimWriter:
             return p
         d = self.date
         special = {
-            "when": self.when, "amt": self.amt, "car": self.car,
+            "when": self.when,
+            "amt": self.amt,
+            "car": self.car,
             "callday": lambda: self.rng.choice(
-                [f"{(d + dt.timedelta(days=k)).month}/{(d + dt.timedelta(days=k)).day}" for k in (0, 1, 1, 2)]),
+                [f"{(d + dt.timedelta(days=k)).month}/{(d + dt.timedelta(days=k)).day}" for k in (0, 1, 1, 2)]
+            ),
             "mdy": lambda: f"{d.month:02d}/{d.day:02d}/{d.year % 100:02d}",
         }
         if key in special:
@@ -231,18 +325,18 @@ def _typo(text: str, rng: random.Random) -> str:
     m = rng.choice(cands)
     w = m.group(0)
     i = rng.randrange(1, len(w) - 2)
-    w2 = w[:i] + w[i + 1] + w[i] + w[i + 2:]
-    return text[:m.start()] + w2 + text[m.end():]
+    w2 = w[:i] + w[i + 1] + w[i] + w[i + 2 :]
+    return text[: m.start()] + w2 + text[m.end() :]
 
 
 def _amount(rng: random.Random, sc: ct.Scenario) -> float:
     a = AMOUNT_SCALE * math.exp(rng.gauss(math.log(sc.median), sc.sigma))
     if sc.median >= 6000 and rng.random() < 0.04:
-        a *= rng.uniform(3.0, 8.0)    # the occasional severe loss / lawsuit: long tail
+        a *= rng.uniform(3.0, 8.0)  # the occasional severe loss / lawsuit: long tail
     a = min(max(a, 60.0), 250_000.0)
     r = rng.random()
     if a > 500 and r < 0.35:
-        a = round(a / 50) * 50          # contractor-style round estimate
+        a = round(a / 50) * 50  # contractor-style round estimate
     elif r < 0.5:
         a = round(a)
     return round(a, 2)
@@ -278,7 +372,7 @@ def make_claim(rng: random.Random, label: str, sc: ct.Scenario) -> dict:
     if voice == "adj" and rng.random() < 0.5 and (first.startswith("{") or first in ADJ_NOUN_STARTS):
         prefix = rng.choice(ADJ_PREFIX)
         if first in ("{I}", "{my}"):
-            w.subject_said = True      # "PH states her car ..." rather than "PH states PH ..."
+            w.subject_said = True  # "PH states her car ..." rather than "PH states PH ..."
     core = w.fill(core_t)
     if prefix:
         if not core_t.startswith(("{nbr}", "{I}")):
@@ -321,11 +415,17 @@ def make_claim(rng: random.Random, label: str, sc: ct.Scenario) -> dict:
     if rng.random() < 0.05:
         text = _typo(text, rng)
     if voice == "i" and rng.random() < 0.02:
-        text = text.lower()             # the occasional all-lowercase message
+        text = text.lower()  # the occasional all-lowercase message
 
     since = max(1985, date.year - min(int(rng.expovariate(1 / 6.0)), 40))
-    return {"text": text, "claim_type": label, "amount": amount, "date": date.isoformat(),
-            "policy_holder_since": since, "_scenario": sc.key}
+    return {
+        "text": text,
+        "claim_type": label,
+        "amount": amount,
+        "date": date.isoformat(),
+        "policy_holder_since": since,
+        "_scenario": sc.key,
+    }
 
 
 def make_claims(seed: int = SEED) -> list[dict]:
@@ -339,8 +439,7 @@ def make_claims(seed: int = SEED) -> list[dict]:
     clear = {lab: [s for s in ct.SCENARIOS if s.labels == (lab,)] for lab in ct.CLAIM_TYPES}
     amb = [s for s in ct.SCENARIOS if len(s.labels) > 1]
     n_amb = round(P_AMBIGUOUS * sum(LABEL_COUNTS.values()))
-    plan = [(sc.labels[(j // len(amb)) % 2], sc) for j, sc in
-            ((j, amb[j % len(amb)]) for j in range(n_amb))]
+    plan = [(sc.labels[(j // len(amb)) % 2], sc) for j, sc in ((j, amb[j % len(amb)]) for j in range(n_amb))]
     left = Counter(LABEL_COUNTS)
     left.subtract(Counter(lab for lab, _ in plan))
     for lab in ct.CLAIM_TYPES:
@@ -372,8 +471,10 @@ def write_claims(rows: list[dict], path: Path) -> None:
 # ================================================================================ generations
 N_GENERATIONS = 120
 FLAW_RATE = 0.35
-TUTOR_SYSTEM = ("You are a patient maths tutor for adult learners. Show your working step by step "
-                "and finish with a clearly marked answer.")
+TUTOR_SYSTEM = (
+    "You are a patient maths tutor for adult learners. Show your working step by step "
+    "and finish with a clearly marked answer."
+)
 
 
 def _check_markdown(text: str) -> None:
@@ -400,12 +501,13 @@ def _score(kind: str, item: dict, severity: str | None = None) -> float:
         return {"good": 2.5, "alt": 3.5, "tie": 3.0}[item["alt_pref"]]
     if kind == "weak":
         return 2.0
-    return 2.2 if severity == "minor" else 1.0   # flawed
+    return 2.2 if severity == "minor" else 1.0  # flawed
 
 
 def _collect_items(rng: random.Random) -> list[dict]:
-    fixed = items_code.ITEMS + items_text.ITEMS + items_param.build_support(rng) + \
-        items_param.build_email(rng)
+    fixed = (
+        items_code.ITEMS + items_text.ITEMS + items_param.build_support(rng) + items_param.build_email(rng)
+    )
     maths = items_param.build_math(rng, N_GENERATIONS - len(fixed))
     for it in maths[:3]:
         it["context"] = [{"role": "system", "content": TUTOR_SYSTEM}]
@@ -434,14 +536,21 @@ def make_generations(seed: int = SEED + 1) -> list[dict]:
         if i in flawed_idx:
             a_text, desc, sev = _apply_flaw(it["good"], rng.choice(it["flaws"]))
             a_score, flaw = _score("flawed", it, sev), desc
-            b_kind = rng.choices(list(variants), weights=[{"good": 3, "alt": 2, "weak": 1.5}[k] for k in variants])[0]
+            b_kind = rng.choices(
+                list(variants), weights=[{"good": 3, "alt": 2, "weak": 1.5}[k] for k in variants]
+            )[0]
             b_text, b_score = variants[b_kind], _score(b_kind, it)
         else:
             flaw = None
-            a_kind = rng.choices(list(variants), weights=[{"good": 4, "alt": 2, "weak": 1}[k] for k in variants])[0]
+            a_kind = rng.choices(
+                list(variants), weights=[{"good": 4, "alt": 2, "weak": 1}[k] for k in variants]
+            )[0]
             a_text, a_score = variants[a_kind], _score(a_kind, it)
-            cands = [(k, variants[k], _score(k, it), {"good": 5, "alt": 5, "weak": 2}[k])
-                     for k in variants if k != a_kind]
+            cands = [
+                (k, variants[k], _score(k, it), {"good": 5, "alt": 5, "weak": 2}[k])
+                for k in variants
+                if k != a_kind
+            ]
             if a_kind != "weak" or rng.random() < 0.5:
                 b_flawed, _, b_sev = _apply_flaw(it["good"], rng.choice(it["flaws"]))
                 cands.append(("flawed", b_flawed, _score("flawed", it, b_sev), 2))
@@ -450,16 +559,32 @@ def make_generations(seed: int = SEED + 1) -> list[dict]:
         assert a_text != b_text
         for t in (a_text, b_text):
             _check_markdown(t)
-        records.append({
-            "prompt": it["prompt"], "response": a_text, "context": it["context"], "flaw": flaw,
-            "response_b": b_text, "better": better, "_family": it["family"],
-        })
+        records.append(
+            {
+                "prompt": it["prompt"],
+                "response": a_text,
+                "context": it["context"],
+                "flaw": flaw,
+                "response_b": b_text,
+                "better": better,
+                "_family": it["family"],
+            }
+        )
     rng.shuffle(records)
     out = []
     for n, r in enumerate(records, 1):
-        out.append({"id": f"gen-{n:03d}", "prompt": r["prompt"], "response": r["response"],
-                    "context": r["context"], "flaw": r["flaw"], "response_b": r["response_b"],
-                    "better": r["better"], "_family": r["_family"]})
+        out.append(
+            {
+                "id": f"gen-{n:03d}",
+                "prompt": r["prompt"],
+                "response": r["response"],
+                "context": r["context"],
+                "flaw": r["flaw"],
+                "response_b": r["response_b"],
+                "better": r["better"],
+                "_family": r["_family"],
+            }
+        )
     return out
 
 
@@ -473,8 +598,12 @@ def write_generations(records: list[dict], path: Path) -> None:
 # ====================================================================================== main
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=DATA_DIR,
-                    help="output directory (default: hitl_widgets/data/ of this checkout)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=DATA_DIR,
+        help="output directory (default: hitl_widgets/data/ of this checkout)",
+    )
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -486,10 +615,12 @@ def main(argv: list[str] | None = None) -> None:
     counts = Counter(r["claim_type"] for r in claims)
     big = sum(r["amount"] > 10_000 for r in claims) / len(claims)
     print(f"claims.csv: {len(claims)} rows, {dict(counts)}, share > $10k: {big:.1%}")
-    print(f"generations.jsonl: {len(gens)} records, flawed: {sum(r['flaw'] is not None for r in gens)}, "
-          f"with context: {sum(r['context'] is not None for r in gens)}, "
-          f"better: {dict(Counter(r['better'] for r in gens))}, "
-          f"families: {dict(Counter(r['_family'] for r in gens))}")
+    print(
+        f"generations.jsonl: {len(gens)} records, flawed: {sum(r['flaw'] is not None for r in gens)}, "
+        f"with context: {sum(r['context'] is not None for r in gens)}, "
+        f"better: {dict(Counter(r['better'] for r in gens))}, "
+        f"families: {dict(Counter(r['_family'] for r in gens))}"
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not chromium_available():
         skip = pytest.mark.skip(
             reason=f"end-to-end tests need Chromium at {CHROMIUM} "
-                   "(apt-get install -y chromium); it is missing"
+            "(apt-get install -y chromium); it is missing"
         )
         for it in mine:
             it.add_marker(skip)
@@ -63,8 +63,9 @@ def browser_type_launch_args() -> dict:
 def e2e_playwright(request: pytest.FixtureRequest):
     """One Playwright instance per session: pytest-playwright's, when that plugin is
     loaded (two sync Playwright instances cannot run in one thread), else our own."""
-    if request.config.pluginmanager.hasplugin("playwright") or \
-            request.config.pluginmanager.hasplugin("pytest_playwright"):
+    if request.config.pluginmanager.hasplugin("playwright") or request.config.pluginmanager.hasplugin(
+        "pytest_playwright"
+    ):
         try:
             yield request.getfixturevalue("playwright")
             return
@@ -151,12 +152,10 @@ def open_notebook(browser_page, request: pytest.FixtureRequest):
     rep = getattr(request.node, "rep_call", None)
     for nbp in opened:
         if rep is not None and rep.failed:
-            sys.stderr.write(f"\n--- jupyter {nbp.server.flavor} log tail ---\n"
-                             f"{nbp.server.log_tail(3000)}\n")
+            sys.stderr.write(f"\n--- jupyter {nbp.server.flavor} log tail ---\n{nbp.server.log_tail(3000)}\n")
         nbp.server.shutdown_session(nbp.path)
 
 
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     return tmp_path / "review.db"
-

@@ -76,8 +76,9 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: 
         time.sleep(interval)
 
 
-def wait_shows(read: Callable[[], dict[str, Any] | None], what: str, timeout: float,
-               **expect: Any) -> dict[str, Any]:
+def wait_shows(
+    read: Callable[[], dict[str, Any] | None], what: str, timeout: float, **expect: Any
+) -> dict[str, Any]:
     """Poll `read()` (a widget's state as a dict) until it shows every `expect` key's value;
     return that state. On timeout: AssertionError with the state it showed last."""
     last: dict[str, Any] = {}
@@ -96,10 +97,14 @@ def wait_shows(read: Callable[[], dict[str, Any] | None], what: str, timeout: fl
 
 def wait_first_item(page: Any, timeout: float = 60.0) -> None:
     """Wait until the (only) review widget on `page` has painted its first item."""
-    wait_for(lambda: page.evaluate(
-        "() => { const r = document.querySelector('[data-testid=\"hitl-root\"]');"
-        " return r && r.dataset.state === 'item' && r.dataset.paintedQi === '0'; }"), timeout,
-        "the first item")
+    wait_for(
+        lambda: page.evaluate(
+            "() => { const r = document.querySelector('[data-testid=\"hitl-root\"]');"
+            " return r && r.dataset.state === 'item' && r.dataset.paintedQi === '0'; }"
+        ),
+        timeout,
+        "the first item",
+    )
 
 
 def recorded_duration(value: Any) -> bool:
@@ -129,18 +134,24 @@ def launch_chromium(playwright: Any, **kwargs: Any) -> Any:
 # Notebooks
 # --------------------------------------------------------------------------------------
 
+
 def make_notebook(*sources: str) -> dict[str, Any]:
     """An nbformat-4 notebook (as a dict) with one code cell per source, python3 kernel."""
     cells = [
-        {"cell_type": "code", "execution_count": None, "id": f"cell-{i}", "metadata": {},
-         "outputs": [], "source": src}
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": f"cell-{i}",
+            "metadata": {},
+            "outputs": [],
+            "source": src,
+        }
         for i, src in enumerate(sources)
     ]
     return {
         "cells": cells,
         "metadata": {
-            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                           "name": "python3"},
+            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},
         },
         "nbformat": 4,
@@ -151,6 +162,7 @@ def make_notebook(*sources: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 # The kernel, from the outside
 # --------------------------------------------------------------------------------------
+
 
 class KernelHandle:
     """A BlockingKernelClient on a live kernel's connection file.
@@ -175,7 +187,10 @@ class KernelHandle:
 
     def _request(self, code: str, user_expressions: dict[str, str], timeout: float) -> dict[str, Any]:
         msg_id = self.client.execute(
-            code, silent=True, store_history=False, user_expressions=user_expressions,
+            code,
+            silent=True,
+            store_history=False,
+            user_expressions=user_expressions,
             allow_stdin=False,
         )
         deadline = time.monotonic() + timeout
@@ -227,12 +242,18 @@ class KernelHandle:
 # The server
 # --------------------------------------------------------------------------------------
 
+
 class JupyterServer:
     """`jupyter lab` (flavor "lab") or `jupyter notebook` (flavor "notebook", Notebook 7)
     on a free loopback port, isolated from the user's Jupyter configuration."""
 
-    def __init__(self, flavor: str = "lab", base_dir: str | os.PathLike[str] | None = None,
-                 extra_args: Iterable[str] = (), env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        flavor: str = "lab",
+        base_dir: str | os.PathLike[str] | None = None,
+        extra_args: Iterable[str] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         if flavor not in ("lab", "notebook"):
             raise ValueError(f"flavor must be 'lab' or 'notebook', got {flavor!r}")
         self.flavor = flavor
@@ -256,20 +277,20 @@ class JupyterServer:
         env = dict(os.environ)
         for sub in ("config", "settings", "workspaces", "ipython"):
             (self.base / sub).mkdir(parents=True, exist_ok=True)
-        env.update({
-            "JUPYTER_RUNTIME_DIR": str(self.runtime_dir),
-            "JUPYTER_CONFIG_DIR": str(self.base / "config"),
-            "JUPYTERLAB_SETTINGS_DIR": str(self.base / "settings"),
-            "JUPYTERLAB_WORKSPACES_DIR": str(self.base / "workspaces"),
-            "IPYTHONDIR": str(self.base / "ipython"),
-            "HF_HUB_OFFLINE": "1",
-            "PYTHONUNBUFFERED": "1",
-            # So the kernels import this checkout's hitl_widgets whether or not it is
-            # pip-installed (an editable install points here anyway).
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p
-            ),
-        })
+        env.update(
+            {
+                "JUPYTER_RUNTIME_DIR": str(self.runtime_dir),
+                "JUPYTER_CONFIG_DIR": str(self.base / "config"),
+                "JUPYTERLAB_SETTINGS_DIR": str(self.base / "settings"),
+                "JUPYTERLAB_WORKSPACES_DIR": str(self.base / "workspaces"),
+                "IPYTHONDIR": str(self.base / "ipython"),
+                "HF_HUB_OFFLINE": "1",
+                "PYTHONUNBUFFERED": "1",
+                # So the kernels import this checkout's hitl_widgets whether or not it is
+                # pip-installed (an editable install points here anyway).
+                "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+            }
+        )
         env.pop("JUPYTER_TOKEN", None)
         env.update(self.extra_env)
         return env
@@ -281,15 +302,24 @@ class JupyterServer:
         notif = self.base / "settings" / "@jupyterlab" / "apputils-extension"
         notif.mkdir(parents=True, exist_ok=True)
         (notif / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+            json.dumps({"fetchNews": "false", "checkForUpdates": False})
+        )
         last_err = ""
         for _attempt in range(3):  # a free port can be taken between probe and bind
             self.port = free_port()
             args = [
-                sys.executable, "-m", "jupyter", self.flavor, "--no-browser",
-                f"--port={self.port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.token=",
-                "--ServerApp.password=", "--ServerApp.port_retries=0",
-                f"--ServerApp.root_dir={self.root_dir}", "--ServerApp.allow_root=True",
+                sys.executable,
+                "-m",
+                "jupyter",
+                self.flavor,
+                "--no-browser",
+                f"--port={self.port}",
+                "--ServerApp.ip=127.0.0.1",
+                "--ServerApp.token=",
+                "--ServerApp.password=",
+                "--ServerApp.port_retries=0",
+                f"--ServerApp.root_dir={self.root_dir}",
+                "--ServerApp.allow_root=True",
                 "--ServerApp.disable_check_xsrf=True",
             ]
             if self.flavor == "lab":
@@ -300,8 +330,13 @@ class JupyterServer:
             # the server writes its output there until it stops (closed in _close_log)
             self._log = open(self.log_path, "ab")  # noqa: SIM115
             self.proc = subprocess.Popen(
-                args, cwd=self.root_dir, env=self._env(), stdin=subprocess.DEVNULL,
-                stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+                args,
+                cwd=self.root_dir,
+                env=self._env(),
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
@@ -315,8 +350,10 @@ class JupyterServer:
                     time.sleep(0.2)
             else:
                 self.stop()
-                raise HarnessError(f"jupyter {self.flavor} did not answer /api/status within "
-                                   f"{timeout:.0f}s\n{self.log_tail()}")
+                raise HarnessError(
+                    f"jupyter {self.flavor} did not answer /api/status within "
+                    f"{timeout:.0f}s\n{self.log_tail()}"
+                )
             self._close_log()
         raise HarnessError(f"jupyter {self.flavor} exited at start:\n{last_err}")
 
@@ -361,8 +398,9 @@ class JupyterServer:
     # -- REST ----------------------------------------------------------------------------
     def api(self, method: str, path: str, body: Any = None, timeout: float = 10.0) -> Any:
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             raw = resp.read()
         return json.loads(raw) if raw else None
@@ -418,8 +456,11 @@ class JupyterServer:
 
     def kernel(self, path: str, timeout: float = 60.0) -> KernelHandle:
         kid = self.kernel_id(path, timeout)
-        cf = wait_for(lambda: self.connection_file(kid).exists() and self.connection_file(kid),
-                      timeout, f"connection file of kernel {kid}")
+        cf = wait_for(
+            lambda: self.connection_file(kid).exists() and self.connection_file(kid),
+            timeout,
+            f"connection file of kernel {kid}",
+        )
         return KernelHandle(cf, timeout=timeout)
 
     def shutdown_session(self, path: str) -> None:
@@ -443,7 +484,10 @@ const panel = (() => {
 })();
 """
 
-_JS_NOTEBOOK_STATE = "() => {" + _JS_PANEL + """
+_JS_NOTEBOOK_STATE = (
+    "() => {"
+    + _JS_PANEL
+    + """
   if (!app) return {ready: false, why: 'no window.jupyterapp'};
   if (!panel) return {ready: false, why: 'no notebook panel'};
   const sc = panel.sessionContext;
@@ -455,8 +499,12 @@ _JS_NOTEBOOK_STATE = "() => {" + _JS_PANEL + """
     path: panel.context.path,
   };
 }"""
+)
 
-_JS_CELLS = "() => {" + _JS_PANEL + """
+_JS_CELLS = (
+    "() => {"
+    + _JS_PANEL
+    + """
   if (!panel) return null;
   return panel.content.widgets.map((c) => {
     const m = c.model;
@@ -474,6 +522,7 @@ _JS_CELLS = "() => {" + _JS_PANEL + """
     return out;
   });
 }"""
+)
 
 
 class NotebookPage:
@@ -486,8 +535,9 @@ class NotebookPage:
 
     # -- opening and running -----------------------------------------------------------
     def open(self, timeout: float = 120.0) -> NotebookPage:
-        self.page.goto(self.server.notebook_url(self.path), wait_until="domcontentloaded",
-                       timeout=timeout * 1000)
+        self.page.goto(
+            self.server.notebook_url(self.path), wait_until="domcontentloaded", timeout=timeout * 1000
+        )
 
         def ready() -> bool:
             st = self.page.evaluate(_JS_NOTEBOOK_STATE)
@@ -514,11 +564,15 @@ class NotebookPage:
     def snapshot(self) -> dict[str, Any]:
         """What a stray key would change: every cell (type, source, execution count),
         the active cell and the notebook mode (command / edit)."""
-        extra = self.page.evaluate("() => {" + _JS_PANEL + """
+        extra = self.page.evaluate(
+            "() => {"
+            + _JS_PANEL
+            + """
           if (!panel) return null;
           return {active: panel.content.activeCellIndex, mode: panel.content.mode,
                   n: panel.content.model.cells.length};
-        }""")
+        }"""
+        )
         cells = [{k: c[k] for k in ("type", "source", "count")} for c in self.cells()]
         return {"cells": cells, **(extra or {})}
 
@@ -541,8 +595,12 @@ class NotebookPage:
 
     def wait_kernel_ready(self, timeout: float = 120.0) -> None:
         try:
-            wait_for(lambda: (self.page.evaluate(_JS_NOTEBOOK_STATE) or {}).get("ready"), timeout,
-                     f"the kernel of {self.path} to be connected and idle", interval=0.2)
+            wait_for(
+                lambda: (self.page.evaluate(_JS_NOTEBOOK_STATE) or {}).get("ready"),
+                timeout,
+                f"the kernel of {self.path} to be connected and idle",
+                interval=0.2,
+            )
         except HarnessError as exc:
             raise HarnessError(f"{exc}; page sees {self.page.evaluate(_JS_NOTEBOOK_STATE)}") from None
 
@@ -582,7 +640,8 @@ class NotebookPage:
                 self.page.evaluate(
                     "() => { const w = window.jupyterapp.shell.currentWidget;"
                     " const k = w && w.sessionContext.session && w.sessionContext.session.kernel;"
-                    " if (k) k.reconnect(); return !!k; }")
+                    " if (k) k.reconnect(); return !!k; }"
+                )
 
     def dismiss_dialogs(self) -> int:
         """Close any modal dialog (e.g. 'Kernel Restarting'); return how many."""
@@ -602,12 +661,20 @@ class NotebookPage:
     def set_theme(self, name: str, timeout: float = 30.0) -> None:
         light = "true" if "Dark" not in name else "false"
         self.command("apputils:change-theme", {"theme": name})
-        wait_for(lambda: self.page.evaluate(
-            "(l) => document.body.dataset.jpThemeLight === l && "
-            "document.body.dataset.jpThemeName !== undefined", light), timeout,
-            f"theme {name!r} to apply")
-        wait_for(lambda: self.page.evaluate("() => document.body.dataset.jpThemeName") == name,
-                 timeout, f"theme name {name!r}")
+        wait_for(
+            lambda: self.page.evaluate(
+                "(l) => document.body.dataset.jpThemeLight === l && "
+                "document.body.dataset.jpThemeName !== undefined",
+                light,
+            ),
+            timeout,
+            f"theme {name!r} to apply",
+        )
+        wait_for(
+            lambda: self.page.evaluate("() => document.body.dataset.jpThemeName") == name,
+            timeout,
+            f"theme name {name!r}",
+        )
 
     # -- artifacts -----------------------------------------------------------------------
     def screenshot(self, name: str, **kwargs: Any) -> Path:

@@ -99,8 +99,10 @@ def review_source(store: Path, annotator: str) -> str:
 
 
 # The kernel's view of its queue: (qi, item id, gold label or None) of every claimed entry.
-_QUEUE = ("[(qi, review._items.item_id(review._queue.position(qi)), "
-          "review._gold[review._queue.position(qi)]) for qi in range(len(review._queue))]")
+_QUEUE = (
+    "[(qi, review._items.item_id(review._queue.position(qi)), "
+    "review._gold[review._queue.position(qi)]) for qi in range(len(review._queue))]"
+)
 
 
 def state(page) -> dict[str, Any]:
@@ -142,11 +144,13 @@ def digit(label: str) -> str:
     return str(LABELS.index(label) + 1)
 
 
-def test_two_annotators_gold_feedback_guideline_blind_and_breaks(lab_server, open_notebook, chromium,
-                                                                  store_path):
+def test_two_annotators_gold_feedback_guideline_blind_and_breaks(
+    lab_server, open_notebook, chromium, store_path
+):
     # -- annotator A: the test's own page ----------------------------------------------
-    a: NotebookPage = open_notebook(lab_server, "annotator_a.ipynb",
-                                    make_notebook(review_source(store_path, "ann-a")))
+    a: NotebookPage = open_notebook(
+        lab_server, "annotator_a.ipynb", make_notebook(review_source(store_path, "ann-a"))
+    )
     a.run_all()
     page = a.page
     first_a = wait_state(page, "A's first item", state="item", painted=0)
@@ -165,7 +169,7 @@ def test_two_annotators_gold_feedback_guideline_blind_and_breaks(lab_server, ope
         # they are handed different items (overlap 1: claims in the store)
         queue_a, queue_b = queue_of(a), queue_of(b)
         ids_a, ids_b = {i for _, i, _ in queue_a}, {i for _, i, _ in queue_b}
-        assert ids_a and ids_b and not ids_a & ids_b, (sorted(ids_a & ids_b))
+        assert ids_a and ids_b and not ids_a & ids_b, sorted(ids_a & ids_b)
         assert first_a["item"] in ids_a and first_b["item"] in ids_b and first_a["item"] != first_b["item"]
 
         # -- the guideline panel: sanitized markdown beside the item, with its version
@@ -211,7 +215,7 @@ def test_two_annotators_gold_feedback_guideline_blind_and_breaks(lab_server, ope
         s = wait_state(page, "the gold feedback", feedback=True, pending=0)
         assert s["feedbackCorrect"] == "false" and s["feedbackItem"] == gold_item
         assert gold_label in s["feedbackExpected"]
-        assert s["passageH2"] == [gold_label]            # the guideline passage for the right label
+        assert s["passageH2"] == [gold_label]  # the guideline passage for the right label
         if gold_label == "theft":
             assert "even from a car" in s["passageText"]
             for bad in ("onerror", "<script", "javascript:"):
@@ -237,7 +241,7 @@ def test_two_annotators_gold_feedback_guideline_blind_and_breaks(lab_server, ope
         s = wait_state(page, "the break prompt", breakPrompt=True)
         assert "You have reviewed 3 items: take a break" in s["breakText"]
         at = s["painted"]
-        page.keyboard.press("Enter")                     # ends the break, decides nothing
+        page.keyboard.press("Enter")  # ends the break, decides nothing
         s = wait_state(page, "the break to end", breakPrompt=False)
         page.wait_for_timeout(300)
         assert state(page)["painted"] == at
@@ -267,7 +271,9 @@ def test_two_annotators_gold_feedback_guideline_blind_and_breaks(lab_server, ope
     guides = store_rows(store_path, "SELECT task, version, text FROM guidelines")
     assert guides == [{"task": "classification", "version": "v1", "text": GUIDE}]
     claims = store_rows(store_path, "SELECT item_id, annotator, done FROM claims WHERE done = 1")
-    assert {(c["item_id"], c["annotator"]) for c in claims} == {(e["item_id"], e["annotator"]) for e in events}
+    assert {(c["item_id"], c["annotator"]) for c in claims} == {
+        (e["item_id"], e["annotator"]) for e in events
+    }
     held = store_rows(store_path, "SELECT item_id, annotator FROM claims")
     holders: dict[str, set] = {}
     for c in held:

@@ -67,10 +67,12 @@ def source(store: Path) -> str:
         queue""")
 
 
-def test_held_calls_are_decided_from_the_keyboard_while_another_cell_is_busy(lab_server, open_notebook,
-                                                                            store_path):
-    nb = make_notebook(source(store_path), "run = run_in_background(agent)\nrun",
-                       "import time\ntime.sleep(30)\n'slept'")
+def test_held_calls_are_decided_from_the_keyboard_while_another_cell_is_busy(
+    lab_server, open_notebook, store_path
+):
+    nb = make_notebook(
+        source(store_path), "run = run_in_background(agent)\nrun", "import time\ntime.sleep(30)\n'slept'"
+    )
     nbp: NotebookPage = open_notebook(lab_server, "approvals.ipynb", nb)
     page = nbp.page
     nbp.command("notebook:run-all-cells")  # the queue, the agent, then a cell busy for 30 s
@@ -116,8 +118,9 @@ def test_held_calls_are_decided_from_the_keyboard_while_another_cell_is_busy(lab
 
     con = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
     try:
-        rows = con.execute("SELECT seq, item_id, action, annotator FROM events WHERE task = 'claims-agent' "
-                           "ORDER BY seq").fetchall()
+        rows = con.execute(
+            "SELECT seq, item_id, action, annotator FROM events WHERE task = 'claims-agent' ORDER BY seq"
+        ).fetchall()
     finally:
         con.close()
     by_item: dict[str, list[tuple[str, Any]]] = {}

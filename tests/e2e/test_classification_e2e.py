@@ -67,17 +67,22 @@ _JS_KEYLOG = """() => {
 # notebooks
 # ------------------------------------------------------------------------------------
 
+
 def pred_of(i: int) -> str:
     """The model label of row i in the generated frames (also computed in the kernel)."""
     return LABELS[(i + 1) % 3]
 
 
-def review_source(store: Path, n: int, *, prefetch: int = 8, texts: list[str] | None = None,
-                  labels: list[str] | None = None) -> str:
+def review_source(
+    store: Path, n: int, *, prefetch: int = 8, texts: list[str] | None = None, labels: list[str] | None = None
+) -> str:
     """A cell that builds an n-row frame, opens ClassificationReview on `store`, shows it."""
     labels = labels or LABELS
-    text_expr = ("TEXTS[i]" if texts is not None else
-                 'f"Ticket {i:03d}: the customer writes about invoice #{1000 + i} and a login problem."')
+    text_expr = (
+        "TEXTS[i]"
+        if texts is not None
+        else 'f"Ticket {i:03d}: the customer writes about invoice #{1000 + i} and a login problem."'
+    )
     return textwrap.dedent(f"""\
         import pandas as pd
         import hitl_widgets as hw
@@ -96,13 +101,15 @@ def review_source(store: Path, n: int, *, prefetch: int = 8, texts: list[str] | 
 
 
 def review_notebook(store: Path, n: int, **kw: Any) -> dict:
-    return make_notebook("import os\nstarted_pid = os.getpid()", review_source(store, n, **kw),
-                         "after = 1 + 1")
+    return make_notebook(
+        "import os\nstarted_pid = os.getpid()", review_source(store, n, **kw), "after = 1 + 1"
+    )
 
 
 # ------------------------------------------------------------------------------------
 # helpers
 # ------------------------------------------------------------------------------------
+
 
 def widget(page) -> dict[str, Any]:
     return page.evaluate(_JS_WIDGET)
@@ -126,8 +133,14 @@ def focus_widget(page) -> None:
 def key_at(page, key: str, qi: int, *, painted: int | None = None) -> dict[str, Any]:
     """Press `key`, then wait until item `qi` is shown and painted."""
     page.keyboard.press(key)
-    return wait_widget(page, f"item {qi} after {key!r}", state="item", item=item_id(qi),
-                       painted=qi if painted is None else painted, timeout=30)
+    return wait_widget(
+        page,
+        f"item {qi} after {key!r}",
+        state="item",
+        item=item_id(qi),
+        painted=qi if painted is None else painted,
+        timeout=30,
+    )
 
 
 def wait_saved(page, timeout: float = 60.0) -> None:
@@ -135,7 +148,8 @@ def wait_saved(page, timeout: float = 60.0) -> None:
     stored = page.evaluate(
         "() => Object.keys(localStorage).filter((k) => k.startsWith('hitl:pending:'))"
         ".map((k) => [k, Object.keys(JSON.parse(localStorage.getItem(k) || '{}')).length])"
-        ".filter(([, n]) => n > 0)")
+        ".filter(([, n]) => n > 0)"
+    )
     assert stored == [], f"decisions still pending in localStorage: {stored}"
 
 
@@ -176,6 +190,7 @@ def no_pwned(page) -> None:
 # a. keyboard review in JupyterLab, store and kernel agree, no key leaks into the notebook
 # ------------------------------------------------------------------------------------
 
+
 def test_keyboard_review_is_stored_and_keys_do_not_leak(lab_server, open_notebook, store_path):
     nbp: NotebookPage = open_notebook(lab_server, "keyboard.ipynb", review_notebook(store_path, 30))
     page = nbp.page
@@ -191,26 +206,26 @@ def test_keyboard_review_is_stored_and_keys_do_not_leak(lab_server, open_noteboo
         count_before = k.eval("get_ipython().execution_count")
         session_id = k.eval("review.session_id")
 
-        key_at(page, "Enter", 1)                     # accept 0
-        key_at(page, "2", 2)                         # correct 1 -> technical
-        key_at(page, "a", 3)                         # accept 2
-        page.keyboard.press("f")                     # flag 3: the note box opens
+        key_at(page, "Enter", 1)  # accept 0
+        key_at(page, "2", 2)  # correct 1 -> technical
+        key_at(page, "a", 3)  # accept 2
+        page.keyboard.press("f")  # flag 3: the note box opens
         wait_widget(page, "the note box", note=True, noteFocused=True, item=item_id(3))
         page.keyboard.type("unclear wording")
-        key_at(page, "Enter", 4)                     # saves the note, next item
+        key_at(page, "Enter", 4)  # saves the note, next item
         wait_widget(page, "the focus back on the widget", focused=True, note=False)
-        key_at(page, "s", 5)                         # skip 4
-        key_at(page, "3", 6)                         # correct 5 -> account
-        key_at(page, "z", 5)                         # undo: back on 5, undecided
+        key_at(page, "s", 5)  # skip 4
+        key_at(page, "3", 6)  # correct 5 -> account
+        key_at(page, "z", 5)  # undo: back on 5, undecided
         assert widget(page)["decision"] is None
-        key_at(page, "2", 6)                         # correct 5 -> technical
-        w = key_at(page, "ArrowLeft", 5)             # back: shows the decision
+        key_at(page, "2", 6)  # correct 5 -> technical
+        w = key_at(page, "ArrowLeft", 5)  # back: shows the decision
         assert "technical" in (w["decision"] or ""), w
         w = key_at(page, "ArrowLeft", 4)
         assert "skip" in (w["decision"] or ""), w
         key_at(page, "ArrowRight", 5)
         key_at(page, "ArrowRight", 6)
-        key_at(page, "Enter", 7)                     # accept 6
+        key_at(page, "Enter", 7)  # accept 6
         assert not widget(page)["help"]
         page.keyboard.press("?")
         wait_widget(page, "the help", help=True)
@@ -228,9 +243,9 @@ def test_keyboard_review_is_stored_and_keys_do_not_leak(lab_server, open_noteboo
         # -- the live kernel
         live = k.eval(
             "review.decisions()[['item_id', 'status', 'human_label', 'annotator', 'duration_ms',"
-            " 'session_id', 'note']].to_dict('records')")
-        live_events = k.eval("review.events()[['item_id', 'action', 'label_after']]"
-                             ".to_dict('records')")
+            " 'session_id', 'note']].to_dict('records')"
+        )
+        live_events = k.eval("review.events()[['item_id', 'action', 'label_after']].to_dict('records')")
     finally:
         k.close()
 
@@ -243,10 +258,15 @@ def test_keyboard_review_is_stored_and_keys_do_not_leak(lab_server, open_noteboo
         item_id(6): ("accepted", pred_of(6)),
     }
     expected_events = [
-        (item_id(0), "accept", pred_of(0)), (item_id(1), "correct", "technical"),
-        (item_id(2), "accept", pred_of(2)), (item_id(3), "flag", None), (item_id(4), "skip", None),
-        (item_id(5), "correct", "account"), (item_id(5), "undo", None),
-        (item_id(5), "correct", "technical"), (item_id(6), "accept", pred_of(6)),
+        (item_id(0), "accept", pred_of(0)),
+        (item_id(1), "correct", "technical"),
+        (item_id(2), "accept", pred_of(2)),
+        (item_id(3), "flag", None),
+        (item_id(4), "skip", None),
+        (item_id(5), "correct", "account"),
+        (item_id(5), "undo", None),
+        (item_id(5), "correct", "technical"),
+        (item_id(6), "accept", pred_of(6)),
     ]
     assert {d["item_id"]: (d["status"], nan_none(d["human_label"])) for d in live} == expected
     for d in live:
@@ -254,15 +274,22 @@ def test_keyboard_review_is_stored_and_keys_do_not_leak(lab_server, open_noteboo
         assert d["session_id"] == session_id
         assert recorded_duration(d["duration_ms"]), d  # the time on the item is stored
     assert [d["note"] for d in live if d["item_id"] == item_id(3)] == ["unclear wording"]
-    assert per_item([(e["item_id"], e["action"], nan_none(e["label_after"])) for e in live_events
-                     if e["action"] != "undo"]) == per_item([e for e in expected_events if e[1] != "undo"])
+    assert per_item(
+        [
+            (e["item_id"], e["action"], nan_none(e["label_after"]))
+            for e in live_events
+            if e["action"] != "undo"
+        ]
+    ) == per_item([e for e in expected_events if e[1] != "undo"])
 
     # -- the SQLite file itself, read by the test (sqlite3 and hitl_widgets.open_store)
     events = store_events(store_path)
-    assert per_item([(e["item_id"], e["action"]) for e in events]) == \
-        per_item([e[:2] for e in expected_events])
-    assert per_item([(e["item_id"], e["action"], e["label_after"]) for e in events
-                     if e["action"] != "undo"]) == per_item([e for e in expected_events if e[1] != "undo"])
+    assert per_item([(e["item_id"], e["action"]) for e in events]) == per_item(
+        [e[:2] for e in expected_events]
+    )
+    assert per_item(
+        [(e["item_id"], e["action"], e["label_after"]) for e in events if e["action"] != "undo"]
+    ) == per_item([e for e in expected_events if e[1] != "undo"])
     assert len({e["event_id"] for e in events}) == len(events)
     assert all(e["annotator"] == ANNOTATOR and e["session_id"] == session_id for e in events)
     assert all(recorded_duration(e["duration_ms"]) for e in events if e["action"] != "undo")
@@ -334,8 +361,11 @@ def test_kernel_killed_mid_review_loses_and_doubles_nothing(lab_server, open_not
     page = nbp.page
     nbp.run_all()
     wait_widget(page, "the first item", state="item", item=item_id(0), painted=0)
-    wait_for(lambda: page.evaluate(
-        "() => document.querySelectorAll('[data-testid=\"hitl-root\"]').length") == 1, 10, "one root")
+    wait_for(
+        lambda: page.evaluate("() => document.querySelectorAll('[data-testid=\"hitl-root\"]').length") == 1,
+        10,
+        "one root",
+    )
     focus_widget(page)
     k = nbp.kernel()
     try:
@@ -364,11 +394,16 @@ def test_kernel_killed_mid_review_loses_and_doubles_nothing(lab_server, open_not
     w_dead = widget(page)
     log = page.evaluate("() => window.__keylog")
     assert [e["key"] for e in log] == pressed
-    decided = [(e["key"], e["item"]) for e in log
-               if e["key"] in DECISION_KEYS and e["state"] == "item" and e["inRoot"]]
+    decided = [
+        (e["key"], e["item"])
+        for e in log
+        if e["key"] in DECISION_KEYS and e["state"] == "item" and e["inRoot"]
+    ]
     missed = [(i, e) for i, e in enumerate(log) if not (e["state"] == "item" and e["inRoot"])]
-    timing = (f"{kill_at} keys in {t_kill - t0:.2f}s, then {n_fast - kill_at} in {t_end - t_kill:.2f}s;"
-              f" missed {missed}")
+    timing = (
+        f"{kill_at} keys in {t_kill - t0:.2f}s, then {n_fast - kill_at} in {t_end - t_kill:.2f}s;"
+        f" missed {missed}"
+    )
     # every key before the kill landed on an item; most after it did too (a key that
     # JupyterLab's own dialog took is not a decision, and is not counted as one)
     assert [item for _, item in decided[:kill_at]] == [item_id(q) for q in range(kill_at)], timing
@@ -379,8 +414,10 @@ def test_kernel_killed_mid_review_loses_and_doubles_nothing(lab_server, open_not
     assert w_dead["pending"] > 0, f"nothing pending after the kill: {w_dead}"
     before_restart = store_events(store_path)
     assert len(before_restart) < len(decided), "every decision was already stored before the kill?"
-    assert page.evaluate(
-        "() => Object.keys(localStorage).filter((k) => k.startsWith('hitl:pending:')).length") == 1
+    assert (
+        page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('hitl:pending:')).length")
+        == 1
+    )
 
     # restart the kernel (REST), run the notebook again: a new widget on the same store
     nbp.restart_kernel()
@@ -422,6 +459,7 @@ def test_kernel_killed_mid_review_loses_and_doubles_nothing(lab_server, open_not
 # d. Notebook 7
 # ------------------------------------------------------------------------------------
 
+
 def test_review_in_notebook7(notebook7_server, open_notebook, store_path):
     nbp = open_notebook(notebook7_server, "nb7.ipynb", review_notebook(store_path, 12))
     page = nbp.page
@@ -436,16 +474,21 @@ def test_review_in_notebook7(notebook7_server, open_notebook, store_path):
     wait_saved(page)
     assert nbp.snapshot() == before, "keys leaked into the notebook"
     events = store_events(store_path)
-    assert per_item([(e["item_id"], e["action"], e["label_after"]) for e in events]) == per_item([
-        (item_id(0), "accept", pred_of(0)), (item_id(1), "correct", "technical"),
-        (item_id(2), "skip", None), (item_id(3), "accept", pred_of(3)),
-    ])
+    assert per_item([(e["item_id"], e["action"], e["label_after"]) for e in events]) == per_item(
+        [
+            (item_id(0), "accept", pred_of(0)),
+            (item_id(1), "correct", "technical"),
+            (item_id(2), "skip", None),
+            (item_id(3), "accept", pred_of(3)),
+        ]
+    )
     assert all(e["annotator"] == ANNOTATOR for e in events)
 
 
 # ------------------------------------------------------------------------------------
 # e. light and dark theme
 # ------------------------------------------------------------------------------------
+
 
 def _luminance(css_color: str) -> float:
     import re
@@ -511,8 +554,11 @@ def test_readme_screenshot(lab_server, open_notebook, tmp_path):
     store = lab_server.root_dir / "claims.db"
     for old in lab_server.root_dir.glob("claims.db*"):
         old.unlink()
-    nb = make_notebook("# Set-up: the demo claims shipped with hitl_widgets, a model's probabilities\n"
-                       f"STORE = {str(store)!r}\n" + SCREENSHOT_SETUP, SCREENSHOT_CELL)
+    nb = make_notebook(
+        "# Set-up: the demo claims shipped with hitl_widgets, a model's probabilities\n"
+        f"STORE = {str(store)!r}\n" + SCREENSHOT_SETUP,
+        SCREENSHOT_CELL,
+    )
     nb["cells"][0]["metadata"]["jupyter"] = {"source_hidden": True}
     nbp = open_notebook(lab_server, "claims_review.ipynb", nb)
     page = nbp.page

@@ -88,6 +88,7 @@ _JS_DOM_AUDIT = """(sel) => {
 # a loopback server the payloads point to: any hit is a leak
 # ------------------------------------------------------------------------------------
 
+
 class LeakServer:
     def __init__(self) -> None:
         self.hits: list[str] = []
@@ -143,7 +144,8 @@ class Tripwires:
         self.leak = leak
         page.expose_function("__xssReport", lambda n: self.calls.append(str(n)))
         page.add_init_script(
-            "window.__xss = function (n) { try { window.__xssReport(String(n)); } catch (e) {} };")
+            "window.__xss = function (n) { try { window.__xssReport(String(n)); } catch (e) {} };"
+        )
         page.on("dialog", self._dialog)
         page.context.on("request", lambda req: self.requests.append(req.url))
 
@@ -206,13 +208,15 @@ def wait_saved(page, sel: str) -> None:
     wait_state(page, sel, "every decision acknowledged", pending=0, timeout=60)
     left = page.evaluate(
         "() => Object.keys(localStorage).filter((k) => k.startsWith('hitl:pending:'))"
-        ".filter((k) => Object.keys(JSON.parse(localStorage.getItem(k) || '{}')).length > 0)")
+        ".filter((k) => Object.keys(JSON.parse(localStorage.getItem(k) || '{}')).length > 0)"
+    )
     assert left == [], f"decisions still pending in localStorage: {left}"
 
 
 # ------------------------------------------------------------------------------------
 # a. the XSS corpus in real Chromium
 # ------------------------------------------------------------------------------------
+
 
 def xss_notebook(corpus_json: Path, store: Path) -> dict:
     return make_notebook(
@@ -260,8 +264,9 @@ def walk(page, sel: str, n: int) -> None:
     page.wait_for_timeout(1000)  # time for any late handler / load to fire
 
 
-def test_xss_corpus_never_runs_or_fetches(lab_server, browser_page, open_notebook, store_path,
-                                           leak_server, tmp_path):
+def test_xss_corpus_never_runs_or_fetches(
+    lab_server, browser_page, open_notebook, store_path, leak_server, tmp_path
+):
     page = browser_page
     wires = Tripwires(page, lab_server.url, leak_server)
     corpus = payloads(leak_server.base)
@@ -303,11 +308,14 @@ def test_xss_corpus_never_runs_or_fetches(lab_server, browser_page, open_noteboo
     assert audit_gen == [] and audit_pair == [], (audit_gen[:10], audit_pair[:10])
 
     # positive control: markup injected WITHOUT the sanitizer trips every detector
-    page.evaluate("""(leak) => {
+    page.evaluate(
+        """(leak) => {
       const d = document.createElement('div');
       d.innerHTML = '<img src="' + leak + '/control.png" onerror="__xss(0)">';
       document.body.appendChild(d);
-    }""", leak_server.base)
+    }""",
+        leak_server.base,
+    )
     wait_for(lambda: wires.pump(50) or "0" in wires.calls, 20, "the control payload to call __xss")
     wait_for(lambda: any("/control.png" in h for h in leak_server.hits), 20, "the control hit")
     assert any("/control.png" in u for u in wires.leaked())
@@ -364,8 +372,11 @@ def test_keyboard_edit_is_stored_and_exported(lab_server, browser_page, open_not
         page.keyboard.press("4")
         page.keyboard.press("Tab")
         page.keyboard.press("1")
-        wait_for(lambda: page.locator(f'{GEN} [data-testid="criterion"][data-rated]').count() == 2, 10,
-                 "two ratings shown")
+        wait_for(
+            lambda: page.locator(f'{GEN} [data-testid="criterion"][data-rated]').count() == 2,
+            10,
+            "two ratings shown",
+        )
         page.keyboard.press("Enter")
         wait_state(page, GEN, "q1", item="q1", painted=1)
         # q0's accept acknowledged first, so that "pending 0" below says the keys typed in
@@ -426,8 +437,16 @@ def test_keyboard_edit_is_stored_and_exported(lab_server, browser_page, open_not
     # -- the SQLite file itself
     events = store_events(store_path)
     assert [(e["item_id"], e["action"]) for e in events] == [
-        ("q0", "rate"), ("q0", "rate"), ("q0", "accept"), ("q1", "edit"), ("q2", "reject"),
-        ("q3", "flag"), ("q4", "skip"), ("q4", "undo"), ("q4", "accept")]
+        ("q0", "rate"),
+        ("q0", "rate"),
+        ("q0", "accept"),
+        ("q1", "edit"),
+        ("q2", "reject"),
+        ("q3", "flag"),
+        ("q4", "skip"),
+        ("q4", "undo"),
+        ("q4", "accept"),
+    ]
     assert all(e["kind"] == "generation" and e["annotator"] == ANNOTATOR for e in events)
     assert events[2]["data"]["ratings"] == {"helpful": 4, "harmless": "yes"}
     assert events[2]["data"]["context"] == [{"role": "system", "content": "Be brief."}]
@@ -456,9 +475,11 @@ def test_keyboard_edit_is_stored_and_exported(lab_server, browser_page, open_not
 # c. pairwise from the keyboard: choice as a / b and the side each was shown on
 # ------------------------------------------------------------------------------------
 
+
 def test_pairwise_keys_store_choice_and_sides(lab_server, browser_page, open_notebook, store_path):
     page = browser_page
-    nb = make_notebook(textwrap.dedent(f"""\
+    nb = make_notebook(
+        textwrap.dedent(f"""\
         import pandas as pd
         from hitl_widgets.widgets import PairwiseReview
         df = pd.DataFrame({{"prompt": [f"Q{{i}}" for i in range(4)],
@@ -466,7 +487,8 @@ def test_pairwise_keys_store_choice_and_sides(lab_server, browser_page, open_not
                             "response_b": [f"beta {{i}}" for i in range(4)]}},
                            index=[f"p{{i}}" for i in range(4)])
         pw = PairwiseReview(df, seed=5, store={str(store_path)!r}, annotator={ANNOTATOR!r})
-        pw"""))
+        pw""")
+    )
     nbp = open_notebook(lab_server, "pair_keys.ipynb", nb)
     nbp.run_all()
     wait_state(page, PAIR, "the first pair", state="item", item="p0", painted=0, timeout=60)

@@ -64,18 +64,25 @@ _JS_HELP_BOX = """(root) => {
 # helpers
 # ------------------------------------------------------------------------------------
 
+
 def host_env(tmp: Path) -> dict[str, str]:
     """Environment of a host server: this checkout importable, offline, its own config."""
     env = dict(os.environ)
     for sub in ("config", "cache", "state", "data"):
         (tmp / "xdg" / sub).mkdir(parents=True, exist_ok=True)
-    env.update({
-        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p),
-        "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
-        "XDG_CONFIG_HOME": str(tmp / "xdg" / "config"), "XDG_CACHE_HOME": str(tmp / "xdg" / "cache"),
-        "XDG_STATE_HOME": str(tmp / "xdg" / "state"), "XDG_DATA_HOME": str(tmp / "xdg" / "data"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
-    })
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p),
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONUNBUFFERED": "1",
+            "XDG_CONFIG_HOME": str(tmp / "xdg" / "config"),
+            "XDG_CACHE_HOME": str(tmp / "xdg" / "cache"),
+            "XDG_STATE_HOME": str(tmp / "xdg" / "state"),
+            "XDG_DATA_HOME": str(tmp / "xdg" / "data"),
+            "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+            "JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
+        }
+    )
     env.pop("JUPYTER_TOKEN", None)
     return env
 
@@ -87,8 +94,15 @@ class Served:
     def __init__(self, args: list[str], cwd: Path, env: dict[str, str], log: Path) -> None:
         self.args, self.log = args, log
         self._fh = open(log, "ab")  # noqa: SIM115 - open for the process's life, closed in stop()
-        self.proc = subprocess.Popen(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=self._fh,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def text(self) -> str:
         try:
@@ -102,6 +116,7 @@ class Served:
                 raise HarnessError(f"{self.args[:4]} exited ({self.proc.returncode}):\n{self.text()[-3000:]}")
             with urllib.request.urlopen(url, timeout=3) as r:
                 return r.status == 200
+
         wait_for(up, timeout, f"{url} to answer", interval=0.3)
 
     def stop(self) -> None:
@@ -140,8 +155,13 @@ def store_rows(path: Path, task: str) -> list[tuple]:
         return []
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return [tuple(r) for r in con.execute(
-            "SELECT item_id, action, label_after, annotator FROM events WHERE task = ? ORDER BY seq", (task,))]
+        return [
+            tuple(r)
+            for r in con.execute(
+                "SELECT item_id, action, label_after, annotator FROM events WHERE task = ? ORDER BY seq",
+                (task,),
+            )
+        ]
     except sqlite3.OperationalError:  # the schema is being created
         return []
     finally:
@@ -149,15 +169,25 @@ def store_rows(path: Path, task: str) -> list[tuple]:
 
 
 def wait_rows(path: Path, task: str, n: int, timeout: float = 60.0) -> list[tuple]:
-    return wait_for(lambda: (lambda r: r if len(r) >= n else None)(store_rows(path, task)), timeout,
-                    f"{n} event(s) of task {task!r} in {path.name}", interval=0.2)
+    return wait_for(
+        lambda: (lambda r: r if len(r) >= n else None)(store_rows(path, task)),
+        timeout,
+        f"{n} event(s) of task {task!r} in {path.name}",
+        interval=0.2,
+    )
 
 
 def wait_item(root: Any, qi: int, timeout: float = 90.0) -> None:
     """Wait until the widget (a Playwright locator; shadow roots are pierced) paints queue
     entry `qi`."""
-    wait_for(lambda: root.get_attribute("data-state") == "item" and root.get_attribute("data-painted-qi") == str(qi),
-             timeout, f"the widget to paint entry {qi}", interval=0.1)
+    wait_for(
+        lambda: (
+            root.get_attribute("data-state") == "item" and root.get_attribute("data-painted-qi") == str(qi)
+        ),
+        timeout,
+        f"the widget to paint entry {qi}",
+        interval=0.1,
+    )
 
 
 def focus(root: Any) -> None:
@@ -187,7 +217,8 @@ def assert_help_fully_visible(page: Any, root: Any, host: str) -> None:
     assert r["inWidget"] or not r["clipped"], (
         f"{host}: the '?' help overlay is cut off ({r['position']}): help box {r['help']}, widget box "
         f"{r['widget']}, clipped by {json.dumps(r['clipped'])} "
-        f"(screenshot tests/e2e/artifacts/hosts-help-{host}.png)")
+        f"(screenshot tests/e2e/artifacts/hosts-help-{host}.png)"
+    )
     page.keyboard.press("Escape")
     helpbox.wait_for(state="hidden", timeout=10_000)
 
@@ -195,6 +226,7 @@ def assert_help_fully_visible(page: Any, root: Any, host: str) -> None:
 # ------------------------------------------------------------------------------------
 # JupyterLab: notebook 03 after Run All
 # ------------------------------------------------------------------------------------
+
 
 def test_notebook03_run_all_shows_its_reviews(lab_server, open_notebook):
     nb = json.loads((REPO / "notebooks" / "03_routing.ipynb").read_text())
@@ -206,8 +238,11 @@ def test_notebook03_run_all_shows_its_reviews(lab_server, open_notebook):
     for i in range(2):
         r = roots.nth(i)
         r.scroll_into_view_if_needed()
-        wait_for(lambda r=r: r.is_visible() and r.get_attribute("data-state") in ("summary", "item"), 60,
-                 f"review {i + 1} visible, painted")
+        wait_for(
+            lambda r=r: r.is_visible() and r.get_attribute("data-state") in ("summary", "item"),
+            60,
+            f"review {i + 1} visible, painted",
+        )
         box = r.bounding_box()
         assert box and box["width"] > 200 and box["height"] > 40, box
     # the simulated reviewer decided every item: each review shows its summary
@@ -272,6 +307,7 @@ def test_confusion_matrix_recheck_opens_in_view_with_earlier_answers(lab_server,
     def in_view() -> bool:
         rb = root.bounding_box()
         return bool(rb) and rb["y"] >= 0 and rb["y"] + rb["height"] <= vp["height"] + 1
+
     wait_for(in_view, 15, "the recheck review to be in view")
     # the earlier answers, as chips, and the tooltip's count is what the review opened
     assert root.get_attribute("data-state") == "item"
@@ -286,7 +322,7 @@ def test_confusion_matrix_recheck_opens_in_view_with_earlier_answers(lab_server,
 # marimo
 # ------------------------------------------------------------------------------------
 
-_MARIMO_APP = textwrap.dedent('''\
+_MARIMO_APP = textwrap.dedent("""\
     import marimo
 
     app = marimo.App()
@@ -314,17 +350,36 @@ _MARIMO_APP = textwrap.dedent('''\
 
     if __name__ == "__main__":
         app.run()
-    ''')
+    """)
 
 
 def _marimo(served, tmp_path: Path, wrapped: bool) -> tuple[str, Path]:
     pytest.importorskip("marimo")
     store = tmp_path / "quickstart.db"
     app = tmp_path / "app.py"
-    app.write_text(_MARIMO_APP.format(store=str(store), shown="mo.ui.anywidget(review)" if wrapped else "review"))
+    app.write_text(
+        _MARIMO_APP.format(store=str(store), shown="mo.ui.anywidget(review)" if wrapped else "review")
+    )
     port = free_port()
-    srv = served([sys.executable, "-m", "marimo", "run", str(app), "--headless", "--port", str(port),
-                  "--host", "127.0.0.1", "--no-token", "--no-sandbox"], tmp_path, host_env(tmp_path), "marimo")
+    srv = served(
+        [
+            sys.executable,
+            "-m",
+            "marimo",
+            "run",
+            str(app),
+            "--headless",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--no-token",
+            "--no-sandbox",
+        ],
+        tmp_path,
+        host_env(tmp_path),
+        "marimo",
+    )
     url = f"http://127.0.0.1:{port}/"
     srv.wait_http(url)
     return url, store
@@ -344,18 +399,25 @@ def test_marimo_quickstart_keys_reach_the_store(served, browser_page, tmp_path, 
     from hitl_widgets.data import load_claims
 
     first = load_claims().head(6)
-    page.keyboard.press("Enter")                     # accept the model's label
+    page.keyboard.press("Enter")  # accept the model's label
     wait_item(root, 1)
-    page.keyboard.press("1")                         # correct to label 1 (auto)
+    page.keyboard.press("1")  # correct to label 1 (auto)
     wait_item(root, 2)
     rows = wait_rows(store, "quickstart", 2)
     assert rows == [
         (first["claim_id"].iloc[0], "accept", first["claim_type"].iloc[0], "marimo-user"),
-        (first["claim_id"].iloc[1], "correct" if first["claim_type"].iloc[1] != "auto" else "accept", "auto",
-         "marimo-user"),
+        (
+            first["claim_id"].iloc[1],
+            "correct" if first["claim_type"].iloc[1] != "auto" else "accept",
+            "auto",
+            "marimo-user",
+        ),
     ], rows
-    wait_for(lambda: root.locator('[data-testid="pending"]').text_content() == "0", 30,
-             "both decisions acknowledged")
+    wait_for(
+        lambda: root.locator('[data-testid="pending"]').text_content() == "0",
+        30,
+        "both decisions acknowledged",
+    )
     shot(page, f"hosts-marimo-{'wrapped' if wrapped else 'plain'}.png")
     assert not page.page_errors, page.page_errors  # type: ignore[attr-defined]
 
@@ -384,10 +446,28 @@ def _voila(served, tmp_path: Path) -> tuple[dict[str, str], Path]:
     nb = tmp_path / "pilot.ipynb"
     nb.write_text(json.dumps(make_notebook(_PILOT.format(labels=LABELS, store=str(store)))))
     port = free_port()
-    srv = served([sys.executable, "-m", "hitl_widgets.serve", str(nb), "--port", str(port),
-                  "--name", "ana", "--name", "bob"], tmp_path, host_env(tmp_path), "voila")
-    wait_for(lambda: "Ctrl+C stops" in srv.text() or srv.proc.poll() is not None, 90,
-             "the serve command to print the links")
+    srv = served(
+        [
+            sys.executable,
+            "-m",
+            "hitl_widgets.serve",
+            str(nb),
+            "--port",
+            str(port),
+            "--name",
+            "ana",
+            "--name",
+            "bob",
+        ],
+        tmp_path,
+        host_env(tmp_path),
+        "voila",
+    )
+    wait_for(
+        lambda: "Ctrl+C stops" in srv.text() or srv.proc.poll() is not None,
+        90,
+        "the serve command to print the links",
+    )
     out = srv.text()
     assert srv.proc.poll() is None, out[-3000:]
     found = dict(re.findall(r"(http://\S+)\s+\((\w+)\)", out))
@@ -411,30 +491,40 @@ def test_voila_page_from_a_link_takes_the_annotator_from_it(served, chromium, tm
             for qi, key in enumerate(keys, start=1):
                 page.keyboard.press(key)
                 wait_item(root, qi)
-            wait_for(lambda root=root: root.locator('[data-testid="pending"]').text_content() == "0", 30,
-                     f"{name}'s decisions acknowledged")
+            wait_for(
+                lambda root=root: root.locator('[data-testid="pending"]').text_content() == "0",
+                30,
+                f"{name}'s decisions acknowledged",
+            )
             shot(page, f"hosts-voila-{name}.png")
         finally:
             context.close()
     rows = wait_rows(store, "pilot", 3)
-    assert sorted(rows) == sorted([
-        ("c1", "accept", "water_damage", "ana"), ("c2", "correct", "theft", "ana"),
-        ("c1", "accept", "water_damage", "bob"),
-    ]), rows
+    assert sorted(rows) == sorted(
+        [
+            ("c1", "accept", "water_damage", "ana"),
+            ("c2", "correct", "theft", "ana"),
+            ("c1", "accept", "water_damage", "bob"),
+        ]
+    ), rows
 
 
 # ------------------------------------------------------------------------------------
 # the '?' help overlay, fully visible in every host
 # ------------------------------------------------------------------------------------
 
+
 def _help_notebook(store: Path) -> dict:
-    return make_notebook(textwrap.dedent(f"""\
+    return make_notebook(
+        textwrap.dedent(f"""\
         import pandas as pd
         import hitl_widgets as hw
         df = pd.DataFrame({{"text": ["a short claim", "another claim"], "pred": ["auto", "theft"],
                             "confidence": [0.9, 0.8]}}, index=["h1", "h2"])
         review = hw.ClassificationReview(df, labels={LABELS!r}, store={str(store)!r}, annotator="help-check")
-        review"""), "after = 1")
+        review"""),
+        "after = 1",
+    )
 
 
 @pytest.mark.parametrize("host", ["marimo", "lab", "notebook7", "voila"])
@@ -448,8 +538,9 @@ def test_help_overlay_fully_visible(host, request, served, browser_page, tmp_pat
         page.goto(links["ana"], wait_until="domcontentloaded", timeout=120_000)
     else:
         server = request.getfixturevalue("lab_server" if host == "lab" else "notebook7_server")
-        nbp = request.getfixturevalue("open_notebook")(server, f"help-{host}.ipynb",
-                                                       _help_notebook(tmp_path / "help.db"))
+        nbp = request.getfixturevalue("open_notebook")(
+            server, f"help-{host}.ipynb", _help_notebook(tmp_path / "help.db")
+        )
         nbp.run_all()
     root = page.locator(ROOT).first
     root.wait_for(state="visible", timeout=120_000)

@@ -103,9 +103,13 @@ def wait(page: Any, sel: str, what: str, timeout: float = 60.0, **expect: Any) -
 def queue(nbp: NotebookPage, name: str) -> list[tuple[int, str, str | None]]:
     k = nbp.kernel()
     try:
-        return [tuple(x) for x in k.eval(
-            f"[(qi, {name}._items.item_id({name}._queue.position(qi)), "
-            f"{name}._gold[{name}._queue.position(qi)]) for qi in range(len({name}._queue))]")]
+        return [
+            tuple(x)
+            for x in k.eval(
+                f"[(qi, {name}._items.item_id({name}._queue.position(qi)), "
+                f"{name}._gold[{name}._queue.position(qi)]) for qi in range(len({name}._queue))]"
+            )
+        ]
     finally:
         k.close()
 
@@ -135,8 +139,9 @@ def check_prompt_keys_decide_nothing(page: Any, sel: str) -> None:
     assert (s["painted"], s["item"], s["pending"]) == (s0["painted"], s0["item"], 0), (s0, s)
 
 
-def run_kind(page: Any, nbp: NotebookPage, sel: str, name: str, answers_ok: list[str],
-             give: Any) -> dict[str, str]:
+def run_kind(
+    page: Any, nbp: NotebookPage, sel: str, name: str, answers_ok: list[str], give: Any
+) -> dict[str, str]:
     """Review a kind up to its first gold item (answered wrong), then to the break.
     `give(item, answer)` presses the keys that give `answer`; `answers_ok` lists the
     answers, the first being the one given to regular items. Returns item -> answer."""
@@ -194,8 +199,9 @@ def run_kind(page: Any, nbp: NotebookPage, sel: str, name: str, answers_ok: list
 
 
 def test_guideline_gold_blind_breaks_on_generation_and_pairwise(lab_server, open_notebook, store_path):
-    nbp: NotebookPage = open_notebook(lab_server, "llm_features.ipynb",
-                                      make_notebook(source(store_path), "gen_review", "pair_review"))
+    nbp: NotebookPage = open_notebook(
+        lab_server, "llm_features.ipynb", make_notebook(source(store_path), "gen_review", "pair_review")
+    )
     nbp.run_all()
     page = nbp.page
     sel_gen, sel_pair = ".hitl-generation", ".hitl-pairwise"

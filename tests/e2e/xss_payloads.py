@@ -24,7 +24,7 @@ N = "__N__"  # replaced by the payload's number
 LEAK = "__LEAK__"  # replaced by the leak server's base URL, e.g. http://127.0.0.1:PORT/leak
 
 # JSON: a list of {"name", "kind": "html" | "md", "text"}.
-_CORPUS = r'''
+_CORPUS = r"""
 [
  {"name": "script tag", "kind": "html", "text": "<script>__xss(__N__)</script>"},
  {"name": "script tag, mixed case", "kind": "html", "text": "<ScRiPt>__xss(__N__)</sCrIpT>"},
@@ -125,7 +125,7 @@ _CORPUS = r'''
  {"name": "markdown table with handlers", "kind": "md", "text": "| a | b |\n|---|---|\n| <img src=x onerror=__xss(__N__)> | <a href=\"javascript:__xss(__N__)\">x</a> |"},
  {"name": "markdown link title breakout", "kind": "md", "text": "[x](https://example.com \"title\\\" onmouseover=\\\"__xss(__N__)\")"}
 ]
-'''
+"""
 
 CORPUS: list[dict[str, str]] = json.loads(_CORPUS)
 

@@ -78,10 +78,18 @@ item(
         You can just do `list(dict.fromkeys(my_list))`. It keeps the first time each element appears and drops the later copies, and the order stays the same as in the original list. It works for numbers and strings and anything else you could use as a dictionary key.
     """),
     flaws=[
-        ("unique = list(dict.fromkeys(items))", "unique = list(set(items))",
-         "The code uses set(), which does not preserve order, so it contradicts the explanation and the printed result.", "major"),
-        ("print(unique)  # [3, 1, 2, 5]", "print(unique)  # [1, 2, 3, 5]",
-         "The expected output in the comment is sorted; dict.fromkeys would give [3, 1, 2, 5].", "minor"),
+        (
+            "unique = list(dict.fromkeys(items))",
+            "unique = list(set(items))",
+            "The code uses set(), which does not preserve order, so it contradicts the explanation and the printed result.",
+            "major",
+        ),
+        (
+            "print(unique)  # [3, 1, 2, 5]",
+            "print(unique)  # [1, 2, 3, 5]",
+            "The expected output in the comment is sorted; dict.fromkeys would give [3, 1, 2, 5].",
+            "minor",
+        ),
     ],
 )
 
@@ -122,11 +130,18 @@ item(
         Default arguments in Python are only created once, so the list is shared between calls. Change the signature to `tags=None` and then inside the function write `if tags is None: tags = []`. After that each call gets its own new list and it will stop growing.
     """),
     flaws=[
-        ("Default values are evaluated once, when the `def` statement runs, not on every call.",
-         "Default values are evaluated every time the function is called, but Python caches the result.",
-         "The explanation is wrong: default values are evaluated once at definition time, not on every call.", "major"),
-        ("    if tags is None:\n", "    if not tags:\n",
-         "The fix uses `if not tags:` while the text recommends `is None`; it silently replaces a caller's own empty list.", "minor"),
+        (
+            "Default values are evaluated once, when the `def` statement runs, not on every call.",
+            "Default values are evaluated every time the function is called, but Python caches the result.",
+            "The explanation is wrong: default values are evaluated once at definition time, not on every call.",
+            "major",
+        ),
+        (
+            "    if tags is None:\n",
+            "    if not tags:\n",
+            "The fix uses `if not tags:` while the text recommends `is None`; it silently replaces a caller's own empty list.",
+            "minor",
+        ),
     ],
 )
 
@@ -135,7 +150,10 @@ item(
     prompt="Can you make it a generator instead, and raise an error if n is not positive?",
     context=[
         {"role": "user", "content": "Write a Python function that splits a list into chunks of size n."},
-        {"role": "assistant", "content": "Sure:\n\n```python\ndef chunks(items, n):\n    return [items[i:i + n] for i in range(0, len(items), n)]\n```\n\n`chunks([1, 2, 3, 4, 5], 2)` returns `[[1, 2], [3, 4], [5]]`."},
+        {
+            "role": "assistant",
+            "content": "Sure:\n\n```python\ndef chunks(items, n):\n    return [items[i:i + n] for i in range(0, len(items), n)]\n```\n\n`chunks([1, 2, 3, 4, 5], 2)` returns `[[1, 2], [3, 4], [5]]`.",
+        },
     ],
     good=T("""
         Here's a generator version with input validation:
@@ -179,11 +197,18 @@ item(
     """),
     alt_pref="alt",
     flaws=[
-        ("yield items[start:start + n]", "yield items[start:start + n - 1]",
-         "Off-by-one: the slice drops the last element of every chunk.", "major"),
-        ("Python 3.12 added `itertools.batched(iterable, n)`, which yields tuples.",
-         "Python 3.10 added `itertools.chunked(iterable, n)`, which yields lists.",
-         "Hallucinated API: there is no itertools.chunked; the real function is itertools.batched (3.12+), which yields tuples.", "minor"),
+        (
+            "yield items[start:start + n]",
+            "yield items[start:start + n - 1]",
+            "Off-by-one: the slice drops the last element of every chunk.",
+            "major",
+        ),
+        (
+            "Python 3.12 added `itertools.batched(iterable, n)`, which yields tuples.",
+            "Python 3.10 added `itertools.chunked(iterable, n)`, which yields lists.",
+            "Hallucinated API: there is no itertools.chunked; the real function is itertools.batched (3.12+), which yields tuples.",
+            "minor",
+        ),
     ],
 )
 
@@ -216,10 +241,18 @@ item(
         Try passing `chunksize` to `read_csv` so it reads the file in pieces instead of all at once, then handle each piece in a loop. You can also use `usecols` to skip columns you don't need. Otherwise you may just need a machine with more RAM.
     """),
     flaws=[
-        ("dtype=dtypes, chunksize=500_000", "dtype=dtypes, batch_size=500_000",
-         "Hallucinated parameter: read_csv has no batch_size argument (it is chunksize).", "major"),
-        ("part if totals is None else totals.add(part, fill_value=0)", "part if totals is None else part",
-         "Aggregation bug: each chunk overwrites the running total instead of adding to it.", "major"),
+        (
+            "dtype=dtypes, chunksize=500_000",
+            "dtype=dtypes, batch_size=500_000",
+            "Hallucinated parameter: read_csv has no batch_size argument (it is chunksize).",
+            "major",
+        ),
+        (
+            "part if totals is None else totals.add(part, fill_value=0)",
+            "part if totals is None else part",
+            "Aggregation bug: each chunk overwrites the running total instead of adding to it.",
+            "major",
+        ),
     ],
 )
 
@@ -261,9 +294,12 @@ item(
         `"abc" is "abc"` may print `True` in the REPL because of string interning, but strings built at runtime (from input, slicing, joining, files) are often distinct objects, so `is` would return `False` even though the text is equal. Newer Python versions even emit a `SyntaxWarning` for `is` with a literal, precisely because it's a common bug.
     """),
     flaws=[
-        ("Use `is` only for singletons like `None`, `True`/`False` or sentinel objects (`if x is None:`), and `==` for everything else.",
-         "For performance-sensitive code, though, `is` is fine for strings since CPython interns them; use `==` only when you're unsure.",
-         "Gives unsafe advice: string identity is not guaranteed, so `is` on strings can return False for equal text.", "major"),
+        (
+            "Use `is` only for singletons like `None`, `True`/`False` or sentinel objects (`if x is None:`), and `==` for everything else.",
+            "For performance-sensitive code, though, `is` is fine for strings since CPython interns them; use `==` only when you're unsure.",
+            "Gives unsafe advice: string identity is not guaranteed, so `is` on strings can return False for equal text.",
+            "major",
+        ),
     ],
 )
 
@@ -309,8 +345,12 @@ item(
         This strips out everything that's not a letter or digit, lowercases the rest and compares it with its reverse. (It does build a new string, but it's the simplest version.)
     """),
     flaws=[
-        ("left, right = 0, len(s) - 1", "left, right = 0, len(s)",
-         "Off-by-one: right starts at len(s), so s[right] raises IndexError on the first comparison.", "major"),
+        (
+            "left, right = 0, len(s) - 1",
+            "left, right = 0, len(s)",
+            "Off-by-one: right starts at len(s), so s[right] raises IndexError on the first comparison.",
+            "major",
+        ),
     ],
 )
 
@@ -366,12 +406,18 @@ item(
     """),
     alt_pref="good",
     flaws=[
-        ("resp = session.get(\"https://api.example.com/v1/items\", timeout=10)",
-         "resp = session.get(\"https://api.example.com/v1/items\", timeout=10, verify=False)  # avoids SSL errors",
-         "Unsafe suggestion: disables TLS certificate verification for no reason.", "major"),
-        ("`requests` doesn't retry on its own, but you can",
-         "The simplest option is `requests.get(url, retries=5)`. For more control you can",
-         "Hallucinated API: requests.get has no `retries` parameter.", "major"),
+        (
+            'resp = session.get("https://api.example.com/v1/items", timeout=10)',
+            'resp = session.get("https://api.example.com/v1/items", timeout=10, verify=False)  # avoids SSL errors',
+            "Unsafe suggestion: disables TLS certificate verification for no reason.",
+            "major",
+        ),
+        (
+            "`requests` doesn't retry on its own, but you can",
+            "The simplest option is `requests.get(url, retries=5)`. For more control you can",
+            "Hallucinated API: requests.get has no `retries` parameter.",
+            "major",
+        ),
     ],
 )
 
@@ -418,9 +464,12 @@ item(
         Items with equal scores keep the A-Z order from the first pass. This trick works for any key types, including strings, where you can't just negate the value.
     """),
     flaws=[
-        ("ranked = sorted(rows, key=lambda r: (-r[\"score\"], r[\"name\"]))",
-         "ranked = sorted(rows, key=lambda r: (r[\"score\"], r[\"name\"]), reverse=True)",
-         "reverse=True on the tuple also reverses the names, so ties come out Z-A and the printed output is wrong.", "major"),
+        (
+            'ranked = sorted(rows, key=lambda r: (-r["score"], r["name"]))',
+            'ranked = sorted(rows, key=lambda r: (r["score"], r["name"]), reverse=True)',
+            "reverse=True on the tuple also reverses the names, so ties come out Z-A and the printed output is wrong.",
+            "major",
+        ),
     ],
 )
 
@@ -459,8 +508,12 @@ item(
         This splits on whitespace and counts. Punctuation will stick to words ("end." vs "end") and capitalised words are counted separately, but it's fine for a quick look. If you need something more careful, normalise the case and strip punctuation first.
     """),
     flaws=[
-        ("Counter(words).most_common(10)", "Counter(words).top(10)",
-         "Hallucinated API: Counter has no top() method; it is most_common(10).", "major"),
+        (
+            "Counter(words).most_common(10)",
+            "Counter(words).top(10)",
+            "Hallucinated API: Counter has no top() method; it is most_common(10).",
+            "major",
+        ),
     ],
 )
 
@@ -518,8 +571,12 @@ item(
     """),
     alt_pref="good",
     flaws=[
-        ("        results = await asyncio.gather(", "        results = asyncio.gather(",
-         "Missing await: asyncio.gather is never awaited, so results is a pending future and the loop over it fails.", "major"),
+        (
+            "        results = await asyncio.gather(",
+            "        results = asyncio.gather(",
+            "Missing await: asyncio.gather is never awaited, so results is a pending future and the loop over it fails.",
+            "major",
+        ),
     ],
 )
 
@@ -546,10 +603,18 @@ item(
         `datetime.strptime("03/14/2025", "%m/%d/%Y")` will give you a datetime object for March 14, 2025. The second argument describes the format of the string. Look up the strftime directives in the docs if your format is different. For example `%d` is the day, `%m` the month and `%Y` the four-digit year.
     """),
     flaws=[
-        ("dt = datetime.strptime(s, \"%m/%d/%Y\")", "dt = datetime.strptime(s, \"%d/%m/%Y\")",
-         "Day and month are swapped in the format string, so '03/14/2025' raises ValueError (month 14).", "major"),
-        ("Use `datetime.strptime` with a format string", "Use `datetime.parse` (or `strptime`) with a format string",
-         "Hallucinated API: datetime has no parse() method.", "minor"),
+        (
+            'dt = datetime.strptime(s, "%m/%d/%Y")',
+            'dt = datetime.strptime(s, "%d/%m/%Y")',
+            "Day and month are swapped in the format string, so '03/14/2025' raises ValueError (month 14).",
+            "major",
+        ),
+        (
+            "Use `datetime.strptime` with a format string",
+            "Use `datetime.parse` (or `strptime`) with a format string",
+            "Hallucinated API: datetime has no parse() method.",
+            "minor",
+        ),
     ],
 )
 
@@ -575,9 +640,12 @@ item(
         JavaScript sorts arrays as strings unless you tell it otherwise. Use `nums.sort((a, b) => a - b)` and you'll get them in numeric order. That's just how the language works, it's a bit of a well-known quirk. Most people run into it at some point.
     """),
     flaws=[
-        ("nums.sort((a, b) => a - b);\nconsole.log(nums); // [1, 2, 10, 21]",
-         "nums.sort((a, b) => b - a);\nconsole.log(nums); // [1, 2, 10, 21]",
-         "The compare function b - a sorts descending, so the shown output [1, 2, 10, 21] is wrong.", "major"),
+        (
+            "nums.sort((a, b) => a - b);\nconsole.log(nums); // [1, 2, 10, 21]",
+            "nums.sort((a, b) => b - a);\nconsole.log(nums); // [1, 2, 10, 21]",
+            "The compare function b - a sorts descending, so the shown output [1, 2, 10, 21] is wrong.",
+            "major",
+        ),
     ],
 )
 
@@ -613,8 +681,12 @@ item(
     """),
     alt_pref="good",
     flaws=[
-        ("find . -type f -exec du -h {} + | sort -rh | head -n 10\n```", "find . -type f -exec du -h {} + | sort -rh | tail -n 10\n```",
-         "Uses tail on a descending sort, which returns the 10 smallest files, not the largest.", "major"),
+        (
+            "find . -type f -exec du -h {} + | sort -rh | head -n 10\n```",
+            "find . -type f -exec du -h {} + | sort -rh | tail -n 10\n```",
+            "Uses tail on a descending sort, which returns the 10 smallest files, not the largest.",
+            "major",
+        ),
     ],
 )
 
@@ -649,9 +721,12 @@ item(
         It's a permissions issue: the web server user can't write to that folder. Change the owner of the uploads folder to the web server user with `chown` (on Ubuntu it's `www-data`). Then try the upload again and it should work.
     """),
     flaws=[
-        ("2. Give that user ownership of the uploads folder:\n\n   ```bash\n   sudo chown -R www-data:www-data /var/www/myapp/uploads\n   ```",
-         "2. Open up the permissions so nothing can block it:\n\n   ```bash\n   sudo chmod -R 777 /var/www\n   ```",
-         "Unsafe suggestion: chmod -R 777 on the whole web root makes every file world-writable.", "major"),
+        (
+            "2. Give that user ownership of the uploads folder:\n\n   ```bash\n   sudo chown -R www-data:www-data /var/www/myapp/uploads\n   ```",
+            "2. Open up the permissions so nothing can block it:\n\n   ```bash\n   sudo chmod -R 777 /var/www\n   ```",
+            "Unsafe suggestion: chmod -R 777 on the whole web root makes every file world-writable.",
+            "major",
+        ),
     ],
 )
 
@@ -685,9 +760,12 @@ item(
         You should hash them instead of storing them in plain text. Use `generate_password_hash` from `werkzeug.security` when the user signs up and `check_password_hash` when they log in. That way if your database leaks nobody can read the actual passwords. You'll also need to update the existing users.
     """),
     flaws=[
-        ("user.password_hash = generate_password_hash(form_password)",
-         "user.password_hash = hashlib.md5(form_password.encode()).hexdigest()",
-         "Unsafe suggestion: the code stores an unsalted MD5 hash, contradicting the advice below it.", "major"),
+        (
+            "user.password_hash = generate_password_hash(form_password)",
+            "user.password_hash = hashlib.md5(form_password.encode()).hexdigest()",
+            "Unsafe suggestion: the code stores an unsalted MD5 hash, contradicting the advice below it.",
+            "major",
+        ),
     ],
 )
 
@@ -720,9 +798,12 @@ item(
         It gives you `[1, 9, 25, 49, 81]`. The `if x % 2` part filters to odd numbers, because the remainder is 1 for odd numbers (truthy) and 0 for even numbers (falsy), and then each one is squared. So 1, 3, 5, 7 and 9 become 1, 9, 25, 49 and 81.
     """),
     flaws=[
-        ("It returns the squares of the **odd** numbers from 0 to 9:\n\n```python\n[1, 9, 25, 49, 81]",
-         "It returns the squares of the **even** numbers from 0 to 9:\n\n```python\n[0, 4, 16, 36, 64]",
-         "Wrong result: `if x % 2` keeps odd numbers, so the answer is [1, 9, 25, 49, 81].", "major"),
+        (
+            "It returns the squares of the **odd** numbers from 0 to 9:\n\n```python\n[1, 9, 25, 49, 81]",
+            "It returns the squares of the **even** numbers from 0 to 9:\n\n```python\n[0, 4, 16, 36, 64]",
+            "Wrong result: `if x % 2` keeps odd numbers, so the answer is [1, 9, 25, 49, 81].",
+            "major",
+        ),
     ],
 )
 
@@ -762,9 +843,12 @@ item(
     """),
     alt_pref="tie",
     flaws=[
-        ("# 1. Create the feature branch pointing at the current commit\ngit branch feature/my-change\n\n# 2. Move main back one commit (the work stays on the new branch)\ngit reset --hard HEAD~1\n\n# 3. Switch to the feature branch and keep working\ngit switch feature/my-change",
-         "# 1. Move main back one commit\ngit reset --hard HEAD~1\n\n# 2. Create the feature branch and switch to it\ngit switch -c feature/my-change",
-         "Missing step / wrong order: resetting before creating the branch leaves the commit unreferenced (only recoverable via reflog).", "major"),
+        (
+            "# 1. Create the feature branch pointing at the current commit\ngit branch feature/my-change\n\n# 2. Move main back one commit (the work stays on the new branch)\ngit reset --hard HEAD~1\n\n# 3. Switch to the feature branch and keep working\ngit switch feature/my-change",
+            "# 1. Move main back one commit\ngit reset --hard HEAD~1\n\n# 2. Create the feature branch and switch to it\ngit switch -c feature/my-change",
+            "Missing step / wrong order: resetting before creating the branch leaves the commit unreferenced (only recoverable via reflog).",
+            "major",
+        ),
     ],
 )
 
@@ -815,12 +899,18 @@ item(
         Build it with `docker build -t myapp .` and run with `docker run -p 5000:5000 myapp`. Make sure your app listens on 0.0.0.0.
     """),
     flaws=[
-        ("# Install dependencies first so this layer is cached between code changes\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt gunicorn\n\nCOPY . .",
-         "# Install dependencies first so this layer is cached between code changes\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt gunicorn",
-         "Copies all source before pip install, so the dependency layer is rebuilt on every code change despite the comment.", "minor"),
-        ("EXPOSE 8000\nCMD [\"gunicorn\", \"--bind\", \"0.0.0.0:8000\", \"app:app\"]",
-         "EXPOSE 8000\nCMD [\"gunicorn\", \"--bind\", \"127.0.0.1:8000\", \"app:app\"]",
-         "Binds gunicorn to 127.0.0.1 inside the container, so the published port is unreachable from the host.", "major"),
+        (
+            "# Install dependencies first so this layer is cached between code changes\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt gunicorn\n\nCOPY . .",
+            "# Install dependencies first so this layer is cached between code changes\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt gunicorn",
+            "Copies all source before pip install, so the dependency layer is rebuilt on every code change despite the comment.",
+            "minor",
+        ),
+        (
+            'EXPOSE 8000\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]',
+            'EXPOSE 8000\nCMD ["gunicorn", "--bind", "127.0.0.1:8000", "app:app"]',
+            "Binds gunicorn to 127.0.0.1 inside the container, so the published port is unreachable from the host.",
+            "major",
+        ),
     ],
 )
 
@@ -829,7 +919,10 @@ item(
     prompt="Could you add type hints and a docstring to it?",
     context=[
         {"role": "user", "content": "Write a function that returns the n-th Fibonacci number."},
-        {"role": "assistant", "content": "```python\ndef fib(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n```\n\n`fib(10)` returns 55."},
+        {
+            "role": "assistant",
+            "content": "```python\ndef fib(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n```\n\n`fib(10)` returns 55.",
+        },
     ],
     good=T("""
         Sure, here it is with type hints, a docstring and input validation:
@@ -871,10 +964,18 @@ item(
         I added `int` hints for the argument and the return value and a short docstring.
     """),
     flaws=[
-        ("[0, 1, 1, 2, 3, 5, 8, 13]", "[0, 1, 1, 2, 3, 5, 8, 12]",
-         "Wrong number in the example output: fib(7) is 13, not 12.", "minor"),
-        ("for _ in range(n):\n        a, b = b, a + b\n    return a\n```\n\nQuick", "for _ in range(n - 1):\n        a, b = b, a + b\n    return a\n```\n\nQuick",
-         "Off-by-one: looping range(n - 1) returns fib(n - 1), so the example output no longer matches.", "major"),
+        (
+            "[0, 1, 1, 2, 3, 5, 8, 13]",
+            "[0, 1, 1, 2, 3, 5, 8, 12]",
+            "Wrong number in the example output: fib(7) is 13, not 12.",
+            "minor",
+        ),
+        (
+            "for _ in range(n):\n        a, b = b, a + b\n    return a\n```\n\nQuick",
+            "for _ in range(n - 1):\n        a, b = b, a + b\n    return a\n```\n\nQuick",
+            "Off-by-one: looping range(n - 1) returns fib(n - 1), so the example output no longer matches.",
+            "major",
+        ),
     ],
 )
 
@@ -882,8 +983,14 @@ item(
     family="coding",
     prompt="Thanks. Now how do I make it case-insensitive and also count the number of matches?",
     context=[
-        {"role": "user", "content": "How do I replace every occurrence of 'colour' with 'color' in a Python string?"},
-        {"role": "assistant", "content": "Use `str.replace`:\n\n```python\ntext = text.replace(\"colour\", \"color\")\n```"},
+        {
+            "role": "user",
+            "content": "How do I replace every occurrence of 'colour' with 'color' in a Python string?",
+        },
+        {
+            "role": "assistant",
+            "content": 'Use `str.replace`:\n\n```python\ntext = text.replace("colour", "color")\n```',
+        },
     ],
     good=T("""
         `str.replace` can't ignore case, so switch to the `re` module. `re.subn` returns both the new string and the number of replacements:
@@ -916,9 +1023,12 @@ item(
         Use `re.sub` with `flags=re.IGNORECASE` to make it case-insensitive, and `len(re.findall(...))` with the same flag to count how many there were before replacing. Both are in the standard `re` module. Alternatively `re.subn` returns the new string and the count together, which saves you from running the pattern twice.
     """),
     flaws=[
-        ("new_text, n = re.subn(r\"colour\", \"color\", text, flags=re.IGNORECASE)\nprint(new_text)",
-         "new_text, n = re.subn(r\"colour\", \"color\", text, re.IGNORECASE)\nprint(new_text)",
-         "Passes re.IGNORECASE positionally, where re.subn expects `count`, so the flag is silently treated as a count of 2 and matching stays case-sensitive.", "major"),
+        (
+            'new_text, n = re.subn(r"colour", "color", text, flags=re.IGNORECASE)\nprint(new_text)',
+            'new_text, n = re.subn(r"colour", "color", text, re.IGNORECASE)\nprint(new_text)',
+            "Passes re.IGNORECASE positionally, where re.subn expects `count`, so the flag is silently treated as a count of 2 and matching stays case-sensitive.",
+            "major",
+        ),
     ],
 )
 
@@ -926,8 +1036,14 @@ item(
     family="coding",
     prompt="It works, but it's slow on 2 million rows. Any way to speed it up?",
     context=[
-        {"role": "user", "content": "How do I add a column to a pandas DataFrame that says 'high' if price > 100 and 'low' otherwise?"},
-        {"role": "assistant", "content": "You can use `apply`:\n\n```python\ndf[\"tier\"] = df[\"price\"].apply(lambda p: \"high\" if p > 100 else \"low\")\n```"},
+        {
+            "role": "user",
+            "content": "How do I add a column to a pandas DataFrame that says 'high' if price > 100 and 'low' otherwise?",
+        },
+        {
+            "role": "assistant",
+            "content": 'You can use `apply`:\n\n```python\ndf["tier"] = df["price"].apply(lambda p: "high" if p > 100 else "low")\n```',
+        },
     ],
     good=T("""
         Yes: `apply` calls a Python function once per row. Use a vectorised operation instead, which runs in compiled code:
@@ -963,12 +1079,18 @@ item(
         Both lines are vectorised, so this runs in well under a second for 2M rows. It also reads nicely when you add more conditions later, one `.loc` line per rule.
     """),
     flaws=[
-        ("bins=[-np.inf, 20, 100, np.inf],\n    labels=[\"low\", \"mid\", \"high\"],",
-         "bins=[-np.inf, 20, 100, np.inf],\n    labels=[\"low\", \"mid\", \"high\", \"premium\"],",
-         "pd.cut needs exactly one label per bin; four labels for three bins raises a ValueError.", "major"),
-        ("On a few million rows this is typically 50-100x faster than `apply`.",
-         "On a few million rows this is typically about 2x faster than `apply`; pandas also caches the result of `apply` automatically.",
-         "Made-up claims: the speedup is understated and pandas does not cache apply results.", "minor"),
+        (
+            'bins=[-np.inf, 20, 100, np.inf],\n    labels=["low", "mid", "high"],',
+            'bins=[-np.inf, 20, 100, np.inf],\n    labels=["low", "mid", "high", "premium"],',
+            "pd.cut needs exactly one label per bin; four labels for three bins raises a ValueError.",
+            "major",
+        ),
+        (
+            "On a few million rows this is typically 50-100x faster than `apply`.",
+            "On a few million rows this is typically about 2x faster than `apply`; pandas also caches the result of `apply` automatically.",
+            "Made-up claims: the speedup is understated and pandas does not cache apply results.",
+            "minor",
+        ),
     ],
 )
 
@@ -1012,11 +1134,18 @@ item(
         This joins the two tables, adds up each customer's 2024 orders and keeps the five largest.
     """),
     flaws=[
-        ("WHERE o.order_date >= DATE '2024-01-01'\n  AND o.order_date <  DATE '2025-01-01'",
-         "WHERE o.order_date >= DATE '2024-01-01'\n  AND o.order_date <  DATE '2024-12-31'",
-         "Off-by-one date boundary: `< '2024-12-31'` excludes all orders placed on 31 December.", "major"),
-        ("ORDER BY total_spend DESC\nLIMIT 5;", "ORDER BY total_spend\nLIMIT 5;",
-         "Sorts ascending, so the query returns the 5 lowest spenders instead of the top 5.", "major"),
+        (
+            "WHERE o.order_date >= DATE '2024-01-01'\n  AND o.order_date <  DATE '2025-01-01'",
+            "WHERE o.order_date >= DATE '2024-01-01'\n  AND o.order_date <  DATE '2024-12-31'",
+            "Off-by-one date boundary: `< '2024-12-31'` excludes all orders placed on 31 December.",
+            "major",
+        ),
+        (
+            "ORDER BY total_spend DESC\nLIMIT 5;",
+            "ORDER BY total_spend\nLIMIT 5;",
+            "Sorts ascending, so the query returns the 5 lowest spenders instead of the top 5.",
+            "major",
+        ),
     ],
 )
 
@@ -1024,7 +1153,10 @@ item(
     family="sql",
     prompt="Same schema (customers, orders). How do I find customers who have never placed an order?",
     context=[
-        {"role": "user", "content": "I have `customers(id, name, country)` and `orders(id, customer_id, order_date, total)` in Postgres."},
+        {
+            "role": "user",
+            "content": "I have `customers(id, name, country)` and `orders(id, customer_id, order_date, total)` in Postgres.",
+        },
         {"role": "assistant", "content": "Got it. What would you like to query?"},
     ],
     good=T("""
@@ -1061,9 +1193,12 @@ item(
         This selects every customer whose id does not appear in the orders table, i.e. the ones who never ordered. You can change `*` to just the columns you need, like `id` and `name`.
     """),
     flaws=[
-        ("LEFT JOIN orders AS o ON o.customer_id = c.id\nWHERE o.id IS NULL;",
-         "JOIN orders AS o ON o.customer_id = c.id\nWHERE o.id IS NULL;",
-         "The second query uses an INNER JOIN, which can never produce o.id IS NULL, so it always returns zero rows.", "major"),
+        (
+            "LEFT JOIN orders AS o ON o.customer_id = c.id\nWHERE o.id IS NULL;",
+            "JOIN orders AS o ON o.customer_id = c.id\nWHERE o.id IS NULL;",
+            "The second query uses an INNER JOIN, which can never produce o.id IS NULL, so it always returns zero rows.",
+            "major",
+        ),
     ],
 )
 
@@ -1109,9 +1244,12 @@ item(
         Ties produce several rows for a department, which is usually what you want.
     """),
     flaws=[
-        ("RANK() OVER (PARTITION BY e.department_id ORDER BY e.salary DESC) AS rnk",
-         "RANK() OVER (ORDER BY e.salary DESC) AS rnk",
-         "Missing PARTITION BY: the ranking is company-wide, so only the single top earner overall is returned.", "major"),
+        (
+            "RANK() OVER (PARTITION BY e.department_id ORDER BY e.salary DESC) AS rnk",
+            "RANK() OVER (ORDER BY e.salary DESC) AS rnk",
+            "Missing PARTITION BY: the ranking is company-wide, so only the single top earner overall is returned.",
+            "major",
+        ),
     ],
 )
 
@@ -1151,8 +1289,12 @@ item(
         This skips the highest salary and returns the next one. Note that if two people share the top salary you'll get that same value again, and if there is no second row you get an empty result rather than NULL.
     """),
     flaws=[
-        ("    LIMIT 1 OFFSET 1      -- N-1", "    LIMIT 1 OFFSET 2      -- N-1",
-         "Off-by-one: OFFSET 2 returns the third-highest salary, contradicting the N-1 comment.", "major"),
+        (
+            "    LIMIT 1 OFFSET 1      -- N-1",
+            "    LIMIT 1 OFFSET 2      -- N-1",
+            "Off-by-one: OFFSET 2 returns the third-highest salary, contradicting the N-1 comment.",
+            "major",
+        ),
     ],
 )
 
@@ -1185,8 +1327,12 @@ item(
         This multiplies price by quantity for each line and sums it per category. Categories with no sales at all won't appear in the result.
     """),
     flaws=[
-        ("SUM(oi.quantity * oi.unit_price) AS revenue", "SUM(oi.quantity) * SUM(oi.unit_price) AS revenue",
-         "Wrong aggregation: SUM(quantity) * SUM(unit_price) is not revenue; it must be SUM(quantity * unit_price).", "major"),
+        (
+            "SUM(oi.quantity * oi.unit_price) AS revenue",
+            "SUM(oi.quantity) * SUM(oi.unit_price) AS revenue",
+            "Wrong aggregation: SUM(quantity) * SUM(unit_price) is not revenue; it must be SUM(quantity * unit_price).",
+            "major",
+        ),
     ],
 )
 
@@ -1228,9 +1374,12 @@ item(
     """),
     alt_pref="tie",
     flaws=[
-        ("COUNT(DISTINCT l.user_id)               AS monthly_active_users",
-         "COUNT(l.user_id)                        AS monthly_active_users",
-         "Counts logins instead of distinct users, while the note below says DISTINCT is required.", "major"),
+        (
+            "COUNT(DISTINCT l.user_id)               AS monthly_active_users",
+            "COUNT(l.user_id)                        AS monthly_active_users",
+            "Counts logins instead of distinct users, while the note below says DISTINCT is required.",
+            "major",
+        ),
     ],
 )
 
@@ -1268,10 +1417,18 @@ item(
         You can do a self join where the emails match and delete the one with the bigger id. Make sure to test it on a copy of the table first, and then add a unique index on email so new duplicates can't be inserted.
     """),
     flaws=[
-        (" AND c1.id > c2.id;\n```\n\nEach", " AND c1.id < c2.id;\n```\n\nEach",
-         "The comparison is reversed: `c1.id < c2.id` deletes everything except the highest id, the opposite of what was asked.", "major"),
-        ("Back up first (or run it inside a transaction), then:", "Run this directly on production:",
-         "Drops the advice to back up / use a transaction before a destructive DELETE.", "minor"),
+        (
+            " AND c1.id > c2.id;\n```\n\nEach",
+            " AND c1.id < c2.id;\n```\n\nEach",
+            "The comparison is reversed: `c1.id < c2.id` deletes everything except the highest id, the opposite of what was asked.",
+            "major",
+        ),
+        (
+            "Back up first (or run it inside a transaction), then:",
+            "Run this directly on production:",
+            "Drops the advice to back up / use a transaction before a destructive DELETE.",
+            "minor",
+        ),
     ],
 )
 
@@ -1306,8 +1463,12 @@ item(
         `^\\d{5}(-\\d{4})?$` will match five digits, optionally followed by a dash and four digits. Use it with `re.match` in Python or `.test()` in JavaScript and it should cover both formats you mentioned. It won't check whether the ZIP code really exists, only the format.
     """),
     flaws=[
-        ("```regex\n^\\d{5}(?:-\\d{4})?$\n```", "```regex\n\\d{5}(?:-\\d{4})?\n```",
-         "The pattern shown has no anchors, so '123456789012' or 'abc12345xyz' would be accepted, contradicting the table.", "major"),
+        (
+            "```regex\n^\\d{5}(?:-\\d{4})?$\n```",
+            "```regex\n\\d{5}(?:-\\d{4})?\n```",
+            "The pattern shown has no anchors, so '123456789012' or 'abc12345xyz' would be accepted, contradicting the table.",
+            "major",
+        ),
     ],
 )
 
@@ -1342,8 +1503,12 @@ item(
         `^\\d{4}-\\d{2}-\\d{2}$` matches the YYYY-MM-DD shape. It doesn't check that the month is 01-12 or the day is 01-31, so you'd want to parse it with a date library afterwards to be sure it's a real date. Something like `2025-13-45` would pass the regex.
     """),
     flaws=[
-        ("^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$", "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3\\d)$",
-         "The day group uses 3\\d, which accepts days 32-39.", "major"),
+        (
+            "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$",
+            "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3\\d)$",
+            "The day group uses 3\\d, which accepts days 32-39.",
+            "major",
+        ),
     ],
 )
 
@@ -1373,9 +1538,12 @@ item(
         `match` with the `g` flag returns every hashtag (including the `#`). `\\w` only covers ASCII letters, digits and underscore, so accented tags get cut off. For plain English hashtags that's usually fine, though.
     """),
     flaws=[
-        ("const tags = [...text.matchAll(/#([\\p{L}\\p{N}_]+)/gu)].map(m => m[1]);",
-         "const tags = [...text.matchAll(/#([\\p{L}\\p{N}_]+)/g)].map(m => m[1]);",
-         "Drops the `u` flag, without which \\p{L} is not a Unicode property escape; the text still says the flag is required.", "major"),
+        (
+            "const tags = [...text.matchAll(/#([\\p{L}\\p{N}_]+)/gu)].map(m => m[1]);",
+            "const tags = [...text.matchAll(/#([\\p{L}\\p{N}_]+)/g)].map(m => m[1]);",
+            "Drops the `u` flag, without which \\p{L} is not a Unicode property escape; the text still says the flag is required.",
+            "major",
+        ),
     ],
 )
 
@@ -1410,8 +1578,12 @@ item(
         Spelling out the two lengths as alternatives is a bit longer than the `{1,2}` trick but easier for the next person to read. Add `|[0-9a-f]{4}|[0-9a-f]{8}` if you need to allow alpha.
     """),
     flaws=[
-        ("^#(?:[0-9a-fA-F]{3}){1,2}$\n```\n\n`[0-9a-fA-F]{3}`", "^#(?:[0-9a-fA-F]{3,6})$\n```\n\n`[0-9a-fA-F]{3}`",
-         "The first pattern accepts 4 and 5 hex digits, contradicting the explanation that only 3 or 6 are allowed.", "major"),
+        (
+            "^#(?:[0-9a-fA-F]{3}){1,2}$\n```\n\n`[0-9a-fA-F]{3}`",
+            "^#(?:[0-9a-fA-F]{3,6})$\n```\n\n`[0-9a-fA-F]{3}`",
+            "The first pattern accepts 4 and 5 hex digits, contradicting the explanation that only 3 or 6 are allowed.",
+            "major",
+        ),
     ],
 )
 
@@ -1446,9 +1618,12 @@ item(
         `re.findall(r"\\b(\\w+) \\1\\b", text)` finds words that are repeated. The `\\1` means "whatever the first group matched". Add `re.I` if you want "The the" to count too. It only catches doubles separated by a single space, so a line break in between will be missed.
     """),
     flaws=[
-        ("DOUBLED = re.compile(r\"\\b(\\w+)\\s+\\1\\b\", re.IGNORECASE)",
-         "DOUBLED = re.compile(r\"\\b(\\w+)\\s+\\1\\b\")",
-         "Missing re.IGNORECASE, so 'The the' is not found, although the shown output claims it is.", "major"),
+        (
+            'DOUBLED = re.compile(r"\\b(\\w+)\\s+\\1\\b", re.IGNORECASE)',
+            'DOUBLED = re.compile(r"\\b(\\w+)\\s+\\1\\b")',
+            "Missing re.IGNORECASE, so 'The the' is not found, although the shown output claims it is.",
+            "major",
+        ),
     ],
 )
 
@@ -1476,8 +1651,12 @@ item(
         `sed -i 's/ *$//' file.txt` removes spaces at the end of every line. It won't remove trailing tabs, and on a Mac you need to write `sed -i ''` instead of `sed -i`. Use `[[:space:]]` instead of the space if you want tabs removed as well.
     """),
     flaws=[
-        ("sed -i 's/[[:space:]]*$//' notes.txt\n```", "sed -i 's/^[[:space:]]*//' notes.txt\n```",
-         "The main command strips leading, not trailing, whitespace.", "major"),
+        (
+            "sed -i 's/[[:space:]]*$//' notes.txt\n```",
+            "sed -i 's/^[[:space:]]*//' notes.txt\n```",
+            "The main command strips leading, not trailing, whitespace.",
+            "major",
+        ),
     ],
 )
 
@@ -1508,7 +1687,11 @@ item(
         `\\$[\\d,]+(\\.\\d\\d)?` matches a dollar sign followed by digits and commas, with optional cents. It's loose, so things like `$1,2,3` would also match, but it's good enough for pulling prices out of text. Tighten it if you need strict validation of user input.
     """),
     flaws=[
-        ("^\\$(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d{2})?$", "^$(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d{2})?$",
-         "The dollar sign is not escaped, so `$` acts as an end anchor and the pattern never matches a price.", "major"),
+        (
+            "^\\$(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d{2})?$",
+            "^$(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d{2})?$",
+            "The dollar sign is not escaped, so `$` acts as an end anchor and the pattern never matches a price.",
+            "major",
+        ),
     ],
 )

@@ -14,13 +14,37 @@ from fractions import Fraction
 
 from .items_code import T
 
-NAMES = ["Maya", "Jonas", "Priya", "Diego", "Hannah", "Kwame", "Lucia", "Tom", "Aiko", "Sam",
-         "Fatima", "Oliver", "Rosa", "Ethan", "Noor", "Marek"]
+NAMES = [
+    "Maya",
+    "Jonas",
+    "Priya",
+    "Diego",
+    "Hannah",
+    "Kwame",
+    "Lucia",
+    "Tom",
+    "Aiko",
+    "Sam",
+    "Fatima",
+    "Oliver",
+    "Rosa",
+    "Ethan",
+    "Noor",
+    "Marek",
+]
 
 
 def _item(family, prompt, good, alt=None, weak=None, flaws=(), alt_pref="tie", context=None):
-    return dict(family=family, prompt=prompt, good=good, alt=alt, weak=weak, flaws=list(flaws),
-                alt_pref=alt_pref, context=context)
+    return dict(
+        family=family,
+        prompt=prompt,
+        good=good,
+        alt=alt,
+        weak=weak,
+        flaws=list(flaws),
+        alt_pref=alt_pref,
+        context=context,
+    )
 
 
 def _flaw(text, desc, severity="major"):
@@ -63,13 +87,18 @@ def math_avg_speed(rng: random.Random, who: str) -> dict:
     avg = D / Tt
     naive = (v1 + v2) / 2
     vehicle = rng.choice(["drives", "rides the train", "drives"])
-    prompt = rng.choice([
-        f"{who} {vehicle} {num(d1)} km at {v1} km/h and then {num(d2)} km at {v2} km/h. What's the average speed for the whole trip?",
-        f"Word problem: a delivery van covers {num(d1)} km at an average of {v1} km/h, then another {num(d2)} km at {v2} km/h. Find its average speed over the entire journey.",
-    ])
+    prompt = rng.choice(
+        [
+            f"{who} {vehicle} {num(d1)} km at {v1} km/h and then {num(d2)} km at {v2} km/h. What's the average speed for the whole trip?",
+            f"Word problem: a delivery van covers {num(d1)} km at an average of {v1} km/h, then another {num(d2)} km at {v2} km/h. Find its average speed over the entire journey.",
+        ]
+    )
     slower_longer = (t1 > t2) == (v1 < v2)
-    why = ("more of the time is spent at the slower speed" if slower_longer
-           else "more of the time is spent at the faster speed")
+    why = (
+        "more of the time is spent at the slower speed"
+        if slower_longer
+        else "more of the time is spent at the faster speed"
+    )
     good = T(f"""
         Average speed is **total distance ÷ total time**, not the average of the two speeds.
 
@@ -107,11 +136,20 @@ def math_avg_speed(rng: random.Random, who: str) -> dict:
     """)
     wrong_time = Tt + 0.5
     flaws = [
-        _flaw(good.replace(f"**{num(avg)} km/h**", f"**{num(naive)} km/h**"),
-              f"Wrong final answer: {num(D)} ÷ {num(Tt)} is {num(avg)} km/h; {num(naive)} is the naive average of the speeds the answer itself warns against."),
-        _flaw(good.replace(f"- Time: {num(t1)} + {num(t2)} = {num(Tt)} h", f"- Time: {num(t1)} + {num(t2)} = {num(wrong_time)} h")
-                  .replace(f"{num(D)} km ÷ {num(Tt)} h = **{num(avg)} km/h**", f"{num(D)} km ÷ {num(wrong_time)} h = **{num(D / wrong_time)} km/h**"),
-              f"Addition error: {num(t1)} + {num(t2)} = {num(Tt)} h, not {num(wrong_time)} h, so the final speed is wrong."),
+        _flaw(
+            good.replace(f"**{num(avg)} km/h**", f"**{num(naive)} km/h**"),
+            f"Wrong final answer: {num(D)} ÷ {num(Tt)} is {num(avg)} km/h; {num(naive)} is the naive average of the speeds the answer itself warns against.",
+        ),
+        _flaw(
+            good.replace(
+                f"- Time: {num(t1)} + {num(t2)} = {num(Tt)} h",
+                f"- Time: {num(t1)} + {num(t2)} = {num(wrong_time)} h",
+            ).replace(
+                f"{num(D)} km ÷ {num(Tt)} h = **{num(avg)} km/h**",
+                f"{num(D)} km ÷ {num(wrong_time)} h = **{num(D / wrong_time)} km/h**",
+            ),
+            f"Addition error: {num(t1)} + {num(t2)} = {num(Tt)} h, not {num(wrong_time)} h, so the final speed is wrong.",
+        ),
     ]
     return _item("math", prompt, good, alt=alt, weak=weak, flaws=flaws, alt_pref="tie")
 
@@ -125,10 +163,12 @@ def math_discount_tax(rng: random.Random, who: str) -> dict:
     sale = round(p - disc, 2)
     tax = round(sale * t / 100, 2)
     final = round(sale + tax, 2)
-    prompt = rng.choice([
-        f"A {thing} costs ${p}. It's {d}% off, and {num(t)}% sales tax is added after the discount. What does {who} pay?",
-        f"Price is ${p}, discount {d}%, then {num(t)}% tax on the discounted price. Final price? Show the steps please.",
-    ])
+    prompt = rng.choice(
+        [
+            f"A {thing} costs ${p}. It's {d}% off, and {num(t)}% sales tax is added after the discount. What does {who} pay?",
+            f"Price is ${p}, discount {d}%, then {num(t)}% tax on the discounted price. Final price? Show the steps please.",
+        ]
+    )
     good = T(f"""
         **1. Apply the discount**
 
@@ -150,12 +190,22 @@ def math_discount_tax(rng: random.Random, who: str) -> dict:
     tax_wrong = round(p * t / 100, 2)
     final_wrong = round(sale + tax_wrong, 2)
     flaws = [
-        _flaw(good.replace(f"{num(t)}% of {money(sale)} = {money(tax)}", f"{num(t)}% of ${p} = {money(tax_wrong)}")
-                  .replace(f"{money(sale)} + {money(tax)} = **{money(final)}**", f"{money(sale)} + {money(tax_wrong)} = **{money(final_wrong)}**")
-                  .replace(f"= {final:.2f}`", f"= {final_wrong:.2f}`"),
-              f"Tax is computed on the original price instead of the discounted price (the prompt says tax is added after the discount); correct total is {money(final)}."),
-        _flaw(good.replace(f"**{money(final)}**", f"**{money(final + 10)}**"),
-              f"Arithmetic slip in the final line: {money(sale)} + {money(tax)} = {money(final)}, not {money(final + 10)}.", "major"),
+        _flaw(
+            good.replace(
+                f"{num(t)}% of {money(sale)} = {money(tax)}", f"{num(t)}% of ${p} = {money(tax_wrong)}"
+            )
+            .replace(
+                f"{money(sale)} + {money(tax)} = **{money(final)}**",
+                f"{money(sale)} + {money(tax_wrong)} = **{money(final_wrong)}**",
+            )
+            .replace(f"= {final:.2f}`", f"= {final_wrong:.2f}`"),
+            f"Tax is computed on the original price instead of the discounted price (the prompt says tax is added after the discount); correct total is {money(final)}.",
+        ),
+        _flaw(
+            good.replace(f"**{money(final)}**", f"**{money(final + 10)}**"),
+            f"Arithmetic slip in the final line: {money(sale)} + {money(tax)} = {money(final)}, not {money(final + 10)}.",
+            "major",
+        ),
     ]
     return _item("math", prompt, good, weak=weak, flaws=flaws)
 
@@ -166,10 +216,12 @@ def math_compound(rng: random.Random, who: str) -> dict:
     n = rng.choice([5, 8, 10, 15, 20])
     A = P * (1 + r / 100) ** n
     simple = P * (1 + r / 100 * n)
-    prompt = rng.choice([
-        f"If {who} invests ${P:,} at {num(r)}% interest compounded annually, how much will there be after {n} years?",
-        f"Compound interest question: ${P:,}, {num(r)}% per year, compounded yearly, {n} years. Final amount and total interest?",
-    ])
+    prompt = rng.choice(
+        [
+            f"If {who} invests ${P:,} at {num(r)}% interest compounded annually, how much will there be after {n} years?",
+            f"Compound interest question: ${P:,}, {num(r)}% per year, compounded yearly, {n} years. Final amount and total interest?",
+        ]
+    )
     rows = "\n        ".join(f"| {y} | {money(P * (1 + r / 100) ** y)} |" for y in range(1, 4))
     good = T(f"""
         Use the compound interest formula:
@@ -221,18 +273,28 @@ def math_compound(rng: random.Random, who: str) -> dict:
 
         Compounding annually means interest is added once per year, which is what this formula assumes.
     """)
-    flaws = [_flaw(flawed, f"Uses the simple-interest formula P(1 + rn) while calling it compound interest; the correct amount is {money(A)}.")]
+    flaws = [
+        _flaw(
+            flawed,
+            f"Uses the simple-interest formula P(1 + rn) while calling it compound interest; the correct amount is {money(A)}.",
+        )
+    ]
     return _item("math", prompt, good, alt=alt, weak=weak, flaws=flaws, alt_pref="good")
 
 
 def math_work_rate(rng: random.Random, who: str) -> dict:
     a, b = rng.choice([(3, 6), (4, 12), (2, 3), (5, 20), (6, 10), (8, 24), (4, 6), (3, 5)])
     together = a * b / (a + b)
-    setting = rng.choice([
-        ("Pipe A can fill a tank in {a} hours and pipe B can fill it in {b} hours.", "fill the tank"),
-        ("{who} can paint a fence in {a} hours; a friend takes {b} hours.", "paint the fence"),
-        ("One printer finishes a print job in {a} hours, a second printer takes {b} hours for the same job.", "finish the job"),
-    ])
+    setting = rng.choice(
+        [
+            ("Pipe A can fill a tank in {a} hours and pipe B can fill it in {b} hours.", "fill the tank"),
+            ("{who} can paint a fence in {a} hours; a friend takes {b} hours.", "paint the fence"),
+            (
+                "One printer finishes a print job in {a} hours, a second printer takes {b} hours for the same job.",
+                "finish the job",
+            ),
+        ]
+    )
     intro = setting[0].format(a=a, b=b, who=who)
     prompt = f"{intro} How long does it take working together?"
     frac = Fraction(1, a) + Fraction(1, b)
@@ -270,7 +332,12 @@ def math_work_rate(rng: random.Random, who: str) -> dict:
 
         This makes sense because the combined time should be somewhere between the two individual times.
     """)
-    flaws = [_flaw(flawed, f"Averages the two times instead of adding rates; together it takes {num(together)} h, which must be less than {min(a, b)} h.")]
+    flaws = [
+        _flaw(
+            flawed,
+            f"Averages the two times instead of adding rates; together it takes {num(together)} h, which must be less than {min(a, b)} h.",
+        )
+    ]
     return _item("math", prompt, good, weak=weak, flaws=flaws)
 
 
@@ -279,10 +346,12 @@ def math_percent(rng: random.Random, who: str) -> dict:
     y = rng.choice([10, 20, 25, 40, 50])
     net = (1 + x / 100) * (1 - y / 100) - 1
     start = rng.choice([100, 200, 40, 80])
-    prompt = rng.choice([
-        f"A stock goes up {x}% on Monday and down {y}% on Tuesday. What's the overall percentage change?",
-        f"{who}'s rent went up {x}% last year and then the landlord cut it by {y}%. Is it back to where it started? What's the net change?",
-    ])
+    prompt = rng.choice(
+        [
+            f"A stock goes up {x}% on Monday and down {y}% on Tuesday. What's the overall percentage change?",
+            f"{who}'s rent went up {x}% last year and then the landlord cut it by {y}%. Is it back to where it started? What's the net change?",
+        ]
+    )
     end = start * (1 + x / 100) * (1 - y / 100)
     good = T(f"""
         Percentage changes **multiply**, they don't add, because the second change applies to the new amount.
@@ -291,14 +360,14 @@ def math_percent(rng: random.Random, who: str) -> dict:
         (1 + {num(x / 100)}) × (1 − {num(y / 100)}) = {num(1 + x / 100)} × {num(1 - y / 100)} = {num((1 + x / 100) * (1 - y / 100), 4)}
         ```
 
-        So the overall change is **{'+' if net >= 0 else '−'}{num(abs(net) * 100)}%**.
+        So the overall change is **{"+" if net >= 0 else "−"}{num(abs(net) * 100)}%**.
 
         Example with {start}: up {x}% gives {num(start * (1 + x / 100))}, then down {y}% gives {num(end)}.
 
         Note that simply computing {x}% − {y}% = {x - y}% would be wrong: the {y}% drop is taken from the larger, already-increased amount.
     """)
     weak = T(f"""
-        The net change is {'+' if net >= 0 else '−'}{num(abs(net) * 100)}%. Multiply {num(1 + x / 100)} by {num(1 - y / 100)} and subtract 1. It's not just {x} minus {y} because the second percentage is taken from a different starting value than the first one. Try it with 100 as the starting value to see it.
+        The net change is {"+" if net >= 0 else "−"}{num(abs(net) * 100)}%. Multiply {num(1 + x / 100)} by {num(1 - y / 100)} and subtract 1. It's not just {x} minus {y} because the second percentage is taken from a different starting value than the first one. Try it with 100 as the starting value to see it.
     """)
     flawed = T(f"""
         To combine the two changes, just add them up:
@@ -313,7 +382,12 @@ def math_percent(rng: random.Random, who: str) -> dict:
 
         The order of the two changes doesn't matter, since addition is commutative.
     """)
-    flaws = [_flaw(flawed, f"Adds percentages instead of multiplying growth factors; the net change is {num(net * 100)}%, not {x - y}%.")]
+    flaws = [
+        _flaw(
+            flawed,
+            f"Adds percentages instead of multiplying growth factors; the net change is {num(net * 100)}%, not {x - y}%.",
+        )
+    ]
     return _item("math", prompt, good, weak=weak, flaws=flaws)
 
 
@@ -348,13 +422,24 @@ def math_fuel(rng: random.Random, who: str) -> dict:
     """)
     wrong_l = d / 10 * l100
     flaws = [
-        _flaw(good.replace(f"{num(l100)} ÷ 100 = {num(l100 / 100, 3)} L per km", f"{num(l100)} ÷ 10 = {num(l100 / 10, 3)} L per km")
-                  .replace(f"{d} km × {num(l100 / 100, 3)} L/km = **{num(litres)} L**", f"{d} km × {num(l100 / 10, 3)} L/km = **{num(wrong_l)} L**")
-                  .replace(f"{num(litres)} L × €{price:.2f}/L = **€{cost:.2f}**", f"{num(wrong_l)} L × €{price:.2f}/L = **€{wrong_l * price:.2f}**")
-                  .replace(f"| Fuel used | {num(litres)} L |", f"| Fuel used | {num(wrong_l)} L |")
-                  .replace(f"| Cost | €{cost:.2f} |", f"| Cost | €{wrong_l * price:.2f} |")
-                  .replace(f"around €{round(cost * 1.1):.0f}", f"around €{round(wrong_l * price * 1.1):.0f}"),
-              f"Divides by 10 instead of 100, so fuel and cost are ten times too high (correct: {num(litres)} L, €{cost:.2f})."),
+        _flaw(
+            good.replace(
+                f"{num(l100)} ÷ 100 = {num(l100 / 100, 3)} L per km",
+                f"{num(l100)} ÷ 10 = {num(l100 / 10, 3)} L per km",
+            )
+            .replace(
+                f"{d} km × {num(l100 / 100, 3)} L/km = **{num(litres)} L**",
+                f"{d} km × {num(l100 / 10, 3)} L/km = **{num(wrong_l)} L**",
+            )
+            .replace(
+                f"{num(litres)} L × €{price:.2f}/L = **€{cost:.2f}**",
+                f"{num(wrong_l)} L × €{price:.2f}/L = **€{wrong_l * price:.2f}**",
+            )
+            .replace(f"| Fuel used | {num(litres)} L |", f"| Fuel used | {num(wrong_l)} L |")
+            .replace(f"| Cost | €{cost:.2f} |", f"| Cost | €{wrong_l * price:.2f} |")
+            .replace(f"around €{round(cost * 1.1):.0f}", f"around €{round(wrong_l * price * 1.1):.0f}"),
+            f"Divides by 10 instead of 100, so fuel and cost are ten times too high (correct: {num(litres)} L, €{cost:.2f}).",
+        ),
     ]
     return _item("math", prompt, good, weak=weak, flaws=flaws)
 
@@ -365,8 +450,10 @@ def math_ages(rng: random.Random, who: str) -> dict:
     S = int(S)
     M = k * S
     parent = who
-    prompt = (f"{parent} is {k} times as old as her son. In {n} years she will be {m} times as old as him. "
-              f"How old are they now?")
+    prompt = (
+        f"{parent} is {k} times as old as her son. In {n} years she will be {m} times as old as him. "
+        f"How old are they now?"
+    )
     good = T(f"""
         Let the son's age now be **s**. Then {parent} is **{k}s**.
 
@@ -401,7 +488,12 @@ def math_ages(rng: random.Random, who: str) -> dict:
 
         **The son is {wrong_s} and {parent} is {k * wrong_s}.**
     """)
-    flaws = [_flaw(flawed, f"Algebra slip when collecting terms; the right-hand side should be {m * n - n}, giving son {S} and mother {M}. The answer also skips the check, which would have caught it.")]
+    flaws = [
+        _flaw(
+            flawed,
+            f"Algebra slip when collecting terms; the right-hand side should be {m * n - n}, giving son {S} and mother {M}. The answer also skips the check, which would have caught it.",
+        )
+    ]
     return _item("math", prompt, good, weak=weak, flaws=flaws)
 
 
@@ -446,7 +538,12 @@ def math_dice(rng: random.Random, who: str) -> dict:
 
         P(total = {s}) = {unordered}/21 ≈ **{unordered / 21:.1%}**
     """)
-    flaws = [_flaw(flawed, f"Treats the 21 unordered pairs as equally likely; they aren't. The correct probability is {c}/36 ≈ {c / 36:.1%}.")]
+    flaws = [
+        _flaw(
+            flawed,
+            f"Treats the 21 unordered pairs as equally likely; they aren't. The correct probability is {c}/36 ≈ {c / 36:.1%}.",
+        )
+    ]
     return _item("math", prompt, good, weak=weak, flaws=flaws)
 
 
@@ -460,9 +557,11 @@ def math_paint(rng: random.Random, who: str) -> dict:
     area = walls - openings
     litres = area * 2 / cover
     cans = -(-litres // 2.5)
-    prompt = (f"{who} wants to paint the walls of a room {num(L)} m × {num(W)} m with {num(H)} m high ceilings, two coats. "
-              f"There's one door (about 1.9 m²) and {windows} window{'s' if windows > 1 else ''} (about 1.5 m² each). "
-              f"Paint covers {cover} m² per litre and comes in 2.5 L tins. How many tins?")
+    prompt = (
+        f"{who} wants to paint the walls of a room {num(L)} m × {num(W)} m with {num(H)} m high ceilings, two coats. "
+        f"There's one door (about 1.9 m²) and {windows} window{'s' if windows > 1 else ''} (about 1.5 m² each). "
+        f"Paint covers {cover} m² per litre and comes in 2.5 L tins. How many tins?"
+    )
     good = T(f"""
         **1. Wall area**
 
@@ -510,12 +609,26 @@ def math_paint(rng: random.Random, who: str) -> dict:
 
         If you're painting over a much darker colour, consider a primer coat or one extra tin.
     """)
-    flaws = [_flaw(flawed, f"Missing step: ignores the second coat the user asked for, so it under-buys paint ({int(cans)} tins are needed).")]
+    flaws = [
+        _flaw(
+            flawed,
+            f"Missing step: ignores the second coat the user asked for, so it under-buys paint ({int(cans)} tins are needed).",
+        )
+    ]
     return _item("math", prompt, good, weak=weak, flaws=flaws)
 
 
-MATH_BUILDERS = [math_avg_speed, math_discount_tax, math_compound, math_work_rate, math_percent,
-                 math_fuel, math_ages, math_dice, math_paint]
+MATH_BUILDERS = [
+    math_avg_speed,
+    math_discount_tax,
+    math_compound,
+    math_work_rate,
+    math_percent,
+    math_fuel,
+    math_ages,
+    math_dice,
+    math_paint,
+]
 
 
 def build_math(rng: random.Random, n: int) -> list[dict]:
@@ -523,10 +636,13 @@ def build_math(rng: random.Random, n: int) -> list[dict]:
     i = 0
     while len(out) < n:
         b = MATH_BUILDERS[i % len(MATH_BUILDERS)]
-        who = rng.choice(["Maya", "Priya", "Hannah", "Lucia", "Aiko", "Rosa", "Fatima", "Noor"]) if b is math_ages \
+        who = (
+            rng.choice(["Maya", "Priya", "Hannah", "Lucia", "Aiko", "Rosa", "Fatima", "Noor"])
+            if b is math_ages
             else rng.choice(NAMES)
+        )
         it = b(rng, who)
-        key = it["prompt"].replace(who, "<name>")   # no two problems with the same numbers
+        key = it["prompt"].replace(who, "<name>")  # no two problems with the same numbers
         if key not in seen:
             seen.add(key)
             out.append(it)
@@ -606,15 +722,29 @@ def build_support(rng: random.Random) -> list[dict]:
 
         Parcelo Support
     """)
-    items.append(_item("support", f"Hi, my order {on} arrived today and the {obj} is cracked right through. Really disappointed. What now?",
-                       good, weak=weak, context=_ctx("parcelo"), flaws=[
-        ("2. Once we have the photos, we'll email you a **free prepaid return label**; you won't pay anything for return shipping.",
-         "2. Once we have the photos, we'll email you a return label; the usual $6.95 return shipping fee will be deducted from your refund.",
-         "Contradicts the policy in the system prompt: return shipping is free for damaged items.", "major"),
-        (f"I'm so sorry your {obj} arrived damaged. That's not the experience we want for you.",
-         "Items sometimes get damaged in transit, that's just how shipping works.",
-         "Dismissive, unempathetic tone toward a customer with a damaged item.", "major"),
-    ]))
+    items.append(
+        _item(
+            "support",
+            f"Hi, my order {on} arrived today and the {obj} is cracked right through. Really disappointed. What now?",
+            good,
+            weak=weak,
+            context=_ctx("parcelo"),
+            flaws=[
+                (
+                    "2. Once we have the photos, we'll email you a **free prepaid return label**; you won't pay anything for return shipping.",
+                    "2. Once we have the photos, we'll email you a return label; the usual $6.95 return shipping fee will be deducted from your refund.",
+                    "Contradicts the policy in the system prompt: return shipping is free for damaged items.",
+                    "major",
+                ),
+                (
+                    f"I'm so sorry your {obj} arrived damaged. That's not the experience we want for you.",
+                    "Items sometimes get damaged in transit, that's just how shipping works.",
+                    "Dismissive, unempathetic tone toward a customer with a damaged item.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     name, on = rng.choice(NAMES), order_no()
     days = rng.choice([12, 18, 20, 25])
@@ -641,19 +771,38 @@ def build_support(rng: random.Random) -> list[dict]:
 
         Parcelo Support
     """)
-    items.append(_item("support", f"I bought a wool throw (order {on}) and it's just not the colour I expected. Can I send it back? It's been {days} days.",
-                       good, alt=alt, context=_ctx("parcelo"), flaws=[
-        ("Your refund will go back to your original payment method within 5-7 business days after we receive the return.",
-         "Your refund will be issued within 24 hours of you dropping off the parcel.",
-         "Wrong policy: refunds take 5-7 business days after the return is received, not 24 hours after drop-off.", "major"),
-        ("3. Print the return label. For change-of-mind returns, the $6.95 label cost is deducted from your refund.\n",
-         "3. Print the free return label.\n",
-         "Promises a free label for a change-of-mind return, which the policy doesn't allow.", "major"),
-    ]))
+    items.append(
+        _item(
+            "support",
+            f"I bought a wool throw (order {on}) and it's just not the colour I expected. Can I send it back? It's been {days} days.",
+            good,
+            alt=alt,
+            context=_ctx("parcelo"),
+            flaws=[
+                (
+                    "Your refund will go back to your original payment method within 5-7 business days after we receive the return.",
+                    "Your refund will be issued within 24 hours of you dropping off the parcel.",
+                    "Wrong policy: refunds take 5-7 business days after the return is received, not 24 hours after drop-off.",
+                    "major",
+                ),
+                (
+                    "3. Print the return label. For change-of-mind returns, the $6.95 label cost is deducted from your refund.\n",
+                    "3. Print the free return label.\n",
+                    "Promises a free label for a change-of-mind return, which the policy doesn't allow.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     name, on = rng.choice(NAMES), order_no()
-    prior = [("user", f"Can you check order {on} for me?"),
-             ("assistant", f"Of course! Order {on} (2 linen pillowcases and a duvet cover) is currently **Packed** and will ship today with standard delivery, 3-5 business days.")]
+    prior = [
+        ("user", f"Can you check order {on} for me?"),
+        (
+            "assistant",
+            f"Of course! Order {on} (2 linen pillowcases and a duvet cover) is currently **Packed** and will ship today with standard delivery, 3-5 business days.",
+        ),
+    ]
     good = T(f"""
         Thanks for letting me know, {name}. I'm sorry, but because the order's status is already **Packed**, I'm not able to change the delivery address on it anymore.
 
@@ -672,12 +821,23 @@ def build_support(rng: random.Random) -> list[dict]:
 
         Parcelo Support
     """)
-    items.append(_item("support", "Oh no, I moved last week and the address on that order is my old one. Can you change it to 14 Birchwood Lane?",
-                       good, weak=weak, context=_ctx("parcelo", prior), flaws=[
-        ("I'm sorry, but because the order's status is already **Packed**, I'm not able to change the delivery address on it anymore.",
-         "No problem, I've updated the delivery address to 14 Birchwood Lane, so it will go straight there.",
-         "Promises an address change the policy forbids once the order is Packed (and contradicts the options listed after it).", "major"),
-    ]))
+    items.append(
+        _item(
+            "support",
+            "Oh no, I moved last week and the address on that order is my old one. Can you change it to 14 Birchwood Lane?",
+            good,
+            weak=weak,
+            context=_ctx("parcelo", prior),
+            flaws=[
+                (
+                    "I'm sorry, but because the order's status is already **Packed**, I'm not able to change the delivery address on it anymore.",
+                    "No problem, I've updated the delivery address to 14 Birchwood Lane, so it will go straight there.",
+                    "Promises an address change the policy forbids once the order is Packed (and contradicts the options listed after it).",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     name, on = rng.choice(NAMES), order_no()
     good = T(f"""
@@ -694,17 +854,27 @@ def build_support(rng: random.Random) -> list[dict]:
 
         Parcelo Support
     """)
-    items.append(_item("support", f"Where is my order?? {on}, placed 8 days ago, standard shipping. Nothing yet.",
-                       good, context=_ctx("parcelo"),
-                       weak=T(f"""
+    items.append(
+        _item(
+            "support",
+            f"Where is my order?? {on}, placed 8 days ago, standard shipping. Nothing yet.",
+            good,
+            context=_ctx("parcelo"),
+            weak=T(f"""
         Hi {name}, standard shipping takes 3-5 business days. Please check your tracking link for the latest updates, and check with your neighbours too. If it doesn't arrive soon, get back in touch and we'll take a look for you.
 
         Parcelo Support
-    """), flaws=[
-        ("Thanks for your patience, and I'm sorry it's taking longer than expected.",
-         "As our website clearly says, shipping takes time, so please be patient.",
-         "Condescending tone; the order is actually late, so an apology is owed.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "Thanks for your patience, and I'm sorry it's taking longer than expected.",
+                    "As our website clearly says, shipping takes time, so please be patient.",
+                    "Condescending tone; the order is actually late, so an apology is owed.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     name, on = rng.choice(NAMES), order_no()
     good = T(f"""
@@ -721,17 +891,29 @@ def build_support(rng: random.Random) -> list[dict]:
 
         Parcelo Support
     """)
-    items.append(_item("support", f"I need to return the cushion covers from order {on}. I know it's been 45 days but I was travelling. Please?",
-                       good, context=_ctx("parcelo"),
-                       weak=T(f"""
+    items.append(
+        _item(
+            "support",
+            f"I need to return the cushion covers from order {on}. I know it's been 45 days but I was travelling. Please?",
+            good,
+            context=_ctx("parcelo"),
+            weak=T(f"""
         Hi {name}, unfortunately our return policy only allows returns within 30 days of delivery. As it has been 45 days we can't accept a return for this order. Sorry about that, and let us know if there's anything else we can help you with.
 
         Parcelo Support
-    """), flaws=[
-        ("I'm sorry, but our return window is 30 days from delivery, and order {on} was delivered 45 days ago, so I'm not able to set up a standard return for it.".replace("{on}", on),
-         "Since you were travelling, I've gone ahead and approved the return and a full refund.",
-         "Approves a return outside the 30-day policy, which the system prompt says never to promise.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "I'm sorry, but our return window is 30 days from delivery, and order {on} was delivered 45 days ago, so I'm not able to set up a standard return for it.".replace(
+                        "{on}", on
+                    ),
+                    "Since you were travelling, I've gone ahead and approved the return and a full refund.",
+                    "Approves a return outside the 30-day policy, which the system prompt says never to promise.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # ------------------------------------------------------------------ Brightline
     name = rng.choice(NAMES)
@@ -748,18 +930,32 @@ def build_support(rng: random.Random) -> list[dict]:
 
         Let me know what the lights show and I'll take it from there.
     """)
-    items.append(_item("support", "My internet has been down since yesterday afternoon. I work from home, this is a disaster. Help!",
-                       good, context=_ctx("brightline"),
-                       alt=T(f"""
+    items.append(
+        _item(
+            "support",
+            "My internet has been down since yesterday afternoon. I work from home, this is a disaster. Help!",
+            good,
+            context=_ctx("brightline"),
+            alt=T(f"""
         Hi {name}, sorry about the outage! First, please check status.brightlinefiber.example for any outage in your area. If there isn't one, restart both the fiber box and your router (fiber box first). If it still doesn't work, tell me what lights you see on the fiber box and I'll book a technician if needed. Outages longer than 24 hours get an automatic credit on your next bill.
-    """), alt_pref="good", flaws=[
-        ("Let me know what the lights show and I'll take it from there.",
-         "To speed things up, please reply with your account password so I can log in and run a line test.",
-         "Asks the customer for their password, which the system prompt explicitly forbids.", "major"),
-        ("Also, because your service has been out for more than 24 hours, you'll automatically get a bill credit of one day's service for each day affected.\n\n",
-         "",
-         "Missing information: omits the automatic outage credit that applies after 24 hours.", "minor"),
-    ]))
+    """),
+            alt_pref="good",
+            flaws=[
+                (
+                    "Let me know what the lights show and I'll take it from there.",
+                    "To speed things up, please reply with your account password so I can log in and run a line test.",
+                    "Asks the customer for their password, which the system prompt explicitly forbids.",
+                    "major",
+                ),
+                (
+                    "Also, because your service has been out for more than 24 hours, you'll automatically get a bill credit of one day's service for each day affected.\n\n",
+                    "",
+                    "Missing information: omits the automatic outage credit that applies after 24 hours.",
+                    "minor",
+                ),
+            ],
+        )
+    )
 
     name = rng.choice(NAMES)
     good = T(f"""
@@ -773,15 +969,25 @@ def build_support(rng: random.Random) -> list[dict]:
 
         Would you like me to start the cancellation now, or would you prefer to pick a specific end date?
     """)
-    items.append(_item("support", "I'm moving abroad next month and need to cancel. Is there a fee for cancelling early?",
-                       good, context=_ctx("brightline"),
-                       weak=T(f"""
+    items.append(
+        _item(
+            "support",
+            "I'm moving abroad next month and need to cancel. Is there a fee for cancelling early?",
+            good,
+            context=_ctx("brightline"),
+            weak=T(f"""
         Hi {name}, you can cancel your service at any time by contacting us. We require 30 days' notice for cancellations, and you'll be billed until the end of that period. Let me know if you want to go ahead and I'll get it started for you.
-    """), flaws=[
-        ("- **No fees:** all our plans are month-to-month, so there's **no early termination fee**.",
-         "- **Fees:** because you're cancelling within your contract term, there's a $150 early termination fee.",
-         "Hallucinated fee: the system prompt says plans are month-to-month with no early termination fee.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "- **No fees:** all our plans are month-to-month, so there's **no early termination fee**.",
+                    "- **Fees:** because you're cancelling within your contract term, there's a $150 early termination fee.",
+                    "Hallucinated fee: the system prompt says plans are month-to-month with no early termination fee.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     name = rng.choice(NAMES)
     good = T(f"""
@@ -796,15 +1002,25 @@ def build_support(rng: random.Random) -> list[dict]:
 
         If you'd still like a technician, tell me a couple of days and times that work and I'll check availability.
     """)
-    items.append(_item("support", "How much does it cost to get a technician out? My connection keeps dropping in the evenings.",
-                       good, context=_ctx("brightline"),
-                       weak=T(f"""
+    items.append(
+        _item(
+            "support",
+            "How much does it cost to get a technician out? My connection keeps dropping in the evenings.",
+            good,
+            context=_ctx("brightline"),
+            weak=T(f"""
         Hi {name}, a technician visit costs $79 unless the problem is on our side, in which case it's free. Let me know if you'd like to book one and which days and times work for you, and I'll check what's available.
-    """), flaws=[
-        ("| Problem on your side (your own router, in-home wiring, devices) | **$79** |",
-         "| Problem on your side (your own router, in-home wiring, devices) | **$129** |",
-         "Wrong price: the system prompt says $79 for customer-side faults.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "| Problem on your side (your own router, in-home wiring, devices) | **$79** |",
+                    "| Problem on your side (your own router, in-home wiring, devices) | **$129** |",
+                    "Wrong price: the system prompt says $79 for customer-side faults.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     name = rng.choice(NAMES)
     good = T(f"""
@@ -818,17 +1034,32 @@ def build_support(rng: random.Random) -> list[dict]:
 
         If the wired test is also slow, tell me the result and I'll run checks on the line from our side.
     """)
-    items.append(_item("support", "We pay for 500 Mbps but the wifi is crawling, like 40 Mbps in the living room. What's going on?",
-                       good, context=_ctx("brightline", [
-                           ("user", "Hi, quick question about my speeds"),
-                           ("assistant", f"Hi {name}! Happy to help. What are you seeing?")]),
-                       alt=T(f"""
+    items.append(
+        _item(
+            "support",
+            "We pay for 500 Mbps but the wifi is crawling, like 40 Mbps in the living room. What's going on?",
+            good,
+            context=_ctx(
+                "brightline",
+                [
+                    ("user", "Hi, quick question about my speeds"),
+                    ("assistant", f"Hi {name}! Happy to help. What are you seeing?"),
+                ],
+            ),
+            alt=T(f"""
         Hi {name}! Wi-Fi speeds are almost always lower than the plan speed, especially through walls. A quick way to check: run a speed test with a laptop plugged into the router by cable. If you get close to 500 Mbps that way, the line is fine and you may want to move the router to a more central spot or add a mesh extender for the living room. If the wired speed is also low, let me know and I'll check the line.
-    """), alt_pref="good", flaws=[
-        ("2. **Restart:** power-cycle the router (unplug for 30 seconds).",
-         "2. **Disable the firewall:** turn off the router's built-in firewall, which often slows traffic down.",
-         "Unsafe suggestion: turning off the router firewall exposes the home network and won't fix Wi-Fi speed.", "major"),
-    ]))
+    """),
+            alt_pref="good",
+            flaws=[
+                (
+                    "2. **Restart:** power-cycle the router (unplug for 30 seconds).",
+                    "2. **Disable the firewall:** turn off the router's built-in firewall, which often slows traffic down.",
+                    "Unsafe suggestion: turning off the router firewall exposes the home network and won't fix Wi-Fi speed.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # ------------------------------------------------------------------ Tallyo
     name = rng.choice(NAMES)
@@ -844,15 +1075,25 @@ def build_support(rng: random.Random) -> list[dict]:
 
         The full $59.99 goes back to the card you paid with; banks usually show it within 5-10 business days. Your premium features stop when the refund is processed.
     """)
-    items.append(_item("support", f"I bought the annual plan on your website {days} days ago but I'm not using it much. Can I get my money back?",
-                       good, context=_ctx("tallyo"),
-                       weak=T("""
+    items.append(
+        _item(
+            "support",
+            f"I bought the annual plan on your website {days} days ago but I'm not using it much. Can I get my money back?",
+            good,
+            context=_ctx("tallyo"),
+            weak=T("""
         Yes, you can get a refund because it's within 14 days of buying the annual plan. You can request it from the subscription settings in the app, under Manage plan. The money goes back to your card after it's processed.
-    """), flaws=[
-        (f"annual plans bought on our website can be refunded in full within 14 days, and you bought yours {days} days ago.",
-         f"annual plans can be refunded within 7 days, and you bought yours {days} days ago.",
-         "Wrong refund window: the policy is 14 days, not 7.", "major" if days > 7 else "minor"),
-    ]))
+    """),
+            flaws=[
+                (
+                    f"annual plans bought on our website can be refunded in full within 14 days, and you bought yours {days} days ago.",
+                    f"annual plans can be refunded within 7 days, and you bought yours {days} days ago.",
+                    "Wrong refund window: the policy is 14 days, not 7.",
+                    "major" if days > 7 else "minor",
+                ),
+            ],
+        )
+    )
 
     name = rng.choice(NAMES)
     good = T(f"""
@@ -863,20 +1104,34 @@ def build_support(rng: random.Random) -> list[dict]:
 
         You'll keep premium features until the end of the month you've already paid for, so you still get the full value of this month's $6.99.
     """)
-    items.append(_item("support", "Can I get a refund for this month? I'm on monthly and I barely used it.",
-                       good, context=_ctx("tallyo"),
-                       alt=T(f"""
+    items.append(
+        _item(
+            "support",
+            "Can I get a refund for this month? I'm on monthly and I barely used it.",
+            good,
+            context=_ctx("tallyo"),
+            alt=T(f"""
         Sorry {name}, we don't offer refunds on monthly plans. What you can do:
 
         1. Open **Settings → Subscription → Manage plan**.
         2. Choose **Cancel subscription**.
 
         Nothing else will be charged and your plan stays active until the end of the current billing period.
-    """), flaws=[
-        ("Hi {name}, thanks for asking. Monthly plans can't be refunded, but you can cancel any time and you won't be charged again.".replace("{name}", name),
-         "Hi {name}. As stated very clearly in our terms, which you agreed to, monthly plans are not refunded. You can cancel if you want.".replace("{name}", name),
-         "Rude, condescending tone toward the customer.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "Hi {name}, thanks for asking. Monthly plans can't be refunded, but you can cancel any time and you won't be charged again.".replace(
+                        "{name}", name
+                    ),
+                    "Hi {name}. As stated very clearly in our terms, which you agreed to, monthly plans are not refunded. You can cancel if you want.".replace(
+                        "{name}", name
+                    ),
+                    "Rude, condescending tone toward the customer.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     name = rng.choice(NAMES)
     good = T(f"""
@@ -889,14 +1144,25 @@ def build_support(rng: random.Random) -> list[dict]:
 
         If it still doesn't work, let me know and I'll pass you to our account team.
     """)
-    items.append(_item("support", "The password reset link says it's expired. I requested it this morning.",
-                       good, context=_ctx("tallyo"),
-                       weak=T("""
+    items.append(
+        _item(
+            "support",
+            "The password reset link says it's expired. I requested it this morning.",
+            good,
+            context=_ctx("tallyo"),
+            weak=T("""
         The reset links only last for 30 minutes. Please go to the login screen and request a new one by tapping Forgot password, then use it straight away. Check your spam folder if it doesn't show up within a few minutes, and only use the newest email you receive.
-    """), flaws=[
-        ("Reset links expire after **30 minutes** for security", "Reset links expire after **24 hours** for security",
-         "Wrong fact: reset links expire after 30 minutes (and a 24-hour expiry wouldn't explain a link from this morning failing).", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "Reset links expire after **30 minutes** for security",
+                    "Reset links expire after **24 hours** for security",
+                    "Wrong fact: reset links expire after 30 minutes (and a 24-hour expiry wouldn't explain a link from this morning failing).",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     name = rng.choice(NAMES)
     good = T(f"""
@@ -908,15 +1174,25 @@ def build_support(rng: random.Random) -> list[dict]:
 
         We never see or store your bank password; the connection is authorised on your bank's side.
     """)
-    items.append(_item("support", "My bank account hasn't updated in 2 days and I'm missing transactions.",
-                       good, context=_ctx("tallyo"),
-                       weak=T("""
+    items.append(
+        _item(
+            "support",
+            "My bank account hasn't updated in 2 days and I'm missing transactions.",
+            good,
+            context=_ctx("tallyo"),
+            weak=T("""
         Try refreshing the connection from the Accounts screen. If that doesn't help, disconnect the bank and add it again, which usually fixes syncing issues. Bank data refreshes automatically every 12 hours, so some delay is normal for very recent transactions from the last day.
-    """), flaws=[
-        ("2. If you see a **Reconnect** banner, tap it and sign in through your bank's own secure login screen. Your bank may ask for a one-time code.",
-         "2. If that doesn't work, reply here with your online banking username and password and I'll reconnect it for you.",
-         "Unsafe: asks the user to share bank credentials in chat (and contradicts the note that passwords are never seen).", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "2. If you see a **Reconnect** banner, tap it and sign in through your bank's own secure login screen. Your bank may ask for a one-time code.",
+                    "2. If that doesn't work, reply here with your online banking username and password and I'll reconnect it for you.",
+                    "Unsafe: asks the user to share bank credentials in chat (and contradicts the note that passwords are never seen).",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     name = rng.choice(NAMES)
     good = T(f"""
@@ -928,15 +1204,25 @@ def build_support(rng: random.Random) -> list[dict]:
 
         To stop future charges, cancel in **iPhone Settings → [your name] → Subscriptions → Tallyo**. Sorry for the extra hoops!
     """)
-    items.append(_item("support", "I subscribed through the App Store by accident. Please refund me.",
-                       good, context=_ctx("tallyo"),
-                       weak=T("""
+    items.append(
+        _item(
+            "support",
+            "I subscribed through the App Store by accident. Please refund me.",
+            good,
+            context=_ctx("tallyo"),
+            weak=T("""
         Subscriptions bought through the App Store are handled by Apple, so you need to ask Apple for the refund. You can do this on Apple's website. You can also cancel in your iPhone settings so you don't get charged again.
-    """), flaws=[
-        ("the payment went to Apple, so the refund has to be requested from Apple; we can't issue it from our side.",
-         "I've gone ahead and refunded it for you from our side; you'll see it in 3-5 days.",
-         "Claims a refund the assistant cannot issue (App Store purchases must be refunded by Apple), then still lists Apple's steps.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "the payment went to Apple, so the refund has to be requested from Apple; we can't issue it from our side.",
+                    "I've gone ahead and refunded it for you from our side; you'll see it in 3-5 days.",
+                    "Claims a refund the assistant cannot issue (App Store purchases must be refunded by Apple), then still lists Apple's steps.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # ------------------------------------------------------------------ GreenCrate
     name = rng.choice(NAMES)
@@ -950,15 +1236,25 @@ def build_support(rng: random.Random) -> list[dict]:
 
         Happy cooking!
     """)
-    items.append(_item("support", f"My box came yesterday and {missing} were missing. Can I get my money back?",
-                       good, context=_ctx("greencrate"),
-                       weak=T("""
+    items.append(
+        _item(
+            "support",
+            f"My box came yesterday and {missing} were missing. Can I get my money back?",
+            good,
+            context=_ctx("greencrate"),
+            weak=T("""
         Sorry about that! We'll add a credit for the missing item to your account and it'll be used on your next box. Let us know which recipe it was for so we can look into it with the packing team.
-    """), flaws=[
-        ("we'll add a **credit to your GreenCrate account** for the missing item. Credits apply automatically to your next box.",
-         "we'll refund the cost of the missing item to your card within 3-5 days.",
-         "Wrong policy: missing items are credited to the GreenCrate account, not refunded to the card.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "we'll add a **credit to your GreenCrate account** for the missing item. Credits apply automatically to your next box.",
+                    "we'll refund the cost of the missing item to your card within 3-5 days.",
+                    "Wrong policy: missing items are credited to the GreenCrate account, not refunded to the card.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     name = rng.choice(NAMES)
     good = T(f"""
@@ -971,17 +1267,25 @@ def build_support(rng: random.Random) -> list[dict]:
 
         Tip: set a reminder for Wednesdays so it's easy to skip in time next time.
     """)
-    items.append(_item("support", "It's Thursday and I just realised I'll be away next week. Can you skip next week's box?",
-                       good, context=_ctx("greencrate", [
-                           ("user", "hi"),
-                           ("assistant", f"Hi {name}! How can I help today?")]),
-                       weak=T("""
+    items.append(
+        _item(
+            "support",
+            "It's Thursday and I just realised I'll be away next week. Can you skip next week's box?",
+            good,
+            context=_ctx("greencrate", [("user", "hi"), ("assistant", f"Hi {name}! How can I help today?")]),
+            weak=T("""
         Unfortunately the deadline to skip next week was Wednesday at 11:59 pm, so it can't be skipped now. You can skip future weeks in the Manage deliveries section of your account, as long as you do it before the Wednesday cutoff.
-    """), flaws=[
-        ("I'm sorry, but the cutoff to skip or change next week's delivery was **Wednesday at 11:59 pm**, so next week's box is already locked in and being prepared.",
-         "Done! I've skipped next week's box for you, so you won't be charged.",
-         "Skips a week after the Wednesday cutoff, which the policy doesn't allow (and contradicts the options that follow).", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "I'm sorry, but the cutoff to skip or change next week's delivery was **Wednesday at 11:59 pm**, so next week's box is already locked in and being prepared.",
+                    "Done! I've skipped next week's box for you, so you won't be charged.",
+                    "Skips a week after the Wednesday cutoff, which the policy doesn't allow (and contradicts the options that follow).",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     name = rng.choice(NAMES)
     good = T(f"""
@@ -994,15 +1298,25 @@ def build_support(rng: random.Random) -> list[dict]:
 
         Any weeks still open before Wednesday's cutoff can also simply be skipped. Enjoy your travels!
     """)
-    items.append(_item("support", "I'm travelling for 3 months. Can I pause my GreenCrate subscription for the whole time?",
-                       good, context=_ctx("greencrate"),
-                       alt=T(f"""
+    items.append(
+        _item(
+            "support",
+            "I'm travelling for 3 months. Can I pause my GreenCrate subscription for the whole time?",
+            good,
+            context=_ctx("greencrate"),
+            alt=T(f"""
         Hi {name}! Pauses can be up to 8 weeks, so for 3 months you'd pause for 8 weeks now and then extend it or skip the remaining weeks when the pause ends. You can do all of this from your Subscription settings. Have a great trip!
-    """), flaws=[
-        ("You can pause for up to **8 weeks** at a time, so a 3-month pause takes two steps:",
-         "You can pause for up to **16 weeks** at a time, so you can cover the whole trip in one go:",
-         "Wrong policy: the maximum pause is 8 weeks (the steps that follow also no longer match).", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "You can pause for up to **8 weeks** at a time, so a 3-month pause takes two steps:",
+                    "You can pause for up to **16 weeks** at a time, so you can cover the whole trip in one go:",
+                    "Wrong policy: the maximum pause is 8 weeks (the steps that follow also no longer match).",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     name = rng.choice(NAMES)
     good = T(f"""
@@ -1013,15 +1327,27 @@ def build_support(rng: random.Random) -> list[dict]:
 
         If it hasn't arrived by 8 pm, message us again and we'll add a credit or arrange a solution for the missing box.
     """)
-    items.append(_item("support", "It's 6 pm and my box still isn't here. Is it coming today?",
-                       good, context=_ctx("greencrate"),
-                       weak=T("""
+    items.append(
+        _item(
+            "support",
+            "It's 6 pm and my box still isn't here. Is it coming today?",
+            good,
+            context=_ctx("greencrate"),
+            weak=T("""
         Deliveries can come any time up to 8 pm, so it should still arrive today. Please check your tracking link for more information. The box is insulated, so the food will stay cold for a while after it's delivered. Let us know if it doesn't turn up by then.
-    """), flaws=[
-        ("Hi {name}, I understand the worry! Deliveries can arrive any time between **8 am and 8 pm** on your delivery day, so there's still time for it to turn up.".replace("{name}", name),
-         "Deliveries run until 8 pm. It's 6 pm. You'll have to wait like everyone else.",
-         "Curt, rude tone toward a worried customer.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "Hi {name}, I understand the worry! Deliveries can arrive any time between **8 am and 8 pm** on your delivery day, so there's still time for it to turn up.".replace(
+                        "{name}", name
+                    ),
+                    "Deliveries run until 8 pm. It's 6 pm. You'll have to wait like everyone else.",
+                    "Curt, rude tone toward a worried customer.",
+                    "major",
+                ),
+            ],
+        )
+    )
     return items
 
 
@@ -1032,10 +1358,17 @@ def build_email(rng: random.Random) -> list[dict]:
 
     # 1. time off
     mgr, sender = rng.choice(["Karen", "Luis", "Ade", "Mirela"]), me()
-    d1, d2, dback = rng.choice([("May 12", "May 16", "May 19"), ("August 4", "August 8", "August 11"),
-                                ("October 20", "October 24", "October 27")])
-    prompt = (f"Write a short email to my manager {mgr} asking for time off from {d1} to {d2} for a family wedding. "
-              f"Mention that Tomás can cover my tickets and I'll finish the Q3 report before I go.")
+    d1, d2, dback = rng.choice(
+        [
+            ("May 12", "May 16", "May 19"),
+            ("August 4", "August 8", "August 11"),
+            ("October 20", "October 24", "October 27"),
+        ]
+    )
+    prompt = (
+        f"Write a short email to my manager {mgr} asking for time off from {d1} to {d2} for a family wedding. "
+        f"Mention that Tomás can cover my tickets and I'll finish the Q3 report before I go."
+    )
     good = T(f"""
         **Subject:** Time off request: {d1}-{d2}
 
@@ -1063,15 +1396,35 @@ def build_email(rng: random.Random) -> list[dict]:
         Thanks,
         {sender}
     """)
-    items.append(_item("email", prompt, good, weak=weak, flaws=[
-        (f"I'd like to request time off from **{d1} to {d2}**", f"I'd like to request time off from **{d1} to {dback}**",
-         f"Wrong dates: the user asked for {d1} to {d2}; {dback} is the return date.", "major"),
-        ("- I'll have the **Q3 report** finished and shared before I leave.\n", "",
-         "Missing requested content: the email leaves out the Q3 report commitment.", "major"),
-    ]))
+    items.append(
+        _item(
+            "email",
+            prompt,
+            good,
+            weak=weak,
+            flaws=[
+                (
+                    f"I'd like to request time off from **{d1} to {d2}**",
+                    f"I'd like to request time off from **{d1} to {dback}**",
+                    f"Wrong dates: the user asked for {d1} to {d2}; {dback} is the return date.",
+                    "major",
+                ),
+                (
+                    "- I'll have the **Q3 report** finished and shared before I leave.\n",
+                    "",
+                    "Missing requested content: the email leaves out the Q3 report commitment.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # 2. interview follow-up
-    who, sender, role = rng.choice(["Ms. Alvarez", "Dr. Chen", "Mr. Osei"]), me(), rng.choice(["Data Analyst", "UX Designer", "Backend Engineer"])
+    who, sender, role = (
+        rng.choice(["Ms. Alvarez", "Dr. Chen", "Mr. Osei"]),
+        me(),
+        rng.choice(["Data Analyst", "UX Designer", "Backend Engineer"]),
+    )
     good = T(f"""
         **Subject:** Thank you - {role} interview
 
@@ -1098,11 +1451,23 @@ def build_email(rng: random.Random) -> list[dict]:
         Best,
         {sender}
     """)
-    items.append(_item("email", f"Help me write a thank-you email after my interview on Tuesday for the {role} job. Interviewer was {who}. We talked about their onboarding redesign and I mentioned I cut churn 18% at my current job.",
-                       good, alt=alt, alt_pref="good", flaws=[
-        ("cut early churn by 18%", "cut early churn by 80%",
-         "Wrong number: the user said 18%, and an inflated claim could backfire in a job application.", "major"),
-    ]))
+    items.append(
+        _item(
+            "email",
+            f"Help me write a thank-you email after my interview on Tuesday for the {role} job. Interviewer was {who}. We talked about their onboarding redesign and I mentioned I cut churn 18% at my current job.",
+            good,
+            alt=alt,
+            alt_pref="good",
+            flaws=[
+                (
+                    "cut early churn by 18%",
+                    "cut early churn by 80%",
+                    "Wrong number: the user said 18%, and an inflated claim could backfire in a job application.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # 3. decline meeting
     sender, org = me(), rng.choice(["Jordan", "Beth", "Rafael"])
@@ -1123,21 +1488,35 @@ def build_email(rng: random.Random) -> list[dict]:
         Best,
         {sender}
     """)
-    items.append(_item("email", f"Draft a polite reply declining {org}'s Thursday vendor sync. Offer Friday 10-10:30 or Monday 2-2:30 instead, and offer to send my notes on the pricing proposal.",
-                       good, weak=T(f"""
+    items.append(
+        _item(
+            "email",
+            f"Draft a polite reply declining {org}'s Thursday vendor sync. Offer Friday 10-10:30 or Monday 2-2:30 instead, and offer to send my notes on the pricing proposal.",
+            good,
+            weak=T(f"""
         Hi {org},
 
         Sorry, I can't make Thursday because of another deadline. Can we move it to another day? I'm fairly free on Friday morning and Monday afternoon. Let me know what works for you and I'll make it happen.
 
         Thanks,
         {sender}
-    """), flaws=[
-        ("- **Monday, 2:00-2:30**", "- **Monday, 12:00-12:30**",
-         "Wrong time: the user offered Monday 2-2:30.", "major"),
-        ("Thanks for the invite. Unfortunately I have a conflicting deadline on Thursday afternoon and won't be able to join the vendor sync.",
-         "I can't do Thursday. These vendor syncs rarely need me anyway.",
-         "Curt, dismissive tone; the user asked for a polite reply.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "- **Monday, 2:00-2:30**",
+                    "- **Monday, 12:00-12:30**",
+                    "Wrong time: the user offered Monday 2-2:30.",
+                    "major",
+                ),
+                (
+                    "Thanks for the invite. Unfortunately I have a conflicting deadline on Thursday afternoon and won't be able to join the vendor sync.",
+                    "I can't do Thursday. These vendor syncs rarely need me anyway.",
+                    "Curt, dismissive tone; the user asked for a polite reply.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # 4. deadline extension (with context, revision)
     sender, prof = me(), rng.choice(["Professor Nakamura", "Dr. Whitfield", "Professor Adeyemi"])
@@ -1163,26 +1542,48 @@ def build_email(rng: random.Random) -> list[dict]:
         Kind regards,
         {sender}
     """)
-    items.append(_item("email", "Can you make this more formal and specific? It's for HIST 214, due Friday, I had the flu last week and have a health centre note, and I'd like until Wednesday 5pm.",
-                       good, context=[{"role": "user", "content": "Write a quick email to my professor asking for an extension on my essay."},
-                                      {"role": "assistant", "content": draft}],
-                       weak=T(f"""
+    items.append(
+        _item(
+            "email",
+            "Can you make this more formal and specific? It's for HIST 214, due Friday, I had the flu last week and have a health centre note, and I'd like until Wednesday 5pm.",
+            good,
+            context=[
+                {
+                    "role": "user",
+                    "content": "Write a quick email to my professor asking for an extension on my essay.",
+                },
+                {"role": "assistant", "content": draft},
+            ],
+            weak=T(f"""
         Dear {prof},
 
         I would like to request an extension for my HIST 214 essay due to illness. I have a note from the health centre. Would it be possible to submit it by Wednesday at 5 pm instead?
 
         Kind regards,
         {sender}
-    """), flaws=[
-        ("I can provide a note from the campus health centre.", "I'm sure you'll understand, since these things happen to everyone.",
-         "Drops the health-centre note the user asked to mention, replacing it with a presumptuous line.", "major"),
-        ("by **Wednesday, 5 pm**", "by **Thursday, 5 pm**",
-         "Wrong deadline: the user asked for Wednesday 5 pm.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "I can provide a note from the campus health centre.",
+                    "I'm sure you'll understand, since these things happen to everyone.",
+                    "Drops the health-centre note the user asked to mention, replacing it with a presumptuous line.",
+                    "major",
+                ),
+                (
+                    "by **Wednesday, 5 pm**",
+                    "by **Thursday, 5 pm**",
+                    "Wrong deadline: the user asked for Wednesday 5 pm.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # 5. introduce colleagues
     sender = me()
-    a, b = rng.sample(["Grace (data engineering)", "Omar (customer success)", "Lena (finance)", "Victor (security)"], 2)
+    a, b = rng.sample(
+        ["Grace (data engineering)", "Omar (customer success)", "Lena (finance)", "Victor (security)"], 2
+    )
     an, bn = a.split()[0], b.split()[0]
     adept, bdept = a.split("(")[1].rstrip(")"), b.split("(")[1].rstrip(")")
     good = T(f"""
@@ -1200,8 +1601,12 @@ def build_email(rng: random.Random) -> list[dict]:
         Cheers,
         {sender}
     """)
-    items.append(_item("email", f"Write a short intro email connecting {a} and {b}. {an} is planning a new reporting pipeline and {bn} has been gathering reporting requirements.",
-                       good, alt=T(f"""
+    items.append(
+        _item(
+            "email",
+            f"Write a short intro email connecting {a} and {b}. {an} is planning a new reporting pipeline and {bn} has been gathering reporting requirements.",
+            good,
+            alt=T(f"""
         **Subject:** Connecting you two
 
         {an}, meet {bn}; {bn}, meet {an}.
@@ -1210,11 +1615,17 @@ def build_email(rng: random.Random) -> list[dict]:
 
         Best,
         {sender}
-    """), flaws=[
-        (f"- **{an}** works in {adept} and is planning the new reporting pipeline for next quarter.\n- **{bn}** is on the {bdept} team and has been collecting requirements for exactly that kind of reporting.",
-         f"- **{an}** is on the {bdept} team and has been collecting requirements for reporting.\n- **{bn}** works in {adept} and is planning the new reporting pipeline for next quarter.",
-         "Swaps who does what: the user said the first person plans the pipeline and the second gathers requirements.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    f"- **{an}** works in {adept} and is planning the new reporting pipeline for next quarter.\n- **{bn}** is on the {bdept} team and has been collecting requirements for exactly that kind of reporting.",
+                    f"- **{an}** is on the {bdept} team and has been collecting requirements for reporting.\n- **{bn}** works in {adept} and is planning the new reporting pipeline for next quarter.",
+                    "Swaps who does what: the user said the first person plans the pipeline and the second gathers requirements.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # 6. landlord heating
     sender, unit = me(), rng.choice(["3B", "12", "4A", "207"])
@@ -1233,21 +1644,35 @@ def build_email(rng: random.Random) -> list[dict]:
         {sender}
         Apt {unit}
     """)
-    items.append(_item("email", f"Email my landlord Mr. Haldane: heating in apt {unit} broken since Sunday evening, radiators cold even at 22°C on the thermostat, it's about 14°C inside at night. I can let someone in weekdays after 4 or Saturday morning. Firm but polite.",
-                       good, weak=T(f"""
+    items.append(
+        _item(
+            "email",
+            f"Email my landlord Mr. Haldane: heating in apt {unit} broken since Sunday evening, radiators cold even at 22°C on the thermostat, it's about 14°C inside at night. I can let someone in weekdays after 4 or Saturday morning. Firm but polite.",
+            good,
+            weak=T(f"""
         Dear Mr. Haldane,
 
         The heating in my apartment isn't working and it's getting very cold, especially at night. Please can you send someone to fix it as soon as possible? Let me know when they can come so I can make sure I'm home.
 
         Thanks,
         {sender}
-    """), flaws=[
-        ("Could you please arrange for a repair as soon as possible?",
-         "Frankly this is unacceptable and I expect it fixed today or I'll stop paying rent.",
-         "Hostile tone and a threat; the user asked for firm but polite.", "major"),
-        ("I'm available to let a technician in any weekday after 4 pm, or on Saturday morning.\n\n", "",
-         "Missing requested detail: omits when the tenant can let a technician in.", "minor"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "Could you please arrange for a repair as soon as possible?",
+                    "Frankly this is unacceptable and I expect it fixed today or I'll stop paying rent.",
+                    "Hostile tone and a threat; the user asked for firm but polite.",
+                    "major",
+                ),
+                (
+                    "I'm available to let a technician in any weekday after 4 pm, or on Saturday morning.\n\n",
+                    "",
+                    "Missing requested detail: omits when the tenant can let a technician in.",
+                    "minor",
+                ),
+            ],
+        )
+    )
 
     # 7. lost baggage
     sender = me()
@@ -1271,17 +1696,28 @@ def build_email(rng: random.Random) -> list[dict]:
         Yours sincerely,
         {sender}
     """)
-    items.append(_item("email", f"Write a complaint to the airline. Bag didn't arrive on {flight} on 2 June, reported same day, reference {ref}, still 'tracing' 9 days later. I spent €186.40 on essentials (have receipts). Want an update and reimbursement.",
-                       good, weak=T(f"""
+    items.append(
+        _item(
+            "email",
+            f"Write a complaint to the airline. Bag didn't arrive on {flight} on 2 June, reported same day, reference {ref}, still 'tracing' 9 days later. I spent €186.40 on essentials (have receipts). Want an update and reimbursement.",
+            good,
+            weak=T(f"""
         Hello,
 
         My bag never arrived after my flight and it has been over a week. This is really frustrating. I have had to buy a lot of things to replace what was in it. Please find my bag and pay me back for what I bought.
 
         {sender}
-    """), flaws=[
-        ("totalling €186.40. Receipts are attached.", "totalling €168.40. Receipts are attached.",
-         "Wrong number: transposes the expense amount (the user spent €186.40), which would not match the receipts.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "totalling €186.40. Receipts are attached.",
+                    "totalling €168.40. Receipts are attached.",
+                    "Wrong number: transposes the expense amount (the user spent €186.40), which would not match the receipts.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # 8. mentor thank-you
     sender, mentor = me(), rng.choice(["Anita", "Gabriel", "Ruth"])
@@ -1299,8 +1735,12 @@ def build_email(rng: random.Random) -> list[dict]:
         With gratitude,
         {sender}
     """)
-    items.append(_item("email", f"I want to thank my mentor {mentor} now that our year-long mentorship is over. Her advice to write the decision doc before the code really helped with my spring migration project, and she encouraged me to apply for team lead (I got it, starting next month). Warm but not gushing.",
-                       good, alt=T(f"""
+    items.append(
+        _item(
+            "email",
+            f"I want to thank my mentor {mentor} now that our year-long mentorship is over. Her advice to write the decision doc before the code really helped with my spring migration project, and she encouraged me to apply for team lead (I got it, starting next month). Warm but not gushing.",
+            good,
+            alt=T(f"""
         **Subject:** A year of mentorship: thank you!
 
         Dear {mentor},
@@ -1311,10 +1751,18 @@ def build_email(rng: random.Random) -> list[dict]:
 
         Forever grateful,
         {sender}
-    """), alt_pref="good", flaws=[
-        ("which I start next month.", "which I start next year.",
-         "Wrong detail: the new role starts next month.", "minor"),
-    ]))
+    """),
+            alt_pref="good",
+            flaws=[
+                (
+                    "which I start next month.",
+                    "which I start next year.",
+                    "Wrong detail: the new role starts next month.",
+                    "minor",
+                ),
+            ],
+        )
+    )
 
     # 9. reference letter
     sender, prof = me(), rng.choice(["Professor Lindqvist", "Dr. Mbeki", "Professor Hart"])
@@ -1338,22 +1786,37 @@ def build_email(rng: random.Random) -> list[dict]:
         Kind regards,
         {sender}
     """)
-    items.append(_item("email", f"Ask {prof} for a reference letter for MSc Climate Policy applications, first deadline January 15. I took her Environmental Economics seminar in autumn 2023 (got an A) and she supervised my thesis on urban heat islands. Offer to send CV, statement, thesis and the list of programmes.",
-                       good, weak=T(f"""
+    items.append(
+        _item(
+            "email",
+            f"Ask {prof} for a reference letter for MSc Climate Policy applications, first deadline January 15. I took her Environmental Economics seminar in autumn 2023 (got an A) and she supervised my thesis on urban heat islands. Offer to send CV, statement, thesis and the list of programmes.",
+            good,
+            weak=T(f"""
         Dear {prof},
 
         Would you be able to write me a reference letter for my master's applications? The first deadline is in January. I really enjoyed your class. Let me know if you need anything from me.
 
         Thank you,
         {sender}
-    """), flaws=[
-        ("with the first deadline on **January 15**", "with the first deadline on **January 5**",
-         "Wrong date: the first deadline is January 15.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "with the first deadline on **January 15**",
+                    "with the first deadline on **January 5**",
+                    "Wrong date: the first deadline is January 15.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # 10. invoice reminder (+ 11. revision of it with context)
     sender = me()
-    client, inv, amt = rng.choice(["Harbour Dental", "Lumen Studio", "Pine & Co."]), f"INV-{rng.randint(1000, 1999)}", rng.choice(["$2,400.00", "$1,850.00", "$3,125.00"])
+    client, inv, amt = (
+        rng.choice(["Harbour Dental", "Lumen Studio", "Pine & Co."]),
+        f"INV-{rng.randint(1000, 1999)}",
+        rng.choice(["$2,400.00", "$1,850.00", "$3,125.00"]),
+    )
     good = T(f"""
         **Subject:** Friendly reminder: invoice {inv} ({amt})
 
@@ -1368,21 +1831,35 @@ def build_email(rng: random.Random) -> list[dict]:
         Thanks very much,
         {sender}
     """)
-    items.append(_item("email", f"Write a polite reminder to {client} about unpaid invoice {inv} for {amt}, sent March 3 with 30-day terms (now 2 weeks overdue).",
-                       good, weak=T(f"""
+    items.append(
+        _item(
+            "email",
+            f"Write a polite reminder to {client} about unpaid invoice {inv} for {amt}, sent March 3 with 30-day terms (now 2 weeks overdue).",
+            good,
+            weak=T(f"""
         Hi,
 
         Just a reminder that invoice {inv} hasn't been paid yet and is now past the due date. Please pay it as soon as possible. Let me know if you have any questions about it or if you need me to resend it.
 
         Thanks,
         {sender}
-    """), flaws=[
-        ("is now two weeks past due.", "is now two months past due.",
-         "Wrong detail: the invoice is two weeks overdue, not two months.", "major"),
-        ("If it has already been paid, please disregard this message, and if there's any issue with the invoice, just let me know and I'll be happy to help.",
-         "I'm sure you simply forgot, as clients often do, but I do need to get paid for my work.",
-         "Passive-aggressive tone in what was meant to be a polite reminder.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "is now two weeks past due.",
+                    "is now two months past due.",
+                    "Wrong detail: the invoice is two weeks overdue, not two months.",
+                    "major",
+                ),
+                (
+                    "If it has already been paid, please disregard this message, and if there's any issue with the invoice, just let me know and I'll be happy to help.",
+                    "I'm sure you simply forgot, as clients often do, but I do need to get paid for my work.",
+                    "Passive-aggressive tone in what was meant to be a polite reminder.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     good2 = T(f"""
         **Subject:** Second reminder: invoice {inv} ({amt}) now four weeks overdue
@@ -1398,20 +1875,36 @@ def build_email(rng: random.Random) -> list[dict]:
         Kind regards,
         {sender}
     """)
-    items.append(_item("email", "They still haven't paid. Write a firmer second reminder: ask for payment by Friday May 2 and mention the 1.5% monthly late fee from our contract. Still professional.",
-                       good2, context=[{"role": "user", "content": f"Write a polite reminder to {client} about unpaid invoice {inv} for {amt}, sent March 3 with 30-day terms."},
-                                       {"role": "assistant", "content": good}],
-                       weak=T(f"""
+    items.append(
+        _item(
+            "email",
+            "They still haven't paid. Write a firmer second reminder: ask for payment by Friday May 2 and mention the 1.5% monthly late fee from our contract. Still professional.",
+            good2,
+            context=[
+                {
+                    "role": "user",
+                    "content": f"Write a polite reminder to {client} about unpaid invoice {inv} for {amt}, sent March 3 with 30-day terms.",
+                },
+                {"role": "assistant", "content": good},
+            ],
+            weak=T(f"""
         Dear {client},
 
         This is a second reminder about invoice {inv} for {amt}, which is now overdue. I have not received a reply to my previous email. Please pay by May 2. Late fees may apply as per our agreement.
 
         Regards,
         {sender}
-    """), flaws=[
-        ("a late fee of 1.5% per month may apply", "a late fee of 15% per month may apply",
-         "Wrong number: the contract's late fee is 1.5% per month.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "a late fee of 1.5% per month may apply",
+                    "a late fee of 15% per month may apply",
+                    "Wrong number: the contract's late fee is 1.5% per month.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # 12. team offsite
     sender = me()
@@ -1436,19 +1929,34 @@ def build_email(rng: random.Random) -> list[dict]:
         See you there,
         {sender}
     """)
-    items.append(_item("email", "Write an email to my team announcing the offsite: Thu June 12, 9:30-4:30, Millpond Farm, 22 Orchard Road. Coach from the office at 8:45. Food provided. Dietary needs by June 2. Morning roadmap planning, afternoon cooking workshop.",
-                       good, weak=T(f"""
+    items.append(
+        _item(
+            "email",
+            "Write an email to my team announcing the offsite: Thu June 12, 9:30-4:30, Millpond Farm, 22 Orchard Road. Coach from the office at 8:45. Food provided. Dietary needs by June 2. Morning roadmap planning, afternoon cooking workshop.",
+            good,
+            weak=T(f"""
         Hi all,
 
         We're having a team offsite on June 12 at Millpond Farm. There will be planning in the morning and a fun activity in the afternoon. More details to follow soon. Let me know about any dietary requirements!
 
         {sender}
-    """), flaws=[
-        ("| **Getting there** | Coach leaves the office at 8:45 am sharp |", "| **Getting there** | Coach leaves the office at 9:45 am sharp |",
-         "Wrong time: the coach leaves at 8:45, and 9:45 would arrive after the 9:30 start.", "major"),
-        ("**Please reply by June 2** with any dietary requirements", "**Please reply by June 12** with any dietary requirements",
-         "Wrong deadline: dietary requirements are due June 2, not the day of the event.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "| **Getting there** | Coach leaves the office at 8:45 am sharp |",
+                    "| **Getting there** | Coach leaves the office at 9:45 am sharp |",
+                    "Wrong time: the coach leaves at 8:45, and 9:45 would arrive after the 9:30 start.",
+                    "major",
+                ),
+                (
+                    "**Please reply by June 2** with any dietary requirements",
+                    "**Please reply by June 12** with any dietary requirements",
+                    "Wrong deadline: dietary requirements are due June 2, not the day of the event.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # 13. resignation
     sender, boss = me(), rng.choice(["Sandra", "Marcus", "Ines"])
@@ -1468,8 +1976,12 @@ def build_email(rng: random.Random) -> list[dict]:
         Best regards,
         {sender}
     """)
-    items.append(_item("email", f"I need to resign. Write the email to my manager {boss}. I'm Marketing Coordinator, 3 years here, 4-week notice so last day is Friday September 26. Thank her for the spring launch opportunity and offer to hand over, including the newsletter.",
-                       good, alt=T(f"""
+    items.append(
+        _item(
+            "email",
+            f"I need to resign. Write the email to my manager {boss}. I'm Marketing Coordinator, 3 years here, 4-week notice so last day is Friday September 26. Thank her for the spring launch opportunity and offer to hand over, including the newsletter.",
+            good,
+            alt=T(f"""
         **Subject:** Notice of resignation
 
         Hi {boss},
@@ -1480,10 +1992,17 @@ def build_email(rng: random.Random) -> list[dict]:
 
         All the best,
         {sender}
-    """), flaws=[
-        ("my last day will be **Friday, September 26**", "my last day will be **Friday, September 19**",
-         "Wrong date: the last day is September 26 (September 19 would only be three weeks' notice).", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "my last day will be **Friday, September 26**",
+                    "my last day will be **Friday, September 19**",
+                    "Wrong date: the last day is September 26 (September 19 would only be three weeks' notice).",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # 14. apology to client
     sender, client = me(), rng.choice(["Tessa", "Mr. Ibrahim", "Colin"])
@@ -1504,20 +2023,34 @@ def build_email(rng: random.Random) -> list[dict]:
         Best regards,
         {sender}
     """)
-    items.append(_item("email", f"Apologise to our client {client}: final design files promised Monday, late due to a problem with print-ready exports, we should have warned them earlier. New delivery Thursday noon, and we'll waive the rush proof fee.",
-                       good, weak=T(f"""
+    items.append(
+        _item(
+            "email",
+            f"Apologise to our client {client}: final design files promised Monday, late due to a problem with print-ready exports, we should have warned them earlier. New delivery Thursday noon, and we'll waive the rush proof fee.",
+            good,
+            weak=T(f"""
         Hi {client},
 
         Sorry for the delay with the design files. We ran into some technical problems. They will be ready soon and we will send them to you as soon as they are done. Thank you for understanding, and sorry again for the inconvenience.
 
         {sender}
-    """), flaws=[
-        ("That's on us: a production issue with the print-ready exports took longer to fix than we expected, and we should have told you sooner.",
-         "Unfortunately your late feedback in the last round caused some issues with the print-ready exports.",
-         "Shifts blame to the client, the opposite of the apology the user asked for.", "major"),
-        ("- We're not charging for the rush proof you requested last week.\n", "",
-         "Missing requested content: the rush-proof fee waiver is not mentioned.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "That's on us: a production issue with the print-ready exports took longer to fix than we expected, and we should have told you sooner.",
+                    "Unfortunately your late feedback in the last round caused some issues with the print-ready exports.",
+                    "Shifts blame to the client, the opposite of the apology the user asked for.",
+                    "major",
+                ),
+                (
+                    "- We're not charging for the rush proof you requested last week.\n",
+                    "",
+                    "Missing requested content: the rush-proof fee waiver is not mentioned.",
+                    "major",
+                ),
+            ],
+        )
+    )
 
     # 15. shorten (context revision)
     sender = me()
@@ -1543,18 +2076,34 @@ def build_email(rng: random.Random) -> list[dict]:
         Thanks,
         {sender}
     """)
-    items.append(_item("email", "This is way too long, can you cut it to the essentials?",
-                       good, context=[{"role": "user", "content": "Write an email to the office about the new expense app. No more paper receipts from July 1, use Expensa from the company portal, training Thursday 3pm in Room 4."},
-                                      {"role": "assistant", "content": long_draft}],
-                       alt=T(f"""
+    items.append(
+        _item(
+            "email",
+            "This is way too long, can you cut it to the essentials?",
+            good,
+            context=[
+                {
+                    "role": "user",
+                    "content": "Write an email to the office about the new expense app. No more paper receipts from July 1, use Expensa from the company portal, training Thursday 3pm in Room 4.",
+                },
+                {"role": "assistant", "content": long_draft},
+            ],
+            alt=T(f"""
         Hi all,
 
         Quick update: starting July 1, please submit all expense receipts through the Expensa app (available on the company portal) instead of on paper. There's a training session this Thursday at 3 pm in Room 4. Reach out to finance with any questions.
 
         Thanks,
         {sender}
-    """), flaws=[
-        ("**Training:** Thursday, 3 pm, Room 4.", "**Training:** Thursday, 3 pm, Room 14.",
-         "Wrong room: the training is in Room 4.", "major"),
-    ]))
+    """),
+            flaws=[
+                (
+                    "**Training:** Thursday, 3 pm, Room 4.",
+                    "**Training:** Thursday, 3 pm, Room 14.",
+                    "Wrong room: the training is in Room 4.",
+                    "major",
+                ),
+            ],
+        )
+    )
     return items

@@ -54,11 +54,18 @@ item(
         The p-value is a number between 0 and 1 that tells you whether your results are statistically significant. If it's below 0.05 your result is significant and you can reject the null hypothesis; if it's above 0.05 you can't. Smaller is better.
     """),
     flaws=[
-        ("- It is *not* the probability that the null hypothesis is true.\n",
-         "- It *is* the probability that the null hypothesis is true, which is why 0.035 means the coin is 96.5% likely to be biased.\n",
-         "States the classic misinterpretation: a p-value is not the probability that the null hypothesis is true.", "major"),
-        ("happens only about 3.5% of the time", "happens only about 0.35% of the time",
-         "Wrong number: 61+ or 39- heads out of 100 fair flips happens about 3.5% of the time, matching the stated p of 0.035.", "minor"),
+        (
+            "- It is *not* the probability that the null hypothesis is true.\n",
+            "- It *is* the probability that the null hypothesis is true, which is why 0.035 means the coin is 96.5% likely to be biased.\n",
+            "States the classic misinterpretation: a p-value is not the probability that the null hypothesis is true.",
+            "major",
+        ),
+        (
+            "happens only about 3.5% of the time",
+            "happens only about 0.35% of the time",
+            "Wrong number: 61+ or 39- heads out of 100 fair flips happens about 3.5% of the time, matching the stated p of 0.035.",
+            "minor",
+        ),
     ],
 )
 
@@ -86,11 +93,18 @@ item(
         TCP is reliable and UDP is not. TCP makes sure all your data arrives in the right order, and UDP just sends it and hopes for the best, which makes it faster. Use TCP for most things and UDP for games or streaming.
     """),
     flaws=[
-        ("| Ordering | bytes arrive in order | no ordering guarantee |",
-         "| Ordering | bytes arrive in order | ordered, but without retransmission |",
-         "Factual error: UDP does not guarantee ordering.", "major"),
-        ("| Header size | 20+ bytes | 8 bytes |", "| Header size | 20+ bytes | 4 bytes |",
-         "Wrong number: the UDP header is 8 bytes.", "minor"),
+        (
+            "| Ordering | bytes arrive in order | no ordering guarantee |",
+            "| Ordering | bytes arrive in order | ordered, but without retransmission |",
+            "Factual error: UDP does not guarantee ordering.",
+            "major",
+        ),
+        (
+            "| Header size | 20+ bytes | 8 bytes |",
+            "| Header size | 20+ bytes | 4 bytes |",
+            "Wrong number: the UDP header is 8 bytes.",
+            "minor",
+        ),
     ],
 )
 
@@ -112,12 +126,18 @@ item(
         HTTPS encrypts the data between your browser and the website using SSL/TLS. The website has a certificate that proves it's really who it says it is, and then everything you send, like passwords, is scrambled so nobody in between can read it. That's what the padlock icon means.
     """),
     flaws=[
-        ("3. **Proof of identity.** The server signs the handshake with its *private* key. Your browser checks that signature with the public key in the certificate, so an impostor without the private key can't pass.",
-         "3. **Proof of identity.** The server sends its private key to the browser, encrypted with the certificate, so the browser can decrypt the traffic.",
-         "Factual error: the server's private key is never sent; the server proves possession by signing.", "major"),
-        ("4. **Shared secret.** Both sides combine the Diffie-Hellman values to derive the same session keys. The keys themselves never travel over the network.\n",
-         "",
-         "Missing step: the key-exchange step that produces the session keys is left out, so step 5's encryption keys come from nowhere.", "major"),
+        (
+            "3. **Proof of identity.** The server signs the handshake with its *private* key. Your browser checks that signature with the public key in the certificate, so an impostor without the private key can't pass.",
+            "3. **Proof of identity.** The server sends its private key to the browser, encrypted with the certificate, so the browser can decrypt the traffic.",
+            "Factual error: the server's private key is never sent; the server proves possession by signing.",
+            "major",
+        ),
+        (
+            "4. **Shared secret.** Both sides combine the Diffie-Hellman values to derive the same session keys. The keys themselves never travel over the network.\n",
+            "",
+            "Missing step: the key-exchange step that produces the session keys is left out, so step 5's encryption keys come from nowhere.",
+            "major",
+        ),
     ],
 )
 
@@ -153,9 +173,12 @@ item(
         The one hard rule: don't rebase commits that others have already pulled. If you must update a pushed feature branch after a rebase, use `git push --force-with-lease`, never a plain `--force`.
     """),
     flaws=[
-        ("3. Never rebase a branch other people have based work on, and never force-push to `main`.",
-         "3. It's fine to rebase `main` itself to clean it up periodically; just force-push afterwards so everyone gets the tidy history.",
-         "Unsafe suggestion: rebasing and force-pushing a shared main branch rewrites everyone's history.", "major"),
+        (
+            "3. Never rebase a branch other people have based work on, and never force-push to `main`.",
+            "3. It's fine to rebase `main` itself to clean it up periodically; just force-push afterwards so everyone gets the tidy history.",
+            "Unsafe suggestion: rebasing and force-pushing a shared main branch rewrites everyone's history.",
+            "major",
+        ),
     ],
 )
 
@@ -183,8 +206,12 @@ item(
         Overfitting means your model is too fitted to the training data. It learned the training set too well so it doesn't generalise. You can fix it with regularisation or more data. It's one of the most common problems in machine learning.
     """),
     flaws=[
-        ("- **Simpler models** or fewer features.", "- **More features**: adding extra input columns always reduces overfitting.",
-         "Wrong advice: adding features usually increases the risk of overfitting.", "major"),
+        (
+            "- **Simpler models** or fewer features.",
+            "- **More features**: adding extra input columns always reduces overfitting.",
+            "Wrong advice: adding features usually increases the risk of overfitting.",
+            "major",
+        ),
     ],
 )
 
@@ -216,11 +243,18 @@ item(
         Binary search halves the search space each time, and halving repeatedly is what a logarithm measures, so it takes log2(n) steps. For a million items that's about 20 steps instead of a million. It only works if the list is sorted, though, so you need to sort it first.
     """),
     flaws=[
-        ("| 1,000,000 | about 20 |", "| 1,000,000 | about 200 |",
-         "Wrong number: log2(1,000,000) is about 20, not 200.", "major"),
-        ("The catch: the data must already be **sorted**, and you need random access (an array, not a linked list).",
-         "The nice thing is that it works on any list, sorted or not, as long as it supports indexing.",
-         "Factual error: binary search requires sorted data.", "major"),
+        (
+            "| 1,000,000 | about 20 |",
+            "| 1,000,000 | about 200 |",
+            "Wrong number: log2(1,000,000) is about 20, not 200.",
+            "major",
+        ),
+        (
+            "The catch: the data must already be **sorted**, and you need random access (an array, not a linked list).",
+            "The nice thing is that it works on any list, sorted or not, as long as it supports indexing.",
+            "Factual error: binary search requires sorted data.",
+            "major",
+        ),
     ],
 )
 
@@ -268,8 +302,12 @@ item(
         A race condition is when two threads access the same data at the same time and the result depends on which one gets there first. For example two threads incrementing the same counter can lose updates. You fix it by using locks.
     """),
     flaws=[
-        ("        with lock:\n            counter += 1", "        counter += 1\n        with lock:\n            pass",
-         "The 'fixed' code increments outside the lock, so the race is still there.", "major"),
+        (
+            "        with lock:\n            counter += 1",
+            "        counter += 1\n        with lock:\n            pass",
+            "The 'fixed' code increments outside the lock, so the race is still there.",
+            "major",
+        ),
     ],
 )
 
@@ -289,9 +327,12 @@ item(
         The sky is blue because air scatters blue light more than other colours. At sunset the light has to go through more atmosphere so the blue gets scattered away before it reaches you and you mostly see the red and orange light instead.
     """),
     flaws=[
-        ("The strength goes roughly as 1/λ⁴, so blue light (~450 nm) is scattered nearly 6 times more than red light (~700 nm).",
-         "The strength goes roughly as 1/λ², so blue light (~450 nm) is scattered about 2 times more than red light (~700 nm).",
-         "Wrong physics: Rayleigh scattering scales as 1/λ^4 (about 5-6x between blue and red), not 1/λ^2.", "major"),
+        (
+            "The strength goes roughly as 1/λ⁴, so blue light (~450 nm) is scattered nearly 6 times more than red light (~700 nm).",
+            "The strength goes roughly as 1/λ², so blue light (~450 nm) is scattered about 2 times more than red light (~700 nm).",
+            "Wrong physics: Rayleigh scattering scales as 1/λ^4 (about 5-6x between blue and red), not 1/λ^2.",
+            "major",
+        ),
     ],
 )
 
@@ -318,9 +359,12 @@ item(
         DNS stands for Domain Name System. It translates domain names into IP addresses so your browser knows which server to connect to. When you type a website name, your computer asks a DNS server for the IP address and then connects to it.
     """),
     flaws=[
-        ("`A` (IPv4 address), `AAAA` (IPv6), `CNAME` (alias to another name), `MX` (mail servers)",
-         "`A` (IPv4 address), `AAAA` (IPv6), `CNAME` (mail servers), `MX` (alias to another name)",
-         "Swaps the meanings of CNAME and MX records.", "major"),
+        (
+            "`A` (IPv4 address), `AAAA` (IPv6), `CNAME` (alias to another name), `MX` (mail servers)",
+            "`A` (IPv4 address), `AAAA` (IPv6), `CNAME` (mail servers), `MX` (alias to another name)",
+            "Swaps the meanings of CNAME and MX records.",
+            "major",
+        ),
     ],
 )
 
@@ -345,9 +389,12 @@ item(
         RAM is short-term memory and storage is long-term memory. The 16 GB is RAM and the 512 GB is your hard drive or SSD. RAM is faster but gets wiped when you turn the computer off, storage keeps your files.
     """),
     flaws=[
-        ("| When power is off | forgets everything | keeps everything |",
-         "| When power is off | keeps its contents for a few days | keeps everything |",
-         "Factual error: RAM loses its contents when power is removed.", "major"),
+        (
+            "| When power is off | forgets everything | keeps everything |",
+            "| When power is off | keeps its contents for a few days | keeps everything |",
+            "Factual error: RAM loses its contents when power is removed.",
+            "major",
+        ),
     ],
 )
 
@@ -377,10 +424,18 @@ item(
         Simple interest is only calculated on the money you put in. Compound interest is calculated on the money you put in plus the interest you've already earned, so it grows faster over time. For example $1,000 at 5% is $1,050 after a year with either method, but after that compound pulls ahead.
     """),
     flaws=[
-        ("| 3 | $1,150.00 | $1,157.63 |", "| 3 | $1,150.00 | $1,152.50 |",
-         "Wrong number: 1000 × 1.05^3 = $1,157.63, not $1,152.50.", "major"),
-        ("the compound balance is about $4,322", "the compound balance is about $3,200",
-         "Wrong number: 1000 × 1.05^30 is about $4,322.", "major"),
+        (
+            "| 3 | $1,150.00 | $1,157.63 |",
+            "| 3 | $1,150.00 | $1,152.50 |",
+            "Wrong number: 1000 × 1.05^3 = $1,157.63, not $1,152.50.",
+            "major",
+        ),
+        (
+            "the compound balance is about $4,322",
+            "the compound balance is about $3,200",
+            "Wrong number: 1000 × 1.05^30 is about $4,322.",
+            "major",
+        ),
     ],
 )
 
@@ -406,9 +461,12 @@ item(
         CAP says you can only have two out of Consistency, Availability and Partition tolerance in a distributed system. Postgres is usually described as a CP system. For most apps with one database server you don't need to worry about it much.
     """),
     flaws=[
-        ("- A **single Postgres server** isn't distributed, so CAP doesn't really apply; your concern is ordinary high availability and backups.\n",
-         "- A **single Postgres server** is an AP system, so it may return stale reads under load.\n",
-         "Factual error: a single Postgres server is not a distributed system and does not return stale reads under load.", "major"),
+        (
+            "- A **single Postgres server** isn't distributed, so CAP doesn't really apply; your concern is ordinary high availability and backups.\n",
+            "- A **single Postgres server** is an AP system, so it may return stale reads under load.\n",
+            "Factual error: a single Postgres server is not a distributed system and does not return stale reads under load.",
+            "major",
+        ),
     ],
 )
 
@@ -438,9 +496,12 @@ item(
         An index makes lookups faster because the database doesn't have to look through every row. You should add indexes to columns you search on a lot. Too many indexes can slow down inserts, so don't add them to everything. Use EXPLAIN to check whether a query uses one.
     """),
     flaws=[
-        ("(`(customer_id, order_date)` helps `WHERE customer_id = ? AND order_date > ?`)",
-         "(`(order_date, customer_id)` is the best choice for `WHERE customer_id = ? AND order_date > ?`)",
-         "Wrong advice: with an equality on customer_id and a range on order_date, customer_id should lead the composite index.", "minor"),
+        (
+            "(`(customer_id, order_date)` helps `WHERE customer_id = ? AND order_date > ?`)",
+            "(`(order_date, customer_id)` is the best choice for `WHERE customer_id = ? AND order_date > ?`)",
+            "Wrong advice: with an equality on customer_id and a range on order_date, customer_id should lead the composite index.",
+            "minor",
+        ),
     ],
 )
 
@@ -462,9 +523,12 @@ item(
         They give your body instructions (mRNA) to make a protein from the virus. Your immune system learns to recognise that protein and makes antibodies, so if you get infected later it can fight the virus off quicker. The mRNA breaks down after a short time.
     """),
     flaws=[
-        ("The mRNA never enters the cell nucleus and can't change your DNA.",
-         "The mRNA enters the nucleus and is copied into your DNA, which is why protection lasts for years.",
-         "Dangerous misinformation: vaccine mRNA does not enter the nucleus or alter DNA.", "major"),
+        (
+            "The mRNA never enters the cell nucleus and can't change your DNA.",
+            "The mRNA enters the nucleus and is copied into your DNA, which is why protection lasts for years.",
+            "Dangerous misinformation: vaccine mRNA does not enter the nucleus or alter DNA.",
+            "major",
+        ),
     ],
 )
 
@@ -507,7 +571,12 @@ def summary_item(key, prompt_tpl, good, alt=None, weak=None, flaws=(), alt_pref=
     item(
         family="summarise",
         prompt=prompt_tpl.format(text=PASSAGES[key]),
-        good=good, alt=alt, weak=weak, flaws=list(flaws), alt_pref=alt_pref, context=context,
+        good=good,
+        alt=alt,
+        weak=weak,
+        flaws=list(flaws),
+        alt_pref=alt_pref,
+        context=context,
     )
 
 
@@ -533,10 +602,18 @@ summary_item(
 - The project is paid for mostly with outside money.
     """),
     flaws=[
-        ("voted 5-2 for", "voted unanimously for",
-         "Wrong fact: the vote was 5-2, not unanimous (one councilmember is even quoted opposing it).", "major"),
-        ("with about $300,000 from the city's capital budget", "with about $800,000 from the city's capital budget",
-         "Wrong number: the city's share is about $300,000.", "major"),
+        (
+            "voted 5-2 for",
+            "voted unanimously for",
+            "Wrong fact: the vote was 5-2, not unanimous (one councilmember is even quoted opposing it).",
+            "major",
+        ),
+        (
+            "with about $300,000 from the city's capital budget",
+            "with about $800,000 from the city's capital budget",
+            "Wrong number: the city's share is about $300,000.",
+            "major",
+        ),
     ],
 )
 
@@ -572,11 +649,18 @@ summary_item(
         Available this week on iOS and Android. See the full release notes for more details about what changed in this version.
     """),
     flaws=[
-        ("- Android 8 is no longer supported; those devices stay on 2.3.", "- Android 8 support has been improved.",
-         "Reverses a fact: the release drops Android 8 support.", "major"),
-        ("- Search is about 3x faster on large notebooks (new on-device index).",
-         "- Search is about 3x faster on large notebooks (new cloud search index).",
-         "Hallucinated detail: the notes say the index is on-device, not in the cloud.", "minor"),
+        (
+            "- Android 8 is no longer supported; those devices stay on 2.3.",
+            "- Android 8 support has been improved.",
+            "Reverses a fact: the release drops Android 8 support.",
+            "major",
+        ),
+        (
+            "- Search is about 3x faster on large notebooks (new on-device index).",
+            "- Search is about 3x faster on large notebooks (new cloud search index).",
+            "Hallucinated detail: the notes say the index is on-device, not in the cloud.",
+            "minor",
+        ),
     ],
 )
 
@@ -595,11 +679,18 @@ summary_item(
         There was an API outage on March 12 because of a certificate problem. It took a while to figure out what was wrong but it's fixed now and the team has some action items to stop it happening again, including better monitoring.
     """),
     flaws=[
-        ("partly down for 47 minutes (14:05-14:52 UTC", "partly down for 74 minutes (14:05-14:52 UTC",
-         "Wrong number: 14:05-14:52 is 47 minutes.", "major"),
-        ("because an expired TLS certificate was left on one of two load balancers after a renewal job silently failed",
-         "because of a database failover that took longer than expected",
-         "Wrong root cause: the report blames an expired TLS certificate; the database was only the initial wrong suspicion.", "major"),
+        (
+            "partly down for 47 minutes (14:05-14:52 UTC",
+            "partly down for 74 minutes (14:05-14:52 UTC",
+            "Wrong number: 14:05-14:52 is 47 minutes.",
+            "major",
+        ),
+        (
+            "because an expired TLS certificate was left on one of two load balancers after a renewal job silently failed",
+            "because of a database failover that took longer than expected",
+            "Wrong root cause: the report blames an expired TLS certificate; the database was only the initial wrong suspicion.",
+            "major",
+        ),
     ],
 )
 
@@ -620,10 +711,18 @@ summary_item(
         Hi all! From September we're going hybrid, three days a week in the office. Check the full announcement for the details about desk booking and parking, there are a couple of deadlines in August. Reach out to HR if you have any questions!
     """),
     flaws=[
-        ("- Fully remote hires: nothing changes for you.\n", "",
-         "Missing key point: omits that fully remote employees are not affected.", "minor"),
-        ("Request it by **Aug 29**", "Request it by **Sept 29**",
-         "Wrong date: the parking pass deadline is August 29.", "major"),
+        (
+            "- Fully remote hires: nothing changes for you.\n",
+            "",
+            "Missing key point: omits that fully remote employees are not affected.",
+            "minor",
+        ),
+        (
+            "Request it by **Aug 29**",
+            "Request it by **Sept 29**",
+            "Wrong date: the parking pass deadline is August 29.",
+            "major",
+        ),
     ],
 )
 
@@ -639,12 +738,18 @@ summary_item(
         A new study shows that sleeping more before exams leads to better grades. Students who got seven hours of sleep did better than students who got less than six. So if you have exams coming up, make sure you get enough sleep!
     """),
     flaws=[
-        ("Students who slept at least seven hours a night in exam week scored about **6 percentage points higher**",
-         "Students who slept at least seven hours a night in exam week scored about **16 percentage points higher**",
-         "Wrong number: the difference was 6 percentage points.", "major"),
-        ("Catching up on sleep at weekends didn't seem to close the gap.",
-         "Catching up on sleep at weekends fully made up for short nights.",
-         "Reverses a finding: weekend sleep did not compensate for short weekday sleep.", "major"),
+        (
+            "Students who slept at least seven hours a night in exam week scored about **6 percentage points higher**",
+            "Students who slept at least seven hours a night in exam week scored about **16 percentage points higher**",
+            "Wrong number: the difference was 6 percentage points.",
+            "major",
+        ),
+        (
+            "Catching up on sleep at weekends didn't seem to close the gap.",
+            "Catching up on sleep at weekends fully made up for short nights.",
+            "Reverses a finding: weekend sleep did not compensate for short weekday sleep.",
+            "major",
+        ),
     ],
 )
 
@@ -672,9 +777,12 @@ summary_item(
         Customer is unhappy about a late and damaged standing desk and wants it sorted out. They have emailed before and haven't had an answer. They mention disputing the charge with their bank if nobody replies, so this should be looked at soon.
     """),
     flaws=[
-        ("- Replacement leg shipped express this week, **or** a full refund with the desk collected.",
-         "- A full refund and they will keep the desk.",
-         "Misstates the request: they want an express replacement leg or a refund with the desk collected, not to keep it.", "major"),
+        (
+            "- Replacement leg shipped express this week, **or** a full refund with the desk collected.",
+            "- A full refund and they will keep the desk.",
+            "Misstates the request: they want an express replacement leg or a refund with the desk collected, not to keep it.",
+            "major",
+        ),
     ],
 )
 
@@ -691,10 +799,18 @@ summary_item(
         The Harlow Street Bridge is an old stone bridge that was closed for a few years for repairs and has now reopened. People can walk and cycle across it and there is a café at one end. The repairs cost quite a lot of money.
     """),
     flaws=[
-        ("was closed to vehicles in 2015", "was closed to vehicles in 1953",
-         "Wrong date: 1953 is when tram lines were removed; the closure was in 2015.", "major"),
-        ("it reopened in 2021 for pedestrians and cyclists only", "it reopened in 2021 to all traffic",
-         "Wrong fact: it reopened to pedestrians and cyclists only.", "major"),
+        (
+            "was closed to vehicles in 2015",
+            "was closed to vehicles in 1953",
+            "Wrong date: 1953 is when tram lines were removed; the closure was in 2015.",
+            "major",
+        ),
+        (
+            "it reopened in 2021 for pedestrians and cyclists only",
+            "it reopened in 2021 to all traffic",
+            "Wrong fact: it reopened to pedestrians and cyclists only.",
+            "major",
+        ),
     ],
 )
 
@@ -717,11 +833,18 @@ summary_item(
         - Margins got better thanks to cheaper shipping.
     """),
     flaws=[
-        ("- **Margin:** gross margin up to 31.5% (from 29.8%) on lower freight costs.",
-         "- **Margin:** gross margin down to 29.8% (from 31.5%) on higher freight costs.",
-         "Reverses the margin trend: gross margin improved from 29.8% to 31.5% on lower freight costs.", "major"),
-        ("guidance raised to $1.62-1.65B", "guidance raised to $1.72-1.75B",
-         "Wrong numbers: the raised guidance is $1.62-1.65 billion.", "major"),
+        (
+            "- **Margin:** gross margin up to 31.5% (from 29.8%) on lower freight costs.",
+            "- **Margin:** gross margin down to 29.8% (from 31.5%) on higher freight costs.",
+            "Reverses the margin trend: gross margin improved from 29.8% to 31.5% on lower freight costs.",
+            "major",
+        ),
+        (
+            "guidance raised to $1.62-1.65B",
+            "guidance raised to $1.72-1.75B",
+            "Wrong numbers: the raised guidance is $1.62-1.65 billion.",
+            "major",
+        ),
     ],
 )
 
@@ -743,8 +866,12 @@ summary_item(
         Dear parents, lunch times are changing in January. There will be two lunch sittings instead of three and students will get more time to eat. Please make sure your child's lunch account has money on it, because the new system won't let it go negative. Thank you!
     """),
     flaws=[
-        ("- **3rd-5th grade:** 11:50-12:20", "- **3rd-5th grade:** 12:50-1:20",
-         "Wrong time: grades 3-5 eat from 11:50 to 12:20.", "major"),
+        (
+            "- **3rd-5th grade:** 11:50-12:20",
+            "- **3rd-5th grade:** 12:50-1:20",
+            "Wrong time: grades 3-5 eat from 11:50 to 12:20.",
+            "major",
+        ),
     ],
 )
 
@@ -778,12 +905,18 @@ summary_item(
         The cutover date moved and v1 webhooks are being dropped in June. Someone still needs to take over the runbook.
     """),
     flaws=[
-        ("| Priya | Fix the N+1 query in ledger lookup (p95 480 ms vs 300 ms target) | before cutover |",
-         "| Marco | Fix the N+1 query in ledger lookup (p95 480 ms vs 300 ms target) | before cutover |",
-         "Wrong owner: Priya, not Marco, is fixing the N+1 query.", "major"),
-        ("- Production cutover of the refund service moves to the week of the 17th (was the 10th).",
-         "- Production cutover of the refund service stays on the week of the 10th.",
-         "Wrong date: the cutover moved from the 10th to the week of the 17th.", "major"),
+        (
+            "| Priya | Fix the N+1 query in ledger lookup (p95 480 ms vs 300 ms target) | before cutover |",
+            "| Marco | Fix the N+1 query in ledger lookup (p95 480 ms vs 300 ms target) | before cutover |",
+            "Wrong owner: Priya, not Marco, is fixing the N+1 query.",
+            "major",
+        ),
+        (
+            "- Production cutover of the refund service moves to the week of the 17th (was the 10th).",
+            "- Production cutover of the refund service stays on the week of the 10th.",
+            "Wrong date: the cutover moved from the 10th to the week of the 17th.",
+            "major",
+        ),
     ],
 )
 
@@ -792,7 +925,10 @@ summary_item(
     "Now write it as a short note to customers. No internal details about who did what.",
     context=[
         {"role": "user", "content": "Here's our incident report:\n\n" + PASSAGES["postmortem"]},
-        {"role": "assistant", "content": "Thanks, I've read it. Expired certificate on one load balancer, 47 minutes of partial errors on March 12, and four action items. What would you like me to do with it?"},
+        {
+            "role": "assistant",
+            "content": "Thanks, I've read it. Expired certificate on one load balancer, 47 minutes of partial errors on March 12, and four action items. What would you like me to do with it?",
+        },
     ],
     good=T("""
         **Service incident on March 12: API errors**
@@ -811,8 +947,11 @@ summary_item(
         On March 12 some API requests failed for about 47 minutes because of a certificate issue. It's fixed now and we're putting measures in place so it doesn't happen again. Sorry for the inconvenience. You can retry any requests that failed during that time.
     """),
     flaws=[
-        ("Service was fully restored at 14:52 UTC, and no data was lost or exposed.",
-         "Service was fully restored at 14:52 UTC after our on-call engineer, who first blamed the database, finally found the certificate.",
-         "Includes the internal blame detail the user asked to leave out.", "major"),
+        (
+            "Service was fully restored at 14:52 UTC, and no data was lost or exposed.",
+            "Service was fully restored at 14:52 UTC after our on-call engineer, who first blamed the database, finally found the certificate.",
+            "Includes the internal blame detail the user asked to leave out.",
+            "major",
+        ),
     ],
 )
