@@ -32,7 +32,14 @@ import pandas as pd
 
 from .store import Status, Store, open_store
 
-__all__ = ["position_bias", "to_hf_dataset", "to_preferences", "to_sft", "write_jsonl"]
+__all__ = [
+    "position_bias",
+    "to_hf_dataset",
+    "to_preferences",
+    "to_sft",
+    "tool_call_labels",
+    "write_jsonl",
+]
 
 
 def _native(v: Any) -> Any:
@@ -131,8 +138,13 @@ def to_sft(
     path: str | os.PathLike[str] | None = None,
     as_dataset: bool = False,
     metadata: bool = True,
+    kind: str = "generation",
 ) -> Any:
     """Accepted and edited responses as supervised fine-tuning examples.
+
+    ``kind="tool_call"``: an agent's held calls a person approved, as they ran (the
+    edited arguments for an edit): the conversation so far, then an ``assistant`` turn
+    with the call (``tool_calls``, OpenAI's / TRL's layout).
 
     One row per (item, annotator) whose current decision is accept or edit; rejected,
     flagged, skipped, only-rated and undone items are left out. ``messages`` is the chat
@@ -156,6 +168,10 @@ def to_sft(
         Keep ``task, item_id, annotator, status, ratings, decided_at`` beside
         ``messages`` (False: ``messages`` only).
     """
+    if kind == "tool_call":
+        return _tool_call_sft(store, task, path, as_dataset, metadata)
+    if kind != "generation":
+        raise ValueError(f"kind must be 'generation' or 'tool_call', got {kind!r}")
     st, own = _as_store(store)
     try:
         rows = []
@@ -204,8 +220,13 @@ def to_preferences(
     path: str | os.PathLike[str] | None = None,
     as_dataset: bool = False,
     metadata: bool = True,
+    kind: str = "text",
 ) -> Any:
     """Preference pairs ``(prompt, chosen, rejected)``, TRL's DPO layout.
+
+    ``kind="tool_call"``: an agent's calls a person corrected: the call as edited is
+    chosen over the call as the agent proposed it (conversational: the conversation so far
+    as ``prompt``, one assistant turn with ``tool_calls`` each).
 
     From pairwise decisions (choice "a" or "b": the chosen response over the other; ties
     and both-bad are left out) and from edits (the edited text over the model's).
@@ -232,6 +253,10 @@ def to_preferences(
         Keep ``source`` ("pairwise" / "edit"), ``task, item_id, annotator`` and, for
         pairs, ``choice`` and ``left`` (the response shown on the left).
     """
+    if kind == "tool_call":
+        return _tool_call_preferences(store, task, path, as_dataset, metadata)
+    if kind != "text":
+        raise ValueError(f"kind must be 'text' or 'tool_call', got {kind!r}")
     st, own = _as_store(store)
     try:
         skipped = {"identical_pair": 0}
@@ -400,3 +425,133 @@ def position_bias(
     finally:
         if own:
             st.close()
+
+
+# --------------------------------------------------------------------------------------
+# an agent's tool calls (hitl_widgets.agents): overrides as training data
+# --------------------------------------------------------------------------------------
+
+
+def _tool_outcomes(store: Store | str | os.PathLike[str], task: str | Sequence[str] | None) -> pd.DataFrame:
+    """`Gate.outcomes()` of every agent task asked for (all tool-call tasks for None)."""
+    from .agents.gate import KIND, Gate
+
+    st, own = _as_store(store)
+    try:
+        if task is None:
+            rows = st.backend.query("SELECT DISTINCT task FROM events WHERE kind = ?", (KIND,))
+            tasks = sorted(str(r[0]) for r in rows)
+        else:
+            tasks = [task] if isinstance(task, str) else [str(t) for t in task]
+        frames = [Gate(st, t).outcomes().assign(task=t) for t in tasks]
+    finally:
+        if own:
+            st.close()
+    frames = [f for f in frames if len(f)]
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(
+            columns=["call_id", "tool", "proposed", "held", "audit", "outcome", "args", "context", "task"]
+        )
+    )
+
+
+def _tool_message(tool: str, args: Mapping[str, Any], call_id: str) -> dict[str, Any]:
+    return {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [
+            {
+                "id": call_id,
+                "type": "function",
+                "function": {
+                    "name": tool,
+                    "arguments": json.dumps(dict(args), sort_keys=True, ensure_ascii=False),
+                },
+            }
+        ],
+    }
+
+
+def _tool_call_sft(store: Any, task: Any, path: Any, as_dataset: bool, metadata: bool) -> Any:
+    o = _tool_outcomes(store, task)
+    rows = []
+    for r in o.to_dict("records"):
+        if r["outcome"] != "approved" or not isinstance(r["args"], dict):
+            continue
+        row: dict[str, Any] = {
+            "messages": [*_messages(r["context"]), _tool_message(r["tool"], r["args"], r["call_id"])]
+        }
+        if metadata:
+            row.update(
+                task=r["task"],
+                item_id=r["call_id"],
+                tool=r["tool"],
+                status="edited" if r["args"] != r["proposed"] else "approved",
+            )
+        rows.append(row)
+    cols = ["messages"] + (["task", "item_id", "tool", "status"] if metadata else [])
+    return _finish(rows, cols, path, as_dataset)
+
+
+def _tool_call_preferences(store: Any, task: Any, path: Any, as_dataset: bool, metadata: bool) -> Any:
+    o = _tool_outcomes(store, task)
+    rows = []
+    for r in o.to_dict("records"):
+        if r["outcome"] != "approved" or not isinstance(r["args"], dict) or r["args"] == r["proposed"]:
+            continue  # only a correction says which call was better
+        row: dict[str, Any] = {
+            "prompt": _messages(r["context"]),
+            "chosen": [_tool_message(r["tool"], r["args"], r["call_id"])],
+            "rejected": [_tool_message(r["tool"], r["proposed"], r["call_id"])],
+        }
+        if metadata:
+            row.update(source="tool_call", task=r["task"], item_id=r["call_id"], tool=r["tool"])
+        rows.append(row)
+    cols = ["prompt", "chosen", "rejected"] + (["source", "task", "item_id", "tool"] if metadata else [])
+    return _finish(rows, cols, path, as_dataset)
+
+
+def tool_call_labels(
+    store: Store | str | os.PathLike[str],
+    task: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Approve / reject labels of an agent's proposed calls, for a reward or classifier
+    model: one row per call a person judged (a held call: approved as proposed, or not -
+    an edit, a reject or an answer; an audit: right or wrong). Timeouts are left out: no
+    person judged them.
+
+    Columns: ``task, call_id, tool, args`` (as proposed), ``context``, ``label``
+    ("approve" / "reject"), ``source`` ("held" / "audit"), ``confidence``.
+    """
+    o = _tool_outcomes(store, task)
+    rows = []
+    for r in o.to_dict("records"):
+        if r.get("audit"):
+            if r.get("audit_answer") is None:
+                continue
+            label = "approve" if r["audit_answer"] == "approve" else "reject"
+            source = "audit"
+        elif r.get("held"):
+            if r["outcome"] == "pending" or list(r.get("annotators") or []) == ["gate"]:
+                continue
+            label = "approve" if r["outcome"] == "approved" and r["args"] == r["proposed"] else "reject"
+            source = "held"
+        else:
+            continue
+        rows.append(
+            {
+                "task": r["task"],
+                "call_id": r["call_id"],
+                "tool": r["tool"],
+                "args": r["proposed"],
+                "context": r["context"],
+                "label": label,
+                "source": source,
+                "confidence": r.get("confidence"),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["task", "call_id", "tool", "args", "context", "label", "source", "confidence"]
+    )

@@ -390,3 +390,53 @@ def test_a_new_queue_on_the_store_shows_the_undecided_calls_again(tmp_path: Path
     assert len(q) == 1 and q.current["item_id"] == a.call_id
     with pytest.raises(ValueError, match="name the agent's task"):
         ApprovalQueue(str(tmp_path / "agent.db"))
+
+
+# -- overrides as training data ---------------------------------------------------------------
+
+
+def test_overrides_become_training_data_and_audits_an_error_estimate(tmp_path: Path) -> None:
+    import hitl_widgets as hw
+
+    gate = make_gate(tmp_path, audit_rate=1.0, thresholds=0.5)
+    msgs = [{"role": "user", "content": "settle claim c1 please"}]
+    a = gate.route("pay", {"claim_id": "c1", "amount": 20000.0}, confidence=0.9, context=msgs)
+    b = gate.route("pay", {"claim_id": "c2", "amount": 30000.0}, confidence=0.9, context=msgs)
+    c = gate.route("pay", {"claim_id": "c3", "amount": 40000.0}, confidence=0.9)
+    gate.approve(a.call_id, annotator="ana")
+    gate.approve(b.call_id, {"claim_id": "c2", "amount": 3000.0}, annotator="ana")
+    gate.reject(c.call_id, "a forged invoice", annotator="ana")
+    audits = [gate.route("pay", {"claim_id": f"a{i}", "amount": 10.0}, confidence=0.8) for i in range(10)]
+    assert all(x.call.audit and not x.held for x in audits)
+    for i, x in enumerate(audits):  # 3 of the 10 let-through calls were wrong
+        if i < 3:
+            gate.reject(x.call_id, "should not have been paid", annotator="bob")
+        else:
+            gate.approve(x.call_id, annotator="bob")
+
+    sft = hw.to_sft(gate.store, "claims", kind="tool_call")
+    assert sorted(sft["status"]) == ["approved", "edited"]  # held calls a person let run
+    edited = sft[sft["item_id"] == b.call_id].iloc[0]["messages"]
+    assert edited[0] == {"role": "user", "content": "settle claim c1 please"}
+    assert edited[-1]["tool_calls"][0]["function"] == {
+        "name": "pay",
+        "arguments": '{"amount": 3000.0, "claim_id": "c2"}',
+    }
+
+    prefs = hw.to_preferences(gate.store, "claims", kind="tool_call")
+    assert len(prefs) == 1 and prefs.iloc[0]["item_id"] == b.call_id
+    chosen = prefs.iloc[0]["chosen"][0]["tool_calls"][0]["function"]["arguments"]
+    rejected = prefs.iloc[0]["rejected"][0]["tool_calls"][0]["function"]["arguments"]
+    assert '"amount": 3000.0' in chosen and '"amount": 30000.0' in rejected
+
+    labels = hw.exports.tool_call_labels(gate.store, "claims")
+    by = dict(zip(labels["call_id"], labels["label"], strict=True))
+    assert by[a.call_id] == "approve" and by[b.call_id] == "reject" and by[c.call_id] == "reject"
+    assert list(labels[labels["source"] == "audit"]["label"]).count("reject") == 3
+
+    est = gate.audit_estimate()
+    low, high = est.interval
+    assert (est.n, est.errors) == (10, 3) and 0.06 < low < 0.3 < high
+    out = gate.outcomes()
+    assert set(out["outcome"]) == {"approved", "rejected", "auto"}
+    assert out.set_index("call_id").loc[b.call_id, "args"] == {"claim_id": "c2", "amount": 3000.0}

@@ -775,6 +775,78 @@ class Gate:
             q._external_event(ev)
 
     # -- reading ------------------------------------------------------------------------------
+    def audit_estimate(self, confidence: float = 0.95) -> Any:
+        """How often the calls let through were wrong, from the audits people answered
+        (a reject, an edit or an answer counts as wrong): `hitl_widgets.audit_estimate`
+        (Clopper-Pearson) on this task."""
+        from ..routing.calibration import audit_estimate
+
+        return audit_estimate(self.store, task=self.task, confidence=confidence)
+
+    def calibrate(self, alpha: float = 0.05, delta: float = 0.1, **kwargs: Any) -> Any:
+        """A confidence threshold with a guarantee, from the audits only (the held calls
+        were picked because they looked risky: they say nothing about the rest):
+        `hitl_widgets.calibrate` on this task. Set it with ``gate.thresholds = ...``."""
+        from ..routing.calibration import calibrate
+
+        return calibrate(self.store, task=self.task, alpha=alpha, delta=delta, **kwargs)
+
+    def outcomes(self) -> pd.DataFrame:
+        """One row per call: the tool, the arguments proposed and run, why it was held,
+        what people decided, and whether it ran (for dashboards and training sets)."""
+        rows = []
+        for call in self.calls():
+            evs = self.store.item_events(self.task, call.call_id)
+            v = self.verdict(call.call_id)
+            ran = [e for e in evs if e["action"] == Action.EXECUTE]
+            audit_answer = None
+            if call.audit:
+                said = [
+                    e
+                    for e in evs
+                    if e["action"] in (Action.ACCEPT, Action.EDIT, Action.REJECT, Action.ANSWER)
+                ]
+                audit_answer = said[-1]["label_after"] if said else None
+            rows.append(
+                {
+                    "call_id": call.call_id,
+                    "tool": call.tool,
+                    "proposed": call.args,
+                    "held": bool(call.reasons) and not call.audit,
+                    "audit": call.audit,
+                    "reasons": call.reasons,
+                    "confidence": call.confidence,
+                    "outcome": "pending" if v is None else v.outcome,
+                    "args": None if v is None else v.args,
+                    "text": None if v is None else v.text,
+                    "annotators": list(v.annotators) if v else [],
+                    "ran": bool(ran) and bool(ran[-1]["data"].get("ok", True)),
+                    "audit_answer": audit_answer,
+                    "context": call.context,
+                    "held_at": call.created_at,
+                }
+            )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "call_id",
+                "tool",
+                "proposed",
+                "held",
+                "audit",
+                "reasons",
+                "confidence",
+                "outcome",
+                "args",
+                "text",
+                "annotators",
+                "ran",
+                "audit_answer",
+                "context",
+                "held_at",
+            ],
+        )
+
     def pending(self) -> list[ToolCall]:
         """Held calls with no outcome yet (what a new queue shows again after a restart)."""
         out = []

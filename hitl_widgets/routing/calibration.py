@@ -467,7 +467,9 @@ def _from_store(store: Store, task: str | None) -> _Reviewed:
             "frame of reviewed items with sample='random'"
         )
     d = store.decisions(task)
-    d = d[d["status"].isin(["accepted", "corrected", "flagged"])]
+    # an audit's answer: the label confirmed or corrected, a flag (no label: an error), and
+    # for an agent's tool calls (model label "approve") a reject, an edit or an answer
+    d = d[d["status"].isin(["accepted", "corrected", "flagged", "rejected", "edited", "answered"])]
     d = d.sort_values("decided_at").drop_duplicates(["task", "item_id"], keep="last")
     eligible = r[r["auto"] | r["audit"]]
     audited = r[r["audit"]].merge(d[["task", "item_id", "human_label"]], on=["task", "item_id"], how="inner")
@@ -477,8 +479,9 @@ def _from_store(store: Store, task: str | None) -> _Reviewed:
     )
     floor: dict[str, float] = {}
     for s in r["settings"]:
-        if isinstance(s, dict):
-            for lab, t in (s.get("thresholds") or {}).items():
+        thresholds = s.get("thresholds") if isinstance(s, dict) else None
+        if isinstance(thresholds, dict):  # (an agent gate's may be one number for every tool)
+            for lab, t in thresholds.items():
                 floor[lab] = max(floor.get(lab, 0.0), float(t))
     return _Reviewed(
         conf,
