@@ -16,9 +16,9 @@ interface Payload {
 }
 function corpus(): Payload[] {
   const src: string = corpusSource;
-  const m = /_CORPUS = r'''([\s\S]*?)'''/.exec(src);
+  const m = /_CORPUS = r('''|""")([\s\S]*?)\1/.exec(src);
   if (!m) throw new Error("no _CORPUS in xss_payloads.py");
-  return JSON.parse(m[1]) as Payload[];
+  return JSON.parse(m[2]) as Payload[];
 }
 const LEAK = "http://127.0.0.1:9/leak";
 const PAYLOADS = corpus().map((p, i) => ({ ...p, n: i + 1, text: p.text.split("__N__").join(String(i + 1)).split("__LEAK__").join(LEAK) }));
