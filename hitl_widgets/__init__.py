@@ -8,6 +8,7 @@ a decision: every decision is an event in an append-only store (SQLite or Postgr
 """
 
 from . import exports
+from .agents import AgentRun, Gate, run_in_background
 from .exports import position_bias, to_preferences, to_sft
 from .rotation import Rotation
 from .routing import (
@@ -23,6 +24,7 @@ from .routing import (
 from .store import Store, open_store
 from .training import TextClassifier
 from .widgets import (
+    ApprovalQueue,
     ClassificationReview,
     ContentChangedError,
     GenerationReview,
@@ -34,7 +36,7 @@ __version__ = "0.1.0"  # the one place (pyproject.toml reads it; tests/test_vers
 
 
 def __getattr__(name: str):  # heavy submodules (plotly, scipy) load on first use
-    if name in ("metrics", "plots", "routing", "training"):
+    if name in ("metrics", "plots", "routing", "training", "data", "agents"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
@@ -42,9 +44,12 @@ def __getattr__(name: str):  # heavy submodules (plotly, scipy) load on first us
 
 
 __all__ = [
+    "AgentRun",
+    "ApprovalQueue",
     "CalibrationResult",
     "ClassificationReview",
     "ContentChangedError",
+    "Gate",
     "GenerationReview",
     "InsufficientSampleError",
     "PairwiseReview",
@@ -64,6 +69,7 @@ __all__ = [
     "plots",
     "position_bias",
     "routed",
+    "run_in_background",
     "to_preferences",
     "to_sft",
 ]

@@ -55,6 +55,18 @@ CHECKS = {
         "assert held <= set(data['eval']['item_id']) | set(more['claim_id'])\n"
         "assert hw.TextClassifier.load(report.checkpoint).mode_used == model.mode_used\n"
     ),
+    "06_agent.ipynb": (
+        "assert list(table['calls']) == [200, 200], table\n"
+        "assert table.loc[2, 'held_share'] < table.loc[1, 'held_share'], table  # the share falls\n"
+        "assert table.loc[2, 'held_unsure'] < table.loc[1, 'held_unsure'], table\n"
+        "assert table.loc[2, 'model_accuracy'] > table.loc[1, 'model_accuracy'], table\n"
+        "assert paid_without_approval == [], paid_without_approval\n"
+        "big = [c for c, d, a in ledger if d == 'pay' and a > 10000]\n"
+        "assert big, 'the demo must exercise the large-payment policy'\n"
+        "assert len(prefs) > 0 and set(prefs['source']) == {'tool_call'}\n"
+        "assert not gate.pending()  # nothing left waiting\n"
+        "assert len(gate.calls()) == 400\n"
+    ),
 }
 
 

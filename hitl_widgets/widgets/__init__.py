@@ -3,11 +3,13 @@ the options of `_options.ReviewOptions`."""
 
 from ._base import ContentChangedError, ReviewWidget
 from ._options import ReviewOptions
+from .approval import ApprovalQueue
 from .classification import ClassificationReview
 from .generation import GenerationReview
 from .pairwise import PairwiseReview
 
 __all__ = [
+    "ApprovalQueue",
     "ClassificationReview",
     "ContentChangedError",
     "GenerationReview",
