@@ -55,7 +55,7 @@ CHECKS = {
         "assert held <= set(data['eval']['item_id']) | set(more['claim_id'])\n"
         "assert hw.TextClassifier.load(report.checkpoint).mode_used == model.mode_used\n"
     ),
-    "06_agent.ipynb": (
+    "08_agent.ipynb": (
         "assert list(table['calls']) == [200, 200], table\n"
         "assert table.loc[2, 'held_share'] < table.loc[1, 'held_share'], table  # the share falls\n"
         "assert table.loc[2, 'held_unsure'] < table.loc[1, 'held_unsure'], table\n"
