@@ -112,3 +112,11 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The end-to-end tests run last. Their browser (Playwright's sync API, one per session)
+    keeps an asyncio loop running on the main thread until the session ends, and a test
+    after them would find itself "inside a running event loop" (as in a Jupyter kernel):
+    the synchronous agent adapters rightly refuse to run there."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path).replace("\\", "/"))

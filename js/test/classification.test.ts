@@ -505,6 +505,32 @@ describe("protocol", () => {
     expect(s.model.decisions()).toHaveLength(0);
   });
 
+  it("a script deciding faster than pages arrive: the cursor keeps up and ends on the summary", () => {
+    const n = 200;
+    const s = setup({ items: queue(n) });
+    const ext = (qi: number) => ({
+      type: "external",
+      decision: { id: `ext-${qi}`, item_id: `item-${qi}`, content_hash: `h${qi}`, qi, action: "accept", label: null, note: null },
+    });
+    // every decision arrives before any further page is served (the kernel is busy in the
+    // script's cell): the entries past the first page are still loading when decided
+    for (let qi = 0; qi < n; qi++) s.model.deliver(ext(qi));
+    s.kernel.serve();
+    expect(s.root.getAttribute("data-state")).toBe("summary");
+  });
+
+  it("an external decision on another entry while the cursor's is loading does not move it", () => {
+    const s = setup({ items: queue(200) });
+    for (let i = 0; i < 120; i++) press(s.root, "ArrowRight"); // past the pages served
+    expect(s.root.getAttribute("data-state")).toBe("loading");
+    s.model.deliver({
+      type: "external",
+      decision: { id: "other", item_id: "item-3", content_hash: "h3", qi: 3, action: "accept", label: null, note: null },
+    });
+    s.kernel.serve();
+    expect(text(s)).toBe("text number 120"); // still entry 120
+  });
+
   it("Z undoes this session's latest decision whoever made it: one made from Python too", () => {
     const s = setup();
     const sid = String(s.model.get("session_id"));

@@ -666,8 +666,12 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     if (fresh) this.apply(f, d);
     if (fresh && d.session_id === str(this.model.get("session_id"))) this.logExternal(d);
     const cur = this.current();
+    // The decision is on the entry at the cursor: its item when that is here, else its
+    // queue index (a script deciding faster than the pages arrive: the cursor must keep
+    // up with it, not stop at the first entry still loading and stay there).
+    const atCursor = cur ? cur.item_id === d.item_id : typeof d.qi === "number" && d.qi === this.cursor;
     // `advance: false` (e.g. a rating from Python) keeps the item on screen
-    const moved = !!cur && cur.item_id === d.item_id && d.action !== "undo" && msg.advance !== false;
+    const moved = atCursor && d.action !== "undo" && msg.advance !== false;
     this.events.emit("external", { decision: d, moved });
     this.emitFeedback((msg as { feedback?: unknown }).feedback, true, d);
     if (moved) this.goTo(this.cursor + 1, "external");
