@@ -440,3 +440,55 @@ def test_overrides_become_training_data_and_audits_an_error_estimate(tmp_path: P
     out = gate.outcomes()
     assert set(out["outcome"]) == {"approved", "rejected", "auto"}
     assert out.set_index("call_id").loc[b.call_id, "args"] == {"claim_id": "c2", "amount": 3000.0}
+
+
+def test_the_switch_interval_is_lowered_only_while_a_held_call_waits(tmp_path: Path) -> None:
+    import sys
+
+    before = sys.getswitchinterval()
+    gate = make_gate(tmp_path)
+    pay = pay_tool(gate, [])
+    run = run_in_background(pay, "c1", 20000.0)
+    (cid,) = held_ids(gate, 1)
+    assert sys.getswitchinterval() == pytest.approx(0.001)  # a key resumes the agent sooner
+    gate.approve(cid, annotator="ana")
+    assert run.wait(5)
+    assert sys.getswitchinterval() == before  # put back when nothing waits
+
+    # two calls waiting: put back only when the last is decided
+    a = run_in_background(pay, "c2", 20000.0)
+    b = run_in_background(pay, "c3", 30000.0)
+    c2, c3 = sorted(held_ids(gate, 2), key=lambda i: gate._held(i).args["claim_id"])
+    gate.reject(c2, "no", annotator="ana")
+    assert a.wait(5)
+    assert sys.getswitchinterval() == pytest.approx(0.001)
+    gate.reject(c3, "no", annotator="ana")
+    assert b.wait(5)
+    assert sys.getswitchinterval() == before
+
+
+def test_a_switch_interval_set_by_someone_else_stands(tmp_path: Path) -> None:
+    import sys
+
+    before = sys.getswitchinterval()
+    try:
+        gate = make_gate(tmp_path)
+        pay = pay_tool(gate, [])
+        run = run_in_background(pay, "c1", 20000.0)
+        (cid,) = held_ids(gate, 1)
+        sys.setswitchinterval(0.002)  # the user's own, while the call waits
+        gate.approve(cid, annotator="ana")
+        assert run.wait(5)
+        assert sys.getswitchinterval() == pytest.approx(0.002)
+        # None leaves the interpreter alone
+        quiet = make_gate(tmp_path, switch_interval=None)
+        run = run_in_background(pay_tool(quiet, []), "c9", 20000.0)
+        (cid,) = held_ids(quiet, 1)
+        assert sys.getswitchinterval() == pytest.approx(0.002)
+        quiet.approve(cid, annotator="ana")
+        assert run.wait(5)
+    finally:
+        sys.setswitchinterval(before)
+    for bad in (0, -1, 2, True, "fast"):
+        with pytest.raises(ValueError, match="switch_interval"):
+            make_gate(tmp_path, switch_interval=bad)

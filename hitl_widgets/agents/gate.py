@@ -86,6 +86,10 @@ class Verdict:
     args_hash: str | None = None
     text: str | None = None
     annotators: tuple[str, ...] = ()
+    #: the log position of the last event this verdict was read from: what a call that
+    #: ran was run on is ``verdict(call_id, before=seq + 1)``, whatever came after it
+    #: (None for a call let through as it was routed)
+    seq: int | None = None
 
     @property
     def approved(self) -> bool:
@@ -122,6 +126,39 @@ def _in_kernel_main_thread() -> bool:
         return False
     shell = ipy.get_ipython()
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+_switch_lock = threading.Lock()
+_switch_waiting = 0  # held calls waiting, in every gate of this process
+_switch_saved: tuple[float, float] | None = None  # (the interval before, the one set)
+
+
+@contextlib.contextmanager
+def _responsive_threads(interval: float | None) -> Iterator[None]:
+    """Lower the thread switch interval to `interval` while held calls wait (process-wide,
+    counted over every gate); put the old one back when the last stops waiting, unless
+    someone else changed it meanwhile (theirs stands)."""
+    global _switch_waiting, _switch_saved
+    if interval is None:
+        yield
+        return
+    with _switch_lock:
+        if _switch_waiting == 0:
+            before = sys.getswitchinterval()
+            if before > interval:
+                sys.setswitchinterval(interval)
+                _switch_saved = (before, sys.getswitchinterval())
+        _switch_waiting += 1
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            _switch_waiting -= 1
+            if _switch_waiting == 0 and _switch_saved is not None:
+                before, ours = _switch_saved
+                _switch_saved = None
+                if sys.getswitchinterval() == ours:
+                    sys.setswitchinterval(before)
 
 
 class Gate:
@@ -162,6 +199,14 @@ class Gate:
     on_reject:
         A rejected call ``"return"`` s the reason as the tool's result (default; the agent
         reads it) or ``"raise"`` s `ToolCallRejected`.
+    switch_interval:
+        While a held call waits, the interpreter's thread switch interval is lowered to
+        this many seconds (default 0.001; Python's is 0.005) and put back when no call
+        waits. A cell computing in pure Python holds the GIL; every step between the
+        person's key and the agent resuming (the message, the commit, the agent's thread
+        waking, its read of the decision) waits up to one interval for it, so the agent
+        resumes two to three times sooner (``benchmarks/bench_agent.py``). It costs
+        nothing while no other thread wants the GIL. None leaves the interpreter alone.
     """
 
     def __init__(
@@ -179,6 +224,7 @@ class Gate:
         seed: int | str = 0,
         on_reject: Literal["return", "raise"] = "return",
         poll: float = 0.25,
+        switch_interval: float | None = 0.001,
     ) -> None:
         if not isinstance(task, str) or not task.strip():
             raise ValueError(f"task must be a non-empty name, got {task!r}")
@@ -223,6 +269,13 @@ class Gate:
         self.on_reject = on_reject
         self.seed = seed
         self.poll = float(poll)
+        if switch_interval is not None and (
+            isinstance(switch_interval, bool)
+            or not isinstance(switch_interval, (int, float))
+            or not 0 < switch_interval <= 1
+        ):
+            raise ValueError(f"switch_interval must be None or seconds in (0, 1], got {switch_interval!r}")
+        self.switch_interval = None if switch_interval is None else float(switch_interval)
         self._tools: dict[str, _Tool] = {}
         self._waiters: dict[str, _Waiter] = {}
         self._queues: weakref.WeakSet[ApprovalQueue] = weakref.WeakSet()
@@ -541,6 +594,8 @@ class Gate:
         limit = self.timeout if timeout is None else float(timeout)
         with self._lock:
             waiter = self._waiters.setdefault(call_id, _Waiter())
+        responsive = _responsive_threads(self.switch_interval)
+        responsive.__enter__()
         try:
             deadline = time.monotonic() + limit
             escalated = False
@@ -561,6 +616,7 @@ class Gate:
                 waiter.event.wait(min(self.poll, left))
                 waiter.event.clear()
         finally:
+            responsive.__exit__(None, None, None)
             with self._lock:
                 self._waiters.pop(call_id, None)
 
@@ -582,19 +638,20 @@ class Gate:
         routes = [e for e in evs if e["action"] == Action.ROUTE]
         if not routes:
             raise GateError(f"no call {call_id!r} in task {self.task!r} of store {self.store.target!r}")
+        seq = max(int(e["seq"]) for e in evs)
         call = _call_of(routes[0])
         if routes[0]["data"].get("auto"):
-            return Verdict(call_id, "auto", call.args, call.args_hash)
+            return Verdict(call_id, "auto", call.args, call.args_hash, seq=seq)
         states = fold_all(e for e in evs if e["action"] not in (Action.ROUTE, Action.EXECUTE))
         by_event = {e["event_id"]: e for e in evs}
         rejected = [(k[3], st) for k, st in states.items() if st.action == Action.REJECT]
         if rejected:
             ann, st = rejected[0]
-            return Verdict(call_id, "rejected", None, None, st.note or "rejected", (ann,))
+            return Verdict(call_id, "rejected", None, None, st.note or "rejected", (ann,), seq)
         answered = [(k[3], st) for k, st in states.items() if st.action == Action.ANSWER]
         if answered:
             ann, st = answered[0]
-            return Verdict(call_id, "answered", None, None, st.note or "", (ann,))
+            return Verdict(call_id, "answered", None, None, st.note or "", (ann,), seq)
         approvals: dict[str, tuple[dict[str, Any], list[str]]] = {}
         for (_t, _i, _h, ann), st in states.items():
             if st.action not in (Action.ACCEPT, Action.EDIT) or st.verdict_id is None:
@@ -609,7 +666,7 @@ class Gate:
         for h, (args, anns) in approvals.items():
             need = 2 if (call.two_person or self._needs_two(call.tool, args)) else 1
             if len(set(anns)) >= need:
-                return Verdict(call_id, "approved", args, h, None, tuple(sorted(set(anns))))
+                return Verdict(call_id, "approved", args, h, None, tuple(sorted(set(anns))), seq)
         return None
 
     def _decide_as_gate(self, call_id: str, action: str, note: str) -> None:
@@ -687,6 +744,9 @@ class Gate:
                         "result": shown,
                         "error": error,
                         "annotators": list(verdict.annotators),
+                        # what it ran on: the log up to here (a decision after it, e.g.
+                        # a second person's reject, came too late for this run)
+                        "verdict_seq": verdict.seq,
                     },
                 }
             ]

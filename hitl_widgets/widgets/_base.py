@@ -259,12 +259,17 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         something waits on (an agent's held call) tells it here."""
 
     # -- a queue that grows while it is open (calls arriving from a running agent) ---------
-    def _grow_queue(self, positions: list[int]) -> None:
+    def _grow_queue(self, positions: list[int], *, push: bool = False) -> None:
         """Append row positions to this session's queue; the browser sees the new length
-        (a traitlet) and fetches what it needs."""
+        (a traitlet) and fetches what it needs. `push`: send the new entries with it (a
+        live queue: the person may be waiting on an empty queue for exactly this entry,
+        and a fetch would add a round trip through the kernel to what they see)."""
         with self._lock:
             q = self._queue
+            first = len(q)
             self._queue = ReviewQueue(np.concatenate([q.positions, np.asarray(positions, dtype=np.int64)]))
+            if push:
+                self._send_items(None, first, len(positions))
             self._sync_queue_length()
 
     def _external_event(self, ev: Mapping[str, Any]) -> None:
@@ -528,8 +533,10 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         for item in out:
             st = states.get(item["qi"])
             item["decision"] = None if st is None else self._decision_view(st, data)
-        qlen = self._sync_queue_length()
+        qlen = self._queue_length()
         self._items_sent = True
+        # the page first, with the length: a browser that sees the length change (the
+        # traitlet) before the page would fetch what is already on its way
         self._reply(
             {
                 "type": "items",
@@ -539,6 +546,7 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
                 "queue_length": qlen,
             }
         )
+        self._sync_queue_length()
 
     @staticmethod
     def _decision_view(st: ItemState, events: Mapping[str, Mapping[str, Any]]) -> ItemDecision:

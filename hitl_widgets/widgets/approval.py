@@ -82,7 +82,7 @@ class ApprovalQueue(ReviewWidget[ToolCallItems]):
         with self._lock:
             pos = self._items.add(call)
             if pos is not None:
-                self._grow_queue([pos])
+                self._grow_queue([pos], push=True)
 
     def _public_payload(self, pos: int) -> dict[str, Any]:
         """The call, with what the store knows of it now: what it returned when it ran

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import widget, { canonicalJson, formParams, mount, parseText, type ApprovalRoot, type ToolCallItem, type ToolParam } from "../src/widgets/approval";
-import { FakeModel, frame, keydown, keyup, mountWidget, press, q, useWidgetTests, type Mounted } from "./helpers";
+import { FakeKernel, FakeModel, frame, keydown, keyup, mountWidget, press, q, useWidgetTests, type Mounted } from "./helpers";
 
 const PARAMS: ToolParam[] = [
   { name: "claim_id", type: "string", required: true, default: null, enum: null, nullable: false },
@@ -714,5 +714,24 @@ describe("what the store knows of a call", () => {
     press(s.root, "ArrowRight");
     expect(q(s.root, "call-result").textContent).toBe("failed: ValueError: <b>no</b>");
     expect(q(s.root, "call-result").querySelector("b")).toBeNull();
+  });
+});
+
+describe("sending", () => {
+  it("a decision goes at once, not after the next frame: the agent waits on it", () => {
+    const items = [call(0), call(1)];
+    const model = new FakeModel({ kind: "tool_call", labels: [], queue_length: 2, total: 2, config: { prefetch: 8, task: "agent", vocabulary: VOCAB } });
+    const kernel = new FakeKernel(model, items);
+    const host = document.createElement("div");
+    document.body.appendChild(host);
+    const cleanup = mount(model.asModel(), host, { sendAfterFrame: true }); // as in a browser
+    kernel.serve(); // the first page was asked for at once: nothing could be painted without it
+    const root = q(host, "hitl-root");
+    expect(root.getAttribute("data-state")).toBe("item");
+    press(root, "Enter");
+    expect(model.sentOf("decide")).toHaveLength(1); // before any frame or timer
+    expect(model.sentOf("decide")[0].decisions[0]).toMatchObject({ action: "accept", item_id: "call-0" });
+    cleanup();
+    host.remove();
   });
 });

@@ -35,7 +35,8 @@ export class FetchWindow<I extends BaseItem = BaseItem> {
   constructor(
     queueLength: number,
     private readonly sizes: () => WindowSizes,
-    private readonly send: (msg: FetchMessage) => void,
+    /** `now`: the fetch is for the entry at the cursor, which the person waits for */
+    private readonly send: (msg: FetchMessage, now: boolean) => void,
   ) {
     this.queueLength = queueLength;
   }
@@ -69,6 +70,7 @@ export class FetchWindow<I extends BaseItem = BaseItem> {
   ensure(cursor: number, direction: number): void {
     const { prefetch, pageSize: page } = this.sizes();
     const c = cursor;
+    this.cursorNow = c;
     if (!this.known) {
       // queue length not confirmed yet: ask for the page at the cursor
       if (!this.items.has(c)) this.request(c, page, c);
@@ -117,8 +119,11 @@ export class FetchWindow<I extends BaseItem = BaseItem> {
     }
     const req = uuid();
     this.flights.set(req, { start, count, sentAt: Date.now() });
-    this.send({ type: "fetch", req, start, count });
+    this.send({ type: "fetch", req, start, count }, need === this.cursorNow);
   }
+
+  /** the cursor of the latest `ensure` */
+  private cursorNow = -1;
 
   /**
    * Take an `items` message: false (and nothing changes) when it answers a fetch that is

@@ -299,7 +299,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       ],
       describe: (st, item) => describeCall(st, item),
     },
-    options,
+    // the agent waits on each decision: it goes at once, not after the next frame
+    { decisionsAtOnce: true, ...options },
   );
   const client = shell.client;
   const formId = uuid().slice(0, 8);
