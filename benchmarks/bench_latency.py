@@ -32,7 +32,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import textwrap
@@ -44,6 +43,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(HERE))
 
+from _stats import summary  # noqa: E402
 from jupyter_harness import (  # noqa: E402
     JupyterServer,
     NotebookPage,
@@ -139,25 +139,6 @@ PIGEON_PROBE = """() => {
 
 
 # ---------------------------------------------------------------------------------------
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    v = sorted(values)
-    k = (len(v) - 1) * q / 100.0
-    lo, hi = int(k), min(int(k) + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {
-        "n": len(values),
-        "p50": pct(values, 50),
-        "p95": pct(values, 95),
-        "mean": statistics.fmean(values) if values else float("nan"),
-        "max": max(values) if values else float("nan"),
-    }
 
 
 def hitl_notebook(store: Path, n_items: int) -> dict:

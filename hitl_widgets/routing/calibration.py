@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..store import Store
+from ..store import Store, using_store
 
 METHOD = "Learn-then-Test"
 
@@ -447,13 +447,8 @@ class _Reviewed:
 
 def _read_store(data: Any, task: Any) -> Any:
     """`_from_store` on a Store, or on a path opened read-only for the call."""
-    own = not isinstance(data, Store)
-    st = Store(data, create=False) if own else data
-    try:
+    with using_store(data, create=False) as st:
         return _from_store(st, task)
-    finally:
-        if own:
-            st.close()
 
 
 def _from_store(store: Store, task: str | None) -> _Reviewed:

@@ -35,7 +35,7 @@ from ..items import (
     validate_ids,
     validate_labels,
 )
-from ..store import Store, utc_now
+from ..store import Store, using_store, utc_now
 from .ordering import canonical_strategy, order_positions
 from .policy import Policy, parse_policy
 
@@ -442,13 +442,8 @@ class Router:
             ),
         )
         if store is not None:
-            own = not isinstance(store, Store)
-            st = store if isinstance(store, Store) else Store(store)
-            try:
+            with using_store(store) as st:
                 st.append(result._events(hashes, annotator=annotator))
-            finally:
-                if own:
-                    st.close()
         return result
 
     def _confidence(
@@ -662,13 +657,8 @@ def routed(store: str | Store, task: str | None = "routing") -> pd.DataFrame:
     "review"), auto (accepted with no person), audit, reasons, policies, settings,
     routed_at. ``task=None`` reads every task.
     """
-    own = not isinstance(store, Store)
-    st = store if isinstance(store, Store) else Store(store, create=False)
-    try:
+    with using_store(store, create=False) as st:
         ev = st.events(task, action="route")
-    finally:
-        if own:
-            st.close()
     cols = [
         "task",
         "item_id",

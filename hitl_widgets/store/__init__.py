@@ -23,7 +23,7 @@ from .events import (
     fold_all,
     vocabulary,
 )
-from .log import DECISION_COLUMNS, Store, open_store, utc_now
+from .log import DECISION_COLUMNS, Store, open_store, using_store, utc_now
 from .schema import SCHEMA_VERSION
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "fold_all",
     "mask_password",
     "open_store",
+    "using_store",
     "utc_now",
     "vocabulary",
 ]

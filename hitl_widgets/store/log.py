@@ -9,6 +9,7 @@ same transaction as the events, so reading decisions never re-folds the log.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -99,29 +100,9 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-# The columns a state is read back from (`_state_of_row`), after its key.
-_STATE_READ = (
-    "task",
-    "item_id",
-    "content_hash",
-    "annotator",
-    "action",
-    "label",
-    "note",
-    "ratings",
-    "model_label",
-    "verdict_id",
-    "rating_id",
-    "event_id",
-    "decided_at",
-    "duration_ms",
-    "model_confidence",
-    "guideline_version",
-    "session_id",
-    "has_data",
-    "n_events",
-    "stack",
-)
+# The columns a state is read back from (`_state_of_row`), after its key: the stored ones
+# but the kind and the status (the status follows from the action, through the vocabulary).
+_STATE_READ = tuple(c for c in STATE_COLUMNS if c not in ("kind", "status"))
 _STATE_SELECT = ", ".join(_STATE_READ)
 
 
@@ -989,17 +970,11 @@ DECISION_COLUMNS = [
 ]
 
 
-_DECISION_SELECT = (
-    "item_id, status, label, model_label, annotator, task, ratings, note, "
-    "model_confidence, decided_at, duration_ms, guideline_version, session_id, "
-    "content_hash, n_events, kind, event_id, has_data"
-)
-
-
-_DECISION_NAMES = (
+# The item_state columns `decisions()` reads, in its order; the label is the human's.
+_DECISION_COLUMNS = (
     "item_id",
     "status",
-    "human_label",
+    "label",
     "model_label",
     "annotator",
     "task",
@@ -1016,6 +991,8 @@ _DECISION_NAMES = (
     "event_id",
     "has_data",
 )
+_DECISION_SELECT = ", ".join(_DECISION_COLUMNS)
+_DECISION_NAMES = tuple("human_label" if c == "label" else c for c in _DECISION_COLUMNS)
 _NUMERIC = ("model_confidence", "duration_ms", "n_events", "has_data")
 
 
@@ -1084,6 +1061,20 @@ def _decision_frame(cols: Mapping[str, Any], data: Mapping[str, Any]) -> pd.Data
     order = np.argsort(df["decided_at"].array.asi8, kind="stable") if n else np.arange(0)
     df = df.iloc[order].reset_index(drop=True)
     return df[DECISION_COLUMNS]
+
+
+@contextlib.contextmanager
+def using_store(store: Store | str | os.PathLike[str], *, create: bool = True) -> Iterator[Store]:
+    """`store` itself when it is a Store (left open), else a Store opened on that path or
+    URL for the block and closed after it (``create=False``: an existing store only)."""
+    if isinstance(store, Store):
+        yield store
+        return
+    st = Store(store, create=create)
+    try:
+        yield st
+    finally:
+        st.close()
 
 
 def open_store(

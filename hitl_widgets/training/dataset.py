@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..items import content_hash
-from ..store import Store
+from ..store import Store, using_store
 
 SOURCES = ("human-corrected", "human-accepted", "auto-accepted")
 _SOURCE_OF_STATUS = {"corrected": "human-corrected", "accepted": "human-accepted"}
@@ -185,9 +185,7 @@ def to_dataset(
         raise ValueError(f"sources: unknown {bad!r}; use some of {list(SOURCES)}")
     if eval_size is not None and not (0.0 <= float(eval_size) < 1.0):
         raise ValueError(f"eval_size must be in [0, 1), got {eval_size!r}")
-    own = not isinstance(store, Store)
-    st = store if isinstance(store, Store) else Store(store, create=False)
-    try:
+    with using_store(store, create=False) as st:
         return _build(
             st,
             df,
@@ -205,9 +203,6 @@ def to_dataset(
             annotator,
             datasets,
         )
-    finally:
-        if own:
-            st.close()
 
 
 @contextmanager
