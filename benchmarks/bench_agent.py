@@ -403,7 +403,7 @@ def main() -> int:
             try:
                 res["versions"] = versions(browser)
                 print(
-                    f"browser: {args.calls} held calls with the kernel idle, {args.calls} busy ...",
+                    f"browser: {args.calls} held calls per phase (idle, {', '.join(BUSY)}) ...",
                     flush=True,
                 )
                 res["browser"] = bench_browser(server, browser, args.calls, args.pause_ms, Path(tmp))

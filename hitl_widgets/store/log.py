@@ -970,29 +970,13 @@ DECISION_COLUMNS = [
 ]
 
 
-# The item_state columns `decisions()` reads, in its order; the label is the human's.
-_DECISION_COLUMNS = (
-    "item_id",
-    "status",
-    "label",
-    "model_label",
-    "annotator",
-    "task",
-    "ratings",
-    "note",
-    "model_confidence",
-    "decided_at",
-    "duration_ms",
-    "guideline_version",
-    "session_id",
-    "content_hash",
-    "n_events",
-    "kind",
-    "event_id",
-    "has_data",
+# What `decisions()` reads of item_state, in the order of DECISION_COLUMNS (less the
+# agreement, worked out after): the human's label is the state's `label`, and only
+# whether the verdict has data (the data itself is read for the rows that have it).
+_DECISION_NAMES = tuple(
+    "has_data" if c == "data" else c for c in DECISION_COLUMNS if c != "agrees_with_model"
 )
-_DECISION_SELECT = ", ".join(_DECISION_COLUMNS)
-_DECISION_NAMES = tuple("human_label" if c == "label" else c for c in _DECISION_COLUMNS)
+_DECISION_SELECT = ", ".join("label" if c == "human_label" else c for c in _DECISION_NAMES)
 _NUMERIC = ("model_confidence", "duration_ms", "n_events", "has_data")
 
 
