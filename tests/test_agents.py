@@ -201,6 +201,18 @@ def test_audits_are_drawn_reproducibly_by_seed(tmp_path: Path) -> None:
     assert 20 <= len(a) <= 65  # about 10% of 400
 
 
+def test_audits_of_calls_without_an_id_are_reproducible_in_call_order(tmp_path: Path) -> None:
+    # @gate.tool gives each call a fresh uuid: the draw must not depend on it, or a seeded
+    # agent audits other calls on every run (and what it learns from them changes)
+    def audited(seed: int, db: str) -> list[int]:
+        g = Gate(str(tmp_path / db), "a", audit_rate=0.1, seed=seed)
+        return [i for i in range(400) if g.route("pay", {"claim_id": f"c{i}", "amount": 1.0}).call.audit]
+
+    a, b, c = audited(1, "a.db"), audited(1, "b.db"), audited(2, "c.db")
+    assert a == b and a != c
+    assert 20 <= len(a) <= 65
+
+
 def test_missing_inputs_and_failing_rules_hold_the_call(tmp_path: Path) -> None:
     def fraud(args: dict[str, Any]) -> bool:
         raise RuntimeError("fraud model down")

@@ -60,6 +60,7 @@ CHECKS = {
         "assert table.loc[2, 'held_share'] < table.loc[1, 'held_share'], table  # the share falls\n"
         "assert table.loc[2, 'held_unsure'] < table.loc[1, 'held_unsure'], table\n"
         "assert table.loc[2, 'model_accuracy'] > table.loc[1, 'model_accuracy'], table\n"
+        "assert table.loc[2, 'overrides'] < table.loc[1, 'overrides'], table\n"
         "assert paid_without_approval == [], paid_without_approval\n"
         "big = [c for c, d, a in ledger if d == 'pay' and a > 10000]\n"
         "assert big, 'the demo must exercise the large-payment policy'\n"

@@ -29,6 +29,7 @@ import inspect
 import json
 import math
 import os
+import random
 import sys
 import threading
 import time
@@ -187,8 +188,9 @@ class Gate:
         ``confidence(tool, args)`` or the name of an argument; a tool may give its own
         (`tool(confidence=...)`). With thresholds set, a call without a confidence is held.
     audit_rate:
-        The share of let-through calls shown to a person afterwards (drawn from ``seed``
-        and the call id: reproducible).
+        The share of let-through calls shown to a person afterwards, drawn from ``seed``:
+        from the seed and the call id where the caller gives one, otherwise from a seeded
+        sequence in call order (reproducible either way for an agent that runs the same).
     timeout, on_timeout:
         Seconds a held call waits for a person; then ``"reject"`` (default) or
         ``"escalate"`` (marked escalated, then rejected after another `timeout`). Never
@@ -268,6 +270,10 @@ class Gate:
         self.on_timeout = on_timeout
         self.on_reject = on_reject
         self.seed = seed
+        # calls without an id of their own get a fresh uuid, so their audit draw comes from
+        # this seeded sequence instead (in call order: an agent that calls in a fixed order
+        # draws the same audits on every run)
+        self._draws = random.Random(f"{seed}\x1faudits")
         self.poll = float(poll)
         if switch_interval is not None and (
             isinstance(switch_interval, bool)
@@ -428,13 +434,14 @@ class Gate:
         before anyone sees it. A call id seen before (a framework resuming a run) is not
         routed twice: its first route stands."""
         args = check_json_args(args)
+        own_id = bool(call_id)
         call_id = call_id or uuid.uuid4().hex
         existing = self._first_route(call_id)
         if existing is not None:
             return existing
         reasons, fired, missing = self._reasons(tool, args, confidence)
         held = bool(reasons)
-        audit = not held and self._draw(call_id) < self.audit_rate
+        audit = not held and self._draw(call_id if own_id else None) < self.audit_rate
         two = held and self._needs_two(tool, args)
         msgs = context if context is not None else _context.get()
         ctx = (
@@ -577,7 +584,12 @@ class Gate:
         except Exception:
             return True
 
-    def _draw(self, call_id: str) -> float:
+    def _draw(self, call_id: str | None) -> float:
+        """A uniform draw for the audit: from the seed and the caller's call id (the same
+        call id draws the same, whatever the order), or the next of the seeded sequence."""
+        if call_id is None:
+            with self._lock:
+                return self._draws.random()
         h = hashlib.sha256(f"{self.seed}\x1f{call_id}".encode("utf-8", "surrogatepass")).hexdigest()
         return int(h[:13], 16) / 16**13
 

@@ -460,6 +460,23 @@ describe("protocol", () => {
     expect(s.model.sentOf("decide")).toHaveLength(3);
   });
 
+  it("shows a kernel that stays silent on decisions, with the count kept, until it answers", () => {
+    const s = setup();
+    press(s.root, "Enter");
+    const m = q(s.root, "message");
+    vi.advanceTimersByTime(5000);
+    expect(m.hidden).toBe(true); // slow is not silent yet
+    vi.advanceTimersByTime(4000);
+    expect(m.hidden).toBe(false);
+    expect(m.getAttribute("data-level")).toBe("waiting");
+    expect(m.textContent).toContain("No answer from the kernel");
+    expect(m.textContent).toContain("1 decision is kept in this browser");
+    vi.advanceTimersByTime(60000);
+    expect(m.hidden).toBe(false); // it stays while the silence lasts
+    s.kernel.ackAll();
+    expect(m.textContent).toBe("The kernel answers again.");
+  });
+
   it("sends every pending decision in hello on a new render (a closed tab loses nothing)", () => {
     const a = setup();
     expect(a.model.sent[0]).toEqual({ type: "hello", pending: [] });

@@ -61,6 +61,47 @@ describe("ReviewClient", () => {
     c.dispose();
   });
 
+  it("says when the kernel stays silent on decisions, and when it answers again", () => {
+    // a kernel that receives nothing (as after a kill, when JupyterLab still addresses the
+    // old kernel's subshell): the view must not look merely slow
+    const { model, kernel, c } = client();
+    const statuses: { level: string; text: string }[] = [];
+    c.events.on("status", (st) => statuses.push(st));
+    kernel.serve(); // the kernel answered the first page, then fell silent
+    expect(c.decide({ action: "accept" })).not.toBeNull();
+    expect(c.decide({ action: "skip" })).not.toBeNull();
+    vi.advanceTimersByTime(7000);
+    expect(statuses).toEqual([]);
+    vi.advanceTimersByTime(1600);
+    expect(statuses).toHaveLength(1);
+    expect(statuses[0].level).toBe("waiting");
+    expect(statuses[0].text).toContain("2 decisions are kept in this browser");
+    expect(statuses[0].text).toContain("reload the page");
+    vi.advanceTimersByTime(20000);
+    expect(statuses).toHaveLength(1); // said once
+    model.deliver({ type: "ack", ids: c.pendingDecisions().map((d) => d.id) });
+    expect(statuses.map((st) => st.level)).toEqual(["waiting", "ok"]);
+    c.dispose();
+  });
+
+  it("does not call a kernel silent that answers, or when nothing waits for it", () => {
+    const { model, kernel, c } = client();
+    const statuses: string[] = [];
+    c.events.on("status", (st) => statuses.push(st.level));
+    kernel.serve(); // the first page comes: nothing waits any more
+    vi.advanceTimersByTime(30000);
+    // a decision answered after 5 s each time: slow, not silent
+    for (let i = 0; i < 4; i++) {
+      const d = c.decide({ action: "accept" })!;
+      vi.advanceTimersByTime(5000);
+      model.deliver({ type: "ack", ids: [d.id] });
+      kernel.serve();
+    }
+    vi.advanceTimersByTime(30000);
+    expect(statuses).toEqual([]);
+    c.dispose();
+  });
+
   it("keeps working without storage and when send throws", () => {
     const model = new FakeModel();
     const c = new ReviewClient(model.asModel(), { storage: null, sendAfterFrame: false });

@@ -73,6 +73,10 @@ export interface ReviewClientOptions {
   idleCapMs?: number;
   /** a `seek` / `export` unanswered for this long fails (ms); default 15000 */
   requestTimeoutMs?: number;
+  /** decisions or a fetch unanswered for this long, with nothing heard from the kernel
+   * meanwhile: the view says so (a `status` "waiting"), until the kernel is heard (ms);
+   * default 8000 */
+  silentAfterMs?: number;
 }
 
 /** A `seek` or `export` waiting for its answer (matched by `req`). */
@@ -195,6 +199,13 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   private vocabCfg: unknown = undefined;
   private vocab: Vocabulary = vocabularyOf(null);
   private timer: ReturnType<typeof setInterval> | null = null;
+  /* The kernel's silence: a view whose messages go nowhere (a dead kernel; after a kernel
+   * was killed and restarted, JupyterLab 4.6 can keep addressing widget messages to the
+   * old kernel's subshell, which the new kernel drops) must not look like a slow one. */
+  private readonly silentAfterMs: number;
+  private lastHeard = Date.now();
+  private waitingSince: number | null = null;
+  private silent = false;
   private started = false;
   private disposed = false;
 
@@ -215,6 +226,7 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     this.decisionsAtOnce = options.decisionsAtOnce ?? false;
     this.idleCapMs = options.idleCapMs ?? 60000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15000;
+    this.silentAfterMs = options.silentAfterMs ?? 8000;
     this.window = new FetchWindow<I>(
       num(model.get("queue_length"), 0),
       () => ({ prefetch: this.prefetch, pageSize: this.pageSize, radius: this.windowRadius }),
@@ -608,6 +620,7 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
 
   handleMessage(raw: unknown): void {
     if (this.disposed || !raw || typeof raw !== "object") return;
+    this.heard();
     const msg = raw as { type?: unknown };
     switch (msg.type) {
       case "items":
@@ -737,6 +750,7 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   }
 
   private handleTraits(): void {
+    this.heard();
     const ql = num(this.model.get("queue_length"), this.queueLength);
     if (ql !== this.queueLength) {
       this.window.queueLength = ql;
@@ -747,9 +761,39 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
 
   /* ---------------------------------------------------------------- timer */
 
+  /** The kernel spoke: end a silence the view reported. */
+  private heard(): void {
+    this.lastHeard = Date.now();
+    if (!this.silent) return;
+    this.silent = false;
+    this.events.emit("status", { level: "ok", text: "The kernel answers again." });
+  }
+
+  /** Report (once) decisions or a fetch left unanswered for `silentAfterMs`. */
+  private watchSilence(t: number): void {
+    const waiting = this.pending.size > 0 || this.window.inFlight().length > 0;
+    if (!waiting) {
+      this.waitingSince = null;
+      return;
+    }
+    if (this.waitingSince === null) this.waitingSince = t;
+    if (this.silent || t - Math.max(this.waitingSince, this.lastHeard) < this.silentAfterMs) return;
+    this.silent = true;
+    const n = this.pending.size;
+    const kept = n ? `${n} decision${n === 1 ? " is" : "s are"} kept in this browser and resent. ` : "";
+    this.events.emit("status", {
+      level: "waiting",
+      text:
+        `No answer from the kernel for ${Math.round(this.silentAfterMs / 1000)} s. ${kept}` +
+        "If a cell is still running, this clears when it ends; if the kernel was restarted, " +
+        "reload the page and run the cell again.",
+    });
+  }
+
   /** resend what is unacknowledged for `resendAfterMs`; forget fetches that timed out */
   tick(): void {
     if (this.disposed) return;
+    this.watchSilence(Date.now());
     const due = this.pending.due(this.resendAfterMs);
     for (let i = 0; i < due.length; i += 200) {
       this.send({ type: "decide", decisions: due.slice(i, i + 200) });
