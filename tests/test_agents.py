@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,6 +44,16 @@ def held_ids(gate: Gate, n: int, timeout: float = 5.0) -> list[str]:
             return [c.call_id for c in p]
         time.sleep(0.01)
     raise AssertionError(f"{n} held calls expected, got {len(gate.pending())}")
+
+
+def eventually(check: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+    """Wait for what the agent's thread does after the store holds its call (the route is
+    committed first, then the call is shown and waited on)."""
+    end = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.005)
 
 
 def actions(gate: Gate) -> list[str]:
@@ -339,7 +350,7 @@ def test_the_queue_grows_live_and_its_decisions_resume_the_agent(tmp_path: Path)
     assert len(q) == 0 and q.queue_length == 0
     runs = [run_in_background(pay, f"q{i}", 20000.0 + i) for i in range(3)]
     held_ids(gate, 3)
-    assert q.queue_length == 3
+    eventually(lambda: q.queue_length == 3, "the queue to show the 3 held calls")
     q._handle_custom_msg({"type": "fetch", "req": "f", "start": 0, "count": 8}, [])
     items = {it["args"]["claim_id"]: it for it in sent[-1]["items"]}
     assert set(items) == {"q0", "q1", "q2"} and items["q0"]["tool"] == "pay"
@@ -462,7 +473,8 @@ def test_the_switch_interval_is_lowered_only_while_a_held_call_waits(tmp_path: P
     pay = pay_tool(gate, [])
     run = run_in_background(pay, "c1", 20000.0)
     (cid,) = held_ids(gate, 1)
-    assert sys.getswitchinterval() == pytest.approx(0.001)  # a key resumes the agent sooner
+    # a key resumes the agent sooner
+    eventually(lambda: sys.getswitchinterval() == pytest.approx(0.001), "the interval lowered")
     gate.approve(cid, annotator="ana")
     assert run.wait(5)
     assert sys.getswitchinterval() == before  # put back when nothing waits
@@ -471,6 +483,7 @@ def test_the_switch_interval_is_lowered_only_while_a_held_call_waits(tmp_path: P
     a = run_in_background(pay, "c2", 20000.0)
     b = run_in_background(pay, "c3", 30000.0)
     c2, c3 = sorted(held_ids(gate, 2), key=lambda i: gate._held(i).args["claim_id"])
+    eventually(lambda: gate_mod._switch_waiting == 2, "both calls waiting")
     gate.reject(c2, "no", annotator="ana")
     assert a.wait(5)
     assert sys.getswitchinterval() == pytest.approx(0.001)
