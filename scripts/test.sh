@@ -61,16 +61,9 @@ fi
 
 # -- the tests -------------------------------------------------------------------------
 status=0
-# static checks: each one that fails makes the exit status non-zero, and the others still run
-PY_DIRS=(hitl_widgets tests benchmarks scripts)
-say "static checks: ruff check ${PY_DIRS[*]}"
-"$PY" -m ruff check "${PY_DIRS[@]}" || status=1
-say "static checks: ruff format --check ${PY_DIRS[*]}"
-"$PY" -m ruff format --check "${PY_DIRS[@]}" || status=1
-say "static checks: mypy hitl_widgets"
-"$PY" -m mypy hitl_widgets || status=1
-say "static checks: TypeScript (cd js && npm run typecheck)"
-(cd js && npm run typecheck) || status=1
+# static checks (ruff, ruff format, mypy, tsc): each one that fails makes the exit status
+# non-zero, and the others still run
+PYTHON="$PY" bash scripts/static_checks.sh || status=1
 
 say "JS unit tests (cd js && npm test)"
 (cd js && npm test) || status=1

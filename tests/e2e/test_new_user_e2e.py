@@ -60,7 +60,7 @@ def test_a_new_users_session_from_first_key_to_download(lab_server, open_noteboo
     k = nbp.kernel()
     try:
         k.exec(
-            "scripted = []\nfor _ in range(5):\n    scripted.append(review.current[\"item_id\"])\n    review.accept()"
+            'scripted = []\nfor _ in range(5):\n    scripted.append(review.current["item_id"])\n    review.accept()'
         )
         assert k.eval("scripted") == [item_id(q) for q in range(3, 8)]
     finally:
