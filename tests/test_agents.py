@@ -517,3 +517,29 @@ def test_a_switch_interval_set_by_someone_else_stands(tmp_path: Path) -> None:
     for bad in (0, -1, 2, True, "fast"):
         with pytest.raises(ValueError, match="switch_interval"):
             make_gate(tmp_path, switch_interval=bad)
+
+
+def test_the_threshold_is_recalibrated_from_the_audits(tmp_path: Path) -> None:
+    # every let-through call is audited; a call is wrong with probability (1 - c) / 2, so
+    # only calls sure enough keep the error under alpha: the threshold must say so, and
+    # the gate then holds the calls under it
+    import random
+
+    gate = Gate(str(tmp_path / "g.db"), "claims", thresholds=0.3, audit_rate=1.0, seed=1)
+    rng = random.Random(0)
+    for i in range(600):
+        c = 0.3 + 0.7 * rng.random()
+        r = gate.route("pay", {"claim_id": f"c{i}", "amount": 1.0}, confidence=c)
+        assert r.call.audit and not r.held
+        if rng.random() < (1 - c) / 2:
+            gate.reject(r.call.call_id, "wrong", annotator="ana")
+        else:
+            gate.approve(r.call.call_id, annotator="ana")
+    res = gate.calibrate(alpha=0.1, delta=0.1)
+    # (1 - c) / 2 <= 0.1 from c = 0.8; the error above a threshold is the mean over it, so
+    # the least certified threshold lies a little under 0.8, and well over the old 0.3
+    assert res.threshold is not None and 0.6 <= res.threshold <= 0.9, res
+    assert res.n == 600
+    gate.thresholds = res.threshold
+    assert gate.route("pay", {"claim_id": "low", "amount": 1.0}, confidence=res.threshold - 0.01).held
+    assert not gate.route("pay", {"claim_id": "high", "amount": 1.0}, confidence=0.99).held
