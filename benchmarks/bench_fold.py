@@ -252,6 +252,12 @@ def main() -> None:
             "",
             "Reproduce: `python benchmarks/bench_fold.py --write-readme` (decisions() on a freshly "
             "opened store, median of 3; column read through ADBC, the `fast` extra).",
+            "",
+            "Target (issue 9): `decisions()` on 1,000,000 events in at most 1 s. Not met: no fold",
+            "is left at read time (the states are kept with the log), and what remains is the read",
+            "itself. Profiled on the routed SQLite store: the query through ADBC about 0.5 s",
+            "(345,000 rows of 18 columns), Arrow strings to Python objects about 0.23 s, the frame",
+            "about 0.23 s. Before this work `decisions()` folded the whole log (the last column).",
         ]
         write_section("fold", "\n".join(lines))
 
