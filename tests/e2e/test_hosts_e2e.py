@@ -342,24 +342,46 @@ _MARIMO_APP = textwrap.dedent("""\
         return mo, review
 
 
-    @app.cell
-    def _(mo, review):
-        {shown}
-        return
-
+    {cells}
 
     if __name__ == "__main__":
         app.run()
     """)
 
 
+_MARIMO_PLAIN = """\
+@app.cell
+def _(mo, review):
+    review
+    return
+"""
+
+# wrapped, with a cell that shows the counts and runs again as decisions arrive: marimo
+# re-runs cells on UI values and on `mo.state`, not on a widget's traitlets (a cell reading
+# `review.counts`, or `mo.ui.anywidget(review).value["counts"]`, keeps its first value:
+# tried here), so the README's recipe mirrors the counts into a `mo.state`
+_MARIMO_WRAPPED = """\
+@app.cell
+def _(mo, review):
+    get_counts, set_counts = mo.state(dict(review.counts))
+    review.observe(lambda change: set_counts(dict(change["new"])), names="counts")
+    wrapped = mo.ui.anywidget(review)
+    wrapped
+    return (get_counts,)
+
+
+@app.cell
+def _(get_counts, mo):
+    mo.md("counts: " + ", ".join(f"{k}={v}" for k, v in sorted(get_counts().items())))
+    return
+"""
+
+
 def _marimo(served, tmp_path: Path, wrapped: bool) -> tuple[str, Path]:
     pytest.importorskip("marimo")
     store = tmp_path / "quickstart.db"
     app = tmp_path / "app.py"
-    app.write_text(
-        _MARIMO_APP.format(store=str(store), shown="mo.ui.anywidget(review)" if wrapped else "review")
-    )
+    app.write_text(_MARIMO_APP.format(store=str(store), cells=_MARIMO_WRAPPED if wrapped else _MARIMO_PLAIN))
     port = free_port()
     srv = served(
         [
@@ -418,6 +440,10 @@ def test_marimo_quickstart_keys_reach_the_store(served, browser_page, tmp_path, 
         30,
         "both decisions acknowledged",
     )
+    if wrapped:  # the cell reading the counts ran again with both decisions
+        two = first["claim_type"].iloc[1] == "auto"
+        want = "accepted=2" if two else "accepted=1, corrected=1"
+        wait_for(lambda: f"counts: {want}" in page.inner_text("body"), 30, f"the counts cell to show {want}")
     shot(page, f"hosts-marimo-{'wrapped' if wrapped else 'plain'}.png")
     assert not page.page_errors, page.page_errors  # type: ignore[attr-defined]
 
