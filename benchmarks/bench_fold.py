@@ -127,7 +127,7 @@ def time_decisions(target: str, repeat: int = 3, *, rows_path: bool = False) -> 
     for _ in range(repeat):
         with Store(target) as s:  # a fresh connection: nothing cached in the process
             if rows_path:
-                s.backend.arrow_query = lambda sql, params=(): None  # type: ignore[method-assign]
+                s.backend.fetch_arrow = lambda sql, params=(): None  # type: ignore[method-assign]
             t = time.perf_counter()
             d = s.decisions()
             times.append(time.perf_counter() - t)

@@ -439,7 +439,7 @@ def _tool_outcomes(store: Store | str | os.PathLike[str], task: str | Sequence[s
     st, own = _as_store(store)
     try:
         if task is None:
-            rows = st.backend.query("SELECT DISTINCT task FROM events WHERE kind = ?", (KIND,))
+            rows = st.backend.fetch("SELECT DISTINCT task FROM events WHERE kind = ?", (KIND,))
             tasks = sorted(str(r[0]) for r in rows)
         else:
             tasks = [task] if isinstance(task, str) else [str(t) for t in task]

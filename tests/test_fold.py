@@ -345,8 +345,8 @@ def test_the_column_read_and_the_row_read_give_the_same_decisions(
     with Store(target) as store:
         store.append(events)
         fast = store.decisions(include_undecided=True)
-        assert store.backend.arrow_query("SELECT 1 AS x", ()) is not None  # the fast path ran
-        store.backend.arrow_query = lambda sql, params=(): None  # type: ignore[method-assign]
+        assert store.backend.fetch_arrow("SELECT 1 AS x", ()) is not None  # the fast path ran
+        store.backend.fetch_arrow = lambda sql, params=(): None  # type: ignore[method-assign]
         slow = store.decisions(include_undecided=True)
     assert len(fast) > 10
     pd.testing.assert_frame_equal(fast, slow)

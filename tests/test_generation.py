@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -103,7 +102,8 @@ def test_edit_stores_both_texts_and_a_word_diff(tmp_path):
     assert "zero" in "".join(p["text"] for p in diff if p["op"] == "insert")
 
 
-def test_word_diff_properties_and_speed():
+def test_word_diff_properties():
+    # (its speed on 2,000-word texts is a figure of benchmarks/bench_textdiff.py)
     assert word_diff("a b c", "a b c") == [{"op": "equal", "text": "a b c"}]
     assert word_diff("", "new") == [{"op": "insert", "text": "new"}]
     assert word_diff("old", "") == [{"op": "delete", "text": "old"}]
@@ -114,9 +114,7 @@ def test_word_diff_properties_and_speed():
     original = " ".join(words)
     for changed in ([*words[:100], "NEW", *words[101:]], list(rng.choice(vocab, 2000))):
         edited = " ".join(changed)
-        t = time.perf_counter()
         diff = word_diff(original, edited)
-        assert time.perf_counter() - t < 2.0
         assert "".join(p["text"] for p in diff if p["op"] != "insert") == original
         assert "".join(p["text"] for p in diff if p["op"] != "delete") == edited
 

@@ -161,14 +161,14 @@ class Backend:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
         raise NotImplementedError
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
-    def arrow_query(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def fetch_arrow(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The result as a `pyarrow.Table` read column by column through ADBC, or None
         where the ADBC driver (the ``fast`` extra) is not installed: reading a few
         hundred thousand rows this way costs a fraction of building one Python tuple
-        per row. Only for reads that have a row-by-row twin (`query`)."""
+        per row. Only for reads that have a row-by-row twin (`fetch`)."""
         return None
 
     def columns(self, table: str) -> list[str]:
@@ -306,7 +306,7 @@ class SQLiteBackend(Backend):
         self.immutable = True
         return self._connect(base + "?mode=ro&immutable=1")
 
-    def arrow_query(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def fetch_arrow(self, sql: str, params: Sequence[Any] = ()) -> Any:
         try:
             import adbc_driver_sqlite.dbapi as adbc
         except ImportError:
@@ -363,7 +363,7 @@ class SQLiteBackend(Backend):
         self.conn.executemany(sql, rows)
         return self.conn.total_changes - before
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.conn.execute(sql, tuple(params)).fetchall()
 
     def begin_write(self) -> None:
@@ -614,10 +614,10 @@ class PostgresBackend(Backend):
             cur.executemany(self._sql(sql), [tuple(r) for r in rows])
             return max(int(cur.rowcount), 0)
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.conn.execute(self._sql(sql), tuple(params)).fetchall())
 
-    def arrow_query(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def fetch_arrow(self, sql: str, params: Sequence[Any] = ()) -> Any:
         try:
             import adbc_driver_postgresql.dbapi as adbc
         except ImportError:
@@ -651,7 +651,7 @@ class PostgresBackend(Backend):
             self.conn.close()
 
     def columns(self, table: str) -> list[str]:
-        rows = self.query(
+        rows = self.fetch(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
             "AND table_schema = current_schema() ORDER BY ordinal_position",
             (table,),
@@ -659,7 +659,7 @@ class PostgresBackend(Backend):
         return [r[0] for r in rows]
 
     def table_exists(self, table: str) -> bool:
-        rows = self.query(
+        rows = self.fetch(
             "SELECT 1 FROM information_schema.tables WHERE table_name = ? "
             "AND table_schema = current_schema()",
             (table,),

@@ -310,7 +310,7 @@ class Store:
 
     # -- schema --------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
-        rows = self.backend.query("SELECT value FROM meta WHERE key = ?", (key,))
+        rows = self.backend.fetch("SELECT value FROM meta WHERE key = ?", (key,))
         return rows[0][0] if rows else None
 
     @property
@@ -369,7 +369,7 @@ class Store:
                 b.lock_schema()
             version = 0
             if b.table_exists("meta"):
-                rows = b.query("SELECT value FROM meta WHERE key = 'schema_version'")
+                rows = b.fetch("SELECT value FROM meta WHERE key = 'schema_version'")
                 version = int(rows[0][0]) if rows else 0
             if version > SCHEMA_VERSION:
                 raise self._too_new(version)
@@ -467,7 +467,7 @@ class Store:
                     f"SELECT {cols} FROM item_state WHERE task = ? AND item_id IN "
                     f"({', '.join('?' for _ in chunk)})" + (" FOR UPDATE" if pg and for_update else "")
                 )
-                for r in b.query(sql, [task, *chunk]):
+                for r in b.fetch(sql, [task, *chunk]):
                     k = (r[0], r[1], r[2], r[3])
                     if r[18] and k in wanted:  # n_events 0: a row only made to lock
                         out[k] = _state_of_row(r[4:])
@@ -510,7 +510,7 @@ class Store:
             sql += " AND task = ?"
             params.append(task)
         out: dict[StateKey, tuple[str | None, ItemState]] = {}
-        for row in self.backend.query(sql + " ORDER BY seq", params):
+        for row in self.backend.fetch(sql + " ORDER BY seq", params):
             ev = dict(zip(names, row, strict=True))
             if isinstance(ev["data"], str):
                 ev["data"] = json.loads(ev["data"])
@@ -596,7 +596,7 @@ class Store:
             if isinstance(b, PostgresBackend):  # serialise claimers of one task
                 b.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (task,))
             marks = ", ".join("?" for _ in cands)
-            rows = b.query(
+            rows = b.fetch(
                 f"SELECT item_id, annotator, done, expires_at FROM claims WHERE task = ? "
                 f"AND item_id IN ({marks})",
                 [task, *cands],
@@ -647,7 +647,7 @@ class Store:
     @_locked
     def rating_counts(self, task: str) -> dict[str, int]:
         """item_id -> number of annotators whose decision on it counts (claims done)."""
-        rows = self.backend.query(
+        rows = self.backend.fetch(
             "SELECT item_id, COUNT(*) FROM claims WHERE task = ? AND done = 1 GROUP BY item_id", (task,)
         )
         return {r[0]: int(r[1]) for r in rows}
@@ -661,7 +661,7 @@ class Store:
         b = self.backend
         b.begin_write()
         try:
-            rows = b.query("SELECT version, text_hash FROM guidelines WHERE task = ?", (task,))
+            rows = b.fetch("SELECT version, text_hash FROM guidelines WHERE task = ?", (task,))
             for version, th in rows:
                 if th == h:
                     b.commit()
@@ -685,7 +685,7 @@ class Store:
         if task is not None:
             sql += " WHERE task = ?"
             params.append(task)
-        rows = self.backend.query(sql + " ORDER BY task, created_at", params)
+        rows = self.backend.fetch(sql + " ORDER BY task, created_at", params)
         return pd.DataFrame(rows, columns=["task", "version", "text", "created_at"])
 
     @_locked
@@ -698,7 +698,7 @@ class Store:
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             q = f"SELECT event_id FROM events WHERE event_id IN ({', '.join('?' for _ in chunk)})"
-            found.update(r[0] for r in self.backend.query(q, chunk))
+            found.update(r[0] for r in self.backend.fetch(q, chunk))
         return found
 
     @staticmethod
@@ -742,7 +742,7 @@ class Store:
                 where.append(f"{col} = ?")
                 params.append(val)
         cols = ("seq", *EVENT_COLUMNS)
-        rows = self.backend.query(
+        rows = self.backend.fetch(
             f"SELECT {', '.join(cols)} FROM events WHERE {' AND '.join(where)} ORDER BY seq", params
         )
         df = pd.DataFrame(rows, columns=list(cols))
@@ -769,7 +769,7 @@ class Store:
             if val is not None:
                 where.append(f"{col} = ?")
                 params.append(val)
-        rows = self.backend.query(
+        rows = self.backend.fetch(
             f"SELECT {_STATE_SELECT} FROM item_state WHERE " + " AND ".join(where), params
         )
         return {(r[0], r[1], r[2], r[3]): _state_of_row(r[4:]) for r in rows}
@@ -801,7 +801,7 @@ class Store:
             sql = f"SELECT {_DECISION_SELECT} FROM item_state WHERE " + " AND ".join(where)
             cols = self._arrow_columns(sql, params)
             if cols is None:
-                rows = self.backend.query(sql, params)
+                rows = self.backend.fetch(sql, params)
         if cols is None:
             cols = _columns_of_rows(rows)
         # the data of the few events that have any (texts, gold, a sample mark)
@@ -812,7 +812,7 @@ class Store:
     def _arrow_columns(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
         """decisions()' columns read through ADBC (the ``fast`` extra), or None."""
         try:
-            table = self.backend.arrow_query(sql, params)
+            table = self.backend.fetch_arrow(sql, params)
         except Exception as exc:  # any trouble: the row-by-row read gives the same frame
             _LOG.debug("ADBC read failed (%s): reading row by row", exc)
             return None
@@ -857,7 +857,7 @@ class Store:
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             q = f"SELECT {', '.join(cols)} FROM events WHERE event_id IN ({', '.join('?' for _ in chunk)})"
-            for r in self.backend.query(q, chunk):
+            for r in self.backend.fetch(q, chunk):
                 out[r[1]] = dict(zip(cols, r, strict=True))
         return out
 
@@ -875,7 +875,7 @@ class Store:
         """One item's events in log order (``data`` parsed): what an agent waiting on its
         held call reads (an indexed read, cheap enough to poll)."""
         cols = ("seq", *EVENT_COLUMNS)
-        rows = self.backend.query(
+        rows = self.backend.fetch(
             f"SELECT {', '.join(cols)} FROM events WHERE task = ? AND item_id = ? ORDER BY seq",
             (task, item_id),
         )
@@ -890,7 +890,7 @@ class Store:
     @_locked
     def latest_hashes(self, task: str) -> dict[str, str]:
         """item_id -> the content hash of its latest human event in `task`."""
-        rows = self.backend.query(
+        rows = self.backend.fetch(
             "SELECT item_id, content_hash FROM events WHERE task = ? AND action NOT IN ('route', 'execute') "
             "ORDER BY seq",
             (task,),
@@ -900,7 +900,7 @@ class Store:
     @_locked
     def count(self) -> int:
         """Number of events in the log."""
-        return int(self.backend.query("SELECT COUNT(*) FROM events")[0][0])
+        return int(self.backend.fetch("SELECT COUNT(*) FROM events")[0][0])
 
     def close(self) -> None:
         """Close the connection (events are already durable; nothing is flushed here)."""

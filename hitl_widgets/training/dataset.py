@@ -94,7 +94,7 @@ def _as_list(v: Any) -> list[str]:
 
 
 def _classification_tasks(store: Store) -> list[str]:
-    rows = store.backend.query("SELECT DISTINCT task FROM events WHERE kind = 'classification'")
+    rows = store.backend.fetch("SELECT DISTINCT task FROM events WHERE kind = 'classification'")
     return sorted(r[0] for r in rows)
 
 

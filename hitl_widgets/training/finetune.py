@@ -388,7 +388,7 @@ def _untrained(clf: TextClassifier, mode: str, dim: int | None) -> TextClassifie
         with torch.no_grad():
             head.weight.normal_(0, 0.01, generator=gen)
             head.bias.zero_()
-        start._head, start._scale = head.to(clf.device).eval(), 20.0
+        start._head, start._scale = head.to(clf.device).train(False), 20.0
     else:
         from transformers import AutoModelForSequenceClassification
 
@@ -396,7 +396,7 @@ def _untrained(clf: TextClassifier, mode: str, dim: int | None) -> TextClassifie
         start._seqcls = (
             AutoModelForSequenceClassification.from_pretrained(clf.model_path, num_labels=len(clf.labels))
             .to(clf.device)
-            .eval()
+            .train(False)
         )
     start.mode_used = mode
     return start

@@ -241,7 +241,7 @@ def sft_loss(
 
     device = device or next(model.parameters()).device
     was = model.training
-    model.eval()
+    model.train(False)
     total, count = 0.0, 0
     with torch.inference_mode():
         for ids, att, lab in _batches(examples, list(range(len(examples))), batch_size, pad_id):
@@ -371,7 +371,7 @@ def finetune_causal_lm(
         bar.close()
     view.flush()
     seconds = time.perf_counter() - t0
-    model.eval()
+    model.train(False)
     loss_after = (
         sft_loss(model, examples, batch_size=batch_size, pad_id=pad_id, device=dev) if evaluate else None
     )

@@ -251,7 +251,7 @@ class TextClassifier:
         if self._encoder is None:
             from transformers import AutoModel
 
-            self._encoder = AutoModel.from_pretrained(self.model_path).to(self.device).eval()
+            self._encoder = AutoModel.from_pretrained(self.model_path).to(self.device).train(False)
         return self._encoder
 
     def embed(
@@ -427,7 +427,7 @@ class TextClassifier:
             return loss
 
         opt.step(closure)
-        return head.eval(), last[0]
+        return head.train(False), last[0]
 
     def _choose_l2(self, x, t, w) -> float:
         """The L2 strength of the head with the lowest 3-fold cross-validated log loss (a
@@ -542,7 +542,7 @@ class TextClassifier:
                     bar.set_postfix(loss=f"{rec['loss']:.3f}")
         if bar is not None:
             bar.close()
-        self._seqcls = model.eval()
+        self._seqcls = model.train(False)
 
     # -- prediction --------------------------------------------------------------
     def predict_proba(
@@ -639,7 +639,7 @@ class TextClassifier:
             blob = torch.load(path / "head.pt", map_location=clf.device)
             head = torch.nn.Linear(blob["state"]["weight"].shape[1], len(clf.labels))
             head.load_state_dict(blob["state"])
-            clf._head, clf._scale = head.to(clf.device).eval(), blob["scale"]
+            clf._head, clf._scale = head.to(clf.device).train(False), blob["scale"]
         else:
             from transformers import AutoModelForSequenceClassification
 
@@ -651,7 +651,7 @@ class TextClassifier:
                 seed=meta["seed"],
                 device=device,
             )
-            clf._seqcls = AutoModelForSequenceClassification.from_pretrained(path).to(clf.device).eval()
+            clf._seqcls = AutoModelForSequenceClassification.from_pretrained(path).to(clf.device).train(False)
         clf.mode_used = meta["mode_used"]
         clf.l2_used, clf.mode_reason = meta.get("l2_used"), meta.get("mode_reason")
         return clf

@@ -299,7 +299,7 @@ def test_keyboard_review_is_stored_and_keys_do_not_leak(lab_server, open_noteboo
         dec = store.decisions()
         assert {r.item_id: (r.status, nan_none(r.human_label)) for r in dec.itertuples()} == expected
         assert set(dec["session_id"]) == {session_id}
-        assert (dec["duration_ms"] > 0).all()
+        assert all(recorded_duration(v) for v in dec["duration_ms"])  # the time on each item is kept
 
     # control: the same kind of key, with the focus on the notebook instead of the
     # widget, does reach JupyterLab (so the snapshot comparison above can see a leak)
