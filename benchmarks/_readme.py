@@ -18,3 +18,17 @@ def write_section(name: str, text: str) -> None:
     else:
         body = body.rstrip() + "\n\n" + block + "\n"
     README.write_text(body)
+
+
+def report(res: dict, tab: str, lines: list[str], seconds: float, json_path: Path | None) -> None:
+    """Print a browser benchmark's table and verdict lines (and write its figures as JSON)."""
+    import json
+
+    print()
+    print(tab)
+    print()
+    for line in lines:
+        print(line)
+    print(f"({seconds:.0f} s)")
+    if json_path:
+        json_path.write_text(json.dumps(res, indent=1))

@@ -35,7 +35,6 @@ before each phase (the sample with the shortest round trip) and subtracted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -52,6 +51,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(HERE))
 
+from _readme import report  # noqa: E402
 from _stats import summary  # noqa: E402
 from jupyter_harness import (  # noqa: E402
     JupyterServer,
@@ -410,14 +410,7 @@ def main() -> int:
             finally:
                 browser.close()
     tab = table(res)
-    print()
-    print(tab)
-    print()
-    for line in verdict(res):
-        print(line)
-    print(f"({time.time() - t0:.0f} s)")
-    if args.json:
-        args.json.write_text(json.dumps(res, indent=1))
+    report(res, tab, verdict(res), time.time() - t0, args.json)
     if not args.no_readme:
         write_readme(res, tab, args)
     return 0

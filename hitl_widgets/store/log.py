@@ -1030,28 +1030,22 @@ def _decision_frame(cols: Mapping[str, Any], data: Mapping[str, Any]) -> pd.Data
     known = (human != None) & (model != None)  # noqa: E711 (elementwise on object arrays)
     agree = np.full(n, None, dtype=object)
     agree[known] = human[known] == model[known]
-    ratings = cols["ratings"]
-    has = cols["has_data"]
+    ratings, has, none = cols["ratings"], cols["has_data"], np.full(n, None, dtype=object)
+    built = {  # the columns that are not read as they are
+        "human_label": human,
+        "model_label": model,
+        "agrees_with_model": agree,
+        "ratings": arranged([json.loads(v) if isinstance(v, str) else None for v in ratings])
+        if any(v is not None for v in ratings)
+        else none,
+        "data": arranged([data.get(e) if h else None for e, h in zip(cols["event_id"], has, strict=True)])
+        if data
+        else none,
+    }
     out: dict[str, Any] = {}
     for name in DECISION_COLUMNS:
-        if name == "human_label":
-            out[name] = human
-        elif name == "model_label":
-            out[name] = model
-        elif name == "agrees_with_model":
-            out[name] = agree
-        elif name == "ratings":
-            out[name] = arranged(
-                [json.loads(v) if isinstance(v, str) else None for v in ratings]
-                if any(v is not None for v in ratings)
-                else np.full(n, None, dtype=object)
-            )
-        elif name == "data":
-            out[name] = arranged(
-                [data.get(e) if h else None for e, h in zip(cols["event_id"], has, strict=True)]
-                if data
-                else np.full(n, None, dtype=object)
-            )
+        if name in built:
+            out[name] = pd.Series(built[name], dtype=object)
         elif name == "decided_at":
             out[name] = decided_at if order is None else decided_at.iloc[order].reset_index(drop=True)
         elif name in ("model_confidence", "duration_ms"):
@@ -1060,8 +1054,6 @@ def _decision_frame(cols: Mapping[str, Any], data: Mapping[str, Any]) -> pd.Data
             out[name] = pd.Series(arranged(cols[name])).astype("int64")
         else:
             out[name] = pd.Series(arranged(cols[name]), dtype=object)
-    for name in ("human_label", "model_label", "agrees_with_model", "ratings", "data"):
-        out[name] = pd.Series(out[name], dtype=object)
     return pd.DataFrame(out, columns=DECISION_COLUMNS)
 
 
