@@ -48,7 +48,7 @@ def test_every_reason_and_its_text():
     )
     res = router.route(claims(), id="claim_id")
     f = res.frame.set_index("claim_id")
-    assert list(f.columns[-3:]) == ["route", "reasons", "audit"]
+    assert list(f.columns[-4:]) == ["route", "reasons", "audit", "review_probability"]
     assert f.loc["C000", "route"] == "auto" and f.loc["C000", "reasons"] == []
     assert f.loc["C001", "reasons"] == ["confidence 0.62 < 0.80 for 'theft'"]
     assert f.loc["C002", "reasons"] == ["label 'medical' is always reviewed"]

@@ -476,6 +476,9 @@ class Gate:
             "context": ctx,
             "params": [p.as_dict() for p in prms],
             "two_person": two,
+            # the known chance this call had of a person's look (held: 1, let through: the
+            # audit rate): calibrate / audit_estimate(sample or audit="propensity") use it
+            "review_probability": 1.0 if held else self.audit_rate,
         }
         self.store.append(
             [

@@ -557,11 +557,18 @@ class CalibrationResult:
     grid_from: str
     runs: dict[str, FixedSequence] = field(repr=False, default_factory=dict)
     items: pd.DataFrame | None = field(repr=False, default=None)  # the random reviewed items
+    #: with ``sample="propensity"``: every routed item counted (reviewed or not); else None
+    routed: int | None = None
 
     @property
     def sentence(self) -> str:
         n_txt = f"{self.n + self.n_tune:,} reviewed items"
         how = f"{METHOD}, {n_txt}"
+        if self.routed is not None:
+            how = (
+                f"{METHOD} with review probabilities: {n_txt} of {self.routed:,} routed, each "
+                "weighted by 1 / its review probability, anytime-valid betting bound"
+            )
         if self.per_label:
             parts = [f"{lab} >= {_fmt_thr(t)}" for lab, t in self.thresholds.items() if t is not None]
             never = [lab for lab, t in self.thresholds.items() if t is None]
@@ -697,11 +704,12 @@ def calibrate(
     sample: Any = None,
     population: Any = None,
     grid: Any = None,
-    tune: float = 0.1,
+    tune: float | None = None,
     start: int | None = None,
     step: float | None = None,
     task: str | None = "routing",
     seed: int = 0,
+    propensity: Hashable | None = None,
 ) -> CalibrationResult:
     """Choose the confidence threshold whose auto-accepted error is <= alpha w.p. >= 1 - delta.
 
@@ -721,24 +729,69 @@ def calibrate(
         Which rows were reviewed as a random sample: ``"random"`` (all of them), a column
         name (True or "random" on such rows) or a boolean mask. Default: a ``sample`` or
         ``audit`` column; without one, a ValueError. Other rows are not used.
+
+        ``"propensity"``: every routed item counts, each reviewed one weighted by the
+        inverse of its known review probability (a router with ``review_budget=``, or any
+        router whose every item had a probability above zero), tested with an
+        anytime-valid betting bound (`hitl_widgets.routing.weighted`). The frame then
+        holds *every routed item in route order*, reviewed or not, with its probability
+        (``propensity=``, default column ``review_probability``) and ``route`` ("review"
+        on the items sent to a person; without it, a row is reviewed when it has a
+        label). From a store the default is ``"propensity"`` when the router was
+        randomised (its settings have a review budget), else the audits (``"audits"``).
     population:
         Confidences of the items the threshold will be applied to (unlabelled): they place
-        the grid. Without it a ``tune`` share of the random rows is set aside for that.
+        the grid. Without it a ``tune`` share of the random rows is set aside for that
+        (default 0.1; with ``sample="propensity"`` none for the exact test, whose grid
+        starts where about `default_start` reviewed items pass, and 0.2 of the routed
+        items for the betting one, whose reviews choose where its grid starts).
     grid:
         Explicit thresholds to test (in descending order); overrides the built grid.
     start, step:
         The built grid starts where about `start` reviewed items pass and moves down in
         coverage steps of `step` (default: see `default_start`, and 1/n).
+    propensity:
+        With ``sample="propensity"``: the column of review probabilities.
 
     Raises `InsufficientSampleError` (a ValueError) when no threshold can be certified,
     with the number of reviewed items that would be needed.
     """
-    _check_levels(alpha, delta, tune)
+    _check_levels(alpha, delta, 0.0 if tune is None else tune)
     alpha, delta = float(alpha), float(delta)
-    if isinstance(data, (Store, str)) and not isinstance(data, pd.DataFrame):
+    from_store = isinstance(data, (Store, str)) and not isinstance(data, pd.DataFrame)
+    if from_store and sample is None:
+        sample = _store_default_sample(data, task)
+    if isinstance(sample, str) and sample == "propensity":
+        from .weighted import calibrate_weighted
+
+        return calibrate_weighted(
+            data,
+            alpha=alpha,
+            delta=delta,
+            per_label=per_label,
+            confidence=confidence,
+            pred=pred,
+            label=label,
+            propensity=propensity,
+            grid=grid,
+            tune=tune,
+            step=step,
+            task=task,
+            seed=seed,
+        )
+    if from_store and isinstance(sample, str) and sample == "audits":
+        sample = None
+    tune = 0.1 if tune is None else tune
+    if from_store:
+        if sample is not None:
+            raise ValueError(
+                f"sample={sample!r}: from a store, calibrate uses the router's audits "
+                "(sample='audits') or every review weighted by its review probability "
+                "(sample='propensity')"
+            )
         rev = _read_store(data, task)
     else:
-        rev = _from_frame(data, confidence, pred, label, sample)
+        rev = _from_frame(data, confidence, pred, label, sample)  # type: ignore[arg-type]
     pop, pop_pred = _population(rev, population)
     if len(rev.confidence) == 0:
         raise InsufficientSampleError(
@@ -810,6 +863,17 @@ def calibrate(
         runs=tests.runs,
         items=pd.DataFrame({"confidence": rev.confidence, "pred": rev.pred, "wrong": rev.wrong.astype(bool)}),
     )
+
+
+def _store_default_sample(data: Any, task: str | None) -> str:
+    """``"propensity"`` when the store's routes of `task` come from a randomised router,
+    else ``"audits"``."""
+    from .router import routed
+
+    with using_store(data, create=False) as st:
+        r = routed(st, task)
+    randomised = any(isinstance(x, dict) and x.get("review_budget") is not None for x in r["settings"])
+    return "propensity" if randomised else "audits"
 
 
 def _check_levels(alpha: float, delta: float, tune: float) -> None:
@@ -996,20 +1060,30 @@ def _coverage(
 # -- audits ----------------------------------------------------------------------------
 class AuditEstimate(tuple):
     """``(estimate, (low, high))``: the error among auto-accepted items, from audits,
-    with an exact Clopper-Pearson interval. Also ``.n``, ``.errors``, ``.confidence``."""
+    with an exact Clopper-Pearson interval (``method="Clopper-Pearson"``), or from every
+    review weighted by its review probability with an anytime-valid betting interval
+    (``method="weighted"``). Also ``.n`` (reviews), ``.errors`` (errors found),
+    ``.confidence``, ``.method``."""
 
     estimate: float
     interval: tuple[float, float]
     n: int
     errors: int
     confidence: float
+    method: str
 
     def __new__(
-        cls, estimate: float, interval: tuple[float, float], n: int, errors: int, confidence: float
+        cls,
+        estimate: float,
+        interval: tuple[float, float],
+        n: int,
+        errors: int,
+        confidence: float,
+        method: str = "Clopper-Pearson",
     ) -> AuditEstimate:
         self = super().__new__(cls, (estimate, interval))
         self.estimate, self.interval, self.n, self.errors = estimate, interval, n, errors
-        self.confidence = confidence
+        self.confidence, self.method = confidence, method
         return self
 
     def __repr__(self) -> str:
@@ -1018,13 +1092,27 @@ class AuditEstimate(tuple):
         est = "nan" if self.n == 0 else _short(self.estimate)
         return (
             f"AuditEstimate(estimate={est}, interval=({_short(lo)}, {_short(hi)}), "
-            f"n={self.n}, errors={self.errors}, confidence={_short(self.confidence)})"
+            f"n={self.n}, errors={self.errors}, confidence={_short(self.confidence)}"
+            + ("" if self.method == "Clopper-Pearson" else f", method={self.method!r}")
+            + ")"
         )
 
     def __str__(self) -> str:
         if self.n == 0:
             return "No audited item has been reviewed yet."
         lo, hi = self.interval
+        if self.method in ("weighted", "exact"):
+            how = (
+                "anytime-valid, betting"
+                if self.method == "weighted"
+                else "exact, hypergeometric within the level of review probability reviewed in part"
+            )
+            return (
+                f"Error among items that went through unreviewed: {_fmt_pct(self.estimate)} "
+                f"(estimated from {self.n:,} reviews, {self.errors} errors found, each weighted "
+                f"by its review probability), {_fmt_pct(self.confidence)} interval "
+                f"{_fmt_pct(lo)} to {_fmt_pct(hi)} ({how})."
+            )
         return (
             f"Error among auto-accepted items: {_fmt_pct(self.estimate)} "
             f"({self.errors} of {self.n:,} audited), {_fmt_pct(self.confidence)} "
@@ -1040,8 +1128,16 @@ def audit_estimate(
     pred: Hashable | None = None,
     label: Hashable | None = None,
     audit: Any = None,
+    propensity: Hashable | None = None,
 ) -> AuditEstimate:
     """The error of what the model decides alone, from the audit decisions.
+
+    ``audit="propensity"`` uses every review instead, each weighted by its review
+    probability (from a store: the probabilities stored with the route events; from a
+    frame: every routed row with a ``review_probability`` column, or the one `propensity`
+    names): the error of what went through unreviewed, with an anytime-valid interval
+    (see `hitl_widgets.routing.weighted.weighted_audit_estimate`). From a store of a
+    randomised router (``review_budget=``) that is the default.
 
     From a store: the items of `task` routed as audits, joined with the decisions made on
     them in the same task. From a frame: rows with the model label (``pred`` /
@@ -1056,7 +1152,16 @@ def audit_estimate(
     """
     if not (0.0 < float(confidence) < 1.0):
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
-    if isinstance(data, (Store, str)) and not isinstance(data, pd.DataFrame):
+    from_store = isinstance(data, (Store, str)) and not isinstance(data, pd.DataFrame)
+    if from_store and audit is None:
+        audit = _store_default_sample(data, task)
+    if isinstance(audit, str) and audit == "propensity":
+        from .weighted import weighted_audit_estimate
+
+        return weighted_audit_estimate(
+            data, task=task, confidence=float(confidence), pred=pred, label=label, propensity=propensity
+        )
+    if from_store:
         rev = _read_store(data, task)
         wrong = rev.wrong
     else:

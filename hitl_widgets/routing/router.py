@@ -38,10 +38,11 @@ from ..items import (
 from ..store import Store, using_store, utc_now
 from .ordering import canonical_strategy, order_positions
 from .policy import Policy, parse_policy
+from .propensity import review_probabilities
 
 Rule = str | Callable[..., Any]
 
-ROUTE_COLUMNS = ("route", "reasons", "audit")
+ROUTE_COLUMNS = ("route", "reasons", "audit", "review_probability")
 
 
 def _pct(x: float) -> str:
@@ -221,7 +222,23 @@ class Router:
         the model output nor on which other rows are in the batch, and the same seed
         draws the same items again.
     seed:
-        Seed of the audit draw.
+        Seed of the audit draw (and of the random review draw).
+    review_budget:
+        Randomised routing (None: off): the expected share of the batch sent to a person.
+        What must go to a person still does (policy hits, labels always reviewed,
+        confidence under a threshold: probability 1); of the other items the least
+        confident go too (probability 1), and the rest each with probability
+        `review_floor`, the cut placed so that the expected share reviewed is the budget
+        (see `hitl_widgets.routing.propensity.review_probabilities` for why two levels). The probability is stored with each
+        route event, so that every reviewed item counts towards the guarantee:
+        ``calibrate(store, sample="propensity")`` and ``audit_estimate(store,
+        audit="propensity")`` weight each one by the inverse of its probability. Replaces
+        `audit_rate` (give one or the other).
+    review_floor:
+        The least review probability of any item under randomised routing (in (0, 1]):
+        no item is certain to go through unseen. A lower floor spends less of the budget
+        on confident items but makes each error found among them weigh more, and the
+        bound wider (`calibrate` says when the floor is too low for the sample).
     """
 
     def __init__(
@@ -232,6 +249,8 @@ class Router:
         always_review: Iterable[Any] = (),
         audit_rate: float = 0.0,
         seed: int = 0,
+        review_budget: float | None = None,
+        review_floor: float = 0.02,
     ) -> None:
         self.labels = validate_labels(labels)
         self.thresholds: dict[str, float] = _thresholds_of(thresholds, self.labels)
@@ -245,6 +264,26 @@ class Router:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise ValueError(f"seed must be an integer, got {seed!r}")
         self.seed = int(seed)
+        self.review_budget = (
+            None if review_budget is None else _in_unit_interval(review_budget, "review_budget:")
+        )
+        self.review_floor = _in_unit_interval(review_floor, "review_floor:")
+        if self.review_budget is not None:
+            if self.review_floor <= 0:
+                raise ValueError(
+                    "review_floor: must be above 0 with review_budget (an item that can never be "
+                    "reviewed cannot be counted, and the guarantee needs every item countable)"
+                )
+            if self.review_floor > self.review_budget:
+                raise ValueError(
+                    f"review_floor {self.review_floor!r} is above review_budget "
+                    f"{self.review_budget!r}: every item would be reviewed at least that often"
+                )
+            if self.audit_rate > 0:
+                raise ValueError(
+                    "give audit_rate or review_budget, not both: randomised routing already "
+                    "reviews every item with a known probability (its reviews are the audits)"
+                )
 
     def _add_policy(self, name: str, rule: Rule) -> None:
         """Add one named rule, an expression checked now, or a callable."""
@@ -273,6 +312,11 @@ class Router:
             "always_review": list(self.always_review),
             "audit_rate": self.audit_rate,
             "seed": self.seed,
+            **(
+                {}
+                if self.review_budget is None
+                else {"review_budget": self.review_budget, "review_floor": self.review_floor}
+            ),
         }
 
     def __repr__(self) -> str:
@@ -283,7 +327,13 @@ class Router:
         return (
             f"Router(labels={s['labels']!r}, thresholds={thr}, "
             f"policies={s['policies']!r}, always_review={s['always_review']!r}, "
-            f"audit_rate={_short(self.audit_rate)}, seed={self.seed!r})"
+            f"audit_rate={_short(self.audit_rate)}, seed={self.seed!r}"
+            + (
+                ""
+                if self.review_budget is None
+                else f", review_budget={_short(self.review_budget)}, review_floor={_short(self.review_floor)}"
+            )
+            + ")"
         )
 
     def _eval_policy(self, name: str, rule: Rule, df: pd.DataFrame) -> np.ndarray:
@@ -411,14 +461,37 @@ class Router:
         for m in missing_input.values():
             any_policy |= m
         needs_person = low | always | any_policy
-        audit = ~needs_person & (self._audit_draw(ids) < self.audit_rate)
+        draw = self._audit_draw(ids)
+        if self.review_budget is None:
+            # the review probability of each item: 1 where a person must look, the audit
+            # rate elsewhere (an audit is a review drawn with that known probability)
+            prob = np.where(needs_person, 1.0, self.audit_rate)
+            audit = ~needs_person & (draw < self.audit_rate)
+            drawn = np.zeros(n, bool)
+        else:
+            if conf is None:
+                raise ValueError("review_budget: randomised routing needs confidence or proba")
+            prob, _ = review_probabilities(
+                conf, needs_person, budget=self.review_budget, floor=self.review_floor
+            )
+            # drawn with its own probability, not a uniform rate: not an audit in the
+            # uniform sense that calibrate(sample="audits") relies on
+            audit = np.zeros(n, bool)
+            drawn = ~needs_person & (draw < prob)
         reasons = self._reasons(n, low, conf, thr, pred_labels, fired, missing_input, always, audit)
+        for i in np.flatnonzero(drawn):
+            reasons[i].append(
+                f"among the least confident (review budget {_pct(self.review_budget or 0.0)})"
+                if prob[i] >= 1.0
+                else f"drawn for review at random (probability {prob[i]:.3g})"
+            )
 
         frame = df.copy()
-        route = np.where(needs_person | audit, "review", "auto")
+        route = np.where(needs_person | audit | drawn, "review", "auto")
         frame["route"] = route
         frame["reasons"] = pd.Series(reasons, index=df.index, dtype=object)
         frame["audit"] = audit
+        frame["review_probability"] = prob
         result = RoutingResult(
             frame=frame,
             labels=list(labels),
@@ -582,6 +655,14 @@ class RoutingResult:
             )
         if self.settings["audit_rate"] > 0:
             rows.append((f"  random audit ({_pct(self.settings['audit_rate'])})", int(f["audit"].sum())))
+        budget = self.settings.get("review_budget")
+        if budget is not None:
+            least = f["reasons"].map(lambda r: any(x.startswith("among the least confident") for x in r))
+            drawn = f["reasons"].map(lambda r: any(x.startswith("drawn for review") for x in r))
+            rows.append(("  among the least confident", int(least.sum())))
+            rows.append(("  drawn at random", int(drawn.sum())))
+            expected = float(f["review_probability"].mean()) if n else 0.0
+            rows.append((f"expected share reviewed (budget {_pct(budget)})", round(expected * n)))
         out = pd.DataFrame(rows, columns=["outcome", "count"]).set_index("outcome")
         out["share"] = out["count"] / max(n, 1)
         return out
@@ -609,6 +690,11 @@ class RoutingResult:
         routes = f["route"].to_numpy()
         audits = f["audit"].to_numpy()
         reasons = f["reasons"].to_numpy()
+        probs = (
+            f["review_probability"].to_numpy(dtype=float)
+            if "review_probability" in f.columns
+            else np.where(routes == "auto", float(settings.get("audit_rate", 0.0)), 1.0)
+        )
         for i in range(len(f)):
             item_id = str(ids[i])
             h = hashes[i] if hashes is not None else None
@@ -619,6 +705,9 @@ class RoutingResult:
                 "reasons": list(reasons[i]),
                 "policies": [fired_names[j] for j in np.flatnonzero(fired[i])] if fired is not None else [],
                 "settings": settings,
+                # the known chance this item had of going to a person: what makes every
+                # review count (calibrate / audit_estimate weight reviews by its inverse)
+                "review_probability": float(probs[i]),
             }
             c = None if conf is None else float(conf[i])
             key = (
@@ -650,12 +739,19 @@ class RoutingResult:
         return out
 
 
+def _probability_of(d: dict[str, Any]) -> float:
+    v = d.get("review_probability")
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else float("nan")
+
+
 def routed(store: str | Store, task: str | None = "routing") -> pd.DataFrame:
     """Every routed item's latest routing outcome, read back from the store.
 
     Columns: task, item_id, content_hash, model_label, model_confidence, route ("auto" |
     "review"), auto (accepted with no person), audit, reasons, policies, settings,
-    routed_at. ``task=None`` reads every task.
+    review_probability (the item's known chance of going to a person; NaN for routes
+    stored before it was), routed_at. ``task=None`` reads every task; rows are in route
+    order (of each item's latest route).
     """
     with using_store(store, create=False) as st:
         ev = st.events(task, action="route")
@@ -671,6 +767,7 @@ def routed(store: str | Store, task: str | None = "routing") -> pd.DataFrame:
         "reasons",
         "policies",
         "settings",
+        "review_probability",
         "routed_at",
     ]
     if not len(ev):
@@ -689,6 +786,8 @@ def routed(store: str | Store, task: str | None = "routing") -> pd.DataFrame:
             "reasons": data.map(lambda d: list(d.get("reasons") or [])).to_numpy(),
             "policies": data.map(lambda d: list(d.get("policies") or [])).to_numpy(),
             "settings": data.map(lambda d: d.get("settings")).to_numpy(),
+            # NaN for routes written before review probabilities were stored
+            "review_probability": data.map(_probability_of).to_numpy(dtype=float),
             "routed_at": ev["created_at"].to_numpy(),
         }
     )
