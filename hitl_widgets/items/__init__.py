@@ -17,25 +17,40 @@ from ._common import (
     validate_labels,
     validate_text,
 )
+from .box import BOX_FORMATS, Task, from_canonical, merge_tasks, split_tasks, to_canonical, validate_boxes
 from .classification import ClassificationItems, content_hash, validate_classification, validate_gold
 from .generation import GenerationItems, validate_generation, validate_rubric
+from .image import ImageData, ImageError, ImageItems, load_image, preview, validate_images
 from .pairwise import PairwiseItems, validate_pairwise
 
 __all__ = [
+    "BOX_FORMATS",
     "ClassificationItems",
     "GenerationItems",
+    "ImageData",
+    "ImageError",
+    "ImageItems",
     "ItemIds",
     "PairwiseItems",
+    "Task",
     "canonical",
     "content_hash",
+    "from_canonical",
     "hash_parts",
+    "load_image",
+    "merge_tasks",
+    "preview",
     "require_column",
     "require_frame",
     "rows_named",
+    "split_tasks",
+    "to_canonical",
+    "validate_boxes",
     "validate_classification",
     "validate_generation",
     "validate_gold",
     "validate_ids",
+    "validate_images",
     "validate_labels",
     "validate_pairwise",
     "validate_rubric",

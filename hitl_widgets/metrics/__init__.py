@@ -62,3 +62,35 @@ __all__ = [
 from .from_store import agreement_report, fatigue, gold_accuracy, ratings  # noqa: E402
 
 __all__ += ["agreement_report", "fatigue", "gold_accuracy", "ratings"]
+
+# Bounding boxes: IoU, matching, what people changed, the human-vs-model picture, average
+# precision as COCO computes it, agreement between annotators.
+from .boxes import (  # noqa: E402
+    APResult,
+    BoxAgreementResult,
+    BoxConfusion,
+    BoxMatch,
+    average_precision,
+    box_agreement,
+    box_changes,
+    box_confusion,
+    coco_map,
+    iou,
+    iou_matrix,
+    match_boxes,
+)
+
+__all__ += [
+    "APResult",
+    "BoxAgreementResult",
+    "BoxConfusion",
+    "BoxMatch",
+    "average_precision",
+    "box_agreement",
+    "box_changes",
+    "box_confusion",
+    "coco_map",
+    "iou",
+    "iou_matrix",
+    "match_boxes",
+]
