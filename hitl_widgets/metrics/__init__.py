@@ -80,6 +80,12 @@ from .boxes import (  # noqa: E402
     match_boxes,
 )
 
+# Groups of annotators: figures by group, tests that permute groups across annotators (never
+# across ratings), soft labels, juries.
+from .groups import GroupReport, GroupTestResult, JuryResult, by_group, group_test, jury, soft_labels  # noqa: E402
+
+__all__ += ["GroupReport", "GroupTestResult", "JuryResult", "by_group", "group_test", "jury", "soft_labels"]
+
 __all__ += [
     "APResult",
     "BoxAgreementResult",
