@@ -121,6 +121,10 @@ def test_tracker_numbers_from_a_hand_built_store(setup):
     assert row["people_round_s"] == pytest.approx(row["people_s"])
     assert row["compute_s"] == 1.5 and row["needed"] is None
     assert "151 items reviewed as a random sample" in row["advice"]
+    # the cost of the guarantee: 151 random-sample reviews, 40 others (training), 191 in all
+    assert (row["reviews_calibration"], row["reviews_training"], row["reviews_total"]) == (151, 40, 191)
+    assert row["reviews_calibration_only"] == 151
+    assert row["certified_share"] == pytest.approx(1 - row["routed_share"])
     # the routing was written to the store: the pool's latest route events
     from hitl_widgets.routing import routed
 
@@ -134,6 +138,7 @@ def test_tracker_numbers_from_a_hand_built_store(setup):
     row2 = tr.record(rr2)
     assert row2["round"] == 2 and row2["labelled"] == row["labelled"] + 10
     assert row2["people_round_s"] == pytest.approx(30.0)
+    assert (row2["reviews_training"], row2["reviews_total"]) == (50, 201)
     t = tr.table()
     assert list(t["round"]) == [1, 2] and list(t["unbiased"]) == [151, 151]
     fig = tr.plot(widget=False)
@@ -209,3 +214,45 @@ def test_simulated_reviewer_decides_through_the_widget(tmp_path):
     ev = sim.events(["k1", "k2"], task="t", texts=["x", "y"], model_labels=["a", "b"], data={"sample": True})
     assert [e["action"] for e in ev][1] in ("correct", "accept") and ev[0]["data"] == {"sample": True}
     assert all(e["duration_ms"] > 0 for e in ev)
+
+
+def test_a_randomised_round_certifies_from_every_review_and_spends_none_on_a_sample(tmp_path):
+    n = 3000
+    df = frame(n)
+    rng = np.random.default_rng(9)
+    conf = rng.beta(4, 1.2, n)
+    wrong = rng.random(n) < 0.9 * (1 - conf)
+    proba = fake_proba(df["gold"], conf, wrong)
+    store = Store(tmp_path / "rp.db")
+    tr = LoopTracker(store, task="claims", df=df, id="id", labels=LABELS, alpha=0.2, delta=0.1)
+    rr = tr.reroute(proba=proba, review_budget=0.3, review_floor=0.1)
+    assert rr.randomised and rr.calibration is None and rr.certified_share == 0.0
+    with pytest.raises(ValueError, match="certify: give a reroute made with review_budget"):
+        tr.certify(tr.reroute(proba=proba, write=False, grid="sample"))
+    sent = rr.review_frame
+    assert len(sent) == pytest.approx(0.3 * n, rel=0.15)
+    # the person answers every routed item with the truth (a correction where the model erred)
+    store.append(
+        [
+            decision(
+                x.id,
+                x.text,
+                "correct" if x.pred != x.gold else "accept",
+                x.gold,
+                "claims",
+                1000.0,
+                model=x.pred,
+            )
+            for x in sent.itertuples()
+        ]
+    )
+    rr = tr.certify(rr)
+    assert rr.calibration is not None and rr.refusal is None, rr.refusal
+    row = tr.record(rr)
+    assert row["reviews_calibration_only"] == 0  # no review spent only to calibrate
+    assert row["reviews_calibration"] == row["reviews_total"] == len(sent)  # every one counts
+    assert row["reviews_training"] == len(sent)
+    assert row["certified_share"] == pytest.approx(rr.calibration.coverage) and row["certified_share"] > 0.3
+    # the guarantee on the pool itself: the error above the threshold is at most alpha here
+    above = conf >= rr.threshold
+    assert wrong[above].mean() <= 0.2

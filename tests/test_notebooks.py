@@ -54,6 +54,13 @@ CHECKS = {
         "assert not held & set(data['train']['item_id'])  # the random sample is never trained on\n"
         "assert held <= set(data['eval']['item_id']) | set(more['claim_id'])\n"
         "assert hw.TextClassifier.load(report.checkpoint).mode_used == model.mode_used\n"
+        "assert (t['reviews_calibration_only'] == t['unbiased']).all(), t\n"
+        "assert (t['reviews_total'] == t['reviews_training'] + t['reviews_calibration_only']).all(), t\n"
+        "from hitl_widgets.routing import routed as _routed\n"
+        "_r = _routed(STORE, 'claims-rp')\n"
+        "assert len(_r) == len(fresh) and _r['review_probability'].between(0.25, 1).all(), _r\n"
+        "assert int(routed_rp.review_mask.sum()) < last['reviews_total']  # fewer reviews\n"
+        "assert share_rp > 0.5, share_rp  # and the guarantee still certifies most claims\n"
     ),
     "08_agent.ipynb": (
         "assert list(table['calls']) == [200, 200], table\n"

@@ -288,3 +288,23 @@ def test_a_zero_probability_is_refused_naming_the_rows():
         ValueError, match=r"1 items went through unreviewed with review probability 0 \(first: \[0\]\)"
     ):
         calibrate(df, sample="propensity")
+
+
+def test_an_agent_gate_stores_each_calls_review_probability(tmp_path):
+    from hitl_widgets import Gate
+
+    gate = Gate(str(tmp_path / "agent.db"), "pay", thresholds=0.8, audit_rate=0.25, seed=0)
+    conf = np.linspace(0.5, 1.0, 40)
+    for i, c in enumerate(conf):
+        gate.route("pay", {"claim_id": f"c{i}", "amount": 1.0}, call_id=f"c{i}", confidence=float(c))
+    r = routed(gate.store, "pay").set_index("item_id")
+    held = conf < 0.8
+    p = r.loc[[f"c{i}" for i in range(40)], "review_probability"].to_numpy()
+    assert (p[held] == 1.0).all() and (p[~held] == 0.25).all()
+    # let-through calls that were audited count as reviewed in the weighted estimates
+    audited = r["audit"].to_numpy()
+    assert audited.any() and not r.loc[r["audit"], "auto"].eq(False).any()
+    from hitl_widgets.routing.weighted import read_routed
+
+    rt = read_routed(gate.store, task="pay")
+    assert int(rt.reviewed.sum()) == int(held.sum()) + int(audited.sum())

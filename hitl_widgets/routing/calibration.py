@@ -559,16 +559,15 @@ class CalibrationResult:
     items: pd.DataFrame | None = field(repr=False, default=None)  # the random reviewed items
     #: with ``sample="propensity"``: every routed item counted (reviewed or not); else None
     routed: int | None = None
+    #: with ``sample="propensity"``: how the reviews were counted, in words
+    weighting: str | None = None
 
     @property
     def sentence(self) -> str:
         n_txt = f"{self.n + self.n_tune:,} reviewed items"
         how = f"{METHOD}, {n_txt}"
         if self.routed is not None:
-            how = (
-                f"{METHOD} with review probabilities: {n_txt} of {self.routed:,} routed, each "
-                "weighted by 1 / its review probability, anytime-valid betting bound"
-            )
+            how = f"{METHOD} with review probabilities: {n_txt} of {self.routed:,} routed, {self.weighting}"
         if self.per_label:
             parts = [f"{lab} >= {_fmt_thr(t)}" for lab, t in self.thresholds.items() if t is not None]
             never = [lab for lab, t in self.thresholds.items() if t is None]

@@ -1,18 +1,20 @@
-"""Calibration and audit estimates from every review, weighted by its review probability.
+"""Calibration and audit estimates from every review, counted with its review probability.
 
 ``calibrate(..., sample="propensity")`` and ``audit_estimate(..., audit="propensity")`` land
 here. The input is every routed item in route order (reviewed or not) with its known review
 probability; the statistics are in `hitl_widgets.routing.propensity`.
 
-The threshold is chosen by Learn-then-Test as in `calibrate`, with two differences:
+The threshold is chosen by Learn-then-Test as in `calibrate`: a descending grid of thresholds
+placed on the routed items' confidences (no labels), tested in fixed sequence, the answer the
+lowest one rejected before the first failure. Each threshold's p-value comes from
 
-* each threshold's p-value comes from the betting e-process over all routed items (anytime-
-  valid: re-running calibrate as reviews accumulate keeps the guarantee), not from a binomial
-  test over a uniform random sample;
-* the grid is placed on the routed items' confidences (no labels), and where it starts is
-  chosen on a ``tune`` share of the routed items set aside at random (their reviews predict
-  which threshold has the most evidence; only the other items are tested). The fixed
-  sequence then moves down from there and stops at its first failure.
+* the exact test by level of review probability, when the probabilities come in levels with
+  at most one reviewed in part (a randomised `Router`, or thresholds with an audit rate); the
+  grid starts where about `default_start` of the items reviewed as a sample pass, as
+  `calibrate`'s own grid does;
+* otherwise the betting e-process over all routed items (anytime-valid); where its grid
+  starts is chosen on a ``tune`` share of the routed items set aside at random (their
+  reviews predict which threshold has the most evidence; only the other items are tested).
 
 A reviewed item whose decision is still pending counts as an error (conservative: the bound
 never waits for the easy ones); the result says how many there were.
@@ -38,7 +40,6 @@ from .calibration import (
     _compare_labels,
     _fmt_pct,
     _pick,
-    default_start,
 )
 from .propensity import (
     BET_CAP,
@@ -52,6 +53,9 @@ from .propensity import (
     stratifiable,
     stratified_error_bounds,
     stratified_pvalues,
+)
+from .propensity import (
+    strata_of as _level_codes,
 )
 
 _PROB_NAMES = ("review_probability", "propensity")
@@ -229,6 +233,38 @@ def _predicted_evidence(
     return out
 
 
+#: how much more often than its confidence says the model is assumed to err when the start of
+#: the exact test's grid is chosen (fine-tuned models tend to be over-confident; a start too
+#: low fails at once, one too high on a few confident errors)
+DOUBT_INFLATION = 1.5
+
+
+def _predicted_start(smp: WeightedSample, grid: np.ndarray, alpha: float) -> int:
+    """Where the exact test's fixed sequence starts: the threshold whose p-value is predicted
+    smallest, with each reviewed item's error predicted from the model's own confidence
+    (``DOUBT_INFLATION * (1 - c)``) - labels are not looked at, so the grid stays fixed before
+    the test. The sequence moves down from there and stops at its first failure, so a start
+    where a pass is most likely is what lets it go far (as the loop tracker's learned grid)."""
+    doubt = np.minimum(DOUBT_INFLATION * (1.0 - smp.confidence), 1.0)
+    best, first = math.inf, len(grid) - 1
+    for j, t in enumerate(grid):
+        above = smp.confidence >= t
+        if not (above & smp.reviewed & (smp.probability < 1)).any():
+            continue
+        big_n, n, _ = _counts(smp, above)
+        codes = _level_codes(smp.probability)
+        k = np.round(
+            np.bincount(
+                codes[above & smp.reviewed], weights=doubt[above & smp.reviewed], minlength=big_n.size
+            )
+        )
+        predicted = math.log(max(_exact_pvalue(big_n, n, k, alpha), 1e-300))
+        # ties: the lower threshold (more accepted) among equally strong starts
+        if predicted <= best:
+            best, first = predicted, j
+    return first
+
+
 def calibrate_weighted(
     data: Any,
     *,
@@ -281,14 +317,7 @@ def calibrate_weighted(
             if evidence is not None and np.isfinite(evidence).any():
                 first = int(np.nanargmax(evidence))
             elif stratified:
-                # no share set aside: start as `calibrate`'s own grid does, where about
-                # `default_start` reviewed items pass (which items were reviewed is known
-                # before any label, and independent of them given the confidences)
-                # (counted among the items reviewed as a sample: probability below 1)
-                rev_c = np.sort(smp.confidence[smp.reviewed & (smp.probability < 1)])[::-1]
-                rev_above = np.searchsorted(-rev_c, -g, side="right")
-                ok = np.flatnonzero(rev_above >= default_start(rev_c.size, alpha, level))
-                first = int(ok[0]) if ok.size else len(g) - 1
+                first = _predicted_start(smp, g, alpha)
             else:  # start where enough items could pass with no error
                 need = 2 * items_needed(alpha, level, smp.floor)
                 ok = np.flatnonzero(above >= need)
@@ -368,6 +397,11 @@ def calibrate_weighted(
             }
         ),
         routed=n,
+        weighting=(
+            "an exact test within each level of review probability"
+            if stratified
+            else "each weighted by 1 / its review probability, anytime-valid betting bound"
+        ),
     )
 
 

@@ -181,10 +181,23 @@ class Reroute:
     alpha: float
     delta: float
     seconds: float
+    #: True when the pool was routed with review probabilities (``review_budget=``): the
+    #: calibration comes after the reviews, from every one of them (`LoopTracker.certify`)
+    randomised: bool = False
 
     @property
     def threshold(self) -> float | None:
         return None if self.calibration is None else self.calibration.threshold
+
+    @property
+    def certified_share(self) -> float:
+        """The pool's share the certified threshold accepts with no person (0 when none)."""
+        if self.calibration is None or not len(self.routing):
+            return 0.0
+        if self.randomised:
+            return float(self.calibration.coverage)
+        f = self.routing.frame
+        return float(((f["route"] == "auto") | f["audit"]).mean())
 
     @property
     def routed_share(self) -> float:
@@ -333,6 +346,8 @@ class LoopTracker:
         tune: float = 0.25,
         step: float = 0.05,
         write: bool = True,
+        review_budget: float | None = None,
+        review_floor: float = 0.05,
         **calibrate_kw: Any,
     ) -> Reroute:
         """Re-predict `pool` (default: the unlabelled rows) and the random sample with `model`,
@@ -364,6 +379,13 @@ class LoopTracker:
           its uncertain items and its confidences sit higher than the sample's.
 
         Other `calibrate` arguments pass through.
+
+        ``review_budget=`` routes with review probabilities instead
+        (``Router(review_budget=, review_floor=)``: the least confident always, the rest
+        with the floor probability, each probability stored): nothing is calibrated yet;
+        after the person has reviewed `Reroute.review_frame`, `certify` calibrates on every
+        review of this routing (``calibrate(sample="propensity")``), and no random sample
+        is needed.
         """
         if grid not in ("learned", "sample", "pool"):
             raise ValueError(f"grid must be 'learned', 'sample' or 'pool', got {grid!r}")
@@ -380,6 +402,8 @@ class LoopTracker:
                 raise ValueError("reroute: give a model or proba")
             proba = model.predict_proba(texts_pool)
         proba = np.asarray(proba, dtype=float)
+        if review_budget is not None:
+            return self._route_randomised(pool, proba, labels, review_budget, review_floor, write, t0)
         sample = self.unbiased()
         if sample_proba is None and len(sample):
             if self.df is None:
@@ -457,6 +481,96 @@ class LoopTracker:
         self._last = rr
         return rr
 
+    def _route_randomised(
+        self,
+        pool: pd.DataFrame,
+        proba: np.ndarray,
+        labels: Sequence[Any],
+        budget: float,
+        floor: float,
+        write: bool,
+        t0: float,
+    ) -> Reroute:
+        from ..routing import Router
+
+        router = Router(labels, review_budget=budget, review_floor=floor, seed=self.seed)
+        pool = pool.assign(
+            pred=np.asarray(labels, dtype=object)[proba.argmax(1)] if len(proba) else [],
+            confidence=proba.max(1) if len(proba) else np.zeros(0),
+        )
+        result = router.route(
+            pool,
+            pred="pred",
+            confidence="confidence",
+            id=self.id,
+            text=self.text if self.text in pool.columns else None,
+            store=self.store if write else None,
+            task=self.tasks[0],
+        )
+        empty = pd.DataFrame(columns=["item_id", "human_label", "pred", "confidence"])
+        rr = Reroute(
+            result,
+            None,
+            None,
+            proba,
+            empty,
+            self.alpha,
+            self.delta,
+            time.perf_counter() - t0,
+            randomised=True,
+        )
+        self._last = rr
+        return rr
+
+    def certify(self, reroute: Reroute | None = None, **calibrate_kw: Any) -> Reroute:
+        """Calibrate a randomised re-route (``reroute(..., review_budget=)``) on every review
+        of it: its routed items, each with its review probability, joined with the decisions
+        people made on them in the first task (a review still pending counts as an error).
+        Sets the reroute's calibration (or its refusal) and returns it."""
+        from ..routing import InsufficientSampleError, calibrate
+
+        rr = reroute if reroute is not None else self._last
+        if rr is None or not rr.randomised:
+            raise ValueError(
+                "certify: give a reroute made with review_budget= (reroute(..., review_budget=...))"
+            )
+        f = rr.routing.frame
+        ids = (f.index if self.id is None else pd.Index(f[self.id])).astype(str)
+        d = self.store.decisions(self.tasks[0])
+        d = d[d["status"].isin(["accepted", "corrected", "flagged"])]
+        said = dict(zip(d["item_id"].astype(str), d["human_label"], strict=True))
+        routed_frame = pd.DataFrame(
+            {
+                "confidence": f["confidence"].to_numpy(dtype=float),
+                "pred": f["pred"].astype(str).to_numpy(),
+                "label": [said.get(i) for i in ids],
+                "route": f["route"].to_numpy(),
+                "review_probability": f["review_probability"].to_numpy(dtype=float),
+            }
+        )
+        try:
+            rr.calibration = calibrate(
+                routed_frame,
+                sample="propensity",
+                alpha=self.alpha,
+                delta=self.delta,
+                seed=self.seed,
+                **calibrate_kw,
+            )
+            rr.refusal = None
+        except InsufficientSampleError as exc:
+            rr.calibration, rr.refusal = None, exc
+        reviewed = routed_frame["route"] == "review"
+        rr.sample = pd.DataFrame(
+            {
+                "item_id": ids[reviewed.to_numpy()],
+                "human_label": routed_frame.loc[reviewed, "label"].to_numpy(),
+                "pred": routed_frame.loc[reviewed, "pred"].to_numpy(),
+                "confidence": routed_frame.loc[reviewed, "confidence"].to_numpy(),
+            }
+        )
+        return rr
+
     def _learned_grid(self, frame: pd.DataFrame, tune: float, step: float) -> tuple[pd.DataFrame, np.ndarray]:
         """Split the random sample: a `tune` share chooses the grid (labels included), the
         rest tests it. Returns (the test rows, descending thresholds)."""
@@ -515,7 +629,14 @@ class LoopTracker:
         trained_on: the fine-tuning's training texts (from `finetune`'s report);
         unbiased: reviewed random-sample items; accuracy: on their human labels;
         routed_share: the pool's share sent to people at alpha (1.0 when no threshold could
-        be certified); people_s: people's time so far (sum of duration_ms)."""
+        be certified); people_s: people's time so far (sum of duration_ms). The cost of the
+        guarantee: reviews_total (items a person decided on so far, in the tracked tasks),
+        reviews_training (those the model trains on: all but the random sample's),
+        reviews_calibration (those this round's threshold was certified from: the random
+        sample, or every review of a randomised routing, which train too),
+        reviews_calibration_only (reviewed only to calibrate: the random sample; none with
+        review probabilities), and
+        certified_share (the pool's share the certified threshold accepts; 0 when none)."""
         rr = reroute if reroute is not None else self._last
         unb = self.unbiased() if rr is None else rr.sample
         n_unbiased = len(unb)
@@ -523,6 +644,13 @@ class LoopTracker:
             accuracy = rr.accuracy
         people = self.people_seconds()
         prev_people = self.rounds[-1]["people_s"] if self.rounds else 0.0
+        total_reviews = len(self.reviewed_ids())
+        certified = rr.certified_share if rr is not None else 0.0
+        randomised = rr is not None and rr.randomised
+        sample_only = len(self.unbiased()) if randomised else n_unbiased
+        calibrated_on = n_unbiased
+        if randomised and rr is not None and rr.calibration is not None:
+            calibrated_on = rr.calibration.n + rr.calibration.n_tune
         row: dict[str, Any] = {
             "round": len(self.rounds) + 1,
             "labelled": len(self.human_labelled()),
@@ -541,6 +669,11 @@ class LoopTracker:
             if compute_seconds is not None
             else ((getattr(finetune, "train_seconds", 0.0) or 0.0) + (rr.seconds if rr is not None else 0.0)),
             "needed": None,
+            "reviews_training": max(total_reviews - sample_only, 0),
+            "reviews_calibration": calibrated_on,
+            "reviews_calibration_only": sample_only,
+            "reviews_total": total_reviews,
+            "certified_share": certified,
             "advice": "",
             "note": note,
         }
@@ -558,6 +691,7 @@ class LoopTracker:
             "people_s",
             "people_round_s",
             "compute_s",
+            "certified_share",
         ):
             row[k] = _shown(row[k])
         self.rounds.append(row)
@@ -627,6 +761,11 @@ class LoopTracker:
             "people_round_s",
             "compute_s",
             "needed",
+            "reviews_training",
+            "reviews_calibration",
+            "reviews_calibration_only",
+            "reviews_total",
+            "certified_share",
             "advice",
             "note",
         ]
