@@ -28,6 +28,7 @@ from .widgets import (
     ClassificationReview,
     ContentChangedError,
     GenerationReview,
+    ImageReview,
     PairwiseReview,
     ReviewOptions,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "ContentChangedError",
     "Gate",
     "GenerationReview",
+    "ImageReview",
     "InsufficientSampleError",
     "PairwiseReview",
     "ReviewOptions",

@@ -6,6 +6,7 @@ from ._options import ReviewOptions
 from .approval import ApprovalQueue
 from .classification import ClassificationReview
 from .generation import GenerationReview
+from .image import ImageReview
 from .pairwise import PairwiseReview
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "ClassificationReview",
     "ContentChangedError",
     "GenerationReview",
+    "ImageReview",
     "PairwiseReview",
     "ReviewOptions",
     "ReviewWidget",

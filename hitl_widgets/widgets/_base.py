@@ -254,6 +254,12 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         """A short reminder of a gold item in its feedback (what the person saw)."""
         return ""
 
+    def _item_buffers(self, items: list[dict[str, Any]]) -> list[bytes]:
+        """Binary parts of a page (an image's bytes), sent as the `items` message's
+        buffers, never inside its JSON. A kind that has some names them in each item's
+        `buffers` (indices into the message's buffers); default none."""
+        return []
+
     def _committed(self, events: list[dict[str, Any]]) -> None:
         """Called once decisions are durable, before they are acknowledged: a kind that
         something waits on (an agent's held call) tells it here."""
@@ -533,6 +539,7 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         for item in out:
             st = states.get(item["qi"])
             item["decision"] = None if st is None else self._decision_view(st, data)
+        buffers = self._item_buffers(out)
         qlen = self._queue_length()
         self._items_sent = True
         # the page first, with the length: a browser that sees the length change (the
@@ -544,7 +551,8 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
                 "start": start_i,
                 "items": out,
                 "queue_length": qlen,
-            }
+            },
+            buffers,
         )
         self._sync_queue_length()
 
@@ -561,9 +569,12 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             "data": data,
         }
 
-    def _reply(self, msg: Mapping[str, Any]) -> None:
+    def _reply(self, msg: Mapping[str, Any], buffers: list[bytes] | None = None) -> None:
         self.sent_messages += 1
-        self.send(dict(msg))
+        if buffers:
+            self.send(dict(msg), buffers)
+        else:
+            self.send(dict(msg))
 
     def _commit_and_ack(self, raw: list[Any], complete: bool = False) -> None:
         errors: dict[str, str] = {}

@@ -12,6 +12,7 @@ import type { AnyModel } from "@anywidget/types";
 import type {
   AckMessage,
   BaseItem,
+  BinaryPart,
   BrowserMessage,
   Decision,
   ExportMessage,
@@ -127,6 +128,9 @@ export interface DecideInput {
   label?: string | null;
   note?: string | null;
   data?: Record<string, unknown> | null;
+  /** the share of the time on the entry this decision counts (default 1): several
+   * decisions made on one screen (a grid page's tiles) split its time between them */
+  share?: number;
 }
 
 /** One item's fold in this view: from the payload's stored state (`base`), through the
@@ -209,7 +213,7 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   private started = false;
   private disposed = false;
 
-  private readonly onCustom = (msg: unknown) => this.handleMessage(msg);
+  private readonly onCustom = (msg: unknown, buffers?: unknown) => this.handleMessage(msg, buffers);
   private readonly onTrait = () => this.handleTraits();
 
   constructor(model: AnyModel, options: ReviewClientOptions = {}) {
@@ -527,7 +531,10 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   private makeDecision(item: BaseItem, input: DecideInput, qi: number = item.qi): Decision {
     const t = now();
     this.interacted(t); // a decision is the person's doing too (a click, a key)
-    const { duration, idle } = this.timeOn(qi, t);
+    const time = this.timeOn(qi, t);
+    const share = typeof input.share === "number" && input.share > 0 && input.share < 1 ? input.share : 1;
+    const duration = Math.round(time.duration * share);
+    const idle = Math.round(time.idle * share);
     // the idle time cut from duration_ms goes with the kind's data
     const data = idle > 0 ? { ...(input.data ?? {}), idle_ms: idle } : (input.data ?? null);
     const cfg = this.config();
@@ -618,13 +625,13 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
 
   /* ---------------------------------------------------------------- kernel messages */
 
-  handleMessage(raw: unknown): void {
+  handleMessage(raw: unknown, buffers?: unknown): void {
     if (this.disposed || !raw || typeof raw !== "object") return;
     this.heard();
     const msg = raw as { type?: unknown };
     switch (msg.type) {
       case "items":
-        return this.onItems(msg as ItemsMessage<I>);
+        return this.onItems(msg as ItemsMessage<I>, buffers);
       case "ack":
         return this.onAck(msg as AckMessage);
       case "external":
@@ -645,7 +652,8 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     }
   }
 
-  private onItems(msg: ItemsMessage<I>): void {
+  private onItems(msg: ItemsMessage<I>, buffers?: unknown): void {
+    attachBuffers(msg.items, buffers);
     const items = this.window.accept(msg, this.cursor);
     if (items === null) return; // an answer to another view's fetch, or from before a reset
     if (this.cursor > this.queueLength) this.cursor = this.queueLength;
@@ -847,6 +855,20 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
 }
 
 /* ------------------------------------------------------------------ helpers */
+
+/** The binary parts of an `items` message (an image's bytes: the message's buffers, never
+ * base64 inside its JSON): each item naming some in `buffers` (indices) gets them, in
+ * that order, as `binary`. */
+function attachBuffers(items: unknown, buffers: unknown): void {
+  if (!Array.isArray(items) || !Array.isArray(buffers) || !buffers.length) return;
+  for (const it of items as BaseItem[]) {
+    if (!it || !Array.isArray(it.buffers)) continue;
+    const parts = it.buffers.map((i) => (typeof i === "number" ? buffers[i] : undefined));
+    if (parts.every((b) => b instanceof DataView || b instanceof ArrayBuffer || ArrayBuffer.isView(b))) {
+      it.binary = parts as BinaryPart[];
+    }
+  }
+}
 
 function isFeedback(v: unknown): v is GoldFeedback {
   return !!v && typeof v === "object" && typeof (v as GoldFeedback).correct === "boolean";

@@ -78,14 +78,37 @@ export interface BaseItem {
   content_hash: string;
   decision?: ItemState | ItemDecision | null;
   reasons?: string[];
+  /** indices into the `items` message's binary buffers (e.g. an image's bytes) */
+  buffers?: number[];
+  /** those buffers, put here by the client when the message arrives */
+  binary?: BinaryPart[];
   [key: string]: unknown;
 }
+
+/** A binary buffer of a message, as the widget manager hands it over. */
+export type BinaryPart = DataView | ArrayBuffer | ArrayBufferView;
 
 export interface ClassificationItem extends BaseItem {
   text: string;
   model_label: string | null;
   confidence: number | null;
   proba: Record<string, number> | null;
+}
+
+export interface ImageItem extends BaseItem {
+  /** the file name, for an image given as a path */
+  name: string | null;
+  /** the original's size in pixels (the EXIF orientation not applied) */
+  width: number;
+  height: number;
+  model_label: string | null;
+  confidence: number | null;
+  proba: Record<string, number> | null;
+  fields?: [string, string][];
+  /** the image as sent (its bytes are `binary[0]`): a preview when `scale` < 1 */
+  image: { mime: string; width: number; height: number; scale: number; bytes: number } | null;
+  /** why the image could not be sent (a file changed or gone since validation) */
+  image_error?: string;
 }
 
 /* ---- kernel -> browser ---- */

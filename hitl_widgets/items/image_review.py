@@ -1,0 +1,141 @@
+"""Image review items: one image per row (see `items.image`: a path, bytes, a PIL image
+or an array), a label set, and the model's label with its confidence (or one
+probability per label), as for classification.
+
+The cheap checks (labels, ids, the model's columns) run first, then every image is
+checked once (`validate_images`); all of it before any store is opened, so bad input
+writes nothing. The user's frame is never copied; an image is loaded again only when
+the browser asks for its page, and a large one is sent as a preview.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ._common import ItemIds, hash_parts, require_column, require_frame, validate_ids, validate_labels
+from .classification import _confidence_array, _pred_array, _proba_array, show_value
+from .image import ImageData, ImageItems, preview, validate_images
+
+#: Longest side of an image as sent to the browser (a larger one is sent as a preview).
+MAX_SIDE = 2048
+
+
+def content_hash(sha256: str) -> str:
+    """The content version of an image item: a hash of its encoded bytes' SHA-256 (the
+    same as `ImageData.content_hash`)."""
+    return hash_parts(sha256)
+
+
+@dataclass
+class ImageReviewItems(ItemIds):
+    """Validated image review items over a user's frame (no copy of it)."""
+
+    df: pd.DataFrame
+    ids: pd.Index
+    images: ImageItems
+    labels: list[str]
+    pred: np.ndarray | None  # label index per row, -1 where none
+    confidence: np.ndarray | None  # float64 per row
+    proba: np.ndarray | None  # rows x labels float64
+    reasons: pd.Series | None = None
+    fields: list[tuple[str, pd.Series]] = field(default_factory=list)
+    max_side: int = MAX_SIDE
+    _id_text: pd.Index | None = field(default=None, repr=False)
+
+    kind: ClassVar[str] = "image"
+
+    @property
+    def answers(self) -> list[str]:
+        """What a gold item's known answer may be: a label."""
+        return self.labels
+
+    def hash(self, pos: int) -> str:
+        return self.images.content_hash(pos)
+
+    def model_label(self, pos: int) -> str | None:
+        if self.pred is None or self.pred[pos] < 0:
+            return None
+        return self.labels[int(self.pred[pos])]
+
+    def model_confidence(self, pos: int) -> float | None:
+        return None if self.confidence is None else float(self.confidence[pos])
+
+    def name(self, pos: int) -> str | None:
+        """The file name of a row given as a path (shown under the image), else None."""
+        src = self.images.source.iat[pos]
+        return Path(src).name if isinstance(src, (str, os.PathLike)) else None
+
+    def shown_image(self, pos: int) -> ImageData:
+        """Row `pos`'s image as sent: the original, or a preview of at most `max_side`
+        pixels a side (raises ValueError when the file changed since validation)."""
+        return preview(self.images[pos], self.max_side)
+
+    def payload(self, pos: int) -> dict[str, Any]:
+        """What the browser needs to show one item, besides the image's bytes (the
+        widget sends those as a binary buffer with the page)."""
+        proba = None
+        if self.proba is not None:
+            proba = {lab: float(p) for lab, p in zip(self.labels, self.proba[pos], strict=True)}
+        reasons: list[str] = []
+        if self.reasons is not None:
+            r = self.reasons.iat[pos]
+            reasons = list(r) if isinstance(r, (list, tuple)) else ([] if r is None else [str(r)])
+        return {
+            "item_id": self.item_id(pos),
+            "content_hash": self.hash(pos),
+            "name": self.name(pos),
+            "width": int(self.images.widths[pos]),
+            "height": int(self.images.heights[pos]),
+            "model_label": self.model_label(pos),
+            "confidence": self.model_confidence(pos),
+            "proba": proba,
+            "reasons": reasons,
+            "fields": [[name, show_value(col.iat[pos])] for name, col in self.fields],
+        }
+
+
+def validate_image_review(
+    df: Any,
+    *,
+    image: Any = "image",
+    labels: Sequence[Any] | None = None,
+    pred: Any | None = "pred",
+    confidence: Any | None = "confidence",
+    proba: Any | None = None,
+    id: Hashable | None = None,
+    reasons: Any | None = None,
+    fields: Sequence[Hashable] | None = None,
+    max_side: int = MAX_SIDE,
+) -> ImageReviewItems:
+    """Check a frame for image review; raise ValueError naming the argument or column
+    and the first offending rows."""
+    df = require_frame(df)
+    if isinstance(max_side, bool) or not isinstance(max_side, int) or max_side < 1:
+        raise ValueError(f"max_side must be a positive int, got {max_side!r}")
+    label_list = validate_labels(labels)
+    ids = validate_ids(df, id)
+    require_column(df, image, "image")  # a missing column is named before the model's
+    proba_arr = None if proba is None else _proba_array(df, proba, label_list)
+    if pred == "pred" and pred not in df.columns:
+        pred = None  # the default names an optional column: no model label
+    pred_arr = _pred_array(df, pred, proba_arr, label_list)
+    conf_arr = _confidence_array(df, confidence)
+    if conf_arr is None and proba_arr is not None and pred_arr is not None:
+        conf_arr = proba_arr[np.arange(len(df)), pred_arr.astype(np.int64)]
+    reasons_s = None
+    if reasons is not None:
+        reasons_s = require_column(df, reasons, "reasons") if not isinstance(reasons, pd.Series) else reasons
+    if fields is not None and (isinstance(fields, (str, bytes)) or not isinstance(fields, Sequence)):
+        raise ValueError(f"fields must be a list of column names, got {fields!r}")
+    shown = [(str(c), require_column(df, c, "fields")) for c in (fields or [])]
+    images = validate_images(df, image)  # last: it reads every image once
+    return ImageReviewItems(
+        df, ids, images, label_list, pred_arr, conf_arr, proba_arr, reasons_s, shown, max_side
+    )

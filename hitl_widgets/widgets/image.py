@@ -1,0 +1,278 @@
+"""ImageReview: accept or correct a model's label for each image, from the keyboard, one
+image at a time or a page of tiles of one predicted class at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, ClassVar, Literal, Unpack
+
+import numpy as np
+
+from ..items.classification import validate_gold
+from ..items.image_review import MAX_SIDE, ImageReviewItems, validate_image_review
+from ..queue import ReviewQueue
+from ..store import Action
+from ._base import STATIC, ReviewWidget
+from ._options import ReviewOptions, resolve_options
+from ._protocol import Decision
+
+#: The keys of a grid's tiles, in tile order (row by row); a grid has at most this many.
+TILE_KEYS: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "-", "=")
+
+
+class ImageReview(ReviewWidget[ImageReviewItems]):
+    """Review a model's labels on a DataFrame of images, in the notebook, from the keyboard.
+
+    >>> review = ImageReview(df, image="path", labels=["cat", "dog"])   # doctest: +SKIP
+    >>> review                                                          # doctest: +SKIP
+
+    ``layout="single"`` (default) shows one image at a time, with the keys of
+    `ClassificationReview`: Enter / A accept the model's label, 1-9 correct to label n,
+    F flag (with a note), S skip, Z undo, arrows move, G guideline, ? every key.
+
+    ``layout="grid"`` shows a page of tiles (``grid=(rows, cols)``, at most 12) of
+    images the model gave the same label (the queue is grouped by predicted label).
+    Each tile carries its key (1-9, 0, -, =, row by row): the key, or a click, marks
+    the tile wrong (again: not wrong). Enter stores one decision per tile, ``accept``
+    for the unmarked tiles and ``flag`` (``data={"layout": "grid", "wrong": True}``)
+    for the marked ones, and shows the next page; S skips the page, Z undoes the last
+    page, arrows move a page. The right label of a flagged tile is chosen afterwards
+    in the single layout, on those rows with ``revisit=True``::
+
+        d = grid.decisions()
+        wrong = set(d.loc[d["status"] == "flagged", "item_id"])
+        fix = ImageReview(df[df.index.astype(str).isin(wrong)], labels=..., revisit=True)
+
+    From Python (scripted or simulated review): `accept()`, `correct(label)`, `flag()`,
+    `skip()`, `undo()` act on the current image; `page()` is the grid page from it and
+    `accept_page(wrong=[...])` decides that page as Enter does.
+
+    Images are sent to the browser as binary buffers of the widget's messages (never
+    inside JSON), a page at a time, the next pages prefetched and decoded before they
+    are shown; an image longer than ``max_side`` pixels is sent as a preview. The EXIF
+    orientation is not applied (``image-orientation: none``): pixels stay where a box's
+    coordinates put them.
+
+    Parameters
+    ----------
+    df:
+        One row per image. Not copied: only the rows the browser asks for are sent.
+    image:
+        Column with the images: file paths, encoded bytes, PIL images or numpy arrays
+        (`hitl_widgets.items.load_image`), each checked once before the review opens.
+    labels:
+        The label set; keys 1-9 correct to the first nine (single layout).
+    pred, confidence, proba, id, reasons, fields, show_model:
+        As for `ClassificationReview` (the model's label, its confidence or one
+        probability per label, item ids, routing reasons, columns shown beside the image).
+    layout:
+        ``"single"`` or ``"grid"`` (needs the model's label: ``pred`` or ``proba``).
+    grid:
+        ``(rows, cols)`` of a grid page (default 3 x 4; at most 12 tiles).
+    max_side:
+        Longest side, in pixels, of an image as sent (default 2048).
+    **options:
+        Every review's options (`ReviewOptions`); ``task`` defaults to ``"image"``,
+        ``prefetch`` to 8 (single) or two pages (grid).
+    """
+
+    _esm = STATIC / "image.js"
+    _css = STATIC / "image.css"
+
+    kind_actions: ClassVar[frozenset[str]] = frozenset({Action.ACCEPT, Action.CORRECT, Action.FLAG})
+    model_fields: ClassVar[tuple[str, ...]] = ("model_label", "confidence", "proba")
+
+    def __init__(
+        self,
+        df: Any,
+        image: Hashable = "image",
+        labels: Sequence[Any] | None = None,
+        pred: Hashable | None = "pred",
+        confidence: Hashable | None = "confidence",
+        proba: Any = None,
+        id: Hashable | None = None,
+        *,
+        layout: Literal["single", "grid"] = "single",
+        grid: tuple[int, int] = (3, 4),
+        max_side: int = MAX_SIDE,
+        reasons: Hashable | None = None,
+        fields: Sequence[Hashable] | None = None,
+        show_model: bool = True,
+        **options: Unpack[ReviewOptions],
+    ) -> None:
+        if layout not in ("single", "grid"):
+            raise ValueError(f"layout must be 'single' or 'grid', got {layout!r}")
+        tiles = _grid_tiles(grid)
+        opts = resolve_options(dict(options), task="image", prefetch=8 if layout == "single" else 2 * tiles)
+        if layout == "grid":
+            if opts.blind or not show_model:
+                raise ValueError("layout='grid' shows the model's label of each page: it cannot be blind")
+            if opts.overlap is not None:
+                raise ValueError(
+                    "layout='grid' groups this session's queue by predicted label; with overlap "
+                    "the queue is claimed an entry at a time: use layout='single'"
+                )
+        items = validate_image_review(
+            df,
+            image=image,
+            labels=labels,
+            pred=pred,
+            confidence=confidence,
+            proba=proba,
+            id=id,
+            reasons=reasons,
+            fields=fields,
+            max_side=max_side,
+        )
+        if layout == "grid" and items.pred is None:
+            raise ValueError("layout='grid' needs the model's label of every row: give pred or proba")
+        gold = validate_gold(df, opts.gold, items.answers) if opts.gold is not None else None
+        scores = items.proba if items.proba is not None else items.confidence
+        self._tiles = tiles
+        cfg: dict[str, Any] = {"show_model": bool(show_model), "layout": layout}
+        if layout == "grid":
+            cfg.update(grid=[int(grid[0]), int(grid[1])], tile_keys=list(TILE_KEYS[:tiles]), page_size=tiles)
+        else:
+            cfg["page_size"] = 4  # images are heavy: small pages, prefetched ahead
+        # entries (with their bytes) the browser keeps either side of the cursor: a few
+        # pages, not the default thousand (that many images would fill its memory)
+        cfg["window"] = max(32, 2 * opts.prefetch)
+        super().__init__(items, opts, gold=gold, scores=scores, config=cfg, labels=items.labels)
+        if layout == "grid" and isinstance(self._queue, ReviewQueue) and items.pred is not None:
+            # one predicted label per page: the queue grouped by it, each group in the
+            # order asked for (a stable sort keeps it)
+            pos = self._queue.positions
+            self._queue = ReviewQueue(pos[np.argsort(items.pred[pos], kind="stable")])
+
+    # -- the kernel's side of a decision ------------------------------------------
+    def _item_buffers(self, items: list[dict[str, Any]]) -> list[bytes]:
+        """Each item's image (or its preview) as one buffer of the page."""
+        buffers: list[bytes] = []
+        for item in items:
+            pos = self._served.get(item["item_id"])
+            if pos is None:
+                continue
+            try:
+                shown = self._items.shown_image(pos)
+            except ValueError as exc:  # the file changed or went away since validation
+                item["image"] = None
+                item["image_error"] = str(exc)
+                continue
+            item["buffers"] = [len(buffers)]
+            item["image"] = {
+                "mime": shown.mime,
+                "width": shown.width,
+                "height": shown.height,
+                "scale": shown.scale,
+                "bytes": len(shown.data),
+            }
+            buffers.append(shown.data)
+        return buffers
+
+    def _check_decision(self, d: Decision, pos: int | None) -> None:
+        if d["action"] == Action.CORRECT:
+            label = d["label"]
+            if label is None:
+                raise ValueError("correct: no label given")
+            if label not in self._items.labels and not self._from_earlier_session(d):
+                raise ValueError(f"label {label!r} is not one of {self._items.labels!r}")
+
+    def _from_earlier_session(self, d: Decision) -> bool:
+        """A decision kept by the browser from an earlier session is stored as made."""
+        return bool(d["session_id"]) and d["session_id"] != self.session_id
+
+    def _event_fields(self, d: Decision, pos: int | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if pos is not None:  # the kernel's copy of the model output is authoritative
+            out["model_label"] = self._items.model_label(pos)
+            out["model_confidence"] = self._items.model_confidence(pos)
+        action = d["action"]
+        if action == Action.CORRECT:
+            out["label_after"] = d["label"]
+            if d["label"] not in self._items.labels:  # made under another label set
+                out["data"] = {
+                    **(d["data"] or {}),
+                    "label_set_changed": True,
+                    "labels_now": list(self._items.labels),
+                }
+        elif action == Action.ACCEPT:
+            out["label_after"] = out.get("model_label", d.get("model_label"))
+        return out
+
+    def _answer_of(self, ev: Mapping[str, Any]) -> str | None:
+        label = ev.get("label_after")
+        return None if label is None else str(label)
+
+    def _gold_text(self, pos: int) -> str:
+        name = self._items.name(pos)
+        return f"image {name}" if name else f"image {self._items.item_id(pos)}"
+
+    # -- Python actions ------------------------------------------------------
+    def accept(self, *, duration_ms: float | None = None) -> None:
+        """Accept the model's label for the current image."""
+        cur = self.current
+        if cur is not None and cur.get("model_label") is None:  # none, or hidden (blind)
+            raise ValueError("this review has no model label to accept; use correct(label)")
+        self._decide_here(Action.ACCEPT, duration_ms=duration_ms)
+
+    def correct(self, label: Any, *, duration_ms: float | None = None) -> None:
+        """Set the current image's label to `label` (one of `labels`)."""
+        from ..items import canonical
+
+        name = canonical(label)
+        if name is None or name not in self._items.labels:
+            raise ValueError(f"label {label!r} is not one of {self._items.labels!r}")
+        self._decide_here(Action.CORRECT, label=name, duration_ms=duration_ms)
+
+    def page(self) -> list[dict[str, Any]]:
+        """The grid page the Python actions act on: from the current entry, the next
+        entries of the same predicted label (at most one page of tiles)."""
+        first = self._current_qi()
+        if first is None:
+            return []
+        label = self._items.model_label(self._queue.position(first))
+        out: list[dict[str, Any]] = []
+        qi = first
+        while qi < len(self._queue) and len(out) < self._tiles:
+            if qi in self._done_here or qi in self._skipped_here:
+                qi += 1
+                continue
+            if self._items.model_label(self._queue.position(qi)) != label:
+                break
+            item = self._public_payload(self._queue.position(qi))
+            item["qi"] = qi
+            out.append(item)
+            qi += 1
+        return out
+
+    def accept_page(self, wrong: Sequence[int] = (), *, duration_ms: float | None = None) -> None:
+        """Grid Enter from Python: flag the tiles numbered in `wrong` (0-based, in tile
+        order) as wrong and accept the rest of the current page, one decision per tile."""
+        tiles = self.page()
+        if not tiles:
+            raise IndexError("the review queue is empty: every item has been handled")
+        bad = sorted(set(wrong))
+        if any(not isinstance(t, int) or not 0 <= t < len(tiles) for t in bad):
+            raise ValueError(f"wrong: tile numbers must lie in [0, {len(tiles)}), got {list(wrong)!r}")
+        for t, item in enumerate(tiles):
+            if t in bad:
+                self._decide_at(
+                    item["qi"], Action.FLAG, data={"layout": "grid", "wrong": True}, duration_ms=duration_ms
+                )
+            else:
+                self._decide_at(item["qi"], Action.ACCEPT, data={"layout": "grid"}, duration_ms=duration_ms)
+
+
+def _grid_tiles(grid: Any) -> int:
+    """Tiles of a grid page: ``(rows, cols)`` of positive ints, at most 12 tiles."""
+    ok = (
+        isinstance(grid, (tuple, list))
+        and len(grid) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in grid)
+    )
+    if not ok or grid[0] * grid[1] > len(TILE_KEYS):
+        raise ValueError(
+            f"grid must be (rows, cols) of positive integers with at most {len(TILE_KEYS)} tiles "
+            f"(one key each: {' '.join(TILE_KEYS)}), got {grid!r}"
+        )
+    return int(grid[0] * grid[1])
