@@ -62,6 +62,19 @@ CHECKS = {
         "assert int(routed_rp.review_mask.sum()) < last['reviews_total']  # fewer reviews\n"
         "assert share_rp > 0.5, share_rp  # and the guarantee still certifies most claims\n"
     ),
+    "06_images.ipynb": (
+        "assert len(checked) == len(eights) and pages == -(-len(eights) // 12)  # every 8, a page at a time\n"
+        "wrong8 = {i for i in eights['id'] if person.truth[i] != '8'}\n"
+        "assert wrong8 and flagged == wrong8, (flagged, wrong8)  # the grid flags exactly the wrong ones\n"
+        "fixed = store.decisions('digits').set_index('item_id').loc[sorted(wrong8)]\n"
+        "assert (fixed['status'] == 'corrected').all() and (fixed['human_label'] != '8').all(), fixed\n"
+        "assert len(y2) == len(train) + len(said) and after >= before, (before, after)\n"
+        "assert len(model_boxes) > len(person_boxes) > 10 and float(ap) < float(ap50) <= 1\n"
+        "assert set(changes['change']) <= {'kept', 'moved', 'relabelled', 'moved+relabelled', 'deleted', 'added'}\n"
+        "assert sum(len(t.box_ids) for t in tasks) == len(model_boxes) and max(len(t.box_ids) for t in tasks) <= 10\n"
+        "assert sorted(b['id'] for b in merged) == sorted(b['id'] for b in model_boxes)\n"
+        "assert len(coco['annotations']) == len(person_boxes)\n"
+    ),
     "08_agent.ipynb": (
         "assert list(table['calls']) == [200, 200], table\n"
         "assert table.loc[2, 'held_share'] < table.loc[1, 'held_share'], table  # the share falls\n"
