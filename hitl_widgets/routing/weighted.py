@@ -11,7 +11,7 @@ lowest one rejected before the first failure. Each threshold's p-value comes fro
 * the exact test by level of review probability, when the probabilities come in levels with
   at most one reviewed in part (a randomised `Router`, or thresholds with an audit rate); the
   grid starts where about `default_start` of the items reviewed as a sample pass, as
-  `calibrate`'s own grid does;
+  `calibrate`'s own grid does, but at least 3 m0 of them;
 * otherwise the betting e-process over all routed items (anytime-valid); where its grid
   starts is chosen on a ``tune`` share of the routed items set aside at random (their
   reviews predict which threshold has the most evidence; only the other items are tested).
@@ -40,6 +40,8 @@ from .calibration import (
     _compare_labels,
     _fmt_pct,
     _pick,
+    default_start,
+    min_accepted_to_pass,
 )
 from .propensity import (
     BET_CAP,
@@ -53,9 +55,6 @@ from .propensity import (
     stratifiable,
     stratified_error_bounds,
     stratified_pvalues,
-)
-from .propensity import (
-    strata_of as _level_codes,
 )
 
 _PROB_NAMES = ("review_probability", "propensity")
@@ -233,38 +232,6 @@ def _predicted_evidence(
     return out
 
 
-#: how much more often than its confidence says the model is assumed to err when the start of
-#: the exact test's grid is chosen (fine-tuned models tend to be over-confident; a start too
-#: low fails at once, one too high on a few confident errors)
-DOUBT_INFLATION = 1.5
-
-
-def _predicted_start(smp: WeightedSample, grid: np.ndarray, alpha: float) -> int:
-    """Where the exact test's fixed sequence starts: the threshold whose p-value is predicted
-    smallest, with each reviewed item's error predicted from the model's own confidence
-    (``DOUBT_INFLATION * (1 - c)``) - labels are not looked at, so the grid stays fixed before
-    the test. The sequence moves down from there and stops at its first failure, so a start
-    where a pass is most likely is what lets it go far (as the loop tracker's learned grid)."""
-    doubt = np.minimum(DOUBT_INFLATION * (1.0 - smp.confidence), 1.0)
-    best, first = math.inf, len(grid) - 1
-    for j, t in enumerate(grid):
-        above = smp.confidence >= t
-        if not (above & smp.reviewed & (smp.probability < 1)).any():
-            continue
-        big_n, n, _ = _counts(smp, above)
-        codes = _level_codes(smp.probability)
-        k = np.round(
-            np.bincount(
-                codes[above & smp.reviewed], weights=doubt[above & smp.reviewed], minlength=big_n.size
-            )
-        )
-        predicted = math.log(max(_exact_pvalue(big_n, n, k, alpha), 1e-300))
-        # ties: the lower threshold (more accepted) among equally strong starts
-        if predicted <= best:
-            best, first = predicted, j
-    return first
-
-
 def calibrate_weighted(
     data: Any,
     *,
@@ -310,26 +277,43 @@ def calibrate_weighted(
         smp = WeightedSample(rt.confidence[test], rt.reviewed[test], rt.wrong[test], rt.probability[test])
         g = explicit if explicit is not None else _coverage_grid(rt.confidence[m], step)
         above = np.searchsorted(-np.sort(smp.confidence)[::-1], -g, side="right")
+        starts = [0]
         if explicit is None and len(g):
             tn = m & set_aside
             tune_smp = WeightedSample(rt.confidence[tn], rt.reviewed[tn], rt.wrong[tn], rt.probability[tn])
             evidence = _predicted_evidence(tune_smp, g, above, alpha, stratified) if tn.sum() >= 20 else None
             if evidence is not None and np.isfinite(evidence).any():
-                first = int(np.nanargmax(evidence))
+                starts = [int(np.nanargmax(evidence))]
             elif stratified:
-                first = _predicted_start(smp, g, alpha)
+                # where about `start_n` items reviewed as a sample pass: `calibrate`'s own
+                # default, but at least 3 m0 (m0: the least error-free count that passes), so
+                # that two or three errors among the most confident do not end the sequence
+                rev_c = np.sort(smp.confidence[smp.reviewed & (smp.probability < 1)])[::-1]
+                rev_above = np.searchsorted(-rev_c, -g, side="right")
+                m0 = min_accepted_to_pass(alpha, level) or 1
+                start_n = max(3 * m0, default_start(rev_c.size, alpha, level))
+                ok = np.flatnonzero(rev_above >= start_n)
+                starts = [int(ok[0]) if ok.size else len(g) - 1]
             else:  # start where enough items could pass with no error
                 need = 2 * items_needed(alpha, level, smp.floor)
                 ok = np.flatnonzero(above >= need)
-                first = int(ok[0]) if ok.size else len(g) - 1
-            g, above = g[first:], above[first:]
+                starts = [int(ok[0]) if ok.size else len(g) - 1]
         test_fn = stratified_pvalues if stratified else betting_pvalues
-        pv = test_fn(smp, g, alpha) if len(g) else np.zeros(0)
-        fail = np.flatnonzero(pv > level)
-        last = (fail[0] if fail.size else len(g)) - 1
+        each = level / len(starts)
+        best: tuple[int, int, np.ndarray] | None = None  # (start, last rejected, p-values)
+        for first in starts:
+            pv_s = test_fn(smp, g[first:], alpha) if len(g[first:]) else np.zeros(0)
+            fail = np.flatnonzero(pv_s > each)
+            last_s = (fail[0] if fail.size else len(pv_s)) - 1
+            if best is None or (last_s >= 0 and first + last_s > best[0] + best[1]):
+                best = (first, last_s, pv_s)
+        assert best is not None
+        first, last, pv = best
+        g, above = g[first:], above[first:]
+        level_used = each
         chosen = None if last < 0 else int(last)
         errors = np.array([int((smp.wrong & (smp.confidence >= t)).sum()) for t in g])
-        runs[key] = FixedSequence(g, above, errors, pv, int(smp.reviewed.sum()), alpha, level, chosen)
+        runs[key] = FixedSequence(g, above, errors, pv, int(smp.reviewed.sum()), alpha, level_used, chosen)
         thresholds[key] = None if chosen is None else float(g[chosen])
         est = np.array([smp.error_estimate(t) for t in g])
         curves.append(
@@ -341,7 +325,7 @@ def calibrate_weighted(
                     "errors": errors,
                     "coverage": above / max(smp.confidence.size, 1),
                     "error": est,
-                    "level": level,
+                    "level": level_used,
                     "p_value": pv,
                     "rejected": np.arange(len(g)) <= (chosen if chosen is not None else -1),
                 }
