@@ -202,3 +202,64 @@ class ItemIds:
     def positions_of(self, item_ids: Sequence[str]) -> np.ndarray:
         """Row positions of store ids (-1 for ids not in this frame)."""
         return np.asarray(self.id_text.get_indexer(pd.Index(list(item_ids), dtype=object)))
+
+
+def show_value(v: Any) -> str:
+    """A cell as a person reads it beside the text (a policy's amount, a customer)."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return "missing"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:.4g}"
+    text = str(v)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+class ModelLabels:
+    """What the kinds that review a model's label share (classification, images): the
+    model's label and confidence per row, and the part of the payload that shows them.
+    Needs `labels`, `pred` (label index per row, -1 where none), `confidence`, `proba`,
+    `reasons` and `fields` attributes."""
+
+    labels: list[str]
+    pred: np.ndarray | None
+    confidence: np.ndarray | None
+    proba: np.ndarray | None
+    reasons: pd.Series | None
+    fields: list[tuple[str, pd.Series]]
+
+    @property
+    def answers(self) -> list[str]:
+        """What a gold item's known answer may be: a label."""
+        return self.labels
+
+    def model_label(self, pos: int) -> str | None:
+        if self.pred is None or self.pred[pos] < 0:
+            return None
+        return self.labels[int(self.pred[pos])]
+
+    def model_confidence(self, pos: int) -> float | None:
+        return None if self.confidence is None else float(self.confidence[pos])
+
+    def model_payload(self, pos: int) -> dict[str, Any]:
+        """The model's label, confidence, probabilities, the routing reasons and the
+        extra columns of row `pos`, as the browser shows them."""
+        proba = None
+        if self.proba is not None:
+            proba = {lab: float(p) for lab, p in zip(self.labels, self.proba[pos], strict=True)}
+        reasons: list[str] = []
+        if self.reasons is not None:
+            r = self.reasons.iat[pos]
+            reasons = list(r) if isinstance(r, (list, tuple)) else ([] if r is None else [str(r)])
+        return {
+            "model_label": self.model_label(pos),
+            "confidence": self.model_confidence(pos),
+            "proba": proba,
+            "reasons": reasons,
+            "fields": [[name, show_value(col.iat[pos])] for name, col in self.fields],
+        }

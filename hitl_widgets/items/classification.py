@@ -18,6 +18,7 @@ import pandas as pd
 
 from ._common import (
     ItemIds,
+    ModelLabels,
     canonical,
     hash_parts,
     require_column,
@@ -37,7 +38,7 @@ def content_hash(text: str) -> str:
 
 
 @dataclass
-class ClassificationItems(ItemIds):
+class ClassificationItems(ModelLabels, ItemIds):
     """Validated classification items over a user's frame (no copy of it)."""
 
     df: pd.DataFrame
@@ -53,40 +54,16 @@ class ClassificationItems(ItemIds):
 
     kind: ClassVar[str] = "classification"
 
-    @property
-    def answers(self) -> list[str]:
-        """What a gold item's known answer may be: a label."""
-        return self.labels
-
     def hash(self, pos: int) -> str:
         return content_hash(str(self.text.iat[pos]))
 
-    def model_label(self, pos: int) -> str | None:
-        if self.pred is None or self.pred[pos] < 0:
-            return None
-        return self.labels[int(self.pred[pos])]
-
-    def model_confidence(self, pos: int) -> float | None:
-        return None if self.confidence is None else float(self.confidence[pos])
-
     def payload(self, pos: int) -> dict[str, Any]:
         """What the browser needs to show one item."""
-        proba = None
-        if self.proba is not None:
-            proba = {lab: float(p) for lab, p in zip(self.labels, self.proba[pos], strict=True)}
-        reasons: list[str] = []
-        if self.reasons is not None:
-            r = self.reasons.iat[pos]
-            reasons = list(r) if isinstance(r, (list, tuple)) else ([] if r is None else [str(r)])
         return {
             "item_id": self.item_id(pos),
             "content_hash": self.hash(pos),
             "text": str(self.text.iat[pos]),
-            "model_label": self.model_label(pos),
-            "confidence": self.model_confidence(pos),
-            "proba": proba,
-            "reasons": reasons,
-            "fields": [[name, show_value(col.iat[pos])] for name, col in self.fields],
+            **self.model_payload(pos),
         }
 
 
@@ -216,22 +193,6 @@ def _confidence_array(df: pd.DataFrame, confidence: Any | None) -> np.ndarray | 
     if confidence is not None and confidence != "confidence":
         require_column(df, confidence, "confidence")  # named explicitly: must exist
     return None
-
-
-def show_value(v: Any) -> str:
-    """A cell as a person reads it beside the text (a policy's amount, a customer)."""
-    if isinstance(v, np.generic):
-        v = v.item()
-    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-        return "missing"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:.4g}"
-    text = str(v)
-    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def validate_gold(df: pd.DataFrame, column: Any, answers: Sequence[str]) -> np.ndarray:

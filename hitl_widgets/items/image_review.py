@@ -19,8 +19,16 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._common import ItemIds, hash_parts, require_column, require_frame, validate_ids, validate_labels
-from .classification import _confidence_array, _pred_array, _proba_array, show_value
+from ._common import (
+    ItemIds,
+    ModelLabels,
+    hash_parts,
+    require_column,
+    require_frame,
+    validate_ids,
+    validate_labels,
+)
+from .classification import _confidence_array, _pred_array, _proba_array
 from .image import ImageData, ImageItems, preview, validate_images
 
 #: Longest side of an image as sent to the browser (a larger one is sent as a preview).
@@ -34,7 +42,7 @@ def content_hash(sha256: str) -> str:
 
 
 @dataclass
-class ImageReviewItems(ItemIds):
+class ImageReviewItems(ModelLabels, ItemIds):
     """Validated image review items over a user's frame (no copy of it)."""
 
     df: pd.DataFrame
@@ -51,21 +59,8 @@ class ImageReviewItems(ItemIds):
 
     kind: ClassVar[str] = "image"
 
-    @property
-    def answers(self) -> list[str]:
-        """What a gold item's known answer may be: a label."""
-        return self.labels
-
     def hash(self, pos: int) -> str:
         return self.images.content_hash(pos)
-
-    def model_label(self, pos: int) -> str | None:
-        if self.pred is None or self.pred[pos] < 0:
-            return None
-        return self.labels[int(self.pred[pos])]
-
-    def model_confidence(self, pos: int) -> float | None:
-        return None if self.confidence is None else float(self.confidence[pos])
 
     def name(self, pos: int) -> str | None:
         """The file name of a row given as a path (shown under the image), else None."""
@@ -80,24 +75,13 @@ class ImageReviewItems(ItemIds):
     def payload(self, pos: int) -> dict[str, Any]:
         """What the browser needs to show one item, besides the image's bytes (the
         widget sends those as a binary buffer with the page)."""
-        proba = None
-        if self.proba is not None:
-            proba = {lab: float(p) for lab, p in zip(self.labels, self.proba[pos], strict=True)}
-        reasons: list[str] = []
-        if self.reasons is not None:
-            r = self.reasons.iat[pos]
-            reasons = list(r) if isinstance(r, (list, tuple)) else ([] if r is None else [str(r)])
         return {
             "item_id": self.item_id(pos),
             "content_hash": self.hash(pos),
             "name": self.name(pos),
             "width": int(self.images.widths[pos]),
             "height": int(self.images.heights[pos]),
-            "model_label": self.model_label(pos),
-            "confidence": self.model_confidence(pos),
-            "proba": proba,
-            "reasons": reasons,
-            "fields": [[name, show_value(col.iat[pos])] for name, col in self.fields],
+            **self.model_payload(pos),
         }
 
 

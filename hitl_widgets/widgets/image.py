@@ -3,7 +3,7 @@ image at a time or a page of tiles of one predicted class at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar, Literal, Unpack
 
 import numpy as np
@@ -12,15 +12,15 @@ from ..items.classification import validate_gold
 from ..items.image_review import MAX_SIDE, ImageReviewItems, validate_image_review
 from ..queue import ReviewQueue
 from ..store import Action
-from ._base import STATIC, ReviewWidget
+from ._base import STATIC
+from ._labels import LabelReview
 from ._options import ReviewOptions, resolve_options
-from ._protocol import Decision
 
 #: The keys of a grid's tiles, in tile order (row by row); a grid has at most this many.
 TILE_KEYS: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "-", "=")
 
 
-class ImageReview(ReviewWidget[ImageReviewItems]):
+class ImageReview(LabelReview[ImageReviewItems]):
     """Review a model's labels on a DataFrame of images, in the notebook, from the keyboard.
 
     >>> review = ImageReview(df, image="path", labels=["cat", "dog"])   # doctest: +SKIP
@@ -169,61 +169,11 @@ class ImageReview(ReviewWidget[ImageReviewItems]):
             buffers.append(shown.data)
         return buffers
 
-    def _check_decision(self, d: Decision, pos: int | None) -> None:
-        if d["action"] == Action.CORRECT:
-            label = d["label"]
-            if label is None:
-                raise ValueError("correct: no label given")
-            if label not in self._items.labels and not self._from_earlier_session(d):
-                raise ValueError(f"label {label!r} is not one of {self._items.labels!r}")
-
-    def _from_earlier_session(self, d: Decision) -> bool:
-        """A decision kept by the browser from an earlier session is stored as made."""
-        return bool(d["session_id"]) and d["session_id"] != self.session_id
-
-    def _event_fields(self, d: Decision, pos: int | None) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if pos is not None:  # the kernel's copy of the model output is authoritative
-            out["model_label"] = self._items.model_label(pos)
-            out["model_confidence"] = self._items.model_confidence(pos)
-        action = d["action"]
-        if action == Action.CORRECT:
-            out["label_after"] = d["label"]
-            if d["label"] not in self._items.labels:  # made under another label set
-                out["data"] = {
-                    **(d["data"] or {}),
-                    "label_set_changed": True,
-                    "labels_now": list(self._items.labels),
-                }
-        elif action == Action.ACCEPT:
-            out["label_after"] = out.get("model_label", d.get("model_label"))
-        return out
-
-    def _answer_of(self, ev: Mapping[str, Any]) -> str | None:
-        label = ev.get("label_after")
-        return None if label is None else str(label)
-
     def _gold_text(self, pos: int) -> str:
         name = self._items.name(pos)
         return f"image {name}" if name else f"image {self._items.item_id(pos)}"
 
-    # -- Python actions ------------------------------------------------------
-    def accept(self, *, duration_ms: float | None = None) -> None:
-        """Accept the model's label for the current image."""
-        cur = self.current
-        if cur is not None and cur.get("model_label") is None:  # none, or hidden (blind)
-            raise ValueError("this review has no model label to accept; use correct(label)")
-        self._decide_here(Action.ACCEPT, duration_ms=duration_ms)
-
-    def correct(self, label: Any, *, duration_ms: float | None = None) -> None:
-        """Set the current image's label to `label` (one of `labels`)."""
-        from ..items import canonical
-
-        name = canonical(label)
-        if name is None or name not in self._items.labels:
-            raise ValueError(f"label {label!r} is not one of {self._items.labels!r}")
-        self._decide_here(Action.CORRECT, label=name, duration_ms=duration_ms)
-
+    # -- Python actions (accept and correct: LabelReview) ----------------------
     def page(self) -> list[dict[str, Any]]:
         """The grid page the Python actions act on: from the current entry, the next
         entries of the same predicted label (at most one page of tiles)."""
