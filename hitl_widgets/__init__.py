@@ -10,6 +10,7 @@ a decision: every decision is an event in an append-only store (SQLite or Postgr
 from . import exports
 from .agents import AgentRun, Gate, run_in_background
 from .exports import position_bias, to_preferences, to_sft
+from .monitor import Monitor
 from .rotation import Rotation
 from .routing import (
     CalibrationResult,
@@ -54,6 +55,7 @@ __all__ = [
     "GenerationReview",
     "ImageReview",
     "InsufficientSampleError",
+    "Monitor",
     "PairwiseReview",
     "ReviewOptions",
     "Rotation",

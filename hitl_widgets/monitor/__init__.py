@@ -1,0 +1,34 @@
+"""Watch the automated part: how wrong is what nobody checks, and is the input changing?
+
+* `audit_error`: the audited error of the auto-accepted items per window, with a one-look
+  Clopper-Pearson interval and a running anytime-valid confidence sequence
+  (`beta_mixture_cs`) whose lower end raises a sequential alarm;
+* `drift`: confidence, predicted-label mix and embeddings, reference against current;
+* `expected_error`: the error the confidences predict if the model is calibrated;
+* `alerts`: rules ``"<metric> <op> <number>"`` over the figures, window by window;
+* `Monitor`: these with one store, task and setting, and `Monitor.report` (plotly).
+
+>>> from hitl_widgets.monitor import Monitor   # doctest: +SKIP
+"""
+
+from .alerts import METRICS, Rule, alerts, parse_rule
+from .audit import audit_error, audits
+from .drift import drift, mmd_test, psi
+from .monitor import Monitor
+from .stats import ExpectedError, beta_mixture_cs, expected_error
+
+__all__ = [
+    "METRICS",
+    "ExpectedError",
+    "Monitor",
+    "Rule",
+    "alerts",
+    "audit_error",
+    "audits",
+    "beta_mixture_cs",
+    "drift",
+    "expected_error",
+    "mmd_test",
+    "parse_rule",
+    "psi",
+]

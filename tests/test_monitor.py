@@ -1,0 +1,384 @@
+"""The monitor: confidence sequence, audited error per window, drift, expected error, alerts."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import special, stats
+
+from hitl_widgets.monitor import (
+    Monitor,
+    alerts,
+    audit_error,
+    beta_mixture_cs,
+    drift,
+    expected_error,
+    mmd_test,
+    parse_rule,
+)
+from hitl_widgets.monitor.drift import PSI_EPSILON
+from hitl_widgets.monitor.stats import poisson_binomial_pmf
+from hitl_widgets.routing import Router, clopper_pearson
+from hitl_widgets.store import Store
+
+LABELS = ["ok", "bad"]
+
+
+def tolerance(rate: float, runs: int) -> float:
+    """`rate` plus three binomial standard errors over `runs` independent runs."""
+    return rate + 3 * math.sqrt(rate * (1 - rate) / runs)
+
+
+# -- the confidence sequence ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("k", "n", "alpha", "prior"),
+    [
+        (0, 10, 0.05, (1, 1)),
+        (3, 40, 0.05, (1, 1)),
+        (25, 500, 0.1, (0.5, 9.5)),
+        (7, 7, 0.05, (2, 3)),
+        (1, 1, 0.2, (1, 1)),
+    ],
+)
+def test_the_confidence_sequence_is_the_set_the_mixture_ratio_keeps(k, n, alpha, prior):
+    a, b = prior
+    grid = np.linspace(1e-6, 1 - 1e-6, 200_001)
+    log_ratio = (
+        special.betaln(a + k, b + n - k) - special.betaln(a, b) - k * np.log(grid) - (n - k) * np.log1p(-grid)
+    )
+    kept = grid[log_ratio < math.log(1 / alpha)]
+    low, high = beta_mixture_cs(k, n, alpha, prior)
+    step = grid[1] - grid[0]
+    assert low == pytest.approx(0.0 if k == 0 else kept.min(), abs=2 * step)
+    assert high == pytest.approx(1.0 if k == n else kept.max(), abs=2 * step)
+    # the ends are the ratio's crossings of 1/alpha
+    for end, at_bound in ((low, k == 0), (high, k == n)):
+        if not at_bound:
+            m = (
+                special.betaln(a + k, b + n - k)
+                - special.betaln(a, b)
+                - k * math.log(end)
+                - (n - k) * math.log1p(-end)
+            )
+            assert m == pytest.approx(math.log(1 / alpha), abs=1e-8)
+
+
+def test_the_confidence_sequence_refuses_bad_arguments_by_name():
+    assert beta_mixture_cs(0, 0) == (0.0, 1.0)
+    with pytest.raises(ValueError, match="errors must be in"):
+        beta_mixture_cs(5, 3)
+    with pytest.raises(ValueError, match="alpha must be in"):
+        beta_mixture_cs(1, 3, alpha=1.5)
+    with pytest.raises(ValueError, match="prior must be a pair"):
+        beta_mixture_cs(1, 3, prior=(0, 1))
+    with pytest.raises(ValueError, match="n must be an integer"):
+        beta_mixture_cs(1, 3.5)  # type: ignore[arg-type]
+
+
+def test_watched_after_every_audit_the_sequence_covers_and_clopper_pearson_does_not():
+    rng = np.random.default_rng(11)
+    runs, steps, p, alpha = 300, 500, 0.05, 0.05
+    cs_miss = cp_miss = 0
+    ns = np.arange(1, steps + 1)
+    cs_of = functools.cache(lambda k, n: beta_mixture_cs(k, n, alpha))  # streams share (k, n)
+    for _ in range(runs):
+        ks = np.cumsum(rng.random(steps) < p)
+        cs = np.array([cs_of(int(k), int(n)) for k, n in zip(ks, ns, strict=True)])
+        cs_miss += bool(((cs[:, 0] > p) | (cs[:, 1] < p)).any())
+        # Clopper-Pearson recomputed after every audit (vectorised clopper_pearson)
+        lo = np.where(ks > 0, stats.beta.ppf(alpha / 2, ks, ns - ks + 1), 0.0)
+        hi = np.where(ks < ns, stats.beta.ppf(1 - alpha / 2, ks + 1, np.maximum(ns - ks, 1)), 1.0)
+        cp_miss += bool(((lo > p) | (hi < p)).any())
+    assert cs_miss / runs <= tolerance(alpha, runs)
+    assert cp_miss / runs > 0.15
+    assert clopper_pearson(3, 40, 0.95) == pytest.approx(
+        (stats.beta.ppf(0.025, 3, 38), stats.beta.ppf(0.975, 4, 37))
+    )
+
+
+# -- audited error from a store ------------------------------------------------------------
+DAY0 = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)).floor("D")
+
+
+def stamp(day: int) -> str:
+    return (DAY0 + pd.Timedelta(days=day, hours=12)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def audited_store(tmp_path, wrong_on: dict[int, float], n: int = 600, seed: int = 0):
+    """A store of one routed batch with audits, decided on days 0..len(wrong_on)-1: on day
+    d the share `wrong_on[d]` of that day's audits is corrected (the model was wrong), one
+    of them flagged. Returns the store and the audited ids per day, with their errors."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "id": [f"i{k}" for k in range(n)],
+            "text": [f"item {k}" for k in range(n)],
+            "pred": "ok",
+            "confidence": rng.uniform(0.8, 1.0, n),
+        }
+    )
+    store = Store(tmp_path / "m.db")
+    res = Router(LABELS, thresholds=0.85, audit_rate=0.3, seed=2).route(df, id="id", store=store, task="t")
+    ids = res.frame.loc[res.frame["audit"], "id"].tolist()
+    days = len(wrong_on)
+    per_day = {d: ids[d::days] for d in range(days)}
+    truth = {}
+    events = []
+    for d, day_ids in per_day.items():
+        n_wrong = round(wrong_on[d] * len(day_ids))
+        for j, i in enumerate(day_ids):
+            wrong = j < n_wrong
+            truth[i] = wrong
+            flag = wrong and j == 0
+            events.append(
+                {
+                    "event_id": f"decide-{i}",
+                    "created_at": stamp(d),
+                    "task": "t",
+                    "item_id": i,
+                    "action": "flag" if flag else ("correct" if wrong else "accept"),
+                    "label_before": "ok",
+                    "label_after": None if flag else ("bad" if wrong else "ok"),
+                    "model_label": "ok",
+                    "annotator": "ann",
+                }
+            )
+    store.append(events)
+    return store, res, per_day, truth
+
+
+def test_audit_error_counts_each_window_and_raises_the_alarm_when_errors_are_frequent(tmp_path):
+    store, res, per_day, truth = audited_store(tmp_path, {0: 0.0, 1: 0.05, 2: 0.4, 3: 0.4})
+    f = audit_error(store, "t", window="1D", alpha=0.05, target_error=0.05)
+    days = f.set_index("window_start")
+    run_n = run_k = 0
+    for d, ids in per_day.items():
+        row = days.loc[DAY0 + pd.Timedelta(days=d)]
+        k = sum(truth[i] for i in ids)
+        run_n, run_k = run_n + len(ids), run_k + k
+        assert (row["audits"], row["errors"]) == (len(ids), k)
+        assert (row["audit_error_low"], row["audit_error_upper"]) == pytest.approx(
+            clopper_pearson(k, len(ids), 0.95)
+        )
+        assert (row["running_audits"], row["running_errors"]) == (run_n, run_k)
+        cs = beta_mixture_cs(run_k, run_n, 0.05, (0.5, 9.5))  # the default prior: centred on the target
+        assert (row["running_low"], row["running_upper"]) == pytest.approx(cs)
+        assert row["alarm"] == (cs[0] > 0.05)
+    assert not days.loc[DAY0, "alarm"] and days.loc[DAY0 + pd.Timedelta(days=3), "alarm"]
+    # the routed items counted in the window they were routed in (today, before the audits)
+    routed_row = f[f["routed"] > 0].iloc[0]
+    frame = res.frame
+    assert routed_row["routed"] == len(frame)
+    assert routed_row["auto_accepted"] == (frame["route"] == "auto").sum()
+    assert routed_row["auto_share"] == pytest.approx((frame["route"] == "auto").mean())
+    auto_conf = frame.loc[frame["route"] == "auto", "confidence"]
+    assert routed_row["expected_error"] == pytest.approx((1 - auto_conf).mean())
+    assert np.isnan(routed_row["audit_error"])  # no audit decided that day
+    # restarting the sequence after a change leaves the earlier audits out
+    later = audit_error(store, "t", since=DAY0 + pd.Timedelta(days=2))
+    assert later["running_audits"].max() == len(per_day[2]) + len(per_day[3])
+    with pytest.raises(ValueError, match="window='fortnight'"):
+        audit_error(store, "t", window="fortnight")
+    with pytest.raises(ValueError, match="since='soon' is not a time"):
+        audit_error(store, "t", since="soon")
+    # a week's windows, cut from the epoch: every series on one grid, nothing lost
+    week = audit_error(store, "t", window="7D")
+    assert (
+        (week["window_start"] - pd.Timestamp(0, tz="UTC")) % pd.Timedelta(days=7) == pd.Timedelta(0)
+    ).all()
+    assert week["audits"].sum() == f["audits"].sum() and week["routed"].sum() == len(res.frame)
+    assert week["running_errors"].iloc[-1] == f["running_errors"].iloc[-1]
+
+
+def test_audit_error_refuses_a_store_without_audits(tmp_path):
+    store = Store(tmp_path / "n.db")
+    df = pd.DataFrame({"id": ["a", "b"], "pred": "ok", "confidence": [0.9, 0.95]})
+    Router(LABELS, thresholds=0.8).route(df, id="id", store=store, task="t")
+    with pytest.raises(ValueError, match="no audits of task 't'"):
+        audit_error(store, "t")
+
+
+# -- drift ----------------------------------------------------------------------------------
+def frames(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    ref = pd.DataFrame({"model_confidence": rng.beta(5, 1, 400), "model_label": rng.choice(list("abc"), 400)})
+    cur = pd.DataFrame(
+        {
+            "model_confidence": rng.beta(3, 1, 300),
+            "model_label": rng.choice(list("abcd"), 300, p=[0.4, 0.3, 0.2, 0.1]),
+        }
+    )
+    return ref, cur
+
+
+def test_drift_p_values_are_scipys_and_psi_is_hand_worked():
+    ref, cur = frames()
+    out = drift(ref, cur).set_index("test")
+    ks = stats.ks_2samp(ref["model_confidence"], cur["model_confidence"])
+    assert out.loc["confidence KS", "statistic"] == pytest.approx(ks.statistic)
+    assert out.loc["confidence KS", "p_value"] == pytest.approx(ks.pvalue)
+    labs = sorted(set(ref["model_label"]) | set(cur["model_label"]))
+    table = np.array(
+        [
+            [(ref["model_label"] == lab).sum() for lab in labs],
+            [(cur["model_label"] == lab).sum() for lab in labs],
+        ]
+    )
+    chi = stats.chi2_contingency(table)
+    assert out.loc["label chi-square", "statistic"] == pytest.approx(chi.statistic)
+    assert out.loc["label chi-square", "p_value"] == pytest.approx(chi.pvalue)
+    assert out.loc["confidence PSI", "p_value"] is None and out.loc["label PSI", "p_value"] is None
+    assert "strong evidence of drift" in out.loc["label chi-square", "meaning"]
+    # label PSI by hand: shares per label, epsilon for the empty bin of "d" in the reference
+    r = table[0] / table[0].sum() + PSI_EPSILON
+    c = table[1] / table[1].sum() + PSI_EPSILON
+    assert out.loc["label PSI", "statistic"] == pytest.approx(np.sum((c - r) * np.log(c / r)))
+    # 1, 1.0 and "1" are one label (as the store keeps it): no drift between them
+    same = drift(pd.DataFrame({"pred": [1, 2, 1, 2]}), pd.DataFrame({"pred": [1.0, "2", 1.0, 2.0]}))
+    assert same.set_index("test").loc["label chi-square", "statistic"] == pytest.approx(0.0)
+
+
+def test_confidence_psi_by_reference_deciles_worked_by_hand():
+    ref = pd.DataFrame({"model_confidence": np.arange(1, 101) / 100})  # deciles 0.109, 0.208, ...
+    # current: everything in the top decile (above the ninth decile 0.901)
+    cur = pd.DataFrame({"model_confidence": np.full(50, 0.99)})
+    out = drift(ref, cur).set_index("test")
+    r = np.full(10, 0.1) + PSI_EPSILON
+    c = np.array([0.0] * 9 + [1.0]) + PSI_EPSILON
+    assert out.loc["confidence PSI", "statistic"] == pytest.approx(np.sum((c - r) * np.log(c / r)))
+    assert "large shift" in out.loc["confidence PSI", "meaning"]
+    same = drift(ref, ref).set_index("test")
+    assert same.loc["confidence PSI", "statistic"] == pytest.approx(0.0)
+
+
+def test_mmd_finds_a_shift_and_holds_its_level_under_the_null():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(60, 3)), rng.normal(size=(60, 3)) + 0.8
+    stat, p = mmd_test(x, y, n_permutations=200)
+    assert stat > 0 and p < 0.01
+    assert p >= 1 / 201  # (b + 1) / (B + 1) is never 0
+    repeats = 40
+    rejected = 0
+    for i in range(repeats):
+        a, b = rng.normal(size=(30, 3)), rng.normal(size=(30, 3))
+        rejected += mmd_test(a, b, n_permutations=99, seed=i)[1] <= 0.05
+    assert rejected / repeats <= tolerance(0.05, repeats)
+    # through drift(): a column of vectors
+    ref = pd.DataFrame({"embedding": list(rng.normal(size=(50, 2)))})
+    cur = pd.DataFrame({"embedding": list(rng.normal(size=(50, 2)) + 1.0)})
+    row = drift(ref, cur, n_permutations=99).set_index("test").loc["embedding MMD"]
+    assert row["p_value"] == pytest.approx(0.01) and "drift" in row["meaning"]
+
+
+def test_drift_refuses_what_it_cannot_compare():
+    ref, cur = frames()
+    with pytest.raises(ValueError, match="confidence='score': no such column in reference"):
+        drift(ref, cur, confidence="score")
+    with pytest.raises(ValueError, match="nothing to compare"):
+        drift(pd.DataFrame({"x": [1]}), pd.DataFrame({"x": [2]}))
+    with pytest.raises(ValueError, match="embeddings='emb': no such column"):
+        drift(ref, cur, embeddings="emb")
+
+
+# -- expected error -------------------------------------------------------------------------
+def test_expected_error_is_the_mean_of_one_minus_confidence_with_a_poisson_binomial_interval():
+    rng = np.random.default_rng(4)
+    conf = rng.uniform(0.7, 1.0, 250)
+    est = expected_error(conf, level=0.9)
+    assert est.estimate == pytest.approx(np.mean(1 - conf))
+    cdf = stats.poisson_binom.cdf(np.arange(251), 1 - conf)
+    lo, hi = int(np.argmax(cdf >= 0.05)), int(np.argmax(cdf >= 0.95))
+    assert est.interval == pytest.approx((lo / 250, hi / 250))
+    assert np.allclose(np.cumsum(poisson_binomial_pmf(1 - conf)), cdf, atol=1e-12)
+    assert "calibrated" in est.assumption and "calibrated" in str(est)
+    # hand-worked: two items at 0.5 -> 0, 1 or 2 errors w.p. 1/4, 1/2, 1/4
+    assert np.allclose(poisson_binomial_pmf(np.array([0.5, 0.5])), [0.25, 0.5, 0.25])
+    assert expected_error([0.5, 0.5], level=0.9).interval == (0.0, 1.0)  # 5% tails: 0 and 2
+    assert expected_error([0.5, 0.5], level=0.5).interval == (0.0, 0.5)  # 25% tails: 0 and 1
+    with pytest.raises(ValueError, match="outside"):
+        expected_error([1.2])
+
+
+# -- alerts ---------------------------------------------------------------------------------
+def test_alerts_fire_once_per_run_of_persist_windows_and_call_back_once_each():
+    figs = pd.DataFrame(
+        {
+            "window_start": pd.date_range("2026-01-01", periods=8, freq="D", tz="UTC"),
+            "audit_error_upper": [0.1, 0.1, 0.01, 0.1, 0.1, 0.1, 0.1, np.nan],
+            "auto_share": [0.9] * 8,
+        }
+    )
+    calls = []
+    out = alerts(figs, ["audit_error_upper > 0.05", "auto_share<=0.5"], persist=2, callback=calls.append)
+    assert out["row"].tolist() == [1, 4]  # run 0-1 fires at 1; run 3-6 fires once, at 4
+    assert [c["row"] for c in calls] == [1, 4] and calls[0]["rule"] == "audit_error_upper > 0.05"
+    assert out["window_start"].iloc[1] == figs["window_start"].iloc[4]
+    assert alerts(figs, "audit_error_upper >= 0.1", persist=1)["row"].tolist() == [0, 3]
+    assert alerts(figs, "audit_error_upper > 0.05", persist=5).empty
+
+
+@pytest.mark.parametrize(
+    ("rule", "match"),
+    [
+        ("__import__('os')", "not of the form"),
+        ("audit_error_upper > 0.05 or 1", "not of the form"),
+        ("error_rate > 0.05", "unknown metric 'error_rate'"),
+        ("audit_error_upper == 0.05", "not of the form"),
+        ("audit_error_upper > 1e-2", "not of the form"),
+        (42, "must be text"),
+    ],
+)
+def test_a_rule_outside_the_grammar_is_refused(rule, match):
+    with pytest.raises(ValueError, match=match):
+        parse_rule(rule)
+    with pytest.raises(ValueError, match=match):
+        alerts(pd.DataFrame({"audit_error_upper": [0.1]}), [rule])
+
+
+def test_parse_rule_reads_each_operator():
+    assert parse_rule(" running_low >= .05 ").value == 0.05
+    for op in (">", ">=", "<", "<="):
+        assert parse_rule(f"auto_share {op} 0.5").op == op
+    with pytest.raises(ValueError, match="persist must be"):
+        alerts(pd.DataFrame({"auto_share": [0.1]}), "auto_share < 0.5", persist=0)
+    with pytest.raises(ValueError, match="no column 'running_low'"):
+        alerts(pd.DataFrame({"auto_share": [0.1]}), "running_low > 0.05")
+
+
+# -- the Monitor ----------------------------------------------------------------------------
+def test_monitor_ties_the_figures_together_and_reports_them(tmp_path):
+    store, res, _, _ = audited_store(tmp_path, {0: 0.0, 1: 0.4, 2: 0.4})
+    m = Monitor(store, task="t", window="1D", target_error=0.05, alpha=0.05)
+    f = m.audit_error()
+    assert f.equals(audit_error(store, "t", window="1D", alpha=0.05, target_error=0.05))
+    calls = []
+    fired = m.alerts("alarm > 0", callback=calls.append)
+    assert len(fired) == len(calls) == 1  # one run of alarm windows, one firing
+    auto = res.frame.loc[res.frame["route"] == "auto", "confidence"]
+    assert m.expected_error().estimate == pytest.approx((1 - auto).mean())
+    d = m.drift(reference=(None, DAY0), current=res.frame.rename(columns={"confidence": "model_confidence"}))
+    assert d.set_index("test").loc["confidence KS", "statistic"] == pytest.approx(0.0)
+    fig = m.report(rules=["audit_error_upper > 0.3"])
+    names = [t.name for t in fig.data]
+    for expected in (
+        "Clopper-Pearson",
+        "confidence sequence",
+        "running error",
+        "target error",
+        "alarm",
+        "alerts",
+        "auto-accepted share",
+    ):
+        assert any(n and expected in n for n in names), (expected, names)
+    bars = next(t for t in fig.data if t.name == "auto-accepted share")
+    assert np.allclose(np.asarray(bars.y, dtype=float), f["auto_share"].to_numpy(dtype=float), equal_nan=True)
+    with pytest.raises(ValueError, match="target_error must be in"):
+        Monitor(store, target_error=2)
+    with pytest.raises(ValueError, match="window='W' is not a fixed length"):
+        Monitor(store, window="W")
+    with pytest.raises(ValueError, match="reference must be a DataFrame or a"):
+        m.drift(reference="last week", current=(DAY0, None))
