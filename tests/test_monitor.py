@@ -202,6 +202,45 @@ def test_audit_error_refuses_a_store_without_audits(tmp_path):
         audit_error(store, "t")
 
 
+def test_with_review_probabilities_the_items_drawn_at_the_floor_are_the_audits(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 800
+    df = pd.DataFrame(
+        {"id": [f"i{k}" for k in range(n)], "pred": "ok", "confidence": rng.uniform(0.5, 1.0, n)}
+    )
+    store = Store(tmp_path / "rp.db")
+    res = Router(LABELS, review_budget=0.3, review_floor=0.1, seed=1).route(
+        df, id="id", store=store, task="t"
+    )
+    f = res.frame
+    drawn = f[(f["route"] == "review") & (f["review_probability"] < 1)]
+    wrong = set(drawn["id"][::4])  # a quarter of the drawn items: the model was wrong
+    store.append(
+        [
+            {
+                "event_id": f"decide-{i}",
+                "created_at": stamp(0),
+                "task": "t",
+                "item_id": i,
+                "action": "correct" if i in wrong else "accept",
+                "label_before": "ok",
+                "label_after": "bad" if i in wrong else "ok",
+                "model_label": "ok",
+                "annotator": "ann",
+            }
+            for i in f.loc[f["route"] == "review", "id"]  # every routed item answered
+        ]
+    )
+    out = audit_error(store, "t")
+    assert out["running_audits"].iloc[-1] == len(drawn)  # the least confident are not audits
+    assert out["running_errors"].iloc[-1] == len(wrong)
+    # two floors in one task would need unequal weights: refused
+    other = df.assign(id=[f"j{k}" for k in range(n)])
+    Router(LABELS, review_budget=0.4, review_floor=0.2, seed=1).route(other, id="id", store=store, task="t")
+    with pytest.raises(ValueError, match=r"2 different probabilities.*audit='propensity'"):
+        audit_error(store, "t")
+
+
 # -- drift ----------------------------------------------------------------------------------
 def frames(seed: int = 0):
     rng = np.random.default_rng(seed)

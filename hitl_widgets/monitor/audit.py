@@ -42,16 +42,35 @@ def audits(store: Store | str, task: str | None = "routing") -> pd.DataFrame:
     An audit is an item the router accepted and drew at random for a person to check
     (route events with ``audit`` True), joined with the latest decision on it in the same
     task, as `hitl_widgets.routing.audit_estimate` does; a flagged audit (no label)
-    counts as an error. Audits not decided yet are left out (they are not evidence yet)."""
+    counts as an error. Audits not decided yet are left out (they are not evidence yet).
+
+    With review probabilities (``Router(review_budget=, review_floor=)``) the audits are the
+    items drawn at random at the floor probability: a uniform sample of the level every
+    unreviewed item belongs to, so their plain error rate is the weighted estimate of the
+    error of what went through (each weight 1 / floor). Routes with more than one floor
+    (several randomised routers in one task) would need unequal weights: refused, pointing
+    to ``audit_estimate(store, audit="propensity")``."""
     with using_store(store, create=False) as st:
         r = routed(st, task)
         d = st.decisions(task)
     cols = ["item_id", "model_label", "human_label", "model_confidence", "routed_at", "decided_at", "wrong"]
-    if not len(r) or not r["audit"].any():
+    p = r["review_probability"] if len(r) else pd.Series(dtype=float)
+    drawn = (r["route"] == "review") & (p > 0) & (p < 1) & ~r["audit"] if len(r) else pd.Series(dtype=bool)
+    if drawn.any():
+        floors = sorted(set(p[drawn].round(12)))
+        if len(floors) > 1:
+            raise ValueError(
+                f"the routes{'' if task is None else f' of task {task!r}'} drew items for review with "
+                f"{len(floors)} different probabilities ({', '.join(f'{f:g}' for f in floors[:5])}): their "
+                "errors need unequal weights; use audit_estimate(store, audit='propensity'), or one task "
+                "per router"
+            )
+    sampled = (r["audit"] | drawn) if len(r) else pd.Series(dtype=bool)
+    if not len(r) or not sampled.any():
         return pd.DataFrame(columns=cols)
     d = d[d["status"].isin(_DECIDED)]
     d = d.sort_values("decided_at").drop_duplicates(["task", "item_id"], keep="last")
-    a = r[r["audit"]].merge(d[["task", "item_id", "human_label", "decided_at"]], on=["task", "item_id"])
+    a = r[sampled].merge(d[["task", "item_id", "human_label", "decided_at"]], on=["task", "item_id"])
     _, wrong = _compare_labels(a["model_label"], a["human_label"], "model_label", "human_label")
     a = a.assign(wrong=wrong.astype(bool))
     return a.sort_values("decided_at", kind="stable")[cols].reset_index(drop=True)
@@ -154,11 +173,12 @@ def audit_error(
     where = "" if task is None else f" of task {task!r}"
     if not len(r):
         raise ValueError(f"no route events{where}: route items with Router.route(..., store=) first")
-    if not r["audit"].any():
+    p = r["review_probability"]
+    if not (r["audit"] | ((r["route"] == "review") & (p > 0) & (p < 1))).any():
         raise ValueError(
-            f"no audits{where}: route with Router(..., audit_rate=...) so that some accepted items "
-            "are drawn for a person to check (with review_budget=, use "
-            "audit_estimate(store, audit='propensity'))"
+            f"no audits{where}: route with Router(..., audit_rate=...) or Router(..., "
+            "review_budget=..., review_floor=...) so that some accepted items are drawn for a "
+            "person to check"
         )
     if since is not None:
         start = utc_time(since, "since")
