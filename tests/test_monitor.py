@@ -421,3 +421,56 @@ def test_monitor_ties_the_figures_together_and_reports_them(tmp_path):
         Monitor(store, window="W")
     with pytest.raises(ValueError, match="reference must be a DataFrame or a"):
         m.drift(reference="last week", current=(DAY0, None))
+
+
+# -- the pause switch -----------------------------------------------------------------------
+def test_a_pause_sends_every_item_to_a_person_in_every_process_until_resumed(tmp_path):
+    from hitl_widgets import Gate
+    from hitl_widgets.monitor import Monitor, pause, pause_state
+
+    path = str(tmp_path / "switch.db")
+    df = pd.DataFrame(
+        {"id": [f"i{k}" for k in range(50)], "pred": "ok", "confidence": np.linspace(0.9, 1, 50)}
+    )
+    router = Router(LABELS, thresholds=0.5)
+    assert (router.route(df, id="id", store=path, task="t").frame["route"] == "auto").all()
+    m = Monitor(path, task="t")
+    assert not m.paused
+    with pytest.raises(ValueError, match="why: say why"):
+        m.pause(by="ana", why=" ")
+    state = m.pause(by="ana", why="confidence drift since Monday")
+    assert state.paused and state.by == "ana"
+    # another process: a fresh Store on the same file sees it
+    other = Store(path)
+    seen = pause_state(other, "t")
+    assert seen.paused and seen.why == "confidence drift since Monday" and seen.at == state.at
+    res = router.route(df.assign(id=[f"j{k}" for k in range(50)]), id="id", store=other, task="t")
+    assert (res.frame["route"] == "review").all()
+    assert all(r[0].startswith("automation paused by ana at ") for r in res.frame["reasons"])
+    assert (res.frame["review_probability"] == 1).all()
+    assert not pause_state(other, "other-task")  # another task runs on
+    # the agent gate holds every call while paused, within its check interval
+    gate = Gate(other, "t", thresholds=0.5, poll=0.01)
+    gate.pause_check = 0.0
+    call = gate.route("pay", {"claim_id": "c1", "amount": 1.0}, confidence=0.99).call
+    assert call.reasons and call.reasons[0].startswith("automation paused by ana")
+    m.resume(by="ben", why="new model calibrated")
+    assert not pause_state(other, "t")
+    assert (
+        router.route(df.assign(id=[f"k{k}" for k in range(50)]), id="id", store=other, task="t").frame[
+            "route"
+        ]
+        == "auto"
+    ).all()
+    call2 = gate.route("pay", {"claim_id": "c2", "amount": 1.0}, confidence=0.99).call
+    assert not call2.reasons
+    # every switch is logged (who, when, why) and none is a decision
+    log = other.events("t")
+    switches = log[log["action"].isin(["pause", "resume"])]
+    assert list(switches["action"]) == ["pause", "resume"]
+    assert list(switches["annotator"]) == ["ana", "ben"]
+    assert "(automation)" not in set(other.decisions("t")["item_id"])
+    # pausing every task ("*") reaches this one too
+    pause(other, "*", by="ops", why="incident")
+    assert pause_state(other, "t").by == "ops"
+    other.close()

@@ -440,6 +440,9 @@ class Gate:
         if existing is not None:
             return existing
         reasons, fired, missing = self._reasons(tool, args, confidence)
+        paused = self._paused()
+        if paused is not None:  # an overseer's pause switch holds every call
+            reasons.insert(0, paused)
         held = bool(reasons)
         audit = not held and self._draw(call_id if own_id else None) < self.audit_rate
         two = held and self._needs_two(tool, args)
@@ -511,6 +514,23 @@ class Gate:
         call = _call_of(evs[0])
         held = not evs[0]["data"].get("auto", False)
         return _Routed(call, held, None if held else Verdict(call_id, "auto", call.args, call.args_hash))
+
+    #: how old (seconds) the gate's reading of the pause switch may be: another process
+    #: that pauses the task is honoured within this time
+    pause_check: float = 1.0
+
+    def _paused(self) -> str | None:
+        """The reason every call is held while this task's automation is paused in the store
+        (`hitl_widgets.monitor.pause`), else None; read at most every `pause_check` s."""
+        from ..monitor.switch import pause_state
+
+        now = time.monotonic()
+        cached = getattr(self, "_pause_read", None)
+        if cached is None or now - cached[0] >= self.pause_check:
+            state = pause_state(self.store, self.task)
+            cached = (now, state.reason if state.paused else None)
+            self._pause_read = cached
+        return cached[1]
 
     def _reasons(
         self, tool: str, args: dict[str, Any], confidence: float | None

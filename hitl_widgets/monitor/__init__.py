@@ -6,6 +6,9 @@
 * `drift`: confidence, predicted-label mix and embeddings, reference against current;
 * `expected_error`: the error the confidences predict if the model is calibrated;
 * `alerts`: rules ``"<metric> <op> <number>"`` over the figures, window by window;
+* `pause` / `resume` / `pause_state`: the switch that sends every item (and every agent
+  call) of a task to a person, stored as an event (who, when, why) that every process
+  sharing the store honours;
 * `Monitor`: these with one store, task and setting, and `Monitor.report` (plotly).
 
 >>> from hitl_widgets.monitor import Monitor   # doctest: +SKIP
@@ -16,11 +19,13 @@ from .audit import audit_error, audits
 from .drift import drift, mmd_test, psi
 from .monitor import Monitor
 from .stats import ExpectedError, beta_mixture_cs, expected_error
+from .switch import PauseState, pause, pause_state, resume
 
 __all__ = [
     "METRICS",
     "ExpectedError",
     "Monitor",
+    "PauseState",
     "Rule",
     "alerts",
     "audit_error",
@@ -30,5 +35,8 @@ __all__ = [
     "expected_error",
     "mmd_test",
     "parse_rule",
+    "pause",
+    "pause_state",
     "psi",
+    "resume",
 ]

@@ -15,6 +15,7 @@ from .audit import audit_error as _audit_error
 from .drift import drift as _drift
 from .stats import ExpectedError, _check_level
 from .stats import expected_error as _expected_error
+from .switch import PauseState, pause, pause_state, resume
 
 
 class Monitor:
@@ -52,6 +53,21 @@ class Monitor:
             f"Monitor(task={self.task!r}, window={self.window!r}, "
             f"target_error={self.target_error:g}, alpha={self.alpha:g})"
         )
+
+    # -- the switch ------------------------------------------------------------
+    def pause(self, *, by: str, why: str) -> PauseState:
+        """Send every item of the task to a person (the router and the agent gate, in every
+        process sharing the store) until `resume`; stored with who, when and why."""
+        return pause(self.store, self.task, by=by, why=why)
+
+    def resume(self, *, by: str, why: str = "") -> PauseState:
+        """Let the automation decide again (logged too)."""
+        return resume(self.store, self.task, by=by, why=why)
+
+    @property
+    def paused(self) -> PauseState:
+        """The switch as it stands (truthy when paused)."""
+        return pause_state(self.store, self.task)
 
     def audit_error(self, **kwargs: Any) -> pd.DataFrame:
         """`hitl_widgets.monitor.audit_error` with these settings (`kwargs`: its

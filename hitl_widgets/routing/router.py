@@ -432,7 +432,9 @@ class Router:
         (a list of names, in label order) or an array (rows x labels). `id` names the item
         id column (default: the index); `text`, when that column exists, gives the content
         hash stored with each event (the same one a review widget stamps). Every input is
-        checked before anything is routed or written.
+        checked before anything is routed or written. While the automation of `task` is
+        paused in `store` (`hitl_widgets.monitor.pause`), every item goes to a person, with
+        who paused it, when and why as its first reason.
         """
         df = require_frame(df)
         ids = validate_ids(df, id)
@@ -461,6 +463,10 @@ class Router:
         for m in missing_input.values():
             any_policy |= m
         needs_person = low | always | any_policy
+        # an overseer's pause switch in the store sends every item to a person
+        paused = self._paused(store, task)
+        if paused is not None:
+            needs_person = np.ones(n, bool)
         draw = self._audit_draw(ids)
         if self.review_budget is None:
             # the review probability of each item: 1 where a person must look, the audit
@@ -479,6 +485,9 @@ class Router:
             audit = np.zeros(n, bool)
             drawn = ~needs_person & (draw < prob)
         reasons = self._reasons(n, low, conf, thr, pred_labels, fired, missing_input, always, audit)
+        if paused is not None:
+            for r in reasons:
+                r.insert(0, paused)
         for i in np.flatnonzero(drawn):
             reasons[i].append(
                 f"among the least confident (review budget {_pct(self.review_budget or 0.0)})"
@@ -518,6 +527,17 @@ class Router:
             with using_store(store) as st:
                 st.append(result._events(hashes, annotator=annotator))
         return result
+
+    @staticmethod
+    def _paused(store: str | Store | None, task: str) -> str | None:
+        """The reason every item goes to a person when the task's automation is paused in
+        `store` (`hitl_widgets.monitor.pause`), else None."""
+        if store is None:
+            return None
+        from ..monitor.switch import pause_state  # (the monitor reads routes: imported late)
+
+        state = pause_state(store, str(task))
+        return state.reason if state.paused else None
 
     def _confidence(
         self, df: pd.DataFrame, confidence: Hashable | None, proba_arr: np.ndarray | None, codes: np.ndarray

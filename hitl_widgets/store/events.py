@@ -17,9 +17,10 @@ The rules, per (task, item, content hash, annotator):
   decided item changes nothing;
 * **note** attaches text, nothing else;
 * **undo** restores the state before the last verdict, rating or skip;
-* **route** (written by the router and the agent gate) and **execute** (a tool call ran)
-  are records, not decisions: they change nothing, and actions this version does not
-  know change nothing either.
+* **route** (written by the router and the agent gate), **execute** (a tool call ran),
+  **pause** and **resume** (an overseer switched the automation off or on again, see
+  `hitl_widgets.monitor.pause`) are records, not decisions: they change nothing, and
+  actions this version does not know change nothing either.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class Action(enum.StrEnum):
     UNDO = "undo"
     ROUTE = "route"
     EXECUTE = "execute"
+    PAUSE = "pause"
+    RESUME = "resume"
 
 
 class Status(enum.StrEnum):
@@ -66,8 +69,9 @@ class Status(enum.StrEnum):
 VERDICTS: frozenset[str] = frozenset(
     {Action.ACCEPT, Action.CORRECT, Action.EDIT, Action.REJECT, Action.FLAG, Action.COMPARE, Action.ANSWER}
 )
-#: Events that record what happened (a route, a tool call run), not what a person decided.
-RECORDS: frozenset[str] = frozenset({Action.ROUTE, Action.EXECUTE})
+#: Events that record what happened (a route, a tool call run, the automation paused or
+#: resumed), not what a person decided about an item.
+RECORDS: frozenset[str] = frozenset({Action.ROUTE, Action.EXECUTE, Action.PAUSE, Action.RESUME})
 #: Actions a person takes.
 HUMAN_ACTIONS: frozenset[str] = frozenset(a.value for a in Action) - RECORDS
 ALL_ACTIONS: frozenset[str] = frozenset(a.value for a in Action)
