@@ -474,3 +474,19 @@ def test_a_pause_sends_every_item_to_a_person_in_every_process_until_resumed(tmp
     pause(other, "*", by="ops", why="incident")
     assert pause_state(other, "t").by == "ops"
     other.close()
+
+
+def test_a_pause_on_postgresql_reaches_another_connection(postgres_url):
+    from hitl_widgets.monitor import pause, pause_state, resume
+
+    writer, reader = Store(postgres_url), Store(postgres_url)
+    df = pd.DataFrame({"id": ["a", "b"], "pred": "ok", "confidence": [0.99, 0.98]})
+    Router(LABELS, thresholds=0.5).route(df, id="id", store=writer, task="t")
+    assert not pause_state(reader, "t")
+    pause(writer, "t", by="ana", why="drift")
+    res = Router(LABELS, thresholds=0.5).route(df.assign(id=["c", "d"]), id="id", store=reader, task="t")
+    assert (res.frame["route"] == "review").all()
+    resume(reader, "t", by="ana")
+    assert not pause_state(writer, "t")
+    writer.close()
+    reader.close()
