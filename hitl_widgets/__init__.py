@@ -38,7 +38,7 @@ __version__ = "0.1.0"  # the one place (pyproject.toml reads it; tests/test_vers
 
 
 def __getattr__(name: str):  # heavy submodules (plotly, scipy) load on first use
-    if name in ("metrics", "plots", "routing", "training", "data", "agents"):
+    if name in ("metrics", "plots", "routing", "training", "data", "agents", "annotators", "monitor"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
@@ -64,6 +64,7 @@ __all__ = [
     "Store",
     "TextClassifier",
     "__version__",
+    "annotators",
     "audit_estimate",
     "calibrate",
     "exports",

@@ -19,7 +19,8 @@ The rules, per (task, item, content hash, annotator):
 * **undo** restores the state before the last verdict, rating or skip;
 * **route** (written by the router and the agent gate), **execute** (a tool call ran),
   **pause** and **resume** (an overseer switched the automation off or on again, see
-  `hitl_widgets.monitor.pause`) are records, not decisions: they change nothing, and
+  `hitl_widgets.monitor.pause`) and **profile** (who an annotator is, see
+  `hitl_widgets.annotators`) are records, not decisions: they change nothing, and
   actions this version does not know change nothing either.
 """
 
@@ -49,6 +50,7 @@ class Action(enum.StrEnum):
     EXECUTE = "execute"
     PAUSE = "pause"
     RESUME = "resume"
+    PROFILE = "profile"
 
 
 class Status(enum.StrEnum):
@@ -71,7 +73,9 @@ VERDICTS: frozenset[str] = frozenset(
 )
 #: Events that record what happened (a route, a tool call run, the automation paused or
 #: resumed), not what a person decided about an item.
-RECORDS: frozenset[str] = frozenset({Action.ROUTE, Action.EXECUTE, Action.PAUSE, Action.RESUME})
+RECORDS: frozenset[str] = frozenset(
+    {Action.ROUTE, Action.EXECUTE, Action.PAUSE, Action.RESUME, Action.PROFILE}
+)
 #: Actions a person takes.
 HUMAN_ACTIONS: frozenset[str] = frozenset(a.value for a in Action) - RECORDS
 ALL_ACTIONS: frozenset[str] = frozenset(a.value for a in Action)
