@@ -75,6 +75,16 @@ CHECKS = {
         "assert sorted(b['id'] for b in merged) == sorted(b['id'] for b in model_boxes)\n"
         "assert len(coco['annotations']) == len(person_boxes)\n"
     ),
+    "10_diversity.ipynb": (
+        "assert set(groups['group']) == {'A', 'B'} and len(groups) == 48\n"
+        "t = pilot_test.table\n"
+        "assert pilot_test.p_value < 0.01 and t.loc['theft', 'p_adjusted'] < 0.05, t  # found\n"
+        "assert t.loc['property', 'p_adjusted'] < 0.05, t\n"
+        "assert (t.drop(['theft', 'property'])['p_adjusted'] > 0.05).all(), t  # and only there\n"
+        "assert control_test.p_value > 0.05 and (control_test.table['p_adjusted'] > 0.05).all()\n"
+        "assert only_b.share_differs > mixed.share_differs, (only_b, mixed)\n"
+        "assert 'locale' in groups.columns and 'locale' not in store.decisions('pilot').columns\n"
+    ),
     "08_agent.ipynb": (
         "assert list(table['calls']) == [200, 200], table\n"
         "assert table.loc[2, 'held_share'] < table.loc[1, 'held_share'], table  # the share falls\n"
