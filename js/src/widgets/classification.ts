@@ -9,9 +9,8 @@
  */
 import "../lib/theme.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
-import type { KeyBinding } from "../lib/keyboard";
 import { clear, el, formatPercent, kbd, setAttr, setText, show } from "../lib/dom";
-import { moveBindings } from "../lib/bindings";
+import { labelActions, paintProba } from "../lib/labelreview";
 import { describeState } from "../lib/fold";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
 import type { TimedRoot } from "../lib/paint";
@@ -60,51 +59,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     return Array.isArray(l) ? l.map(String) : [];
   };
 
-  /* ------------------------------------------------------------ actions */
-  function accept(): void {
-    const item = client.current();
-    if (!item) return;
-    if (!shell.showModel()) return shell.say("The model's label is hidden in this review: pick a label with 1–9.");
-    if (item.model_label === null || item.model_label === undefined || item.model_label === "") {
-      return shell.say("No model label to accept: pick a label with 1–9.");
-    }
-    shell.clearMessage();
-    client.decide({ action: "accept" });
-  }
-
-  function choose(label: string): void {
-    const item = client.current();
-    if (!item) return;
-    shell.clearMessage();
-    if (item.model_label !== null && item.model_label !== undefined && label === item.model_label) {
-      client.decide({ action: "accept" });
-    } else {
-      client.decide({ action: "correct", label });
-    }
-  }
-
-  function undo(): void {
-    shell.clearMessage();
-    if (!client.undo()) shell.say("Nothing to undo in this session.");
-  }
-
-  /* ------------------------------------------------------------ keys */
-  const bindings: KeyBinding[] = [
-    { keys: ["Enter", "a"], display: "Enter / A", description: "Accept the model's label", action: "accept", run: () => accept() },
-    {
-      keys: ["1", "2", "3", "4", "5", "6", "7", "8", "9"],
-      display: "1 – 9",
-      description: "Correct to label n (the number on its button)",
-      run: (k) => {
-        const l = labels()[Number(k) - 1];
-        if (l !== undefined) choose(l);
-      },
-    },
-    ...shell.flagBindings(),
-    { keys: ["s"], display: "S", description: "Skip", action: "skip", run: () => client.decide({ action: "skip" }) },
-    { keys: ["z"], display: "Z", description: "Undo the last decision", run: () => undo() },
-    ...moveBindings((delta) => client.move(delta)),
-  ];
+  /* ------------------------------------------------------------ actions and keys */
+  const { choose, bindings } = labelActions(shell, labels);
   shell.bind(bindings);
 
   /* ------------------------------------------------------------ painting */
@@ -144,34 +100,13 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     });
   }
 
-  function paintProba(item: ClassificationItem): void {
-    clear(proba);
-    const p = item.proba;
-    if (!shell.showModel() || !p || typeof p !== "object") return show(proba, false);
-    const names = labels();
-    const order = [...names.filter((l) => l in p), ...Object.keys(p).filter((l) => !names.includes(l))];
-    for (const l of order) {
-      const v = Number(p[l]);
-      const w = Number.isFinite(v) ? Math.max(0, Math.min(1, v)) : 0;
-      const row = l === item.model_label ? " hitl-proba-row-model" : "";
-      const fill = el("div", { cls: "hitl-proba-fill" });
-      fill.style.width = `${(w * 100).toFixed(1)}%`;
-      proba.append(
-        el("span", { cls: `hitl-proba-label${row}`, text: l, title: l }),
-        el("div", { cls: `hitl-proba-track${row}` }, [fill]),
-        el("span", { cls: `hitl-proba-value${row}`, text: formatPercent(v, 1) }),
-      );
-    }
-    show(proba, order.length > 0);
-  }
-
   shell.paintItem = (item, fresh) => {
     buildButtons();
     if (fresh) {
       setText(text, item.text);
       text.setAttribute("data-item-id", String(item.item_id));
       text.scrollTop = 0;
-      paintProba(item);
+      paintProba(proba, item, labels(), shell.showModel());
     }
     const sm = shell.showModel();
     show(modelRow, sm);

@@ -16,7 +16,7 @@ import "../lib/image.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import type { KeyBinding } from "../lib/keyboard";
 import { clear, el, formatPercent, kbd, setAttr, setText, show } from "../lib/dom";
-import { moveBindings } from "../lib/bindings";
+import { labelActions, paintProba } from "../lib/labelreview";
 import { describeState } from "../lib/fold";
 import { ImageCache, imageKey, type Prepared } from "../lib/images";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
@@ -117,11 +117,6 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     return Array.isArray(l) ? l.map(String) : [];
   };
 
-  function undo(): void {
-    shell.clearMessage();
-    if (!client.undo()) shell.say("Nothing to undo in this session.");
-  }
-
   if (grid) mountGrid();
   else mountSingle();
 
@@ -140,44 +135,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const labelsRow = el("div", { cls: "hitl-labels", attrs: { role: "group", "aria-label": "Labels" } });
     shell.itemPane.append(frame, caption, fieldsRow, modelRow, proba, labelsRow, shell.note!.box);
 
-    function accept(): void {
-      const item = client.current();
-      if (!item) return;
-      if (!shell.showModel()) return shell.say("The model's label is hidden in this review: pick a label with 1–9.");
-      if (item.model_label === null || item.model_label === undefined || item.model_label === "") {
-        return shell.say("No model label to accept: pick a label with 1–9.");
-      }
-      shell.clearMessage();
-      client.decide({ action: "accept" });
-    }
-
-    function choose(label: string): void {
-      const item = client.current();
-      if (!item) return;
-      shell.clearMessage();
-      if (item.model_label !== null && item.model_label !== undefined && label === item.model_label) {
-        client.decide({ action: "accept" });
-      } else {
-        client.decide({ action: "correct", label });
-      }
-    }
-
-    const bindings: KeyBinding[] = [
-      { keys: ["Enter", "a"], display: "Enter / A", description: "Accept the model's label", action: "accept", run: () => accept() },
-      {
-        keys: ["1", "2", "3", "4", "5", "6", "7", "8", "9"],
-        display: "1 – 9",
-        description: "Correct to label n (the number on its button)",
-        run: (k) => {
-          const l = labels()[Number(k) - 1];
-          if (l !== undefined) choose(l);
-        },
-      },
-      ...shell.flagBindings(),
-      { keys: ["s"], display: "S", description: "Skip", action: "skip", run: () => client.decide({ action: "skip" }) },
-      { keys: ["z"], display: "Z", description: "Undo the last decision", run: () => undo() },
-      ...moveBindings((delta) => client.move(delta)),
-    ];
+    const { choose, bindings } = labelActions(shell, labels);
     shell.bind(bindings);
 
     let labelsKey = "";
@@ -205,27 +163,6 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       });
     }
 
-    function paintProba(item: ImageItem): void {
-      clear(proba);
-      const p = item.proba;
-      if (!shell.showModel() || !p || typeof p !== "object") return show(proba, false);
-      const names = labels();
-      const order = [...names.filter((l) => l in p), ...Object.keys(p).filter((l) => !names.includes(l))];
-      for (const l of order) {
-        const v = Number(p[l]);
-        const w = Number.isFinite(v) ? Math.max(0, Math.min(1, v)) : 0;
-        const row = l === item.model_label ? " hitl-proba-row-model" : "";
-        const fill = el("div", { cls: "hitl-proba-fill" });
-        fill.style.width = `${(w * 100).toFixed(1)}%`;
-        proba.append(
-          el("span", { cls: `hitl-proba-label${row}`, text: l, title: l }),
-          el("div", { cls: `hitl-proba-track${row}` }, [fill]),
-          el("span", { cls: `hitl-proba-value${row}`, text: formatPercent(v, 1) }),
-        );
-      }
-      show(proba, order.length > 0);
-    }
-
     shell.paintItem = (item, fresh) => {
       buildButtons();
       if (fresh) {
@@ -240,7 +177,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
         const fs = Array.isArray(item.fields) ? item.fields : [];
         for (const f of fs) fieldsRow.append(el("span", { cls: "hitl-field", text: `${String(f[0])}: ${String(f[1])}` }));
         show(fieldsRow, fs.length > 0);
-        paintProba(item);
+        paintProba(proba, item, labels(), shell.showModel());
       }
       fillFrame(frame, item);
       const sm = shell.showModel();

@@ -1,0 +1,93 @@
+/**
+ * What the views that review a model's label share (classification, images): accept the
+ * model's label or choose another (a choice equal to the model's label is an accept), the
+ * keys that do it, and the probability bars.
+ */
+import type { KeyBinding } from "./keyboard";
+import { moveBindings } from "./bindings";
+import { clear, el, formatPercent, show } from "./dom";
+import type { ReviewShell } from "./shell";
+import type { BaseItem } from "./types";
+
+/** An item with the model's label and, maybe, its probabilities. */
+export interface LabelledItem extends BaseItem {
+  model_label?: string | null;
+  proba?: Record<string, number> | null;
+}
+
+export interface LabelActions {
+  accept: () => void;
+  choose: (label: string) => void;
+  undo: () => void;
+  /** Enter / A, 1-9, the flag keys, S, Z and the moves */
+  bindings: KeyBinding[];
+}
+
+/** The actions and keys of a label review on `shell` (`labels`: the label set now). */
+export function labelActions<I extends LabelledItem>(shell: ReviewShell<I>, labels: () => string[]): LabelActions {
+  const client = shell.client;
+  const hasModel = (item: I): boolean =>
+    item.model_label !== null && item.model_label !== undefined && item.model_label !== "";
+
+  function accept(): void {
+    const item = client.current();
+    if (!item) return;
+    if (!shell.showModel()) return shell.say("The model's label is hidden in this review: pick a label with 1–9.");
+    if (!hasModel(item)) return shell.say("No model label to accept: pick a label with 1–9.");
+    shell.clearMessage();
+    client.decide({ action: "accept" });
+  }
+
+  function choose(label: string): void {
+    const item = client.current();
+    if (!item) return;
+    shell.clearMessage();
+    if (hasModel(item) && label === item.model_label) client.decide({ action: "accept" });
+    else client.decide({ action: "correct", label });
+  }
+
+  function undo(): void {
+    shell.clearMessage();
+    if (!client.undo()) shell.say("Nothing to undo in this session.");
+  }
+
+  const bindings: KeyBinding[] = [
+    { keys: ["Enter", "a"], display: "Enter / A", description: "Accept the model's label", action: "accept", run: () => accept() },
+    {
+      keys: ["1", "2", "3", "4", "5", "6", "7", "8", "9"],
+      display: "1 – 9",
+      description: "Correct to label n (the number on its button)",
+      run: (k) => {
+        const l = labels()[Number(k) - 1];
+        if (l !== undefined) choose(l);
+      },
+    },
+    ...shell.flagBindings(),
+    { keys: ["s"], display: "S", description: "Skip", action: "skip", run: () => client.decide({ action: "skip" }) },
+    { keys: ["z"], display: "Z", description: "Undo the last decision", run: () => undo() },
+    ...moveBindings((delta) => client.move(delta)),
+  ];
+  return { accept, choose, undo, bindings };
+}
+
+/** The model's probability per label as bars in `container` (the label set's order first,
+ * then labels the set does not have); hidden when the model is hidden or gave none. */
+export function paintProba(container: HTMLElement, item: LabelledItem, names: string[], visible: boolean): void {
+  clear(container);
+  const p = item.proba;
+  if (!visible || !p || typeof p !== "object") return show(container, false);
+  const order = [...names.filter((l) => l in p), ...Object.keys(p).filter((l) => !names.includes(l))];
+  for (const l of order) {
+    const v = Number(p[l]);
+    const w = Number.isFinite(v) ? Math.max(0, Math.min(1, v)) : 0;
+    const row = l === item.model_label ? " hitl-proba-row-model" : "";
+    const fill = el("div", { cls: "hitl-proba-fill" });
+    fill.style.width = `${(w * 100).toFixed(1)}%`;
+    container.append(
+      el("span", { cls: `hitl-proba-label${row}`, text: l, title: l }),
+      el("div", { cls: `hitl-proba-track${row}` }, [fill]),
+      el("span", { cls: `hitl-proba-value${row}`, text: formatPercent(v, 1) }),
+    );
+  }
+  show(container, order.length > 0);
+}
