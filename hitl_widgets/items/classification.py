@@ -84,7 +84,35 @@ def validate_classification(
     label_list = validate_labels(labels)
     ids = validate_ids(df, id)
     text_s = validate_text(df, text, "text")
+    m = validate_model_output(df, label_list, pred, confidence, proba, reasons, fields)
+    return ClassificationItems(
+        df, ids, text_s, label_list, m.pred, m.confidence, m.proba, m.reasons, m.fields
+    )
 
+
+@dataclass
+class ModelOutput:
+    """The model's output over a frame, checked (what `ModelLabels` reads)."""
+
+    pred: np.ndarray | None
+    confidence: np.ndarray | None
+    proba: np.ndarray | None
+    reasons: pd.Series | None
+    fields: list[tuple[str, pd.Series]]
+
+
+def validate_model_output(
+    df: pd.DataFrame,
+    label_list: list[str],
+    pred: Any | None,
+    confidence: Any | None,
+    proba: Any | None,
+    reasons: Any | None,
+    fields: Sequence[Hashable] | None,
+) -> ModelOutput:
+    """The model's label (or the argmax of `proba`), its confidence (or the probability of
+    its label), the routing reasons and the columns shown beside the item, each checked
+    and named when wrong: what every review of a model's label takes."""
     proba_arr = None if proba is None else _proba_array(df, proba, label_list)
     if pred == "pred" and pred not in df.columns:
         pred = None  # the default names an optional column: no model label
@@ -92,14 +120,13 @@ def validate_classification(
     conf_arr = _confidence_array(df, confidence)
     if conf_arr is None and proba_arr is not None and pred_arr is not None:
         conf_arr = proba_arr[np.arange(len(df)), pred_arr.astype(np.int64)]
-
     reasons_s = None
     if reasons is not None:
         reasons_s = require_column(df, reasons, "reasons") if not isinstance(reasons, pd.Series) else reasons
     if fields is not None and (isinstance(fields, (str, bytes)) or not isinstance(fields, Sequence)):
         raise ValueError(f"fields must be a list of column names, got {fields!r}")
     shown = [(str(c), require_column(df, c, "fields")) for c in (fields or [])]
-    return ClassificationItems(df, ids, text_s, label_list, pred_arr, conf_arr, proba_arr, reasons_s, shown)
+    return ModelOutput(pred_arr, conf_arr, proba_arr, reasons_s, shown)
 
 
 def _proba_array(df: pd.DataFrame, proba: Any, label_list: list[str]) -> np.ndarray:

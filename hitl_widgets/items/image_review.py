@@ -28,7 +28,7 @@ from ._common import (
     validate_ids,
     validate_labels,
 )
-from .classification import _confidence_array, _pred_array, _proba_array
+from .classification import validate_model_output
 from .image import ImageData, ImageItems, preview, validate_images
 
 #: Longest side of an image as sent to the browser (a larger one is sent as a preview).
@@ -106,20 +106,8 @@ def validate_image_review(
     label_list = validate_labels(labels)
     ids = validate_ids(df, id)
     require_column(df, image, "image")  # a missing column is named before the model's
-    proba_arr = None if proba is None else _proba_array(df, proba, label_list)
-    if pred == "pred" and pred not in df.columns:
-        pred = None  # the default names an optional column: no model label
-    pred_arr = _pred_array(df, pred, proba_arr, label_list)
-    conf_arr = _confidence_array(df, confidence)
-    if conf_arr is None and proba_arr is not None and pred_arr is not None:
-        conf_arr = proba_arr[np.arange(len(df)), pred_arr.astype(np.int64)]
-    reasons_s = None
-    if reasons is not None:
-        reasons_s = require_column(df, reasons, "reasons") if not isinstance(reasons, pd.Series) else reasons
-    if fields is not None and (isinstance(fields, (str, bytes)) or not isinstance(fields, Sequence)):
-        raise ValueError(f"fields must be a list of column names, got {fields!r}")
-    shown = [(str(c), require_column(df, c, "fields")) for c in (fields or [])]
+    m = validate_model_output(df, label_list, pred, confidence, proba, reasons, fields)
     images = validate_images(df, image)  # last: it reads every image once
     return ImageReviewItems(
-        df, ids, images, label_list, pred_arr, conf_arr, proba_arr, reasons_s, shown, max_side
+        df, ids, images, label_list, m.pred, m.confidence, m.proba, m.reasons, m.fields, max_side
     )
