@@ -203,7 +203,12 @@ def test_simulated_reviewer_decides_through_the_widget(tmp_path):
     counts = SimulatedReviewer(truth, LABELS, seed=0).review(review, 8)
     d = review.decisions().set_index("item_id")
     assert len(d) == 8 and counts["accepted"] + counts["corrected"] == 8
-    assert (d["duration_ms"] > 0).all()  # the time it took, through the widget's actions
+    # the time the simulated person drew for each decision reaches the store through the
+    # widget's actions (the same seed draws the same times again, in decision order)
+    replay = SimulatedReviewer(truth, LABELS, seed=0)
+    drawn = [replay.duration_ms() for _ in range(8)]
+    in_order = review.decisions().sort_values("decided_at", kind="stable")["duration_ms"]
+    assert in_order.to_numpy(dtype=float) == pytest.approx(drawn, abs=1.0)
     for item_id, row in d.iterrows():
         assert row["human_label"] == truth[item_id]
         assert row["status"] == ("accepted" if truth[item_id] == "a" else "corrected")
@@ -213,7 +218,15 @@ def test_simulated_reviewer_decides_through_the_widget(tmp_path):
     assert 0.08 < wrong < 0.12
     ev = sim.events(["k1", "k2"], task="t", texts=["x", "y"], model_labels=["a", "b"], data={"sample": True})
     assert [e["action"] for e in ev][1] in ("correct", "accept") and ev[0]["data"] == {"sample": True}
-    assert all(e["duration_ms"] > 0 for e in ev)
+    # each event carries the time drawn for it (a replay of the seed, draw for draw)
+    again = SimulatedReviewer({f"k{i}": "a" for i in range(2000)}, LABELS, error_rate=0.1, seed=1)
+    for i in range(2000):
+        again.label_for(f"k{i}")
+    expected = []
+    for k in ("k1", "k2"):
+        again.label_for(k)
+        expected.append(again.duration_ms())
+    assert [e["duration_ms"] for e in ev] == pytest.approx(expected)
 
 
 def test_a_randomised_round_certifies_from_every_review_and_spends_none_on_a_sample(tmp_path):
