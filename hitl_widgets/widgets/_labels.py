@@ -5,10 +5,15 @@ kernel's copy of the model output, and the Python actions accept and correct."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
+import numpy as np
+import pandas as pd
+
+from ..items.classification import validate_gold
 from ..store import Action
 from ._base import ReviewItems, ReviewWidget
+from ._options import Options
 from ._protocol import Decision
 
 
@@ -16,7 +21,11 @@ class LabelledItems(ReviewItems, Protocol):
     """Items with a label set and the model's label per row (`items.ModelLabels`)."""
 
     labels: list[str]
+    proba: np.ndarray | None
+    confidence: np.ndarray | None
 
+    @property
+    def answers(self) -> list[str]: ...
     def model_label(self, pos: int) -> str | None: ...
     def model_confidence(self, pos: int) -> float | None: ...
 
@@ -26,6 +35,16 @@ LabelledT = TypeVar("LabelledT", bound=LabelledItems)
 
 class LabelReview(ReviewWidget[LabelledT]):
     """A review whose verdict is a label: accept the model's, or correct it to another."""
+
+    kind_actions: ClassVar[frozenset[str]] = frozenset({Action.ACCEPT, Action.CORRECT, Action.FLAG})
+    model_fields: ClassVar[tuple[str, ...]] = ("model_label", "confidence", "proba")
+
+    def _start(self, df: pd.DataFrame, items: LabelledT, opts: Options, config: dict[str, Any]) -> None:
+        """Open the review of `items`: gold answers checked against the labels, the model's
+        probabilities (or confidence) as the scores orderings read."""
+        gold = validate_gold(df, opts.gold, items.answers) if opts.gold is not None else None
+        scores = items.proba if items.proba is not None else items.confidence
+        super().__init__(items, opts, gold=gold, scores=scores, config=config, labels=items.labels)
 
     def _check_decision(self, d: Decision, pos: int | None) -> None:
         if d["action"] == Action.CORRECT:

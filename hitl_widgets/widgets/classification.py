@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any, ClassVar, Unpack
+from typing import Any, Unpack
 
-from ..items.classification import ClassificationItems, validate_classification, validate_gold
-from ..store import Action
+from ..items.classification import ClassificationItems, validate_classification
 from ._base import STATIC
 from ._labels import LabelReview
 from ._options import ReviewOptions, resolve_options
@@ -56,9 +55,6 @@ class ClassificationReview(LabelReview[ClassificationItems]):
     _esm = STATIC / "classification.js"
     _css = STATIC / "classification.css"
 
-    kind_actions: ClassVar[frozenset[str]] = frozenset({Action.ACCEPT, Action.CORRECT, Action.FLAG})
-    model_fields: ClassVar[tuple[str, ...]] = ("model_label", "confidence", "proba")
-
     def __init__(
         self,
         df: Any,
@@ -86,16 +82,7 @@ class ClassificationReview(LabelReview[ClassificationItems]):
             reasons=reasons,
             fields=fields,
         )
-        gold = validate_gold(df, opts.gold, items.answers) if opts.gold is not None else None
-        scores = items.proba if items.proba is not None else items.confidence
-        super().__init__(
-            items,
-            opts,
-            gold=gold,
-            scores=scores,
-            config={"show_model": bool(show_model)},
-            labels=items.labels,
-        )
+        self._start(df, items, opts, {"show_model": bool(show_model)})
 
     def _gold_text(self, pos: int) -> str:
         return str(self._items.text.iat[pos])

@@ -4,11 +4,10 @@ image at a time or a page of tiles of one predicted class at a time."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any, ClassVar, Literal, Unpack
+from typing import Any, Literal, Unpack
 
 import numpy as np
 
-from ..items.classification import validate_gold
 from ..items.image_review import MAX_SIDE, ImageReviewItems, validate_image_review
 from ..queue import ReviewQueue
 from ..store import Action
@@ -79,9 +78,6 @@ class ImageReview(LabelReview[ImageReviewItems]):
     _esm = STATIC / "image.js"
     _css = STATIC / "image.css"
 
-    kind_actions: ClassVar[frozenset[str]] = frozenset({Action.ACCEPT, Action.CORRECT, Action.FLAG})
-    model_fields: ClassVar[tuple[str, ...]] = ("model_label", "confidence", "proba")
-
     def __init__(
         self,
         df: Any,
@@ -126,8 +122,6 @@ class ImageReview(LabelReview[ImageReviewItems]):
         )
         if layout == "grid" and items.pred is None:
             raise ValueError("layout='grid' needs the model's label of every row: give pred or proba")
-        gold = validate_gold(df, opts.gold, items.answers) if opts.gold is not None else None
-        scores = items.proba if items.proba is not None else items.confidence
         self._tiles = tiles
         cfg: dict[str, Any] = {"show_model": bool(show_model), "layout": layout}
         if layout == "grid":
@@ -137,7 +131,7 @@ class ImageReview(LabelReview[ImageReviewItems]):
         # entries (with their bytes) the browser keeps either side of the cursor: a few
         # pages, not the default thousand (that many images would fill its memory)
         cfg["window"] = max(32, 2 * opts.prefetch)
-        super().__init__(items, opts, gold=gold, scores=scores, config=cfg, labels=items.labels)
+        self._start(df, items, opts, cfg)
         if layout == "grid" and isinstance(self._queue, ReviewQueue) and items.pred is not None:
             # one predicted label per page: the queue grouped by it, each group in the
             # order asked for (a stable sort keeps it)
