@@ -26,6 +26,7 @@ from .store import Store, open_store
 from .training import TextClassifier
 from .widgets import (
     ApprovalQueue,
+    BoxReview,
     ClassificationReview,
     ContentChangedError,
     GenerationReview,
@@ -48,6 +49,7 @@ def __getattr__(name: str):  # heavy submodules (plotly, scipy) load on first us
 __all__ = [
     "AgentRun",
     "ApprovalQueue",
+    "BoxReview",
     "CalibrationResult",
     "ClassificationReview",
     "ContentChangedError",

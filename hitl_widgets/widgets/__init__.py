@@ -4,6 +4,7 @@ the options of `_options.ReviewOptions`."""
 from ._base import ContentChangedError, ReviewWidget
 from ._options import ReviewOptions
 from .approval import ApprovalQueue
+from .box import BoxReview, box_results
 from .classification import ClassificationReview
 from .generation import GenerationReview
 from .image import ImageReview
@@ -11,6 +12,7 @@ from .pairwise import PairwiseReview
 
 __all__ = [
     "ApprovalQueue",
+    "BoxReview",
     "ClassificationReview",
     "ContentChangedError",
     "GenerationReview",
@@ -18,4 +20,5 @@ __all__ = [
     "PairwiseReview",
     "ReviewOptions",
     "ReviewWidget",
+    "box_results",
 ]

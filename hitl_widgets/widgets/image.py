@@ -4,10 +4,11 @@ image at a time or a page of tiles of one predicted class at a time."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any, Literal, Unpack
+from typing import Any, Literal, Protocol, Unpack
 
 import numpy as np
 
+from ..items.image import ImageData
 from ..items.image_review import MAX_SIDE, ImageReviewItems, validate_image_review
 from ..queue import ReviewQueue
 from ..store import Action
@@ -140,28 +141,7 @@ class ImageReview(LabelReview[ImageReviewItems]):
 
     # -- the kernel's side of a decision ------------------------------------------
     def _item_buffers(self, items: list[dict[str, Any]]) -> list[bytes]:
-        """Each item's image (or its preview) as one buffer of the page."""
-        buffers: list[bytes] = []
-        for item in items:
-            pos = self._served.get(item["item_id"])
-            if pos is None:
-                continue
-            try:
-                shown = self._items.shown_image(pos)
-            except ValueError as exc:  # the file changed or went away since validation
-                item["image"] = None
-                item["image_error"] = str(exc)
-                continue
-            item["buffers"] = [len(buffers)]
-            item["image"] = {
-                "mime": shown.mime,
-                "width": shown.width,
-                "height": shown.height,
-                "scale": shown.scale,
-                "bytes": len(shown.data),
-            }
-            buffers.append(shown.data)
-        return buffers
+        return image_buffers(self._items, self._served, items)
 
     def _gold_text(self, pos: int) -> str:
         name = self._items.name(pos)
@@ -205,6 +185,37 @@ class ImageReview(LabelReview[ImageReviewItems]):
                 )
             else:
                 self._decide_at(item["qi"], Action.ACCEPT, data={"layout": "grid"}, duration_ms=duration_ms)
+
+
+class _ShownImages(Protocol):
+    def shown_image(self, pos: int) -> ImageData: ...
+
+
+def image_buffers(items: _ShownImages, served: dict[str, int], page: list[dict[str, Any]]) -> list[bytes]:
+    """Each item's image (or its preview) as one buffer of the page: the item names it
+    in `buffers` and describes it in `image` (a file changed or gone since validation:
+    `image` None and `image_error` the reason)."""
+    buffers: list[bytes] = []
+    for item in page:
+        pos = served.get(item["item_id"])
+        if pos is None:
+            continue
+        try:
+            shown = items.shown_image(pos)
+        except ValueError as exc:
+            item["image"] = None
+            item["image_error"] = str(exc)
+            continue
+        item["buffers"] = [len(buffers)]
+        item["image"] = {
+            "mime": shown.mime,
+            "width": shown.width,
+            "height": shown.height,
+            "scale": shown.scale,
+            "bytes": len(shown.data),
+        }
+        buffers.append(shown.data)
+    return buffers
 
 
 def _grid_tiles(grid: Any) -> int:
