@@ -75,8 +75,12 @@ CHECKS = {
         "assert len(y2) == len(train) + len(said) and after >= before, (before, after)\n"
         "assert len(model_boxes) > len(person_boxes) > 10 and float(ap) < float(ap50) <= 1\n"
         "assert set(changes['change']) <= {'kept', 'moved', 'relabelled', 'moved+relabelled', 'deleted', 'added'}\n"
-        "assert sum(len(t.box_ids) for t in tasks) == len(model_boxes) and max(len(t.box_ids) for t in tasks) <= 10\n"
-        "assert sorted(b['id'] for b in merged) == sorted(b['id'] for b in model_boxes)\n"
+        "assert len(boxes) >= 3 and result.loc[0, 'parts_decided'] == result.loc[0, 'parts'] == len(boxes)\n"
+        "_c = lambda bs: sorted((b['x1'], b['y1'], b['x2'], b['y2']) for b in bs)\n"
+        "assert _c(person_boxes) == _c(reference), 'the merged boxes are the person\\'s'\n"
+        "_d = hw.open_store(STORE).decisions('boxes')\n"
+        "assert len(_d) == len(boxes) and (_d['status'] == 'edited').all(), _d\n"
+        "assert all(len(x['boxes_before']) <= 10 for x in _d['data']), 'small tasks'\n"
         "assert len(coco['annotations']) == len(person_boxes)\n"
     ),
     "10_diversity.ipynb": (

@@ -128,16 +128,7 @@ class _ViewBase:
         review (None when the cell is empty or no ``items`` frame was given: then the ids
         are printed)."""
         ids = self.items_of(true_label, model_label)
-        self.output.clear_output()
-        for old in (getattr(self, "review", None), getattr(self, "_scroll_marker", None)):
-            if old is not None:
-                with contextlib.suppress(Exception):  # a click must not fail on it
-                    old.close()
-        self._scroll_marker = None
-        self.review = None
-        # append_* rather than `with output:` - works from a click callback, a script and
-        # a kernel alike
-        self.output.append_stdout(f"human {true_label} x model {model_label}: {len(ids)} item(s)\n")
+        self._start_cell(f"human {true_label} x model {model_label}: {len(ids)} item(s)\n")
         if not ids:
             return None
         if self._items is None:
@@ -150,6 +141,20 @@ class _ViewBase:
         self._scroll_marker = _scroll_into_view()
         self.output.append_display_data(self._scroll_marker)
         return self.review
+
+    def _start_cell(self, header: str) -> None:
+        """Clear :attr:`output`, close what the last click opened and write ``header``
+        (plain text: a label is shown as it is, never as markup)."""
+        self.output.clear_output()
+        for old in (getattr(self, "review", None), getattr(self, "_scroll_marker", None)):
+            if old is not None:
+                with contextlib.suppress(Exception):  # a click must not fail on it
+                    old.close()
+        self._scroll_marker = None
+        self.review = None
+        # append_* rather than `with output:` - works from a click callback, a script and
+        # a kernel alike
+        self.output.append_stdout(header)
 
     def _make_review(self, ids: list[str]) -> Any:
         from ..widgets import ClassificationReview
@@ -386,14 +391,7 @@ def confusion_matrix(
         margin={"l": 110, "r": 20, "t": 50, "b": 90},
         meta={"items": n_items},
     )
-    w = _widgets()
-    out = w.Output(layout=w.Layout(flex="1 1 420px", min_width="360px", max_width="100%"))
-    # figure and review side by side, wrapping below on a narrow page: a click on a cell
-    # opens the review next to the cell, not under a 480-pixel figure, out of view
-    view = _view_class()(
-        children=[fig, out], layout=w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")
-    )
-    view.figure, view.output = fig, out
+    view = _side_by_side(_view_class(), fig)
     view.counts = shown
     view.cell_items = cells
     view.review = None
@@ -407,6 +405,20 @@ def confusion_matrix(
         store = data
     view._store = store if store is not None else "hitl.db"
     fig.data[0].on_click(view._on_click)
+    return view
+
+
+def _side_by_side(view_class: Any, fig: Any) -> Any:
+    """A ``view_class`` (a :class:`_ViewBase` VBox) holding the figure and, beside it, the
+    output a click writes to; ``view.figure`` and ``view.output`` are set."""
+    w = _widgets()
+    out = w.Output(layout=w.Layout(flex="1 1 420px", min_width="360px", max_width="100%"))
+    # figure and review side by side, wrapping below on a narrow page: a click on a cell
+    # opens the review next to the cell, not under a 480-pixel figure, out of view
+    view = view_class(
+        children=[fig, out], layout=w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%")
+    )
+    view.figure, view.output = fig, out
     return view
 
 
