@@ -111,6 +111,35 @@ export interface ImageItem extends BaseItem {
   image_error?: string;
 }
 
+/** A model box of a box-review entry (ORIGINAL image pixels). */
+export interface BoxItemBox {
+  id: string;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  label: string;
+  score: number | null;
+}
+
+/** A box-review entry (a task): a whole image, or one label / one tile of it. */
+export interface BoxItem extends BaseItem {
+  image_id: string;
+  name: string | null;
+  /** the original's size in pixels */
+  width: number;
+  height: number;
+  /** the image as sent (its bytes are `binary[0]`): a preview when `scale` < 1 */
+  image: { mime: string; width: number; height: number; scale: number; bytes: number } | null;
+  image_error?: string;
+  /** the model's boxes of this task */
+  boxes: BoxItemBox[];
+  /** the image's other model boxes (other tasks): shown faint, never editable */
+  context: { x1: number; y1: number; x2: number; y2: number; label: string }[];
+  task: { label: string | null; region: [number, number, number, number] | null; part: number; parts: number };
+  fields?: [string, string][];
+}
+
 /* ---- kernel -> browser ---- */
 
 export interface ItemsMessage<I extends BaseItem = BaseItem> {
