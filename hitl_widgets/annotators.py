@@ -181,3 +181,35 @@ def with_profiles(
     joined.index = out.index
     joined["annotator"] = out["annotator"]
     return joined
+
+
+def group_key(value: Any) -> str | None:
+    """A profile value as the group it puts its annotator in (the text the claims of
+    `group_quota` record and compare): None for no answer (missing, None, NaN, empty
+    text or `PREFER_NOT_TO_SAY`), else the value as text ("woman", "3", "True")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    if not text or text == PREFER_NOT_TO_SAY:
+        return None
+    return text
+
+
+def group_of(store: Store | str, annotator: str, field: str) -> str | None:
+    """`annotator`'s group by profile `field` (e.g. "gender"): `group_key` of that field in
+    their latest profile stored with consent; None when they have no such profile, left
+    the field out, or chose not to say. What a review with ``group_quota`` reads once,
+    when it opens."""
+    if not isinstance(field, str) or not field.strip():
+        raise ValueError(f"field must name a profile field, got {field!r}")
+    with using_store(store) as st:
+        events = st.item_events(PROFILE_TASK, annotator)
+    for ev in reversed(events):
+        data = ev.get("data")
+        if ev.get("action") != Action.PROFILE.value or not isinstance(data, dict):
+            continue
+        if data.get("consent") is not True:
+            return None
+        attrs = data.get("attributes")
+        return group_key(attrs.get(field)) if isinstance(attrs, dict) else None
+    return None

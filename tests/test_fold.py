@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import hitl_widgets as hw
 from hitl_widgets.items import classification as cls_items
 from hitl_widgets.items import generation as gen_items
-from hitl_widgets.store import Store, fold_all
+from hitl_widgets.store import SCHEMA_VERSION, Store, fold_all
 from hitl_widgets.store.events import LABELLED_STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -281,7 +281,7 @@ def test_states_survive_a_migration_from_version_3(tmp_path: Path) -> None:
     con.commit()
     con.close()
     with Store(db) as store:
-        assert store.schema_version == 4
+        assert store.schema_version == SCHEMA_VERSION
         assert store.check_states() == []
         truth = fold_all(events)
         assert len(store.decisions()) == sum(1 for s in truth.values() if s.decided)

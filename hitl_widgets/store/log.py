@@ -576,6 +576,8 @@ class Store:
         k: int,
         limit: int,
         ttl: float = 900.0,
+        group: str | None = None,
+        quotas: Mapping[str, int] | None = None,
     ) -> list[str]:
         """Hand `annotator` up to `limit` of `candidates` (in their order) that fewer than
         `k` other annotators hold, never one this annotator already decided.
@@ -583,9 +585,19 @@ class Store:
         One write transaction, so concurrent annotators (processes, machines) are handed
         different items until each item has its k. A claim not decided within `ttl`
         seconds lapses and the item goes back to the pool.
+
+        `group` is the claimer's group (e.g. their profile's gender; None: none known),
+        recorded with the claim. `quotas` (group -> slots, summing to at most `k`)
+        reserves, on every item, that many of its k slots for annotators of each group;
+        the other ``k - sum(quotas)`` slots are open to anyone. An annotator takes an item
+        only into a free slot reserved for their group or a free open slot, so an item
+        that reaches its k has at least ``quotas[g]`` ratings from each group g (an item
+        whose reserved slots no one of that group takes stays short of k). Every claimer
+        of a task must pass the same `quotas`.
         """
         if k < 1:
             raise ValueError(f"overlap k must be at least 1, got {k}")
+        reserved = _check_quotas(quotas, k)
         cands = [str(c) for c in candidates]
         if not cands or limit <= 0:
             return []
@@ -595,28 +607,41 @@ class Store:
         try:
             if isinstance(b, PostgresBackend):  # serialise claimers of one task
                 b.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (task,))
-            marks = ", ".join("?" for _ in cands)
-            rows = b.fetch(
-                f"SELECT item_id, annotator, done, expires_at FROM claims WHERE task = ? "
-                f"AND item_id IN ({marks})",
-                [task, *cands],
-            )
             mine_done: set[str] = set()
             others: dict[str, int] = {}
-            for item_id, ann, done, expires in rows:
-                if ann == annotator:
-                    if done:
-                        mine_done.add(item_id)
-                elif done or float(expires) > now:
-                    others[item_id] = others.get(item_id, 0) + 1
-            picked = [c for c in cands if c not in mine_done and others.get(c, 0) < k][:limit]
+            held: dict[str, dict[str | None, int]] = {}  # item -> group -> holders
+            for i in range(0, len(cands), 500):
+                chunk = cands[i : i + 500]
+                rows = b.fetch(
+                    "SELECT item_id, annotator, done, expires_at, grp FROM claims WHERE task = ? "
+                    f"AND item_id IN ({', '.join('?' for _ in chunk)})",
+                    [task, *chunk],
+                )
+                for item_id, ann, done, expires, grp in rows:
+                    if ann == annotator:
+                        if done:
+                            mine_done.add(item_id)
+                    elif done or float(expires) > now:
+                        others[item_id] = others.get(item_id, 0) + 1
+                        by_grp = held.setdefault(item_id, {})
+                        by_grp[grp] = by_grp.get(grp, 0) + 1
+            picked: list[str] = []
+            for c in cands:
+                if len(picked) >= limit:
+                    break
+                if c in mine_done or others.get(c, 0) >= k:
+                    continue
+                if reserved and not _has_room(held.get(c, {}), group, reserved, k):
+                    continue
+                picked.append(c)
             if picked:
                 stamp = utc_now()
                 b.executemany(
-                    "INSERT INTO claims (task, item_id, annotator, claimed_at, expires_at, done) "
-                    "VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (task, item_id, annotator) "
-                    "DO UPDATE SET expires_at = excluded.expires_at, claimed_at = excluded.claimed_at",
-                    [(task, c, annotator, stamp, now + ttl) for c in picked],
+                    "INSERT INTO claims (task, item_id, annotator, claimed_at, expires_at, done, grp) "
+                    "VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT (task, item_id, annotator) "
+                    "DO UPDATE SET expires_at = excluded.expires_at, "
+                    "claimed_at = excluded.claimed_at, grp = excluded.grp",
+                    [(task, c, annotator, stamp, now + ttl, group) for c in picked],
                 )
             b.commit()
         except BaseException:
@@ -1055,6 +1080,36 @@ def _decision_frame(cols: Mapping[str, Any], data: Mapping[str, Any]) -> pd.Data
         else:
             out[name] = pd.Series(arranged(cols[name]), dtype=object)
     return pd.DataFrame(out, columns=DECISION_COLUMNS)
+
+
+def _check_quotas(quotas: Mapping[str, int] | None, k: int) -> dict[str, int]:
+    """`quotas` as a plain dict, checked against `k` (ValueError naming `quotas`)."""
+    if quotas is None:
+        return {}
+    if not isinstance(quotas, Mapping):
+        raise ValueError(f"quotas must map group to slots, got {type(quotas).__name__}")
+    out: dict[str, int] = {}
+    for g, n in quotas.items():
+        if not isinstance(g, str) or isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"quotas: each group must be text with a positive integer, got {g!r}: {n!r}")
+        out[g] = n
+    if sum(out.values()) > k:
+        raise ValueError(f"quotas reserve {sum(out.values())} slots per item, more than overlap k={k}")
+    return out
+
+
+def _has_room(held: Mapping[str | None, int], group: str | None, quotas: Mapping[str, int], k: int) -> bool:
+    """Whether an item whose other holders are `held` (group -> count) has a slot for an
+    annotator of `group`: a free slot reserved for that group, or a free open slot (the
+    ``k - sum(quotas)`` not reserved; holders beyond their group's quota, or of no
+    listed group, fill those)."""
+    if sum(held.values()) >= k:
+        return False
+    if group is not None and group in quotas and held.get(group, 0) < quotas[group]:
+        return True
+    in_reserved = sum(min(n, quotas[g]) for g, n in held.items() if g is not None and g in quotas)
+    in_open = sum(held.values()) - in_reserved
+    return in_open < k - sum(quotas.values())
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ from .events import EVENT_COLUMNS
 
 __all__ = ["EVENT_COLUMNS", "MIGRATIONS", "SCHEMA_VERSION", "STATE_COLUMNS"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The item_state table (v4): the fold of `events.fold` kept with the log, one row per
 # (task, item, content hash, annotator), written in the same transaction as the events
@@ -125,5 +125,12 @@ MIGRATIONS: dict[int, list[str]] = {
             PRIMARY KEY (task, item_id, content_hash, annotator)
         )""",
         "CREATE INDEX IF NOT EXISTS item_state_task_annotator ON item_state (task, annotator)",
+    ],
+    # v5: group quotas under overlap k (`group_quota`). A claim records the group its
+    # annotator belonged to when claiming (NULL: no group, or claimed before v5), so a
+    # claimer can count, in its own transaction, how many of an item's k slots each
+    # group holds. Old rows read as NULL: they fill the slots no quota reserves.
+    5: [
+        "ALTER TABLE claims ADD COLUMN grp TEXT",
     ],
 }

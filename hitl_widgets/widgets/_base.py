@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from ..annotators import group_of
 from ..queue import ClaimQueue, ReviewQueue, session_queue
 from ..store import Action, ItemState, Store, StoreError, fold, utc_now, vocabulary
 from ._options import MAX_PAGE, Options
@@ -151,6 +152,9 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         self._decided_before = int((~pending).sum())
         self._gold = gold  # object array: the right answer per row, None where not gold
         self._blind = bool(opts.blind)
+        # group quotas: this annotator's group, read once from their profile
+        quota = opts.group_quota
+        group = group_of(self._store, self._annotator, quota["by"]) if quota else None
         self._queue: ReviewQueue = session_queue(
             len(items),
             pending,
@@ -163,7 +167,14 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             overlap=opts.overlap,
             ids_of=lambda pos: [items.item_id(int(p)) for p in pos],
             claim=lambda ids, limit: self._store.claim(
-                self._task, self._annotator, ids, k=opts.overlap or 1, limit=limit, ttl=opts.claim_ttl
+                self._task,
+                self._annotator,
+                ids,
+                k=opts.overlap or 1,
+                limit=limit,
+                ttl=opts.claim_ttl,
+                group=group,
+                quotas=quota["quotas"] if quota else None,
             ),
         )
         self._guideline_text = opts.guideline or ""

@@ -6,10 +6,11 @@ as ``**options: Unpack[ReviewOptions]``.
 from __future__ import annotations
 
 import os
-from collections.abc import Hashable
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Literal, TypedDict, get_type_hints
 
+from ..annotators import group_key
 from ..queue import OrderSpec
 from ..store import Store
 
@@ -44,6 +45,19 @@ class ReviewOptions(TypedDict, total=False):
         others hold, never one they rated. None: every annotator sees every item.
     claim_ttl:
         Seconds an item handed out under ``overlap`` stays claimed without a decision.
+    group_quota:
+        With ``overlap`` k, have each item rated by people of different groups, the
+        groups read from the annotators' profiles (`hitl_widgets.annotators`):
+        ``{"by": "gender", "quotas": {"woman": 1, "man": 1}}`` reserves, on every item,
+        that many of its k slots for annotators of each group (the quotas sum to at most
+        k; the other slots are open to anyone, of any group or none);
+        ``{"by": "gender", "each": ["woman", "man"]}`` is one slot per listed group (at
+        least one rating from each). An item that reaches k ratings thus has its quotas
+        met; one whose reserved slot no one of that group takes stays short of k. Each
+        annotator's group is their latest consented profile's ``by`` field, read once when
+        the review opens; an annotator without one (no profile, the field left out,
+        "prefer not to say") takes only open slots. Every annotator of a task must use the
+        same ``group_quota``. Their group is recorded with their claims in the store.
     blind:
         Hide the model's output (label, confidence, probabilities): never sent to the
         browser, so it cannot anchor the person.
@@ -71,6 +85,7 @@ class ReviewOptions(TypedDict, total=False):
     on_changed: Literal["error", "review"]
     overlap: int | None
     claim_ttl: float
+    group_quota: Mapping[str, Any] | None
     blind: bool
     guideline: str | None
     gold: Hashable | None
@@ -93,6 +108,8 @@ class Options:
     on_changed: Literal["error", "review"] = "error"
     overlap: int | None = None
     claim_ttl: float = 900.0
+    #: after `resolve_options`: ``{"by": field, "quotas": {group: slots}}`` or None
+    group_quota: Mapping[str, Any] | None = None
     blind: bool = False
     guideline: str | None = None
     gold: Hashable | None = None
@@ -145,4 +162,61 @@ def resolve_options(options: dict[str, Any], *, task: str, prefetch: int) -> Opt
         raise ValueError(f"seed must be an integer (or a string), got {o.seed!r}")
     if not isinstance(o.guideline_version, str):
         raise ValueError(f"guideline_version must be text, got {o.guideline_version!r}")
+    if o.group_quota is not None:
+        o = replace(o, group_quota=resolve_group_quota(o.group_quota, o.overlap))
     return o
+
+
+_QUOTA_FORM = (
+    '{"by": "gender", "quotas": {"woman": 1, "man": 1}} or {"by": "gender", "each": ["woman", "man"]}'
+)
+
+
+def resolve_group_quota(spec: Any, overlap: int | None) -> dict[str, Any]:
+    """Check a ``group_quota`` option (ValueError naming it) and return its one form,
+    ``{"by": field, "quotas": {group: slots}}`` (groups as `annotators.group_key` gives
+    them; ``each`` becomes one slot per group)."""
+    if not isinstance(spec, Mapping):
+        raise ValueError(f"group_quota must be a mapping, {_QUOTA_FORM}; got {type(spec).__name__}")
+    unknown = sorted(map(str, set(spec) - {"by", "quotas", "each"}))
+    if unknown:
+        raise ValueError(f"group_quota: unknown key(s) {', '.join(unknown)}; the form is {_QUOTA_FORM}")
+    if overlap is None:
+        raise ValueError("group_quota needs overlap (the ratings per item the quotas share out)")
+    by = spec.get("by")
+    if not isinstance(by, str) or not by.strip():
+        raise ValueError(f"group_quota['by'] must name a profile field (e.g. 'gender'), got {by!r}")
+    if ("quotas" in spec) == ("each" in spec):
+        raise ValueError(f"group_quota takes either 'quotas' or 'each' (one of them): {_QUOTA_FORM}")
+    if "each" in spec:
+        each = spec["each"]
+        if isinstance(each, (str, bytes, Mapping)) or not isinstance(each, (list, tuple)) or not each:
+            raise ValueError(
+                f"group_quota['each'] must list the groups that each get a slot (e.g. "
+                f"['woman', 'man']), got {each!r}"
+            )
+        raw: list[tuple[Any, Any]] = [(g, 1) for g in each]
+    else:
+        quotas = spec["quotas"]
+        if not isinstance(quotas, Mapping) or not quotas:
+            raise ValueError(
+                f"group_quota['quotas'] must map each group to its slots per item, got {quotas!r}"
+            )
+        raw = list(quotas.items())
+    out: dict[str, int] = {}
+    for g, n in raw:
+        key = group_key(g) if isinstance(g, (str, int, float)) else None
+        if key is None:
+            raise ValueError(
+                f"group_quota: {g!r} is not a group (a group is a profile value: text, a number, True/False)"
+            )
+        if key in out:
+            raise ValueError(f"group_quota: the group {key!r} is given twice")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"group_quota['quotas'][{g!r}] must be a positive integer, got {n!r}")
+        out[key] = n
+    if sum(out.values()) > overlap:
+        raise ValueError(
+            f"group_quota reserves {sum(out.values())} ratings per item, more than overlap={overlap}"
+        )
+    return {"by": by, "quotas": out}
