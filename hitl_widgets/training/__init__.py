@@ -1,12 +1,14 @@
-"""Training on reviewed data: a text classifier on a transformers encoder, the training set
-from the store, fine-tuning in the notebook, the review / fine-tune / re-route loop, and
-supervised fine-tuning of a causal LM on reviewed generations.
+"""Training on reviewed data: a text classifier on a transformers encoder, a small image
+classifier (CNN), the training set from the store (texts or images), fine-tuning in the
+notebook, the review / fine-tune / re-route loop, and supervised fine-tuning of a causal LM
+on reviewed generations.
 
 Heavy dependencies (torch, transformers, datasets) are imported only when used.
 """
 
 from .dataset import SOURCES, DataReport, random_draw, text_key, to_dataset
 from .finetune import FinetuneReport, LiveLoss, classification_metrics, evaluate, finetune
+from .image_classifier import ImageClassifier, ImageFinetuneReport, finetune_images
 from .loop import LoopTracker, Reroute, SimulatedReviewer, project_coverage, unbiased_reviews
 from .sft import (
     DEFAULT_CHAT_TEMPLATE,
@@ -32,6 +34,8 @@ __all__ = [
     "SOURCES",
     "DataReport",
     "FinetuneReport",
+    "ImageClassifier",
+    "ImageFinetuneReport",
     "LiveLoss",
     "LoopTracker",
     "Reroute",
@@ -45,6 +49,7 @@ __all__ = [
     "evaluate",
     "finetune",
     "finetune_causal_lm",
+    "finetune_images",
     "pick_device",
     "prime_embedding_cache",
     "project_coverage",

@@ -25,6 +25,11 @@ The leakage guard: held-out items (the sample, ``holdout=`` ids, the eval split)
 enter ``train``, and the same text (compared after collapsing white space and case) never
 sits in two splits, nor twice in one. Everything dropped is counted in ``report["dropped"]``
 and listed in ``report["dropped_items"]``.
+
+Images (`ImageReview`): ``to_dataset(store, df, image="path", task="image")`` builds the
+same splits by the same rules, with an ``image`` column (a `datasets.Image` feature) in
+place of ``text``; an image counts as the same as another when its decoded pixels are
+(`hitl_widgets.training.image_dataset`).
 """
 
 from __future__ import annotations
@@ -93,9 +98,50 @@ def _as_list(v: Any) -> list[str]:
     return [str(x) for x in v]
 
 
-def _classification_tasks(store: Store) -> list[str]:
-    rows = store.backend.fetch("SELECT DISTINCT task FROM events WHERE kind = 'classification'")
+def _classification_tasks(store: Store, kind: str = "classification") -> list[str]:
+    rows = store.backend.fetch("SELECT DISTINCT task FROM events WHERE kind = ?", [kind])
     return sorted(r[0] for r in rows)
+
+
+@dataclass(frozen=True)
+class Content:
+    """What the items of a review are, for the build: ``to_dataset`` reads texts
+    (`text_content`); `image_dataset.image_content` reads images. Everything else (votes,
+    sources, held-out items, splits, the leakage guard) is the same for every kind.
+
+    column, noun: the dataset column and the word in the drop reasons ("no text (not in df)").
+    event_kind: the kind of the review's events (to find the store's one task).
+    load: the content of the items with the given ids (item id -> content; an item
+        without content is left out), read once the store says which items matter.
+    version: a content's hash as the review stored it (a decision on another is dropped).
+    key: two contents with the same key are the same item (the leakage guard).
+    value: a content as the dataset holds it; feature: that column's `datasets` feature,
+        given the `datasets` module.
+    """
+
+    column: str
+    noun: str
+    event_kind: str
+    load: Callable[[set[str]], dict[str, Any]]
+    version: Callable[[Any], str]
+    key: Callable[[Any], str]
+    value: Callable[[Any], Any]
+    feature: Callable[[Any], Any]
+
+
+def text_content(df: pd.DataFrame | None, text: Hashable, id: Hashable | None) -> Content:
+    """The texts of `df` (column `text`, ids from column `id` or the index) as `Content`."""
+    texts = _texts_of(df, text, id)
+    return Content(
+        column="text",
+        noun="text",
+        event_kind="classification",
+        load=lambda ids: texts,
+        version=content_hash,
+        key=text_key,
+        value=str,
+        feature=lambda datasets: datasets.Value("string"),
+    )
 
 
 class DataReport(dict):
@@ -137,6 +183,7 @@ def to_dataset(
     eval_size: float | None = None,
     seed: int = 0,
     annotator: str | None = None,
+    image: Hashable | None = None,
 ) -> Any:
     """The store's labels as a `datasets.DatasetDict` with ``train`` and ``eval`` splits.
 
@@ -171,9 +218,16 @@ def to_dataset(
         Default: 0 when a random sample exists, else 0.2.
     annotator:
         Only this annotator's decisions.
+    image:
+        Image column of `df` (an `ImageReview`'s items: paths, bytes, PIL images, arrays):
+        build an image dataset, column ``image`` (a `datasets.Image` feature, PNG or the
+        file's own bytes) in place of ``text``; `text` is then not used, and `task`
+        defaults to the store's one image-review task. A decision made on other image
+        bytes than df's (its content hash differs) is dropped, as for text.
 
-    Returns a ``DatasetDict`` (columns ``item_id, text, label`` (ClassLabel), ``source``,
-    ``sample``, ``task``, and ``weight`` when asked) with a `DataReport` as ``.report``.
+    Returns a ``DatasetDict`` (columns ``item_id, text`` (or ``image``), ``label``
+    (ClassLabel), ``source``, ``sample``, ``task``, and ``weight`` when asked) with a
+    `DataReport` as ``.report``.
     """
     try:
         import datasets
@@ -185,14 +239,18 @@ def to_dataset(
         raise ValueError(f"sources: unknown {bad!r}; use some of {list(SOURCES)}")
     if eval_size is not None and not (0.0 <= float(eval_size) < 1.0):
         raise ValueError(f"eval_size must be in [0, 1), got {eval_size!r}")
+    if image is not None:
+        from .image_dataset import image_content
+
+        content = image_content(df, image, id)
+    else:
+        content = text_content(df, text, id)
     with using_store(store, create=False) as st:
         return _build(
             st,
-            df,
+            content,
             task,
             sample_task,
-            text,
-            id,
             labels,
             sources,
             weights,
@@ -264,11 +322,9 @@ class _Reviewed:
 
 def _build(
     st,
-    df,
+    content,
     task,
     sample_task,
-    text,
-    id,
     labels,
     sources,
     weights,
@@ -280,19 +336,20 @@ def _build(
     datasets,
 ) -> Any:
     sample_tasks = _as_list(sample_task)
-    tasks = _tasks_to_read(st, task, sample_tasks)
+    tasks = _tasks_to_read(st, task, sample_tasks, content.event_kind)
     all_tasks = list(dict.fromkeys(tasks + sample_tasks))
-    texts = _texts_of(df, text, id)
     drop = _Drops()
 
     # -- human decisions: votes per item, each on the content version it was made on ------
     rev = _collect_votes(st, all_tasks, sample_tasks, annotator, audits, sources)
+    wanted = set(rev.votes) | {i for i, _ in rev.flagged} | {a["item_id"] for a in rev.auto_rows}
+    texts = content.load(wanted)
 
-    # -- texts, content versions, one label per item ------------------------------------
-    items = _one_label_per_item(rev.votes, texts, drop)
-    _drop_flagged(rev.flagged, rev.votes, texts, drop)
+    # -- contents, content versions, one label per item ----------------------------------
+    items = _one_label_per_item(rev.votes, texts, drop, content)
+    _drop_flagged(rev.flagged, rev.votes, texts, drop, content)
     seen_human = {it["item_id"] for it in items} | set(rev.votes)
-    items += _auto_accepted_items(rev.auto_rows, seen_human, texts, drop)
+    items += _auto_accepted_items(rev.auto_rows, seen_human, texts, drop, content)
 
     if labels is None:
         labels = rev.route_labels or sorted({it["label"] for it in items})
@@ -301,31 +358,34 @@ def _build(
 
     # -- held out: the random sample and `holdout` ids ------------------------------------
     hold_ids = {str(x) for x in holdout} if holdout is not None else set()
-    eval_rows, rest, eval_keys = _hold_out(kept, hold_ids, drop)
-    train_rows = _one_per_text(_drop_leaks(rest, eval_keys, drop), drop)
+    eval_rows, rest, eval_keys = _hold_out(kept, hold_ids, drop, content)
+    train_rows = _one_per_text(_drop_leaks(rest, eval_keys, drop, content), drop, content)
 
     # -- stratified split of the other human labels ---------------------------------------
     n_sample = len(eval_rows)
     share = float(eval_size) if eval_size is not None else (0.0 if n_sample else 0.2)
     train_rows, n_split = _stratified_split(train_rows, eval_rows, share, seed)
 
-    out = _to_datasets(datasets, labels, weights, train_rows, eval_rows)
+    out = _to_datasets(datasets, labels, weights, train_rows, eval_rows, content)
     out.report = _report(
         st, tasks, sample_tasks, labels, train_rows, eval_rows, n_sample, n_split, hold_ids, drop
     )
     return out
 
 
-def _tasks_to_read(st: Store, task: str | Sequence[str] | None, sample_tasks: list[str]) -> list[str]:
-    """The tasks asked for, else the store's one classification task (sample tasks aside)."""
+def _tasks_to_read(
+    st: Store, task: str | Sequence[str] | None, sample_tasks: list[str], kind: str = "classification"
+) -> list[str]:
+    """The tasks asked for, else the store's one task of this `kind` (sample tasks aside)."""
     if task is not None:
         return _as_list(task)
-    tasks = [t for t in _classification_tasks(st) if t not in sample_tasks]
+    tasks = [t for t in _classification_tasks(st, kind) if t not in sample_tasks]
     if len(tasks) > 1:
         # two reviews in one store may use the same ids for other items (default
         # integer ids): pooling them would give one task's labels to another's texts
+        what = "classification" if kind == "classification" else f"{kind} review"
         raise ValueError(
-            f"the store holds {len(tasks)} classification tasks ({', '.join(map(repr, tasks))}): "
+            f"the store holds {len(tasks)} {what} tasks ({', '.join(map(repr, tasks))}): "
             "say which one df belongs to with task=... (and sample_task=... for a task in "
             "which a random sample of the same items was reviewed)"
         )
@@ -396,23 +456,24 @@ def _add_decisions(rev: _Reviewed, d: pd.DataFrame, task: str, sample_task: bool
 
 
 def _one_label_per_item(
-    votes: dict[str, list[dict[str, Any]]], texts: dict[str, str], drop: _Drops
+    votes: dict[str, list[dict[str, Any]]], texts: dict[str, Any], drop: _Drops, content: Content
 ) -> list[dict[str, Any]]:
-    """One row per voted item with df's text: the majority of the votes on that text."""
+    """One row per voted item with df's content: the majority of the votes on that content."""
     items: list[dict[str, Any]] = []
+    noun = content.noun
     for item_id, vs in votes.items():
         t = texts.get(item_id)
         if t is None:
-            drop(item_id, "no text (not in df)")
+            drop(item_id, f"no {noun} (not in df)")
             continue
-        h = content_hash(t)
+        h = content.version(t)
         # a vote counts for the text it was made on: one on other content is not a vote
         # for df's text (the item's text changed, or another task's item has this id)
         mine = [v for v in vs if not v["hash"] or v["hash"] == h]
         if len(mine) < len(vs):
-            drop.counts["votes on other text than df's"] += len(vs) - len(mine)
+            drop.counts[f"votes on other {noun} than df's"] += len(vs) - len(mine)
         if not mine:
-            drop(item_id, "decided on other text than df's")
+            drop(item_id, f"decided on other {noun} than df's")
             continue
         it = _majority(item_id, mine, t)
         if it is None:
@@ -422,7 +483,7 @@ def _one_label_per_item(
     return items
 
 
-def _majority(item_id: str, votes: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
+def _majority(item_id: str, votes: list[dict[str, Any]], text: Any) -> dict[str, Any] | None:
     """The item's row with the label most votes give (None on a tie), the strongest source
     among those votes, and the task of a random-sample vote if there is one."""
     top = Counter(v["label"] for v in votes).most_common()
@@ -437,24 +498,32 @@ def _majority(item_id: str, votes: list[dict[str, Any]], text: str) -> dict[str,
         "source": source,
         "sample": bool(sample),
         "task": (sample or votes)[0]["task"],
-        "text": text,
+        "content": text,
     }
 
 
 def _drop_flagged(
-    flagged: set[tuple[str, str]], votes: dict[str, list[dict[str, Any]]], texts: dict[str, str], drop: _Drops
+    flagged: set[tuple[str, str]],
+    votes: dict[str, list[dict[str, Any]]],
+    texts: dict[str, Any],
+    drop: _Drops,
+    content: Content,
 ) -> None:
-    """Count the items a person flagged on df's text (and nobody labelled) as dropped."""
+    """Count the items a person flagged on df's content (and nobody labelled) as dropped."""
     for item_id, h in flagged:
         t = texts.get(item_id)
-        if t is not None and (not h or h == content_hash(t)) and item_id not in votes:
+        if t is not None and (not h or h == content.version(t)) and item_id not in votes:
             drop(item_id, "flagged by a person")
 
 
 def _auto_accepted_items(
-    auto_rows: list[dict[str, Any]], seen_human: set[str], texts: dict[str, str], drop: _Drops
+    auto_rows: list[dict[str, Any]],
+    seen_human: set[str],
+    texts: dict[str, Any],
+    drop: _Drops,
+    content: Content,
 ) -> list[dict[str, Any]]:
-    """A row for each item the router accepted alone, on df's text, that no person decided."""
+    """A row for each item the router accepted alone, on df's content, that no person decided."""
     seen = set(seen_human)
     items: list[dict[str, Any]] = []
     for a in auto_rows:
@@ -463,10 +532,10 @@ def _auto_accepted_items(
         seen.add(a["item_id"])
         t = texts.get(a["item_id"])
         if t is None:
-            drop(a["item_id"], "no text (not in df)")
+            drop(a["item_id"], f"no {content.noun} (not in df)")
             continue
-        if a["hash"] and a["hash"] != content_hash(t):
-            drop(a["item_id"], "decided on other text than df's")
+        if a["hash"] and a["hash"] != content.version(t):
+            drop(a["item_id"], f"decided on other {content.noun} than df's")
             continue
         items.append(
             {
@@ -475,7 +544,7 @@ def _auto_accepted_items(
                 "source": "auto-accepted",
                 "sample": False,
                 "task": a["task"],
-                "text": t,
+                "content": t,
             }
         )
     return items
@@ -501,6 +570,7 @@ def _hold_out(
     kept: list[dict[str, Any]],
     hold_ids: set[str],
     drop: _Drops,
+    content: Content,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[str]]:
     """Split off the held-out rows (the random sample and `holdout` ids): the eval rows (a
     human label, each text once), the other rows, and the held-out texts' keys."""
@@ -514,9 +584,9 @@ def _hold_out(
         if it["source"] == "auto-accepted":
             drop(it["item_id"], "held out without a human label")
             continue
-        k = text_key(it["text"])
+        k = content.key(it["content"])
         if k in eval_keys:
-            drop(it["item_id"], "same text twice in eval")
+            drop(it["item_id"], f"same {content.noun} twice in eval")
             continue
         eval_keys.add(k)
         it["split_from"] = "sample"
@@ -524,23 +594,26 @@ def _hold_out(
     return eval_rows, rest, eval_keys
 
 
-def _drop_leaks(rest: list[dict[str, Any]], eval_keys: set[str], drop: _Drops) -> list[dict[str, Any]]:
-    """The training candidates: the same text as a held-out item never trains."""
+def _drop_leaks(
+    rest: list[dict[str, Any]], eval_keys: set[str], drop: _Drops, content: Content
+) -> list[dict[str, Any]]:
+    """The training candidates: the same content as a held-out item never trains."""
     cand = []
     for it in rest:
-        if text_key(it["text"]) in eval_keys:
-            drop(it["item_id"], "same text as a held-out item (leakage)")
+        if content.key(it["content"]) in eval_keys:
+            drop(it["item_id"], f"same {content.noun} as a held-out item (leakage)")
         else:
             cand.append(it)
     return cand
 
 
-def _one_per_text(cand: list[dict[str, Any]], drop: _Drops) -> list[dict[str, Any]]:
+def _one_per_text(cand: list[dict[str, Any]], drop: _Drops, content: Content) -> list[dict[str, Any]]:
     """Duplicates inside the training candidates: keep the strongest source; conflicting
-    human labels for the same text are dropped."""
+    human labels for the same content are dropped."""
+    noun = content.noun
     groups: dict[str, list[dict[str, Any]]] = {}
     for it in cand:
-        groups.setdefault(text_key(it["text"]), []).append(it)
+        groups.setdefault(content.key(it["content"]), []).append(it)
     train_rows: list[dict[str, Any]] = []
     for g in groups.values():
         if len(g) == 1:
@@ -550,12 +623,12 @@ def _one_per_text(cand: list[dict[str, Any]], drop: _Drops) -> list[dict[str, An
         top = [x for x in g if _PRIORITY[x["source"]] == best]
         if len({x["label"] for x in top}) > 1:
             for x in g:
-                drop(x["item_id"], "same text with conflicting labels")
+                drop(x["item_id"], f"same {noun} with conflicting labels")
             continue
         train_rows.append(top[0])
         for x in g:
             if x is not top[0]:
-                drop(x["item_id"], "same text twice in train")
+                drop(x["item_id"], f"same {noun} twice in train")
     return train_rows
 
 
@@ -592,9 +665,10 @@ def _n_to_move(share: float, n: int) -> int:
 
 
 def _weights_of(
-    weights: Any, train_rows: list[dict[str, Any]], rows: list[dict[str, Any]]
+    weights: Any, train_rows: list[dict[str, Any]], rows: list[dict[str, Any]], column: str = "text"
 ) -> list[float] | None:
-    """The ``weight`` column of `rows` (None: no weights asked for)."""
+    """The ``weight`` column of `rows` (None: no weights asked for); a callable gets each
+    row's ``item_id, <column>, label, source, sample``."""
     if weights is None:
         return None
     if isinstance(weights, str):
@@ -608,7 +682,11 @@ def _weights_of(
         return [float(weights.get(it["source"], 1.0)) for it in rows]
     if callable(weights):
         return [
-            float(weights({k: it[k] for k in ("item_id", "text", "label", "source", "sample")}))
+            float(
+                weights(
+                    {k: it[k] for k in ("item_id", "label", "source", "sample")} | {column: it["content"]}
+                )
+            )
             for it in rows
         ]
     raise ValueError(f"weights: a dict by source, 'balanced' or a callable, got {type(weights).__name__}")
@@ -627,11 +705,12 @@ def _to_datasets(
     weights: Any,
     train_rows: list[dict[str, Any]],
     eval_rows: list[dict[str, Any]],
+    content: Content,
 ) -> Any:
     """The ``DatasetDict`` of the train and eval rows."""
     features = {
         "item_id": datasets.Value("string"),
-        "text": datasets.Value("string"),
+        content.column: content.feature(datasets),
         "label": datasets.ClassLabel(names=labels),
         "source": datasets.Value("string"),
         "sample": datasets.Value("bool"),
@@ -645,13 +724,13 @@ def _to_datasets(
     def make(rows: list[dict[str, Any]]) -> Any:
         cols: dict[str, list[Any]] = {
             "item_id": [it["item_id"] for it in rows],
-            "text": [it["text"] for it in rows],
+            content.column: [content.value(it["content"]) for it in rows],
             "label": [index[it["label"]] for it in rows],
             "source": [it["source"] for it in rows],
             "sample": [bool(it["sample"]) for it in rows],
             "task": [it["task"] for it in rows],
         }
-        w = _weights_of(weights, train_rows, rows)
+        w = _weights_of(weights, train_rows, rows, content.column)
         if w is not None:
             cols["weight"] = w
         return datasets.Dataset.from_dict(cols, features=feats)
