@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 import anywidget
 import numpy as np
@@ -34,11 +34,15 @@ from ._protocol import (
     Decision,
     ExternalMessage,
     GoldFeedback,
+    ImageReply,
     ItemDecision,
     decision_id,
     parse_decision,
 )
 from ._tally import Tally
+
+if TYPE_CHECKING:
+    from ..items.image import ImageData
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -271,6 +275,12 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
         `buffers` (indices into the message's buffers); default none."""
         return []
 
+    def _full_image(self, pos: int) -> ImageData | None:
+        """Row `pos`'s image at full resolution (the browser asks for it when a preview
+        is magnified); None: this kind has no images. A ValueError says why it cannot
+        be sent (a file changed or gone since validation)."""
+        return None
+
     def _committed(self, events: list[dict[str, Any]]) -> None:
         """Called once decisions are durable, before they are acknowledged: a kind that
         something waits on (an agent's held call) tells it here."""
@@ -401,6 +411,42 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             )
         elif t == "export":
             self._send_export(str(content.get("req") or ""), content.get("format"))
+        elif t == "image":
+            self._send_full_image(content.get("req"), content.get("item_id"))
+
+    def _send_full_image(self, req: Any, item_id: Any) -> None:
+        """Answer an `image` request: the original of an item this widget served, as
+        the reply's buffer; anything else is refused with the reason (never raised)."""
+        iid = item_id if isinstance(item_id, str) else ""
+        msg: ImageReply = {
+            "type": "image",
+            "req": req if isinstance(req, str) else "",
+            "item_id": iid,
+            "image": None,
+        }
+        pos = self._served.get(iid) if iid else None
+        if pos is None:
+            msg["image_error"] = f"unknown item {str(item_id)[:200]!r}: this review did not send it"
+            self._reply(msg)
+            return
+        try:
+            full = self._full_image(pos)
+        except Exception as exc:  # a file changed or gone since validation: say so
+            msg["image_error"] = str(exc) or type(exc).__name__
+            self._reply(msg)
+            return
+        if full is None:
+            msg["image_error"] = f"a {self.kind} review has no images"
+            self._reply(msg)
+            return
+        msg["image"] = {
+            "mime": full.mime,
+            "width": full.width,
+            "height": full.height,
+            "scale": 1,
+            "bytes": len(full.data),
+        }
+        self._reply(msg, [full.data])
 
     def _next_open(self, start: int) -> int:
         """The first queue entry at or after `start` this annotator has not decided (nor

@@ -101,6 +101,15 @@ class ExportMessage(TypedDict):
     format: Literal["csv", "jsonl"]
 
 
+class ImageMessage(TypedDict):
+    """The full-resolution original of one served item's image (its `items` message
+    carried a preview: ``image.scale`` < 1)."""
+
+    type: Literal["image"]
+    req: str
+    item_id: str
+
+
 # -- kernel -> browser -------------------------------------------------------------
 
 
@@ -149,6 +158,28 @@ class ExportReply(TypedDict):
     rows: int
 
 
+class SentImage(TypedDict):
+    """An image as sent: its bytes are a message's buffer (never in the JSON);
+    ``scale`` is sent pixels per original pixel (1: the original; < 1: a preview)."""
+
+    mime: str
+    width: int
+    height: int
+    scale: float
+    bytes: int
+
+
+class ImageReply(TypedDict):
+    """The answer to an image request: the original (``scale`` 1) as the reply's
+    buffer 0, or ``image`` None and ``image_error`` saying why."""
+
+    type: Literal["image"]
+    req: str
+    item_id: str
+    image: SentImage | None
+    image_error: NotRequired[str]
+
+
 class StatusMessage(TypedDict):
     """The store cannot be written right now (locked, unreachable): what is happening
     and what to do. ``level`` "ok" clears an earlier one."""
@@ -164,6 +195,7 @@ BROWSER_MESSAGES = {
     "decide": DecideMessage,
     "seek": SeekMessage,
     "export": ExportMessage,
+    "image": ImageMessage,
 }
 KERNEL_MESSAGES = {
     "items": ItemsMessage,
@@ -173,6 +205,7 @@ KERNEL_MESSAGES = {
     "status": StatusMessage,
     "seek": SeekReply,
     "export": ExportReply,
+    "image": ImageReply,
 }
 #: Every message and record type, by the name the TypeScript side gives it.
 SHAPES: dict[str, type] = {
@@ -191,6 +224,9 @@ SHAPES: dict[str, type] = {
     "ExportMessage": ExportMessage,
     "SeekReply": SeekReply,
     "ExportReply": ExportReply,
+    "ImageMessage": ImageMessage,
+    "ImageReply": ImageReply,
+    "SentImage": SentImage,
 }
 
 

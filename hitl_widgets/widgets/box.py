@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..items.box import BoxFormat, Task, merge_tasks
 from ..items.box_review import BoxReviewItems, clean_box_ms, clean_ops, validate_box_review
+from ..items.image import ImageData
 from ..items.image_review import MAX_SIDE
 from ..store import Action, Store, using_store
 from ._base import STATIC, ReviewWidget
@@ -137,6 +138,11 @@ class BoxReview(ReviewWidget[BoxReviewItems]):
     # -- the kernel's side of a decision ------------------------------------------
     def _item_buffers(self, items: list[dict[str, Any]]) -> list[bytes]:
         return image_buffers(self._items, self._served, items)
+
+    def _full_image(self, pos: int) -> ImageData:
+        """The original image of entry `pos` (the browser asks when a preview is zoomed
+        past its resolution); a ValueError when it changed since validation."""
+        return self._items.images[self._items.row(pos)]
 
     def _from_earlier_session(self, d: Decision) -> bool:
         return bool(d["session_id"]) and d["session_id"] != self.session_id

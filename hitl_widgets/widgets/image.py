@@ -143,6 +143,9 @@ class ImageReview(LabelReview[ImageReviewItems]):
     def _item_buffers(self, items: list[dict[str, Any]]) -> list[bytes]:
         return image_buffers(self._items, self._served, items)
 
+    def _full_image(self, pos: int) -> ImageData:
+        return self._items.images[pos]  # a ValueError when the image changed since validation
+
     def _gold_text(self, pos: int) -> str:
         name = self._items.name(pos)
         return f"image {name}" if name else f"image {self._items.item_id(pos)}"

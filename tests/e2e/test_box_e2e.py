@@ -150,8 +150,12 @@ MODEL_A = [
 MODEL_B = [{"box": [50, 50, 150, 150], "label": "car", "score": 0.8}]
 
 
-def test_keys_and_mouse_at_zoom_store_boxes_in_original_pixels(lab_server, open_notebook, store_path, tmp_path):
-    nbp: NotebookPage = open_notebook(lab_server, "boxes.ipynb", review_notebook(tmp_path, store_path, [MODEL_A, MODEL_B]))
+def test_keys_and_mouse_at_zoom_store_boxes_in_original_pixels(
+    lab_server, open_notebook, store_path, tmp_path
+):
+    nbp: NotebookPage = open_notebook(
+        lab_server, "boxes.ipynb", review_notebook(tmp_path, store_path, [MODEL_A, MODEL_B])
+    )
     page = nbp.page
     page.set_viewport_size({"width": 1280, "height": 1200})
     nbp.run_all()
@@ -173,7 +177,9 @@ def test_keys_and_mouse_at_zoom_store_boxes_in_original_pixels(lab_server, open_
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Shift+ArrowDown")
     page.keyboard.press("Alt+ArrowRight")
-    wait_for(lambda: close(box(state(page), "b0")["xyxy"], [103, 90, 164, 140], 0.01), 10, "b0 moved and resized")
+    wait_for(
+        lambda: close(box(state(page), "b0")["xyxy"], [103, 90, 164, 140], 0.01), 10, "b0 moved and resized"
+    )
     # b1: relabel to dog; b2: delete
     page.keyboard.press("Tab")
     wait_for(lambda: selected(state(page)) == "b1", 10, "b1 selected")
@@ -195,7 +201,9 @@ def test_keys_and_mouse_at_zoom_store_boxes_in_original_pixels(lab_server, open_
     wait_for(lambda: close(box(state(page), "b1")["xyxy"], [220, 80, 300, 160]), 10, "b1 dragged")
     s = state(page)
     drag(page, s, (300, 160), (310, 170))
-    wait_for(lambda: close(box(state(page), "b1")["xyxy"], [220, 80, 310, 170]), 10, "b1 resized by its handle")
+    wait_for(
+        lambda: close(box(state(page), "b1")["xyxy"], [220, 80, 310, 170]), 10, "b1 resized by its handle"
+    )
 
     # draw a new box (N, then a drag on empty image), and redraw b0 (R, then a drag)
     page.keyboard.press("n")
@@ -226,7 +234,11 @@ def test_keys_and_mouse_at_zoom_store_boxes_in_original_pixels(lab_server, open_
     assert [(e["item_id"], e["action"]) for e in events] == [("im00", "edit"), ("im01", "accept")]
     a, b = (json.loads(e["data"]) for e in events)
     assert a["image"]["width"] == W and a["image"]["height"] == H and len(a["image"]["sha256"]) == 64
-    assert [coords(x) for x in a["boxes_before"]] == [[100, 80, 160, 130], [200, 90, 280, 170], [120, 160, 190, 220]]
+    assert [coords(x) for x in a["boxes_before"]] == [
+        [100, 80, 160, 130],
+        [200, 90, 280, 170],
+        [120, 160, 190, 220],
+    ]
     after = {x["id"]: x for x in a["boxes_after"]}
     assert set(after) == {"b0", "b1", new["id"]}
     assert close(coords(after["b0"]), [70, 60, 115, 100]) and after["b0"]["label"] == "car"
@@ -239,7 +251,9 @@ def test_keys_and_mouse_at_zoom_store_boxes_in_original_pixels(lab_server, open_
     assert {("move", "mouse"), ("resize", "mouse"), ("add", "mouse"), ("redraw", "mouse")} <= kinds, ops
     assert all(o["t_ms"] >= 0 for o in ops) and [o["t_ms"] for o in ops] == sorted(o["t_ms"] for o in ops)
     assert set(a["box_ms"]) >= {"b0", "b1"}
-    assert b["boxes_after"] == [{"id": "b0", "x1": 50.0, "y1": 50.0, "x2": 150.0, "y2": 150.0, "label": "car"}]
+    assert b["boxes_after"] == [
+        {"id": "b0", "x1": 50.0, "y1": 50.0, "x2": 150.0, "y2": 150.0, "label": "car"}
+    ]
     k = nbp.kernel()
     try:
         res = k.eval("review.results()[['image_id', 'parts_decided']].to_dict('records')")
@@ -250,7 +264,9 @@ def test_keys_and_mouse_at_zoom_store_boxes_in_original_pixels(lab_server, open_
 
 def test_kernel_killed_mid_review_loses_no_box_decision(lab_server, open_notebook, store_path, tmp_path):
     model = [[{"box": [40 + 10 * i, 40, 120 + 10 * i, 120], "label": "car"}] for i in range(4)]
-    nbp = open_notebook(lab_server, "boxes_kill.ipynb", review_notebook(tmp_path, store_path, model, prefetch=8))
+    nbp = open_notebook(
+        lab_server, "boxes_kill.ipynb", review_notebook(tmp_path, store_path, model, prefetch=8)
+    )
     page = nbp.page
     nbp.run_all()
     wait_state(page, "the first image", state="item", item="im00", painted=0, decoded=True)
@@ -301,7 +317,11 @@ def test_kernel_killed_mid_review_loses_no_box_decision(lab_server, open_noteboo
         wait_for(lambda: (w := state(page)) is not None and w["pending"] == 0, 90, "the decisions saved")
     events = store_events(store_path)
     got = {e["item_id"]: (e["action"], json.loads(e["data"])) for e in events}
-    assert len(events) == 3 and len({e["event_id"] for e in events}) == 3, [(e["item_id"], e["action"]) for e in events]
+    assert len(events) == 3 and len({e["event_id"] for e in events}) == 3, [
+        (e["item_id"], e["action"]) for e in events
+    ]
     assert got["im00"][0] == "edit" and got["im00"][1]["boxes_after"] == []
-    assert got["im01"][0] == "edit" and close(coords(got["im01"][1]["boxes_after"][0]), [52, 40, 132, 120], 0.01)
+    assert got["im01"][0] == "edit" and close(
+        coords(got["im01"][1]["boxes_after"][0]), [52, 40, 132, 120], 0.01
+    )
     assert got["im02"][0] == "accept"

@@ -5,6 +5,11 @@
  * the key that moves to it paints it at once. Images far from the cursor give their
  * Blob URLs back.
  *
+ * An entry sent as a preview (`image.scale` < 1) may also hold its full-resolution
+ * original (`startFull` / `putFull`, asked of the kernel when the preview is magnified):
+ * `full(key)` gives it once decoded (until then the preview stays shown: no flicker),
+ * and it is given back with its entry.
+ *
  * Every <img> has `image-orientation: none`: the kernel's sizes and a box's coordinates
  * are the pixel grid without the EXIF rotation, so the browser must not rotate either.
  */
@@ -38,8 +43,18 @@ export function imageKey(item: BaseItem): string {
   return `${String(item.item_id)}\u0000${String(item.content_hash ?? "")}`;
 }
 
+/** Where an entry's full-resolution original is: asked for, decoded, or not to be had. */
+export type FullState = "none" | "loading" | "ready" | "failed";
+
+interface FullEntry {
+  state: Exclude<FullState, "none">;
+  prepared: Prepared | null;
+}
+
 export class ImageCache {
   private readonly map = new Map<string, Prepared>();
+  /** key -> the entry's full-resolution original (only for keys in `map`) */
+  private readonly originals = new Map<string, FullEntry>();
 
   /** `onReady(key)`: an image finished decoding (or failed): repaint if it is shown. */
   constructor(private readonly onReady: (key: string) => void) {}
@@ -53,21 +68,9 @@ export class ImageCache {
     const part = Array.isArray(item.binary) ? item.binary[0] : undefined;
     const meta = item.image;
     if (!part || !meta || typeof URL.createObjectURL !== "function") return null;
-    const blob = new Blob([blobPart(part)], { type: String(meta.mime || "") });
-    const url = URL.createObjectURL(blob);
-    const img = document.createElement("img");
-    img.className = "hitl-img";
-    img.setAttribute("data-testid", "image");
-    img.style.setProperty("image-orientation", "none");
-    img.decoding = "async";
-    img.draggable = false;
-    img.alt = typeof item.name === "string" && item.name ? item.name : `image ${String(item.item_id)}`;
-    img.width = Math.max(1, Math.round(Number(meta.width) || 1));
-    img.height = Math.max(1, Math.round(Number(meta.height) || 1));
-    img.src = url;
-    const p: Prepared = { key, url, img, ready: false, failed: false };
+    const alt = typeof item.name === "string" && item.name ? item.name : `image ${String(item.item_id)}`;
+    const { prepared: p, decoded } = prepare(key, part, meta, alt);
     this.map.set(key, p);
-    const decoded = typeof img.decode === "function" ? img.decode() : Promise.resolve();
     decoded.then(
       () => this.settle(p, false),
       () => this.settle(p, true),
@@ -77,6 +80,60 @@ export class ImageCache {
 
   has(key: string): boolean {
     return this.map.has(key);
+  }
+
+  /** Where `key`'s full-resolution original is ("none": not asked for). */
+  fullState(key: string): FullState {
+    return this.originals.get(key)?.state ?? "none";
+  }
+
+  /** Mark `key`'s original as asked for; false when it already was (asked, shown or
+   * failed: one request per entry while it is cached) or the entry is not cached. */
+  startFull(key: string): boolean {
+    if (!this.map.has(key) || this.originals.has(key)) return false;
+    this.originals.set(key, { state: "loading", prepared: null });
+    return true;
+  }
+
+  /** The original's bytes arrived: decode them; `onReady(key)` once decoded. Ignored
+   * when the entry was given back meanwhile. */
+  putFull(key: string, bytes: BinaryPart, meta: ImageMeta): void {
+    const entry = this.originals.get(key);
+    const preview = this.map.get(key);
+    if (!entry || entry.state !== "loading" || !preview || typeof URL.createObjectURL !== "function") return;
+    const p = prepare(key, bytes, meta, preview.img.alt);
+    entry.prepared = p.prepared;
+    p.decoded.then(
+      () => this.settleFull(key, p.prepared, false),
+      () => this.settleFull(key, p.prepared, true),
+    );
+  }
+
+  /** The original could not be had (the kernel refused, no answer): the preview stays. */
+  failFull(key: string): void {
+    const entry = this.originals.get(key);
+    if (entry && entry.state === "loading") entry.state = "failed";
+  }
+
+  /** `key`'s original, decoded and ready to replace the preview; null otherwise. */
+  full(key: string): Prepared | null {
+    const entry = this.originals.get(key);
+    return entry && entry.state === "ready" ? entry.prepared : null;
+  }
+
+  private settleFull(key: string, p: Prepared, failed: boolean): void {
+    const entry = this.originals.get(key);
+    if (!entry || entry.prepared !== p) return; // given back meanwhile
+    p.ready = true;
+    p.failed = failed;
+    if (failed) {
+      URL.revokeObjectURL?.(p.url);
+      entry.prepared = null;
+      entry.state = "failed";
+      return;
+    }
+    entry.state = "ready";
+    this.onReady(key);
   }
 
   get size(): number {
@@ -96,12 +153,33 @@ export class ImageCache {
       if (keep.has(key)) continue;
       URL.revokeObjectURL?.(p.url);
       this.map.delete(key);
+      const original = this.originals.get(key)?.prepared;
+      if (original) URL.revokeObjectURL?.(original.url);
+      this.originals.delete(key);
     }
   }
 
   dispose(): void {
     this.keepOnly(new Set());
   }
+}
+
+/** An <img> of `part`'s bytes (a Blob URL), its decoding started. */
+function prepare(key: string, part: BinaryPart, meta: ImageMeta, alt: string): { prepared: Prepared; decoded: Promise<void> } {
+  const blob = new Blob([blobPart(part)], { type: String(meta.mime || "") });
+  const url = URL.createObjectURL(blob);
+  const img = document.createElement("img");
+  img.className = "hitl-img";
+  img.setAttribute("data-testid", "image");
+  img.style.setProperty("image-orientation", "none");
+  img.decoding = "async";
+  img.draggable = false;
+  img.alt = alt;
+  img.width = Math.max(1, Math.round(Number(meta.width) || 1));
+  img.height = Math.max(1, Math.round(Number(meta.height) || 1));
+  img.src = url;
+  const decoded = typeof img.decode === "function" ? img.decode() : Promise.resolve();
+  return { prepared: { key, url, img, ready: false, failed: false }, decoded };
 }
 
 /** A buffer's bytes as a Blob part (a DataView over part of a larger buffer: its bytes only). */

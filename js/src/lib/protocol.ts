@@ -19,10 +19,12 @@ import type {
   ExportReply,
   ExternalMessage,
   GoldFeedback,
+  ImageReply,
   ItemState,
   ItemsMessage,
   ResetMessage,
   SeekReply,
+  SentImage,
 } from "./types";
 import { Emitter } from "./emitter";
 import { now, num, str, uuid } from "./ids";
@@ -74,16 +76,27 @@ export interface ReviewClientOptions {
   idleCapMs?: number;
   /** a `seek` / `export` unanswered for this long fails (ms); default 15000 */
   requestTimeoutMs?: number;
+  /** an `image` request (a full-resolution original: megabytes) unanswered for this
+   * long fails (ms); default 60000 */
+  imageTimeoutMs?: number;
   /** decisions or a fetch unanswered for this long, with nothing heard from the kernel
    * meanwhile: the view says so (a `status` "waiting"), until the kernel is heard (ms);
    * default 8000 */
   silentAfterMs?: number;
 }
 
-/** A `seek` or `export` waiting for its answer (matched by `req`). */
+/** The full-resolution original of an item's image, as the kernel answered an `image`
+ * request: `bytes` is the reply's binary buffer 0 (never base64). */
+export interface FullImage {
+  item_id: string;
+  image: SentImage;
+  bytes: BinaryPart;
+}
+
+/** A `seek`, `export` or `image` request waiting for its answer (matched by `req`). */
 interface Request {
-  type: "seek" | "export";
-  resolve: (msg: unknown) => void;
+  type: "seek" | "export" | "image";
+  resolve: (msg: unknown, buffers: unknown) => void;
   reject: (err: Error) => void;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -195,6 +208,7 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
   /** seek / export requests waiting for their answer, by req */
   private readonly requests = new Map<string, Request>();
   private readonly requestTimeoutMs: number;
+  private readonly imageTimeoutMs: number;
   /** performance.now() of every decision (not undo) of this session */
   readonly decisionTimes: number[] = [];
   private lastMove = 1;
@@ -230,6 +244,7 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     this.decisionsAtOnce = options.decisionsAtOnce ?? false;
     this.idleCapMs = options.idleCapMs ?? 60000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15000;
+    this.imageTimeoutMs = options.imageTimeoutMs ?? 60000;
     this.silentAfterMs = options.silentAfterMs ?? 8000;
     this.window = new FetchWindow<I>(
       num(model.get("queue_length"), 0),
@@ -459,26 +474,63 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     return this.request<ExportReply>("export", { format });
   }
 
-  private request<R>(type: "seek" | "export", fields: Record<string, unknown>): Promise<R> {
+  /**
+   * Ask the kernel for the full-resolution original of a served item's image (its entry
+   * carried a preview: `image.scale` < 1): `{type: "image", req, item_id}`. Resolves with
+   * the original's description and bytes (the reply's buffer 0); rejects with the
+   * kernel's reason (`image_error`: an unknown item, a file changed since validation) or
+   * when no answer comes in time.
+   */
+  requestImage(itemId: string): Promise<FullImage> {
+    return this.request<FullImage>(
+      "image",
+      { item_id: String(itemId) },
+      (raw, buffers) => {
+        const msg = raw as Partial<ImageReply>;
+        const part = Array.isArray(buffers) ? (buffers[0] as unknown) : undefined;
+        const ok = part instanceof DataView || part instanceof ArrayBuffer || ArrayBuffer.isView(part);
+        if (!msg.image || typeof msg.image !== "object" || !ok) {
+          throw new Error(str(msg.image_error) || "the kernel sent no image");
+        }
+        return { item_id: str(msg.item_id), image: msg.image, bytes: part as BinaryPart };
+      },
+      this.imageTimeoutMs,
+    );
+  }
+
+  private request<R>(
+    type: Request["type"],
+    fields: Record<string, unknown>,
+    read: (msg: unknown, buffers: unknown) => R = (msg) => msg as R,
+    timeoutMs: number = this.requestTimeoutMs,
+  ): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       if (this.disposed) return reject(new Error("the view is closed"));
       const req = uuid();
       const timer = setTimeout(() => {
         if (this.requests.delete(req)) reject(new Error(`the kernel did not answer (${type})`));
-      }, this.requestTimeoutMs);
-      this.requests.set(req, { type, resolve: resolve as (m: unknown) => void, reject, timer });
+      }, timeoutMs);
+      const done = (msg: unknown, buffers: unknown) => {
+        try {
+          resolve(read(msg, buffers));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+      this.requests.set(req, { type, resolve: done, reject, timer });
       this.send({ type, req, ...fields } as BrowserMessage);
     });
   }
 
-  /** An answer to a seek / export: to its request (an unknown `req` is another view's). */
-  private onReply(msg: { type: string; req?: unknown }): void {
+  /** An answer to a seek / export / image: to its request (an unknown `req` is another
+   * view's). */
+  private onReply(msg: { type: string; req?: unknown }, buffers?: unknown): void {
     const req = typeof msg.req === "string" ? msg.req : "";
     const r = this.requests.get(req);
     if (!r || r.type !== msg.type) return;
     this.requests.delete(req);
     clearTimeout(r.timer);
-    r.resolve(msg);
+    r.resolve(msg, buffers);
   }
 
   /* ---------------------------------------------------------------- decisions */
@@ -646,7 +698,8 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
       }
       case "seek":
       case "export":
-        return this.onReply(msg as { type: string; req?: unknown });
+      case "image":
+        return this.onReply(msg as { type: string; req?: unknown }, buffers);
       default:
         return; // not ours (another layer may use msg:custom too)
     }

@@ -140,6 +140,16 @@ export interface BoxItem extends BaseItem {
   fields?: [string, string][];
 }
 
+/** An image as sent (its bytes are a message's binary buffer, never in the JSON):
+ * `scale` is sent pixels per original pixel (1: the original; < 1: a preview). */
+export interface SentImage {
+  mime: string;
+  width: number;
+  height: number;
+  scale: number;
+  bytes: number;
+}
+
 /* ---- kernel -> browser ---- */
 
 export interface ItemsMessage<I extends BaseItem = BaseItem> {
@@ -198,6 +208,16 @@ export interface ExportReply {
   rows: number;
 }
 
+/** The answer to an image request: the original (`scale` 1), its bytes the reply's
+ * buffer 0; or `image` null and `image_error` saying why. */
+export interface ImageReply {
+  type: "image";
+  req: string;
+  item_id: string;
+  image: SentImage | null;
+  image_error?: string;
+}
+
 export type KernelMessage<I extends BaseItem = BaseItem> =
   | ItemsMessage<I>
   | AckMessage
@@ -205,7 +225,8 @@ export type KernelMessage<I extends BaseItem = BaseItem> =
   | ResetMessage
   | StatusMessage
   | SeekReply
-  | ExportReply;
+  | ExportReply
+  | ImageReply;
 
 /* ---- browser -> kernel ---- */
 
@@ -235,7 +256,13 @@ export interface ExportMessage {
   req: string;
   format: "csv" | "jsonl";
 }
-export type BrowserMessage = HelloMessage | FetchMessage | DecideMessage | SeekMessage | ExportMessage;
+/** The full-resolution original of one served item's image (a preview was magnified). */
+export interface ImageMessage {
+  type: "image";
+  req: string;
+  item_id: string;
+}
+export type BrowserMessage = HelloMessage | FetchMessage | DecideMessage | SeekMessage | ExportMessage | ImageMessage;
 
 /** The synced traitlets every review widget has (read-only for the browser). */
 export interface ReviewTraits {

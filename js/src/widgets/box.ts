@@ -10,7 +10,10 @@
  *
  * The stage shows the image fitted at zoom 1; one inner element holding the <img> and the
  * <svg> overlay (viewBox in ORIGINAL pixels) is zoomed / panned by a CSS transform, and
- * every pointer position goes through lib/boxgeom.ts. Each box's <g> is built once per
+ * every pointer position goes through lib/boxgeom.ts. When the view magnifies a preview
+ * (more than FULL_RES_AT device pixels per preview pixel), the original is asked of the
+ * kernel (`image` request) and replaces the preview once decoded: only the <img> changes,
+ * the overlay and every coordinate stay in original pixels. Each box's <g> is built once per
  * entry; a drag or a key touches only the moved box's attributes.
  */
 import "../lib/theme.css";
@@ -50,6 +53,8 @@ export type MountOptions = ShellOptions;
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const ZOOM_STEP = 1.25;
+/** device pixels per preview pixel above which the original is asked for */
+const FULL_RES_AT = 1.0;
 /** a press that moves less than this (screen px) is a click, not a drag */
 const DRAG_PX = 4;
 const ARROWS: Record<string, [number, number]> = {
@@ -201,9 +206,31 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const ty = H ? (-view.panY / H) * 100 : 0;
     canvas.style.transform = `scale(${view.zoom}) translate(${tx}%, ${ty}%)`;
     stage.setAttribute("data-zoom", String(Math.round(view.zoom * 1000) / 1000));
-    const k = scaleNow();
+    const rect = rectOf();
+    const k = fitScale(rect, W, H) * view.zoom;
     overlay.style.fontSize = `${(12 / k).toFixed(4)}px`;
     placeHandles();
+    if (rect.width > 0 && rect.height > 0) wantOriginal(k);
+  }
+
+  /** `k` screen px per original px: when that magnifies the preview (device px per
+   * preview px over FULL_RES_AT), ask the kernel for the original, once per entry while
+   * it is cached; it replaces the preview when decoded (paintImage). */
+  function wantOriginal(k: number): void {
+    const it = item;
+    const s = num(it?.image?.scale, 1);
+    if (!it || !(s > 0 && s < 1)) return; // sent whole: nothing more to get
+    const dpr = typeof window.devicePixelRatio === "number" && window.devicePixelRatio > 0 ? window.devicePixelRatio : 1;
+    if ((k * dpr) / s <= FULL_RES_AT) return;
+    const key = imageKey(it);
+    if (!cache.startFull(key)) return; // asked already (or no preview to stand for)
+    client.requestImage(String(it.item_id)).then(
+      (f) => cache.putFull(key, f.bytes, f.image),
+      (err: unknown) => {
+        cache.failFull(key); // the preview stays
+        console.warn("hitl_widgets: no full-resolution image:", err instanceof Error ? err.message : err);
+      },
+    );
   }
 
   function makeEls(b: EditBox): BoxEls {
@@ -381,10 +408,14 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       stage.setAttribute("data-decoded", "false");
       return;
     }
-    if (imgSlot.firstChild !== p.img || imgSlot.childNodes.length !== 1) imgSlot.replaceChildren(p.img);
-    stage.setAttribute("data-decoded", p.ready && !p.failed ? "true" : "false");
-    p.img.classList.toggle("is-decoding", !p.ready);
-    if (p.failed) imgSlot.append(el("div", { cls: "hitl-image-error", testid: "image-error", text: "The browser cannot show this image." }));
+    // the original once it is decoded (asked for when the view magnified the preview)
+    const full = cache.full(shownKey);
+    const shown = full ?? p;
+    if (imgSlot.firstChild !== shown.img || imgSlot.childNodes.length !== 1) imgSlot.replaceChildren(shown.img);
+    stage.setAttribute("data-decoded", shown.ready && !shown.failed ? "true" : "false");
+    stage.setAttribute("data-resolution", full || num(it.image?.scale, 1) >= 1 ? "full" : "preview");
+    shown.img.classList.toggle("is-decoding", !shown.ready);
+    if (shown.failed) imgSlot.append(el("div", { cls: "hitl-image-error", testid: "image-error", text: "The browser cannot show this image." }));
   }
 
   let openKey = "";
