@@ -318,13 +318,13 @@ def test_fold_rules(
     assert (s.status, s.label, dict(s.ratings) if s.ratings else None) == (status, label, ratings)
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite reads rows only (test_store.py)
 def test_the_column_read_and_the_row_read_give_the_same_decisions(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """decisions() reads through ADBC when the `fast` extra is installed, else row by row:
     both give the same frame (values, None where missing, dtypes, order)."""
-    pytest.importorskip("adbc_driver_sqlite" if backend == "sqlite" else "adbc_driver_postgresql")
+    pytest.importorskip("adbc_driver_postgresql")
     target = str(tmp_path / "s.db") if backend == "sqlite" else request.getfixturevalue("postgres_url")
     rng = np.random.default_rng(11)
     ops = [

@@ -399,3 +399,36 @@ def test_causal_order_inside_one_batch_and_on_hello(tmp_path):
     }
     w2._handle_custom_msg({"type": "hello", "pending": [orphan]}, [])
     assert _acks(sent2) == [(["z"], {})] and w2.deferred == 0
+
+
+def _checkpoint_elsewhere(db) -> int:
+    """`PRAGMA wal_checkpoint(TRUNCATE)` from another process: 1 when a reader of this one
+    still holds the WAL (busy), 0 when nothing stopped it."""
+    import subprocess
+    import sys
+
+    code = f"import sqlite3; print(sqlite3.connect({str(db)!r}).execute('PRAGMA wal_checkpoint(TRUNCATE)').fetchone()[0])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    return int(out.stdout.strip())
+
+
+def test_reading_decisions_keeps_every_lock_this_process_holds_on_the_file(tmp_path):
+    """A second SQLite library in the process (the ADBC driver bundles its own) breaks
+    SQLite's POSIX locks: closing its connection dropped every lock the process held on
+    the file, so another process could checkpoint the WAL under a reader of this one
+    (seen: "database disk image is malformed" in a monitor thread). decisions() must read
+    through the one SQLite the store's connections use."""
+    db = tmp_path / "s.db"
+    w = review(claims(), db)
+    w.accept()
+    w.correct("water")
+    reader = sqlite3.connect(db, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM events").fetchone()  # a read transaction
+        assert _checkpoint_elsewhere(db) == 1  # the reader holds the WAL: busy
+        for _ in range(3):
+            assert len(w.store.decisions()) == 2
+        assert _checkpoint_elsewhere(db) == 1, "a read dropped this process's locks on the store"
+    finally:
+        reader.close()

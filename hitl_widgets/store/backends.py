@@ -307,16 +307,13 @@ class SQLiteBackend(Backend):
         return self._connect(base + "?mode=ro&immutable=1")
 
     def fetch_arrow(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        try:
-            import adbc_driver_sqlite.dbapi as adbc
-        except ImportError:
-            return None
-        uri = self.path.resolve().as_uri() + ("?mode=ro&immutable=1" if self.immutable else "?mode=ro")
-        with adbc.connect(uri) as con, con.cursor() as cur:
-            # one batch: the driver infers each column's type from the rows it reads first
-            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(10**9)})
-            cur.execute(sql, tuple(params))
-            return cur.fetch_arrow_table()
+        """None: SQLite stores are read through Python's own sqlite3, never through the
+        ADBC SQLite driver. That driver bundles a second SQLite library, and POSIX file
+        locks belong to the process: closing its connection dropped every lock this
+        process held on the file (a reader's hold on the WAL), so another process could
+        checkpoint under a reader of ours and the reader saw a malformed database.
+        `tests/test_store.py` checks that a read keeps the locks."""
+        return None
 
     def _refuse_foreign(self, conn: sqlite3.Connection) -> bool:
         """Raise NotAStore unless the file is empty (return True) or holds a store (a
