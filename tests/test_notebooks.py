@@ -110,6 +110,23 @@ CHECKS = {
         "assert not gate.pending()  # nothing left waiting\n"
         "assert len(gate.calls()) == 400\n"
     ),
+    "09_monitor.ipynb": (
+        "print('data source:', SOURCE)\n"
+        "assert not table.loc[: SWITCH - 1, 'alarm'].any(), table  # no alarm before the switch\n"
+        "assert table.loc[SWITCH:, 'alarm'].any() and table['alarm'].iloc[-1], table  # it fires after\n"
+        "assert first_alarm >= SWITCH and 1 <= delay <= ROUNDS_AFTER, (first_alarm, delay)\n"
+        "_pre = drift_table.index < SWITCH\n"
+        "assert not drift_fires[_pre].any() and drift_fires[~_pre].all(), drift_table  # drift only after\n"
+        "_start = t_switch.floor(f'{WINDOW_S}s')\n"
+        "assert len(fired) and (fired['window_start'] >= _start).all(), fired  # alerts only after\n"
+        "assert (paused_round.frame['route'] == 'review').all()  # paused: everything to people\n"
+        "assert all(r[0].startswith('automation paused by ana') for r in paused_round.frame['reasons'])\n"
+        "assert m.paused and m.paused.by == 'ana'\n"
+        "_f = live.refresh_now()\n"
+        "assert _f['paused']['paused'] and _f['running']['alarm'] and _f['alerts'], _f\n"
+        "live.close()\n"
+        "assert not live.running\n"
+    ),
 }
 
 

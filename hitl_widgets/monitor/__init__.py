@@ -9,7 +9,9 @@
 * `pause` / `resume` / `pause_state`: the switch that sends every item (and every agent
   call) of a task to a person, stored as an event (who, when, why) that every process
   sharing the store honours;
-* `Monitor`: these with one store, task and setting, and `Monitor.report` (plotly).
+* `Monitor`: these with one store, task and setting, and `Monitor.report` (plotly);
+* `MonitorWidget` (`Monitor.widget`): the figures live in a notebook, refreshed when the
+  store changes (in any process), with the pause switch.
 
 >>> from hitl_widgets.monitor import Monitor   # doctest: +SKIP
 """
@@ -20,11 +22,13 @@ from .drift import drift, mmd_test, psi
 from .monitor import Monitor
 from .stats import ExpectedError, beta_mixture_cs, expected_error
 from .switch import PauseState, pause, pause_state, resume
+from .widget import MonitorWidget
 
 __all__ = [
     "METRICS",
     "ExpectedError",
     "Monitor",
+    "MonitorWidget",
     "PauseState",
     "Rule",
     "alerts",

@@ -124,6 +124,21 @@ class Monitor:
         """`hitl_widgets.monitor.alerts` over this monitor's `audit_error` figures."""
         return _alerts(self.audit_error(), rules, persist=persist, callback=callback)
 
+    def widget(
+        self,
+        *,
+        refresh: float = 2.0,
+        rules: str | Iterable[str] = (),
+        persist: int = 1,
+        overseer: str | None = None,
+    ) -> Any:
+        """The live `MonitorWidget` of this monitor: its figures refreshed (every `refresh`
+        seconds, when the store changed), the alerts of `rules`, and the pause switch
+        (written with ``by=overseer``)."""
+        from .widget import MonitorWidget
+
+        return MonitorWidget(self, refresh=refresh, rules=rules, persist=persist, overseer=overseer)
+
     def report(self, rules: str | Iterable[str] | None = None, persist: int = 1) -> Any:
         """A plotly figure over time: the audited error per window with its one-look
         Clopper-Pearson interval, the running error with its confidence sequence, the target,
