@@ -658,6 +658,29 @@ describe("mouse", () => {
 });
 
 describe("more", () => {
+  it("builds the next entry's boxes while this one is shown: the key that moves there only swaps them", () => {
+    const next = [{ id: "n1", x1: 1, y1: 2, x2: 30, y2: 40, label: "bike", score: 0.5 }];
+    const s = setup({ items: [boxItem(0), boxItem(1, { boxes: next }), boxItem(2)] });
+    vi.advanceTimersByTime(1); // after the paint: the next entry's boxes are built, detached
+    const made = vi.spyOn(document, "createElementNS");
+    press(s.root, "Enter"); // accept img-0: img-1 is shown
+    expect(q(s.root, "box-stage").getAttribute("data-item-id")).toBe("img-1");
+    expect(boxes(s).map((g) => [g.getAttribute("data-box-id"), g.getAttribute("data-label")])).toEqual([["n1", "bike"]]);
+    expect(rectOf(s, "n1")).toEqual([1, 2, 30, 40]);
+    expect(made.mock.calls.filter(([, tag]) => tag === "g" || tag === "rect" || tag === "text")).toHaveLength(0);
+    made.mockRestore();
+    // edits go to the entry's own boxes; back on img-0 (undo), its boxes are its own again
+    press(s.root, "Tab");
+    press(s.root, "ArrowRight");
+    expect(rectOf(s, "n1")).toEqual([2, 2, 31, 40]);
+    press(s.root, "Escape");
+    press(s.root, "ArrowLeft");
+    expect(q(s.root, "box-stage").getAttribute("data-item-id")).toBe("img-0");
+    expect(boxes(s).map((g) => g.getAttribute("data-box-id"))).toEqual(["m1", "m2", "m3"]);
+    press(s.root, "ArrowRight");
+    expect(rectOf(s, "n1")).toEqual([2, 2, 31, 40]);
+  });
+
   it("a drag with Space held pans; Space released, a drag draws again", () => {
     const s = setup();
     press(s.root, "+");

@@ -94,6 +94,9 @@ interface Drag {
   handle?: Handle;
   before?: EditBox;
   view?: View;
+  /** the stage's box on screen at pointerdown: it does not move during a drag, and reading
+   * it again on every move would force a layout of the whole overlay (1,000 boxes) */
+  rect: DOMRect;
 }
 
 export function mount(model: AnyModel, host: HTMLElement, options: MountOptions = {}): () => void {
@@ -155,8 +158,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   const head = el("div", { cls: "hitl-box-head" }, [taskLine, countLine, selLine]);
   const imgSlot = el("div", { cls: "hitl-box-img" });
   const overlay = svg("svg", { "data-testid": "box-overlay", class: "hitl-box-overlay", preserveAspectRatio: "none" });
-  const ctxLayer = svg("g", { class: "hitl-box-context" });
-  const boxLayer = svg("g", { class: "hitl-box-boxes" });
+  let ctxLayer = svg("g", { class: "hitl-box-context" });
+  let boxLayer = svg("g", { class: "hitl-box-boxes" });
   const handleLayer = svg("g", { class: "hitl-box-handles" });
   const handleEls = new Map<Handle, SVGRectElement>();
   for (const h of HANDLES) {
@@ -181,7 +184,18 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   let hidden = false;
   let mode: "" | "draw" | "redraw" = "";
   let redrawId: string | null = null;
-  const els = new Map<string, BoxEls>();
+  let els = new Map<string, BoxEls>();
+  /** Each entry's drawn boxes (its <g> layers and their elements), built once: the next
+   * entry's are built while the person looks at this one, so the key that moves to it
+   * only swaps two <g> (building 200 boxes' elements at that key took ~14 ms). */
+  interface Layer {
+    g: SVGGElement;
+    ctx: SVGGElement;
+    els: Map<string, BoxEls>;
+    /** the editor it was built from (null: the item's model boxes, no editor yet) */
+    ed: BoxEditor | null;
+  }
+  const layers = new Map<string, Layer>();
   let drag: Drag | null = null;
   let spaceHeld = false;
 
@@ -233,14 +247,14 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     );
   }
 
-  function makeEls(b: EditBox): BoxEls {
+  function makeEls(b: EditBox, into: Map<string, BoxEls> = els): BoxEls {
     const g = svg("g", { "data-testid": "box", class: "hitl-box" });
     g.setAttribute("data-box-id", b.id);
     const rect = svg("rect", { class: "hitl-box-rect" });
     const text = svg("text", { class: "hitl-box-label" });
     g.append(rect, text);
     const e = { g, rect, text };
-    els.set(b.id, e);
+    into.set(b.id, e);
     updateEls(b, e);
     return e;
   }
@@ -276,24 +290,80 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     if (id === ed?.selected) placeHandles();
   }
 
-  function buildBoxes(): void {
-    els.clear();
-    const gs = (ed?.boxes ?? []).map((b) => makeEls(b).g);
-    boxLayer.replaceChildren(...gs);
-    const ctx = Array.isArray(item?.context) ? item!.context : [];
-    ctxLayer.replaceChildren(
-      ...ctx.map((c) => {
-        const r = clampBox({ x1: num(c.x1), y1: num(c.y1), x2: num(c.x2), y2: num(c.y2) }, W, H);
-        const g = svg("g", { "data-testid": "context-box", class: "hitl-box-ctx" });
-        g.setAttribute("data-label", String(c.label ?? ""));
+  /** The item's model boxes as the editor starts from them (clamped into the image). */
+  function modelBoxes(it: BoxItem, w: number, h: number): ModelBox[] {
+    return (Array.isArray(it.boxes) ? it.boxes : []).map((b) => {
+      const r = clampBox({ x1: num(b.x1), y1: num(b.y1), x2: num(b.x2), y2: num(b.y2) }, w, h);
+      return { id: String(b.id), ...r, label: String(b.label ?? ""), score: typeof b.score === "number" ? b.score : null };
+    });
+  }
+
+  /** An entry's layers, built detached: its boxes (from its editor, or from the model's
+   * boxes before it has one) and the faint context boxes. */
+  function buildLayer(it: BoxItem, e: BoxEditor | null): Layer {
+    const w = Math.max(1, num(it.width, 1));
+    const h = Math.max(1, num(it.height, 1));
+    const map = new Map<string, BoxEls>();
+    const boxes: EditBox[] = e ? e.boxes : modelBoxes(it, w, h).map((b) => ({ ...b, score: b.score ?? null, isNew: false }));
+    const g = svg("g", { class: "hitl-box-boxes" });
+    g.replaceChildren(...boxes.map((b) => makeEls(b, map).g));
+    const ctxItems = Array.isArray(it.context) ? it.context : [];
+    const ctx = svg("g", { class: "hitl-box-context" });
+    ctx.replaceChildren(
+      ...ctxItems.map((c) => {
+        const r = clampBox({ x1: num(c.x1), y1: num(c.y1), x2: num(c.x2), y2: num(c.y2) }, w, h);
+        const cg = svg("g", { "data-testid": "context-box", class: "hitl-box-ctx" });
+        cg.setAttribute("data-label", String(c.label ?? ""));
         const rect = svg("rect", { x: String(r.x1), y: String(r.y1), width: String(r.x2 - r.x1), height: String(r.y2 - r.y1) });
         const text = svg("text", { x: String(r.x1), y: String(r.y1) });
         setText(text, String(c.label ?? ""));
-        g.append(rect, text);
-        return g;
+        cg.append(rect, text);
+        return cg;
       }),
     );
+    return { g, ctx, els: map, ed: e };
   }
+
+  /** Show entry `key`'s layers (built now unless they were built ahead). */
+  function useLayer(key: string, it: BoxItem): void {
+    let L = layers.get(key);
+    // a layer built ahead from the model's boxes fits an editor that has changed nothing
+    if (!L || (L.ed !== ed && !(L.ed === null && ed && ed.ops.length === 0))) {
+      L = buildLayer(it, ed);
+      layers.set(key, L);
+    }
+    L.ed = ed;
+    if (L.g !== boxLayer) {
+      overlay.replaceChild(L.g, boxLayer);
+      boxLayer = L.g;
+    }
+    if (L.ctx !== ctxLayer) {
+      overlay.replaceChild(L.ctx, ctxLayer);
+      ctxLayer = L.ctx;
+    }
+    els = L.els;
+  }
+
+  /** Build the next entry's layers now (after this paint), detached (laying them out in
+   * the page ahead, hidden, made the swap slower: showing them restyles them all); give
+   * back those far from the cursor. */
+  function prepareAhead(): void {
+    const c = client.cursor;
+    const keep = new Set<string>();
+    for (let qi = c - 2; qi <= c + 2; qi++) {
+      const it = client.items.get(qi);
+      if (it) keep.add(imageKey(it));
+    }
+    for (const k of layers.keys()) if (!keep.has(k)) layers.delete(k);
+    const next = client.items.get(c + 1);
+    if (!next) return;
+    const k = imageKey(next);
+    if (!layers.has(k)) layers.set(k, buildLayer(next, editors.get(k) ?? null));
+  }
+  let aheadTimer: ReturnType<typeof setTimeout> | null = null;
+  shell.addCleanup(() => {
+    if (aheadTimer !== null) clearTimeout(aheadTimer);
+  });
 
   let paintedSel: string | null = null;
   function paintSelection(): void {
@@ -360,11 +430,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const key = imageKey(it);
     let e = editors.get(key);
     if (!e) {
-      const boxes: ModelBox[] = (Array.isArray(it.boxes) ? it.boxes : []).map((b) => {
-        const r = clampBox({ x1: num(b.x1), y1: num(b.y1), x2: num(b.x2), y2: num(b.y2) }, W, H);
-        return { id: String(b.id), ...r, label: String(b.label ?? ""), score: typeof b.score === "number" ? b.score : null };
-      });
-      e = new BoxEditor(boxes, now(), now);
+      e = new BoxEditor(modelBoxes(it, W, H), now(), now);
       editors.set(key, e);
     }
     ed = e;
@@ -394,7 +460,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const fs = Array.isArray(it.fields) ? it.fields : [];
     for (const f of fs) fieldsRow.append(el("span", { cls: "hitl-field", text: `${String(f[0])}: ${String(f[1])}` }));
     show(fieldsRow, fs.length > 0);
-    buildBoxes();
+    useLayer(key, it);
     applyView();
     paintSelection();
   }
@@ -432,6 +498,12 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     ed?.setOnScreen(true);
     paintImage(it);
     paintStatus();
+    if (aheadTimer === null) {
+      aheadTimer = setTimeout(() => {
+        aheadTimer = null;
+        prepareAhead();
+      }, 0);
+    }
   };
   shell.onLeave = () => {
     ed?.setOnScreen(false);
@@ -667,8 +739,9 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   /* ------------------------------------------------------------ mouse */
   function onDown(ev: PointerEvent): void {
     if (!ed || !item || ev.button === 2 || drag) return;
-    const [ix, iy] = toImage(ev);
-    const base = { pointerId: ev.pointerId, cx: ev.clientX, cy: ev.clientY, ix, iy, moved: false, id: null as string | null };
+    const rect = rectOf();
+    const [ix, iy] = screenToImage(ev.clientX, ev.clientY, rect, view, W, H);
+    const base = { pointerId: ev.pointerId, cx: ev.clientX, cy: ev.clientY, ix, iy, moved: false, id: null as string | null, rect };
     const target = ev.target instanceof Element ? ev.target : null;
     if (ev.button === 1 || spaceHeld) drag = { ...base, kind: "pan", view: { ...view } };
     else if (mode === "draw") drag = { ...base, kind: "draw" };
@@ -703,12 +776,12 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       d.moved = true;
     }
     if (d.kind === "pan") {
-      const k = fitScale(rectOf(), W, H) * d.view!.zoom;
+      const k = fitScale(d.rect, W, H) * d.view!.zoom;
       view = clampView({ zoom: d.view!.zoom, panX: d.view!.panX - (ev.clientX - d.cx) / k, panY: d.view!.panY - (ev.clientY - d.cy) / k }, W, H);
       applyView();
       return;
     }
-    const [x, y] = toImage(ev);
+    const [x, y] = screenToImage(ev.clientX, ev.clientY, d.rect, view, W, H);
     let r: Rect | null = null;
     if (d.kind === "move") r = moveBox(d.before!, x - d.ix, y - d.iy, W, H);
     else if (d.kind === "resize") r = resizeBox(d.before!, d.handle!, x - d.ix, y - d.iy, W, H);
