@@ -183,6 +183,14 @@ def with_profiles(
     return joined
 
 
+def has_profile(store: Store | str, annotator: str) -> bool:
+    """Whether the store holds a profile of `annotator` (any version): what a review with
+    ``profile_form`` reads once, when it opens, to know whether to show the form."""
+    with using_store(store) as st:
+        events = st.item_events(PROFILE_TASK, annotator)
+    return any(ev.get("action") == Action.PROFILE.value for ev in events)
+
+
 def group_key(value: Any) -> str | None:
     """A profile value as the group it puts its annotator in (the text the claims of
     `group_quota` record and compare): None for no answer (missing, None, NaN, empty

@@ -42,6 +42,7 @@ __all__ = [
     "GroupTestResult",
     "JuryResult",
     "by_group",
+    "group_members",
     "group_test",
     "jury",
     "soft_labels",
@@ -474,6 +475,39 @@ def by_group(
         n_boot=n_boot,
         ci=ci,
     )
+
+
+def group_members(
+    ratings: Any,
+    groups: Any,
+    by: str = "gender",
+    *,
+    item: str = "item",
+    annotator: str = "annotator",
+    label: str = "label",
+    min_annotators: int = 5,
+    small_groups: SmallGroups = "pool",
+) -> pd.Series:
+    """The group :func:`by_group` shows each annotator of ``ratings`` in (after the
+    small-group rule, with the same arguments): a Series annotator id (as text, the way
+    the ratings compare ids) -> group, in :func:`by_group`'s group order, without the
+    annotators left out (no rating, or in a small group that is dropped).
+    ``.attrs["small_groups"]`` says what the rule did ("" when nothing). What the per-group
+    plots (`hitl_widgets.plots.confusion_by_group`) split the ratings by."""
+    r = _to_matrix(ratings, item=item, annotator=annotator, label=label)
+    member = _membership(r, groups, by, annotator, min_annotators, small_groups)
+    ids = _canonical_text(r.annotators)
+    rank = {name: k for k, name in enumerate(member.names)}
+    keep = [i for i in range(r.n_annotators) if member.group[i] is not None]
+    keep.sort(key=lambda i: (rank[str(member.group[i])], str(ids[i])))
+    out = pd.Series(
+        [member.group[i] for i in keep],
+        index=pd.Index([ids[i] for i in keep], name=annotator, dtype=object),
+        name=by,
+        dtype=object,
+    )
+    out.attrs["small_groups"] = member.note
+    return out
 
 
 # ---------------------------------------------------------------------------

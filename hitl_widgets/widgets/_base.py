@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ..annotators import group_of
+from ..annotators import PREFER_NOT_TO_SAY, group_of, has_profile, profile
 from ..queue import ClaimQueue, ReviewQueue, session_queue
 from ..store import Action, ItemState, Store, StoreError, fold, utc_now, vocabulary
-from ._options import MAX_PAGE, Options
+from ._options import MAX_PAGE, MAX_PROFILE_TEXT, Options
 from ._protocol import (
     AckMessage,
     BadDecision,
@@ -36,8 +36,10 @@ from ._protocol import (
     GoldFeedback,
     ImageReply,
     ItemDecision,
+    ProfileReply,
     decision_id,
     parse_decision,
+    parse_profile,
 )
 from ._tally import Tally
 
@@ -208,6 +210,15 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             "vocabulary": vocabulary(self._actions),
         }
         cfg.update(config or {})
+        # the profile form: once, when the store has no profile of this annotator yet
+        form = opts.profile_form
+        self._profile_due = isinstance(form, Mapping) and not has_profile(self._store, self._annotator)
+        if self._profile_due and isinstance(form, Mapping):
+            cfg["profile_form"] = {
+                "fields": [{"name": k, "choices": v} for k, v in form.items()],
+                "prefer_not": PREFER_NOT_TO_SAY,
+                "max_text": MAX_PROFILE_TEXT,
+            }
         if self._blind:  # the kernel never sends the model's answer, so none can anchor
             cfg["show_model"] = False
         self._tally = Tally()
@@ -413,6 +424,46 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             self._send_export(str(content.get("req") or ""), content.get("format"))
         elif t == "image":
             self._send_full_image(content.get("req"), content.get("item_id"))
+        elif t == "profile":
+            self._save_profile(content)
+
+    def _save_profile(self, content: Mapping[str, Any]) -> None:
+        """Answer the profile form: store its answers as a new profile version (source
+        "self", with the consent the person gave), or, on ``skip``, nothing; either way the
+        form is not offered again in this session. Anything outside the form's choices is
+        refused with the reason, and nothing is stored."""
+        req = content.get("req")
+        msg: ProfileReply = {"type": "profile", "req": req if isinstance(req, str) else "", "saved": False}
+        form = self._opts.profile_form
+        try:
+            if not isinstance(form, Mapping):
+                raise ValueError("this review offers no profile form")
+            if not self._profile_due:
+                raise ValueError("the profile form was already answered or skipped in this session")
+            if content.get("skip") is True:
+                self._end_profile_form()
+                self._reply(msg)
+                return
+            values = parse_profile(
+                content.get("values"),
+                content.get("consent"),
+                form,
+                prefer_not=PREFER_NOT_TO_SAY,
+                max_text=MAX_PROFILE_TEXT,
+            )
+            profile(self._store, self._annotator, values, source="self", consent=True)
+        except (ValueError, StoreError) as exc:
+            msg["error"] = str(exc)
+            self._reply(msg)
+            return
+        self._end_profile_form()
+        msg["saved"] = True
+        self._reply(msg)
+
+    def _end_profile_form(self) -> None:
+        self._profile_due = False
+        if "profile_form" in self.config:
+            self.config = {k: v for k, v in self.config.items() if k != "profile_form"}
 
     def _send_full_image(self, req: Any, item_id: Any) -> None:
         """Answer an `image` request: the original of an item this widget served, as

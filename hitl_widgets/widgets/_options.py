@@ -10,7 +10,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TypedDict, get_type_hints
 
-from ..annotators import group_key
+from ..annotators import PREFER_NOT_TO_SAY, group_key
 from ..queue import OrderSpec
 from ..store import Store
 
@@ -73,6 +73,13 @@ class ReviewOptions(TypedDict, total=False):
         Prompt a break after this many decisions in a sitting.
     seed:
         Seeds the draws of this review (where gold items go; for pairwise, the sides).
+    profile_form:
+        Ask the annotator who they are, once, before the first item, when the store has no
+        profile of theirs yet (`hitl_widgets.annotators`): ``True`` for the default fields
+        (gender, age, locale, expertise), or ``{"gender": ["woman", "man", ...], "locale":
+        None, ...}`` (a list of choices, or None for short free text). Every field is
+        optional ("prefer not to say" by default) and nothing is stored without the
+        consent box ticked; Skip stores nothing. Default: no form.
     """
 
     store: str | os.PathLike[str] | Store
@@ -92,6 +99,7 @@ class ReviewOptions(TypedDict, total=False):
     gold_rate: float
     break_every: int | None
     seed: int
+    profile_form: bool | Mapping[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,8 @@ class Options:
     gold_rate: float = 0.1
     break_every: int | None = None
     seed: int = 0
+    #: after `resolve_options`: ``{field: [choices] or None (free text)}`` or None (no form)
+    profile_form: bool | Mapping[str, Any] | None = None
 
 
 OPTION_NAMES: tuple[str, ...] = tuple(get_type_hints(ReviewOptions))
@@ -164,7 +174,79 @@ def resolve_options(options: dict[str, Any], *, task: str, prefetch: int) -> Opt
         raise ValueError(f"guideline_version must be text, got {o.guideline_version!r}")
     if o.group_quota is not None:
         o = replace(o, group_quota=resolve_group_quota(o.group_quota, o.overlap))
+    o = replace(o, profile_form=resolve_profile_form(o.profile_form))
     return o
+
+
+#: the fields `profile_form=True` asks for (None: short free text)
+DEFAULT_PROFILE_FIELDS: dict[str, list[str] | None] = {
+    "gender": ["woman", "man", "non-binary", "another gender"],
+    "age": ["18-29", "30-44", "45-59", "60 or older"],
+    "locale": None,
+    "expertise": ["none", "some", "professional"],
+}
+MAX_PROFILE_FIELDS = 20
+MAX_PROFILE_CHOICES = 50
+#: characters of a free-text answer (and of a choice)
+MAX_PROFILE_TEXT = 100
+_RESERVED_FIELDS = ("annotator", "version", "recorded_at", "source")
+
+
+def _profile_choices(name: str, choices: Any) -> list[str]:
+    """The choices of one field of a ``profile_form`` (ValueError naming them)."""
+    if isinstance(choices, (str, bytes, Mapping)) or not isinstance(choices, (list, tuple)):
+        raise ValueError(
+            f"profile_form[{name!r}] must be a list of choices (text) or None (free text), "
+            f"got {type(choices).__name__}"
+        )
+    if not choices or len(choices) > MAX_PROFILE_CHOICES:
+        raise ValueError(f"profile_form[{name!r}]: 1 to {MAX_PROFILE_CHOICES} choices, got {len(choices)}")
+    seen: list[str] = []
+    for c in choices:
+        if not isinstance(c, str) or not c.strip() or len(c) > MAX_PROFILE_TEXT:
+            raise ValueError(
+                f"profile_form[{name!r}]: a choice must be text of 1 to {MAX_PROFILE_TEXT} "
+                f"characters, got {c!r}"
+            )
+        if c == PREFER_NOT_TO_SAY:
+            raise ValueError(
+                f"profile_form[{name!r}]: {PREFER_NOT_TO_SAY!r} is always offered (and the default): "
+                "leave it out of the choices"
+            )
+        if c in seen:
+            raise ValueError(f"profile_form[{name!r}]: the choice {c!r} is given twice")
+        seen.append(c)
+    return seen
+
+
+def resolve_profile_form(spec: Any) -> dict[str, list[str] | None] | None:
+    """Check a ``profile_form`` option (ValueError naming it) and return its one form,
+    ``{field: [choices] | None}`` (None: free text), or None for no form."""
+    if spec is None or spec is False:
+        return None
+    if spec is True:
+        return {k: (list(v) if v is not None else None) for k, v in DEFAULT_PROFILE_FIELDS.items()}
+    if not isinstance(spec, Mapping):
+        raise ValueError(
+            "profile_form must be True (the default fields), False / None (no form), or a mapping "
+            "of field to its choices (a list of text) or None (free text), e.g. "
+            f"{{'gender': ['woman', 'man'], 'locale': None}}; got {type(spec).__name__}"
+        )
+    if not spec:
+        raise ValueError("profile_form: the mapping names no field (pass True for the default fields)")
+    if len(spec) > MAX_PROFILE_FIELDS:
+        raise ValueError(f"profile_form: at most {MAX_PROFILE_FIELDS} fields, got {len(spec)}")
+    out: dict[str, list[str] | None] = {}
+    for name, choices in spec.items():
+        if not isinstance(name, str) or not name.strip() or len(name) > 64:
+            raise ValueError(f"profile_form: a field name must be text of 1 to 64 characters, got {name!r}")
+        if name in _RESERVED_FIELDS:
+            raise ValueError(f"profile_form: {name!r} is a column of the profile table, not a field")
+        if choices is None:
+            out[name] = None
+            continue
+        out[name] = _profile_choices(name, choices)
+    return out
 
 
 _QUOTA_FORM = (

@@ -110,6 +110,18 @@ class ImageMessage(TypedDict):
     item_id: str
 
 
+class ProfileMessage(TypedDict):
+    """The annotator's answers to the profile form (``config.profile_form``): one value
+    per field, "prefer not to say" where they chose not to answer; `consent` the box.
+    ``skip``: the person skipped the form (nothing is stored; it does not come back)."""
+
+    type: Literal["profile"]
+    req: str
+    values: dict[str, str]
+    consent: bool
+    skip: NotRequired[bool]
+
+
 # -- kernel -> browser -------------------------------------------------------------
 
 
@@ -189,6 +201,16 @@ class StatusMessage(TypedDict):
     text: str
 
 
+class ProfileReply(TypedDict):
+    """The answer to a profile message: ``saved`` (a new profile version is in the
+    store), or not and ``error`` saying why (nothing was stored)."""
+
+    type: Literal["profile"]
+    req: str
+    saved: bool
+    error: NotRequired[str]
+
+
 BROWSER_MESSAGES = {
     "hello": HelloMessage,
     "fetch": FetchMessage,
@@ -196,6 +218,7 @@ BROWSER_MESSAGES = {
     "seek": SeekMessage,
     "export": ExportMessage,
     "image": ImageMessage,
+    "profile": ProfileMessage,
 }
 KERNEL_MESSAGES = {
     "items": ItemsMessage,
@@ -206,6 +229,7 @@ KERNEL_MESSAGES = {
     "seek": SeekReply,
     "export": ExportReply,
     "image": ImageReply,
+    "profile": ProfileReply,
 }
 #: Every message and record type, by the name the TypeScript side gives it.
 SHAPES: dict[str, type] = {
@@ -227,6 +251,8 @@ SHAPES: dict[str, type] = {
     "ImageMessage": ImageMessage,
     "ImageReply": ImageReply,
     "SentImage": SentImage,
+    "ProfileMessage": ProfileMessage,
+    "ProfileReply": ProfileReply,
 }
 
 
@@ -321,3 +347,38 @@ def _check_time(value: str) -> None:
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise BadDecision(f"created_at must be an ISO-8601 time, got {value!r}") from None
+
+
+def parse_profile(
+    values: Any, consent: Any, form: Mapping[str, list[str] | None], *, prefer_not: str, max_text: int
+) -> dict[str, str]:
+    """Check the answers of a profile message against the form offered (`form`: field ->
+    its choices, or None for free text); raise ValueError saying why (nothing is stored
+    then). A choice field takes one of its choices or `prefer_not`; a free-text field
+    takes text of at most `max_text` characters (stripped; empty is `prefer_not`). The
+    values are data: compared and stored, never evaluated. Returns them in the form's order."""
+    if not isinstance(consent, bool):
+        raise ValueError(f"consent must be true or false, got {type(consent).__name__}")
+    if not consent:
+        raise ValueError("nothing stored: a profile is kept only with your consent (tick the box, or Skip)")
+    if not isinstance(values, Mapping):
+        raise ValueError(f"values must be an object of field to answer, got {type(values).__name__}")
+    unknown = [k for k in values if k not in form]
+    if unknown:
+        shown = ", ".join(repr(str(k)[:64]) for k in unknown[:5])
+        raise ValueError(f"unknown field(s) {shown}: the form asks for {', '.join(map(repr, form))}")
+    out: dict[str, str] = {}
+    for name, choices in form.items():
+        if name not in values:
+            continue
+        v = values[name]
+        if not isinstance(v, str):
+            raise ValueError(f"{name}: an answer must be text, got {type(v).__name__}")
+        if choices is None:
+            if len(v) > max_text:
+                raise ValueError(f"{name}: at most {max_text} characters, got {len(v)}")
+            v = v.strip() or prefer_not
+        elif v != prefer_not and v not in choices:
+            raise ValueError(f"{name}: {v[:100]!r} is not one of the choices offered")
+        out[name] = v
+    return out

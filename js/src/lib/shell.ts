@@ -10,11 +10,12 @@
  * | gold feedback card | an `ack` / `external` carries `feedback` for this view's decision | `features.feedback: false` |
  * | break prompt / pace line | `config.break_every` is set / a decision was timed | `features.breaks: false` |
  * | flag note box (F, `note-box` / `note-input`) | the kind asks for it and the vocabulary takes "flag" | `flag: {...}` |
+ * | profile form (once, before the first item; lib/profileform.ts) | `config.profile_form` (sent only when the store has no profile of the annotator) | — |
  * | help overlay (?) | always | — |
  * | N / Home / End (next undecided entry, first, end), export buttons (summary, ?) | always | — |
  * | item clock (duration_ms from the first interaction, idle gaps cut: `data.idle_ms`) | always | — |
  *
- * Modals (lib/modal.ts): the break prompt, a wrong answer's feedback card, the text boxes
+ * Modals (lib/modal.ts): the profile form, the break prompt, a wrong answer's feedback card, the text boxes
  * and the help overlay. While one is open review keys do not run, and the key that
  * closes it never decides or moves.
  *
@@ -35,6 +36,7 @@ import { TextBoxes, flagNoteBox, type NoteBox } from "./boxes";
 import { createGuidelinePanel, type GuidelinePanel } from "./guideline";
 import { attachGoldFeedback, type GoldFeedbackFeature } from "./feedback";
 import { attachSitting, type SittingAids } from "./breaks";
+import { attachProfileForm, type ProfileForm } from "./profileform";
 import { describeState } from "./fold";
 import { downloadText } from "./download";
 import type { BaseItem, ItemState } from "./types";
@@ -113,6 +115,8 @@ export class ReviewShell<I extends BaseItem> {
   readonly guideline: GuidelinePanel | null;
   readonly feedback: GoldFeedbackFeature | null;
   readonly sitting: SittingAids | null;
+  /** the profile form (null unless `config.profile_form` came with the widget) */
+  readonly profileForm: ProfileForm | null;
   /** the flag note box (null unless the kind asked for it); the kind places `note.box`
    * in its item pane (at the end when it did not) */
   readonly note: NoteBox | null;
@@ -263,6 +267,12 @@ export class ReviewShell<I extends BaseItem> {
     if (this.sitting) {
       const s = this.sitting;
       this.cleanups.push(() => s.dispose());
+    }
+    this.profileForm = attachProfileForm(model, this.modals, { root: this.root, annotator: String(model.get("annotator") ?? "") });
+    if (this.profileForm) {
+      const p = this.profileForm;
+      this.cleanups.push(() => p.dispose());
+      p.onClose = () => this.paint(); // the item under it is shown (and timed) from now
     }
     this.note = cfg.flag ? flagNoteBox(cfg.flag.buttons !== false) : null;
     if (this.note) {
@@ -601,7 +611,8 @@ export class ReviewShell<I extends BaseItem> {
       // a box opened on another item closes (after the view reset its scroll positions
       // and put the new item in: what the box covered is repainted then)
       this.boxes.closeIfMoved();
-      if (fresh) {
+      // under an open profile form the item is not shown yet: its clock starts after it
+      if (fresh && !this.profileForm?.isOpen()) {
         this.paintedItem = item;
         this.paintedQi = client.cursor;
         client.markShown(client.cursor);
@@ -658,7 +669,7 @@ export class ReviewShell<I extends BaseItem> {
     this.cleanups.push(() => client.dispose());
     if (this.note && !this.itemPane.contains(this.note.box)) this.itemPane.append(this.note.box);
     this.layout();
-    this.root.append(this.header, this.message, this.body, this.footer, this.help.el);
+    this.root.append(this.header, this.message, ...(this.profileForm ? [this.profileForm.el] : []), this.body, this.footer, this.help.el);
     if (this.sitting) this.root.append(this.sitting.prompt);
     host.appendChild(this.root);
     if (this.options.autoFocus !== false) this.focus(); // (attachKeyLayer retries while the host is detached)

@@ -226,7 +226,8 @@ export type KernelMessage<I extends BaseItem = BaseItem> =
   | StatusMessage
   | SeekReply
   | ExportReply
-  | ImageReply;
+  | ImageReply
+  | ProfileReply;
 
 /* ---- browser -> kernel ---- */
 
@@ -262,7 +263,7 @@ export interface ImageMessage {
   req: string;
   item_id: string;
 }
-export type BrowserMessage = HelloMessage | FetchMessage | DecideMessage | SeekMessage | ExportMessage | ImageMessage;
+export type BrowserMessage = HelloMessage | FetchMessage | DecideMessage | SeekMessage | ExportMessage | ImageMessage | ProfileMessage;
 
 /** The synced traitlets every review widget has (read-only for the browser). */
 export interface ReviewTraits {
@@ -279,4 +280,46 @@ export interface ReviewTraits {
   counts: Record<string, number>;
   agreement: number | null;
   [key: string]: unknown;
+}
+
+/** An audio-review entry (hitl_widgets/widgets/audio.py): `binary[0]` the clip's encoded
+ * bytes (`audio.mime`), `binary[1]` its peaks (2*n little-endian float32: n minima, then
+ * n maxima). */
+export interface AudioItem extends BaseItem {
+  name: string | null;
+  /** seconds */
+  duration: number;
+  sample_rate: number;
+  channels: number;
+  model_label: string | null;
+  confidence: number | null;
+  proba: Record<string, number> | null;
+  fields?: [string, string][];
+  /** the model's transcript */
+  transcript: string | null;
+  /** the model's regions, seconds */
+  regions: { id: string; start: number; end: number; label: string }[];
+  audio: { mime: string; bytes: number } | null;
+  audio_error?: string;
+  peaks: { per_second: number; samples_per_bucket?: number; n: number; buffer: number } | null;
+}
+
+/* ---- the profile form (lib/profileform.ts; `config.profile_form`) ---- */
+
+/** The annotator's answers to the profile form: one value per field ("prefer not to say"
+ * where they chose not to answer), `consent` the box; `skip`: skipped (nothing stored). */
+export interface ProfileMessage {
+  type: "profile";
+  req: string;
+  values: Record<string, string>;
+  consent: boolean;
+  skip?: boolean;
+}
+
+/** The answer to a profile message: `saved`, or not and `error` saying why. */
+export interface ProfileReply {
+  type: "profile";
+  req: string;
+  saved: boolean;
+  error?: string;
 }
