@@ -261,17 +261,23 @@ def test_group_test_with_three_groups_and_label_subset() -> None:
 def test_group_test_is_quiet_without_a_difference() -> None:
     rng = np.random.default_rng(11)
     p = np.array([0.5, 0.3, 0.2])
-    n_pools, overall, label_a = 50, [], []
+    n_pools, overall, label_a, pooled = 50, [], [], []
     for _ in range(n_pools):
         ratings, attrs = _simulate(rng, {"women": p, "men": p}, n_per_group=12, per_annotator=20)
         res = group_test(ratings, attrs, n_permutations=400, seed=int(rng.integers(1 << 30)))
         overall.append(res.p_value)
         label_a.append(res.table.loc["A", "p_value"])
+        # the pitfall, on the same simulations: a chi-square on pooled ratings (not offered)
+        table = pd.crosstab(ratings["annotator"].map(attrs), ratings["label"])
+        pooled.append(stats.chi2_contingency(table.to_numpy())[1])
     limit = 0.05 + 3 * math.sqrt(0.05 * 0.95 / n_pools)
     for p_values in (np.array(overall), np.array(label_a)):
         assert np.mean(p_values < 0.05) < limit
         # roughly uniform, not merely conservative: the mean of 50 uniform p-values is 0.5 +- 0.04
         assert 0.35 < p_values.mean() < 0.65
+    # people differ (each draws a personal distribution): the pooled test takes that for a
+    # group difference far more often than alpha
+    assert np.mean(np.array(pooled) < 0.05) > 2 * limit, np.mean(np.array(pooled) < 0.05)
 
 
 def test_group_test_is_not_fooled_by_prolific_biased_annotators() -> None:
