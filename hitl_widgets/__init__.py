@@ -26,6 +26,7 @@ from .store import Store, open_store
 from .training import TextClassifier
 from .widgets import (
     ApprovalQueue,
+    AudioReview,
     BoxReview,
     ClassificationReview,
     ContentChangedError,
@@ -49,6 +50,7 @@ def __getattr__(name: str):  # heavy submodules (plotly, scipy) load on first us
 __all__ = [
     "AgentRun",
     "ApprovalQueue",
+    "AudioReview",
     "BoxReview",
     "CalibrationResult",
     "ClassificationReview",

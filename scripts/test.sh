@@ -42,7 +42,8 @@ here = os.path.realpath(os.path.join(os.environ["HITL_REPO"], "hitl_widgets"))
 assert os.path.realpath(os.path.dirname(hitl_widgets.__file__)) == here, "another hitl_widgets"
 for m in ("pytest", "playwright", "pytest_playwright", "nbclient", "nbformat", "notebook",
           "jupyterlab", "jupyter_client", "psycopg", "krippendorff", "statsmodels",
-          "ruff", "mypy", "hypothesis", "skimage", "pycocotools", "PIL"):
+          "ruff", "mypy", "hypothesis", "skimage", "pycocotools", "PIL",
+          "soundfile", "jiwer"):
     assert importlib.util.find_spec(m), m
 assert os.path.getsize(os.path.join(here, "static", "classification.js")) > 0, "no front end"
 PYCHECK

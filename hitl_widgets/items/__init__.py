@@ -17,6 +17,8 @@ from ._common import (
     validate_labels,
     validate_text,
 )
+from .audio import AudioData, AudioError, AudioInfo, AudioItems, Peaks, load_audio, peaks, validate_audio
+from .audio_review import AudioReviewItems, validate_audio_review
 from .box import BOX_FORMATS, Task, from_canonical, merge_tasks, split_tasks, to_canonical, validate_boxes
 from .classification import ClassificationItems, content_hash, validate_classification, validate_gold
 from .generation import GenerationItems, validate_generation, validate_rubric
@@ -25,6 +27,11 @@ from .pairwise import PairwiseItems, validate_pairwise
 
 __all__ = [
     "BOX_FORMATS",
+    "AudioData",
+    "AudioError",
+    "AudioInfo",
+    "AudioItems",
+    "AudioReviewItems",
     "ClassificationItems",
     "GenerationItems",
     "ImageData",
@@ -32,19 +39,24 @@ __all__ = [
     "ImageItems",
     "ItemIds",
     "PairwiseItems",
+    "Peaks",
     "Task",
     "canonical",
     "content_hash",
     "from_canonical",
     "hash_parts",
+    "load_audio",
     "load_image",
     "merge_tasks",
+    "peaks",
     "preview",
     "require_column",
     "require_frame",
     "rows_named",
     "split_tasks",
     "to_canonical",
+    "validate_audio",
+    "validate_audio_review",
     "validate_boxes",
     "validate_classification",
     "validate_generation",

@@ -86,6 +86,25 @@ from .groups import GroupReport, GroupTestResult, JuryResult, by_group, group_te
 
 __all__ += ["GroupReport", "GroupTestResult", "JuryResult", "by_group", "group_test", "jury", "soft_labels"]
 
+# Speech: word error rate, agreement on time segments, the clip-label confusion.
+from .asr import (  # noqa: E402
+    SegmentAgreement,
+    WERResult,
+    clip_label_confusion,
+    segment_agreement,
+    wer_table,
+    word_error_rate,
+)
+
+__all__ += [
+    "SegmentAgreement",
+    "WERResult",
+    "clip_label_confusion",
+    "segment_agreement",
+    "wer_table",
+    "word_error_rate",
+]
+
 __all__ += [
     "APResult",
     "BoxAgreementResult",

@@ -4,6 +4,7 @@ the options of `_options.ReviewOptions`."""
 from ._base import ContentChangedError, ReviewWidget
 from ._options import ReviewOptions
 from .approval import ApprovalQueue
+from .audio import AudioReview
 from .box import BoxReview, box_results
 from .classification import ClassificationReview
 from .generation import GenerationReview
@@ -12,6 +13,7 @@ from .pairwise import PairwiseReview
 
 __all__ = [
     "ApprovalQueue",
+    "AudioReview",
     "BoxReview",
     "ClassificationReview",
     "ContentChangedError",

@@ -1,0 +1,185 @@
+/**
+ * The waveform of the audio review: wavesurfer.js 8 (bundled, never fetched) with its
+ * Regions and Timeline plugins, drawn from the kernel's peaks (`load(url, peaks,
+ * duration)`: wavesurfer then neither fetches nor decodes the clip) and playing through
+ * the review's own <audio> element (`media`), which the widget drives.
+ *
+ * The regions' truth is the widget's RegionEditor: `setRegions` draws them; what the
+ * mouse does (drag on the waveform: a new region; drag a region or its edges; click one)
+ * comes back through the callbacks, and the editor decides.
+ */
+import WaveSurfer from "wavesurfer.js";
+import RegionsPlugin from "wavesurfer.js/dist/plugins/regions.esm.js";
+import TimelinePlugin from "wavesurfer.js/dist/plugins/timeline.esm.js";
+import type { AudioRegion } from "./audioedit";
+
+export interface WaveCallbacks {
+  /** a drag on the waveform drew [start, end] */
+  created: (start: number, end: number) => void;
+  /** region `id` was dragged / resized to [start, end] */
+  updated: (id: string, start: number, end: number) => void;
+  clicked: (id: string) => void;
+}
+
+export interface WaveView {
+  /** draw a clip: its Blob URL (set on the media element), peaks and duration */
+  load(url: string, peaks: [Float32Array, Float32Array], duration: number): void;
+  /** draw the regions (the selected one stands out) */
+  setRegions(regions: AudioRegion[], selected: string | null): void;
+  /** pixels per second (0: fit the width) */
+  zoom(pxPerSec: number): void;
+  /** the waveform's width in pixels */
+  width(): number;
+  destroy(): void;
+}
+
+const COLOR = "rgba(79, 140, 255, 0.22)";
+
+/** Tick and label steps of the time axis (seconds). */
+const STEPS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600];
+
+/** The time axis at `pxPerSec`: a tick at least every 8 px, a label every 70 px or more. */
+export function axisSteps(pxPerSec: number): { tick: number; label: number; decimals: number } {
+  const px = pxPerSec > 0 && Number.isFinite(pxPerSec) ? pxPerSec : 1;
+  const first = (minPx: number) => STEPS.find((s) => s * px >= minPx) ?? STEPS[STEPS.length - 1];
+  const label = first(70);
+  // ticks that divide the label step
+  let tick = first(8);
+  while (tick < label && Math.round((label * 100) % (tick * 100)) !== 0) tick = STEPS[STEPS.indexOf(tick) + 1];
+  return { tick: Math.min(tick, label), label, decimals: label >= 1 ? 0 : label >= 0.1 ? 1 : 2 };
+}
+
+/** A time axis label: "m:ss" (with `decimals` digits of the second), "h:mm:ss" past an hour. */
+export function axisLabel(s: number, decimals: number): string {
+  const t = Math.max(0, s);
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const sec = (t - h * 3600 - m * 60).toFixed(decimals).padStart(decimals ? 3 + decimals : 2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+const COLOR_SELECTED = "rgba(255, 170, 40, 0.40)";
+
+export function createWaveView(container: HTMLElement, media: HTMLMediaElement, cb: WaveCallbacks): WaveView {
+  const regions = RegionsPlugin.create();
+  const ws = WaveSurfer.create({
+    container,
+    media,
+    height: 96,
+    waveColor: "#8aa4c8",
+    progressColor: "#3f6fb5",
+    cursorColor: "#d9480f",
+    cursorWidth: 2,
+    normalize: false,
+    interact: true,
+    dragToSeek: false,
+    autoScroll: true,
+    autoCenter: true,
+    plugins: [regions],
+  });
+  let timeline: ReturnType<typeof TimelinePlugin.create> | null = null;
+  let axisKey = "";
+  /** the time axis for `pxPerSec` (steps that read well at that scale) */
+  function setAxis(pxPerSec: number): void {
+    const a = axisSteps(pxPerSec);
+    const k = `${a.tick}/${a.label}`;
+    if (k === axisKey && timeline) return;
+    axisKey = k;
+    if (timeline) ws.unregisterPlugin(timeline);
+    timeline = ws.registerPlugin(
+      TimelinePlugin.create({
+        height: 16,
+        timeInterval: a.tick,
+        primaryLabelInterval: a.label,
+        secondaryLabelInterval: a.label,
+        formatTimeCallback: (s: number) => axisLabel(s, a.decimals),
+      }),
+    );
+  }
+  let duration = 0;
+  /** the wavesurfer regions drawn, by our id */
+  const drawn = new Map<string, ReturnType<typeof regions.addRegion>>();
+  let syncing = false;
+  let loaded = false;
+
+  const offs: (() => void)[] = [];
+  offs.push(
+    regions.on("region-created", (r) => {
+      if (syncing || drawn.has(r.id) || [...drawn.values()].includes(r)) return;
+      // a drag on the waveform: the editor makes the region (with its own id), then draws it
+      const { start, end } = r;
+      r.remove();
+      cb.created(start, end);
+    }),
+  );
+  offs.push(
+    regions.on("region-updated", (r) => {
+      for (const [id, d] of drawn) if (d === r) return cb.updated(id, r.start, r.end);
+    }),
+  );
+  offs.push(
+    regions.on("region-clicked", (r, ev) => {
+      ev.stopPropagation(); // not a seek
+      for (const [id, d] of drawn) if (d === r) return cb.clicked(id);
+    }),
+  );
+  offs.push(ws.on("ready", () => (loaded = true)));
+  regions.enableDragSelection({ color: COLOR });
+
+  return {
+    load(url, peaks, dur) {
+      loaded = false;
+      drawn.clear();
+      syncing = true;
+      try {
+        regions.clearRegions();
+      } finally {
+        syncing = false;
+      }
+      duration = dur;
+      setAxis((container.clientWidth || 600) / Math.max(dur, 0.01));
+      ws.load(url, peaks, dur).catch(() => {
+        /* a newer load took over, or the media element cannot play it (its error event says) */
+      });
+    },
+    setRegions(list, selected) {
+      syncing = true;
+      try {
+        const keep = new Set(list.map((r) => r.id));
+        for (const [id, d] of drawn) {
+          if (!keep.has(id)) {
+            d.remove();
+            drawn.delete(id);
+          }
+        }
+        for (const r of list) {
+          const color = r.id === selected ? COLOR_SELECTED : COLOR;
+          const d = drawn.get(r.id);
+          if (d) {
+            if (d.start !== r.start || d.end !== r.end || d.color !== color) d.setOptions({ start: r.start, end: r.end, color });
+            if ((d.content?.textContent ?? "") !== r.label) d.setOptions({ content: r.label || " " });
+          } else {
+            drawn.set(r.id, regions.addRegion({ id: r.id, start: r.start, end: r.end, color, content: r.label, drag: true, resize: true }));
+          }
+        }
+      } finally {
+        syncing = false;
+      }
+    },
+    zoom(px) {
+      if (!loaded) return;
+      try {
+        ws.zoom(px);
+        setAxis(px > 0 ? px : (container.clientWidth || 600) / Math.max(duration, 0.01));
+      } catch {
+        /* nothing loaded yet */
+      }
+    },
+    width() {
+      return container.clientWidth;
+    },
+    destroy() {
+      for (const off of offs) off();
+      ws.destroy();
+    },
+  };
+}

@@ -1,0 +1,220 @@
+"""AudioReview end to end: a real JupyterLab, Debian's Chromium driven by Playwright, the
+real kernel and a real SQLite store; two 2 s sine WAVs written with soundfile in the
+test's temp dir.
+
+The test plays the clip from the keyboard (the media element really plays: its time
+advances), marks a region with B ... E while it plays, labels it with Alt+2, edits the
+transcript with T, accepts with Enter, then checks what the store holds.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_harness import NotebookPage, make_notebook, wait_for, wait_shows
+
+pytestmark = pytest.mark.e2e
+
+ROOT = '[data-testid="hitl-root"]'
+LABELS = ["tone", "speech", "noise"]
+REGION_LABELS = ["beep", "silence"]
+ANNOTATOR = "e2e-audio"
+
+_JS_STATE = """() => {
+  const roots = document.querySelectorAll('[data-testid="hitl-root"]');
+  const r = roots[roots.length - 1];
+  if (!r) return null;
+  const q = (id) => r.querySelector(`[data-testid="${id}"]`);
+  const stage = q('audio-stage'), p = q('pending'), msg = q('message'), media = q('audio');
+  const regions = [...r.querySelectorAll('[data-testid="region"]')].map((e) => ({
+    id: e.dataset.regionId, label: e.dataset.label, start: Number(e.dataset.start), end: Number(e.dataset.end),
+    selected: e.classList.contains('is-selected'),
+  }));
+  const wave = q('waveform');
+  return {
+    state: r.dataset.state, layout: r.dataset.layout,
+    painted: r.dataset.paintedQi === undefined ? null : Number(r.dataset.paintedQi),
+    pending: p ? Number(p.textContent) : null,
+    message: msg && !msg.hidden ? msg.textContent : null,
+    focused: r.contains(document.activeElement),
+    item: stage ? (stage.dataset.itemId ?? null) : null,
+    playing: stage ? stage.dataset.playing === 'true' : null,
+    time: stage ? Number(stage.dataset.time) : null,
+    duration: stage ? Number(stage.dataset.duration) : null,
+    pendingRegion: stage ? (stage.dataset.pending ?? null) : null,
+    media: media ? {paused: media.paused, time: media.currentTime, src: media.getAttribute('src') || '',
+                    error: media.error ? media.error.code : null, rate: media.playbackRate,
+                    preservesPitch: media.preservesPitch} : null,
+    waveDrawn: !!(wave && wave.firstElementChild && wave.firstElementChild.shadowRoot &&
+                  wave.firstElementChild.shadowRoot.querySelector('canvas')),
+    transcript: q('transcript') ? q('transcript').textContent : null,
+    plays: q('play-count') ? Number(q('play-count').dataset.plays) : null,
+    regions,
+  };
+}"""
+
+
+def review_notebook(tmp: Path, store: Path) -> dict:
+    source = textwrap.dedent(f"""\
+        from pathlib import Path
+        import numpy as np
+        import pandas as pd
+        import soundfile as sf
+        import hitl_widgets as hw
+
+        folder = Path({str(tmp)!r})
+        sr = 16000
+        t = np.arange(2 * sr) / sr
+        paths = []
+        for i, f in enumerate([440.0, 660.0]):
+            path = folder / f"tone_{{i}}.wav"
+            sf.write(path, 0.4 * np.sin(2 * np.pi * f * t), sr, subtype="PCM_16")
+            paths.append(str(path))
+        df = pd.DataFrame({{"path": paths, "pred": ["tone", "tone"], "confidence": [0.9, 0.6],
+                           "asr": ["a short tone", "another tone"]}}, index=["a00", "a01"])
+        review = hw.AudioReview(df, audio="path", labels={LABELS!r}, pred="pred", confidence="confidence",
+                                transcript="asr", region_labels={REGION_LABELS!r},
+                                store={str(store)!r}, annotator={ANNOTATOR!r})
+        review""")
+    return make_notebook(source)
+
+
+def state(page) -> dict[str, Any]:
+    return page.evaluate(_JS_STATE)
+
+
+def wait_state(page, what: str, timeout: float = 60.0, **expect: Any) -> dict[str, Any]:
+    return wait_shows(lambda: state(page), what, timeout, **expect)
+
+
+def store_events(path: Path) -> list[dict[str, Any]]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        con.row_factory = sqlite3.Row
+        return [dict(r) for r in con.execute("SELECT * FROM events ORDER BY seq")]
+    finally:
+        con.close()
+
+
+def test_play_mark_label_transcribe_and_store(lab_server, open_notebook, store_path, tmp_path):
+    nbp: NotebookPage = open_notebook(lab_server, "audio.ipynb", review_notebook(tmp_path, store_path))
+    page = nbp.page
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    nbp.run_all()
+    s = wait_state(page, "the first clip", state="item", item="a00", painted=0, layout="audio")
+    assert abs(s["duration"] - 2.0) < 0.01
+    assert s["media"]["src"].startswith("blob:"), s
+    assert s["transcript"] == "a short tone"
+    # the waveform is drawn (wavesurfer's canvas, from the kernel's peaks)
+    wait_for(lambda: state(page)["waveDrawn"], 20, "the waveform drawn")
+    page.locator(ROOT).last.locator('[data-testid="model-label"]').click()
+    wait_state(page, "the widget to have the focus", focused=True, timeout=10)
+
+    # Space: the media element really plays and its time advances
+    page.keyboard.press(" ")
+    s = wait_for(lambda: (x := state(page))["playing"] and x["time"] > 0.25 and x, 20, "playback to advance")
+    assert s["media"]["paused"] is False and s["media"]["time"] > 0.25, s
+    assert s["media"]["preservesPitch"] is True
+    assert s["plays"] == 1
+
+    # B while it plays: a region starts at the playhead; E a bit later ends it
+    page.keyboard.press("b")
+    s = wait_for(lambda: (x := state(page))["pendingRegion"] is not None and x, 10, "the region started")
+    start = float(s["pendingRegion"])
+    wait_for(lambda: state(page)["time"] >= start + 0.3, 20, "playback to move past the region's start")
+    page.keyboard.press("e")
+    s = wait_for(lambda: (x := state(page))["regions"] and x, 10, "the region made")
+    (region,) = s["regions"]
+    assert region["id"] == "new-1" and region["label"] == "beep" and region["selected"], s
+    assert abs(region["start"] - start) < 0.01 and region["end"] >= start + 0.3, s
+
+    page.keyboard.press("Alt+2")
+    wait_for(lambda: state(page)["regions"][0]["label"] == "silence", 10, "the region relabelled")
+
+    # ] faster with the pitch kept; J seeks back on the media element itself
+    page.keyboard.press("]")
+    wait_for(lambda: state(page)["media"]["rate"] == 1.25, 10, "the rate at 1.25x")
+    assert state(page)["media"]["preservesPitch"] is True
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    s = wait_for(lambda: (x := state(page))["time"] < 0.5 and x, 10, "seeked back")
+    assert s["media"]["time"] < 0.6, s
+
+    # the transcript: T, type, Ctrl+Enter
+    page.keyboard.press("t")
+    editor = page.locator(ROOT).last.locator('[data-testid="transcript-editor"]')
+    editor.wait_for(state="visible", timeout=10_000)
+    editor.fill("a long tone")
+    diff = page.locator(ROOT).last.locator('[data-testid="transcript-diff"]')
+    wait_for(lambda: "long" in (diff.text_content() or ""), 10, "the word diff shown")
+    page.keyboard.press("Control+Enter")
+    wait_for(lambda: state(page)["transcript"] == "a long tone", 10, "the transcript saved")
+    wait_state(page, "the keys back on the widget", focused=True, timeout=10)
+
+    page.keyboard.press("Enter")  # accept the clip's label, with the regions and transcript
+    s = wait_state(page, "the second clip", state="item", item="a01", painted=1)
+    assert s["playing"] is False
+    wait_state(page, "every decision saved", pending=0, timeout=30)
+
+    events = store_events(store_path)
+    assert [(e["item_id"], e["action"]) for e in events] == [("a00", "accept")]
+    data = json.loads(events[0]["data"])
+    assert data["regions_before"] == []
+    (after,) = data["regions_after"]
+    assert after["id"] == "new-1" and after["label"] == "silence"
+    assert abs(after["start"] - region["start"]) < 0.002 and abs(after["end"] - region["end"]) < 0.002
+    assert data["transcript_before"] == "a short tone" and data["transcript_after"] == "a long tone"
+    assert data["transcript_diff"] and data["wer"] is not None
+    assert data["plays"] >= 1 and data["listened_ms"] > 200
+    assert [o["op"] for o in data["ops"]] == ["add", "relabel"]
+    assert data["audio"]["sample_rate"] == 16000 and abs(data["audio"]["duration"] - 2.0) < 0.01
+
+
+def test_mouse_drag_makes_and_resizes_a_region(lab_server, open_notebook, store_path, tmp_path):
+    nbp: NotebookPage = open_notebook(lab_server, "audio_mouse.ipynb", review_notebook(tmp_path, store_path))
+    page = nbp.page
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    nbp.run_all()
+    wait_state(page, "the first clip", state="item", item="a00", painted=0)
+    wait_for(lambda: state(page)["waveDrawn"], 20, "the waveform drawn")
+    wave = page.locator(ROOT).last.locator('[data-testid="waveform"]')
+    wave.scroll_into_view_if_needed()
+    box = wave.bounding_box()
+    assert box and box["width"] > 200, box
+    y = box["y"] + 40
+    # a drag over the second quarter of the waveform: a region from 0.5 s to 1.0 s
+    page.mouse.move(box["x"] + 0.25 * box["width"], y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.5 * box["width"], y, steps=8)
+    page.mouse.up()
+    s = wait_for(lambda: (x := state(page))["regions"] and x, 10, "a region drawn by the mouse")
+    (r,) = s["regions"]
+    assert r["id"] == "new-1" and r["label"] == "beep", s
+    assert abs(r["start"] - 0.5) < 0.08 and abs(r["end"] - 1.0) < 0.08, s
+    # its right edge dragged to 1.5 s
+    handle = wave.locator('[part~="region-handle-right"]').first
+    hb = handle.bounding_box()
+    assert hb, "no region handle on the waveform"
+    page.mouse.move(hb["x"] + hb["width"] / 2, hb["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.75 * box["width"], hb["y"] + 20, steps=8)
+    page.mouse.up()
+    s = wait_for(
+        lambda: abs(state(page)["regions"][0]["end"] - 1.5) < 0.08 and state(page),
+        10,
+        "the region's end moved",
+    )
+    page.keyboard.press("Enter")
+    wait_state(page, "the second clip", state="item", item="a01", painted=1)
+    wait_state(page, "every decision saved", pending=0, timeout=30)
+    (ev,) = store_events(store_path)
+    data = json.loads(ev["data"])
+    (after,) = data["regions_after"]
+    assert after["label"] == "beep" and abs(after["start"] - 0.5) < 0.08 and abs(after["end"] - 1.5) < 0.08
+    assert [o["op"] for o in data["ops"]] == ["add", "move"]
+    assert data["plays"] == 0 and data["transcript_after"] == "a short tone"
