@@ -4,12 +4,15 @@ test's temp dir.
 
 The test plays the clip from the keyboard (the media element really plays: its time
 advances), marks a region with B ... E while it plays, labels it with Alt+2, edits the
-transcript with T, accepts with Enter, then checks what the store holds.
+transcript with T, accepts with Enter, then checks what the store holds. Another kills
+the kernel mid-review (SIGKILL), decides two clips while it is dead, restarts it and checks
+that the store ends up with every decision once.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import textwrap
 from pathlib import Path
@@ -37,7 +40,7 @@ _JS_STATE = """() => {
   }));
   const wave = q('waveform');
   return {
-    state: r.dataset.state, layout: r.dataset.layout,
+    state: r.dataset.state, layout: r.dataset.layout, roots: roots.length,
     painted: r.dataset.paintedQi === undefined ? null : Number(r.dataset.paintedQi),
     pending: p ? Number(p.textContent) : null,
     message: msg && !msg.hidden ? msg.textContent : null,
@@ -59,7 +62,18 @@ _JS_STATE = """() => {
 }"""
 
 
-def review_notebook(tmp: Path, store: Path) -> dict:
+def review_notebook(
+    tmp: Path,
+    store: Path,
+    freqs: tuple[float, ...] = (440.0, 660.0),
+    seconds: float = 2.0,
+    prefetch: int | None = None,
+) -> dict:
+    """One sine WAV per frequency (soundfile, in the test's temp dir), ids a00, a01, ...,
+    the model's label "tone" and a transcript per clip."""
+    asr = ["a short tone", "another tone", "a third tone", "the last tone"][: len(freqs)]
+    conf = [0.9, 0.6, 0.8, 0.7][: len(freqs)]
+    extra = "" if prefetch is None else f", prefetch={prefetch}"
     source = textwrap.dedent(f"""\
         from pathlib import Path
         import numpy as np
@@ -69,17 +83,17 @@ def review_notebook(tmp: Path, store: Path) -> dict:
 
         folder = Path({str(tmp)!r})
         sr = 16000
-        t = np.arange(2 * sr) / sr
+        t = np.arange(int({seconds!r} * sr)) / sr
         paths = []
-        for i, f in enumerate([440.0, 660.0]):
+        for i, f in enumerate({list(freqs)!r}):
             path = folder / f"tone_{{i}}.wav"
             sf.write(path, 0.4 * np.sin(2 * np.pi * f * t), sr, subtype="PCM_16")
             paths.append(str(path))
-        df = pd.DataFrame({{"path": paths, "pred": ["tone", "tone"], "confidence": [0.9, 0.6],
-                           "asr": ["a short tone", "another tone"]}}, index=["a00", "a01"])
+        df = pd.DataFrame({{"path": paths, "pred": ["tone"] * len(paths), "confidence": {conf!r},
+                           "asr": {asr!r}}}, index=[f"a{{i:02d}}" for i in range(len(paths))])
         review = hw.AudioReview(df, audio="path", labels={LABELS!r}, pred="pred", confidence="confidence",
                                 transcript="asr", region_labels={REGION_LABELS!r},
-                                store={str(store)!r}, annotator={ANNOTATOR!r})
+                                store={str(store)!r}, annotator={ANNOTATOR!r}{extra})
         review""")
     return make_notebook(source)
 
@@ -218,3 +232,107 @@ def test_mouse_drag_makes_and_resizes_a_region(lab_server, open_notebook, store_
     assert after["label"] == "beep" and abs(after["start"] - 0.5) < 0.08 and abs(after["end"] - 1.5) < 0.08
     assert [o["op"] for o in data["ops"]] == ["add", "move"]
     assert data["plays"] == 0 and data["transcript_after"] == "a short tone"
+
+
+def focus(page) -> None:
+    page.locator(ROOT).last.locator('[data-testid="model-label"]').click()
+    wait_state(page, "the widget to have the focus", focused=True, timeout=10)
+
+
+def test_kernel_killed_mid_review_loses_no_audio_decision(lab_server, open_notebook, store_path, tmp_path):
+    # prefetch=8: all four clips (bytes and peaks) are in the browser before the kill
+    nb = review_notebook(tmp_path, store_path, (440.0, 550.0, 660.0, 770.0), seconds=3.0, prefetch=8)
+    nbp: NotebookPage = open_notebook(lab_server, "audio_kill.ipynb", nb)
+    page = nbp.page
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    nbp.run_all()
+    wait_state(page, "the first clip", state="item", item="a00", painted=0, layout="audio")
+    focus(page)
+
+    # a00: a region from the start to 2 s (B at 0, L seeks 2 s on, E), then accept
+    page.keyboard.press("b")
+    wait_state(page, "the region started at 0", pendingRegion="0.00", timeout=10)
+    page.keyboard.press("l")
+    wait_for(lambda: abs(state(page)["time"] - 2.0) < 0.01, 10, "the playhead at 2 s")
+    page.keyboard.press("e")
+    s = wait_for(lambda: (x := state(page))["regions"] and x, 10, "the region made")
+    (made,) = s["regions"]
+    assert made["id"] == "new-1" and made["label"] == "beep", s
+    assert abs(made["start"]) < 0.01 and abs(made["end"] - 2.0) < 0.01, s
+    page.keyboard.press("Enter")
+    wait_state(page, "a01, a00 saved", state="item", item="a01", painted=1, pending=0)
+    assert [(e["item_id"], e["action"]) for e in store_events(store_path)] == [("a00", "accept")]
+
+    k = nbp.kernel()
+    try:
+        pid = k.pid()
+    finally:
+        k.close()
+    os.kill(pid, 9)
+    # JupyterLab notices the death and may show a dialog that takes the focus: close it
+    # and click back into the widget, as a person would
+    page.wait_for_timeout(3000)
+    nbp.dismiss_dialogs()
+    focus(page)
+
+    # a01, while the kernel is dead: the transcript edited (T, type, Ctrl+Enter), accepted
+    page.keyboard.press("t")
+    editor = page.locator(ROOT).last.locator('[data-testid="transcript-editor"]')
+    editor.wait_for(state="visible", timeout=10_000)
+    editor.fill("another long tone")
+    page.keyboard.press("Control+Enter")
+    wait_for(lambda: state(page)["transcript"] == "another long tone", 10, "the transcript saved")
+    wait_state(page, "the keys back on the widget", focused=True, timeout=10)
+    page.keyboard.press("Enter")
+    wait_state(page, "a02", state="item", item="a02", painted=2)
+    # a02, while the kernel is dead: corrected to label 3 ("noise")
+    page.keyboard.press("3")
+    s = wait_state(page, "a03, two decisions pending", state="item", item="a03", painted=3, pending=2)
+    pending_text = page.locator(ROOT).last.locator(".hitl-pending").text_content() or ""
+    assert "2 unsaved" in pending_text, pending_text
+    assert (
+        page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('hitl:pending:')).length")
+        == 1
+    )
+    assert [(e["item_id"], e["action"]) for e in store_events(store_path)] == [("a00", "accept")]
+
+    # restart the kernel, run the notebook again: a new widget on the same store
+    nbp.restart_kernel()
+    nbp.dismiss_dialogs()
+    nbp.run_all()
+
+    def settled() -> str | None:
+        w = state(page)
+        if w and w["pending"] == 0 and w["roots"] == 1:
+            return "saved"
+        if w and "No answer from the kernel" in (w["message"] or ""):
+            return "silent"
+        return None
+
+    if wait_for(settled, 90, "the decisions saved, or the widget saying the kernel is silent") == "silent":
+        nbp.command("docmanager:save")
+        page.once("dialog", lambda d: d.accept())
+        page.reload(wait_until="domcontentloaded")
+        nbp.open()
+        nbp.run_all()
+        wait_for(lambda: (w := state(page)) is not None and w["pending"] == 0, 90, "the decisions saved")
+
+    events = store_events(store_path)
+    assert len(events) == 3 and len({e["event_id"] for e in events}) == 3, [
+        (e["item_id"], e["action"]) for e in events
+    ]
+    got = {e["item_id"]: e for e in events}
+    assert set(got) == {"a00", "a01", "a02"}
+    data = {i: json.loads(e["data"]) for i, e in got.items()}
+    assert got["a00"]["action"] == "accept" and got["a00"]["label_after"] == "tone"
+    (region,) = data["a00"]["regions_after"]
+    assert region["id"] == "new-1" and region["label"] == "beep"
+    assert abs(region["start"]) < 0.002 and abs(region["end"] - 2.0) < 0.002, region
+    assert data["a00"]["transcript_after"] == "a short tone"
+    assert got["a01"]["action"] == "accept" and got["a01"]["label_after"] == "tone"
+    assert data["a01"]["regions_after"] == []
+    assert data["a01"]["transcript_before"] == "another tone"
+    assert data["a01"]["transcript_after"] == "another long tone"
+    assert got["a02"]["action"] == "correct" and got["a02"]["label_after"] == "noise"
+    assert data["a02"]["regions_after"] == [] and data["a02"]["transcript_after"] == "a third tone"
+    assert all(e["annotator"] == ANNOTATOR for e in events)
