@@ -490,3 +490,76 @@ def test_a_pause_on_postgresql_reaches_another_connection(postgres_url):
     assert not pause_state(writer, "t")
     writer.close()
     reader.close()
+
+
+# -- false alarms and delay of the drift checks ---------------------------------------------
+def source(rng: np.random.Generator, n: int, switched: bool = False) -> pd.DataFrame:
+    """`n` routed items of one source: the model's confidence and predicted label. The
+    switched source is less confident and predicts another label mix."""
+    conf = rng.beta(5, 2, n) if switched else rng.beta(9, 1, n)
+    mix = [0.3, 0.3, 0.4] if switched else [0.6, 0.3, 0.1]
+    return pd.DataFrame({"model_confidence": conf, "model_label": rng.choice(list("abc"), n, p=mix)})
+
+
+def test_drift_alarms_hold_their_level_on_one_source_and_fire_soon_after_a_switch(tmp_path):
+    alpha = 0.05
+    rng = np.random.default_rng(21)
+    # random splits of one unchanged source: the confidence KS and the label chi-square
+    # are exchangeable under a random split, so each fires with chance about alpha
+    pool = source(rng, 600)
+    splits = 200
+    fired = {"confidence KS": 0, "label chi-square": 0, "either": 0}
+    for _ in range(splits):
+        order = rng.permutation(len(pool))
+        out = drift(pool.iloc[order[:300]], pool.iloc[order[300:]]).set_index("test")["p_value"]
+        ks, chi = out["confidence KS"] < alpha, out["label chi-square"] < alpha
+        fired["confidence KS"] += bool(ks)
+        fired["label chi-square"] += bool(chi)
+        fired["either"] += bool(ks or chi)
+    for test in ("confidence KS", "label chi-square"):
+        assert fired[test] / splits <= tolerance(alpha, splits), (test, fired)
+    assert fired["either"] / splits <= tolerance(2 * alpha, splits), fired  # two tests: at most 2 alpha
+    # the embeddings' MMD (a permutation test, slow): a few splits only
+    emb = rng.normal(size=(120, 4))
+    mmd_fired = 0
+    for i in range(20):
+        order = rng.permutation(len(emb))
+        ref = pd.DataFrame({"embedding": list(emb[order[:60]])})
+        cur = pd.DataFrame({"embedding": list(emb[order[60:]])})
+        row = drift(ref, cur, n_permutations=99, seed=i).set_index("test").loc["embedding MMD"]
+        mmd_fired += row["p_value"] <= alpha
+    assert mmd_fired / 20 <= tolerance(alpha, 20)
+    print(f"false alarms over {splits} splits: {fired}; MMD {mmd_fired} of 20")
+
+    # a stream routed into a store whose source switches after item 2,000: a windowed check
+    # (the last 200 routed items against the first 400, every 20 items) fires after the
+    # switch, never before it, and within a window of items
+    switch_at, window, step, ref_n = 2000, 200, 20, 400
+    stream = pd.concat([source(rng, switch_at), source(rng, 1000, switched=True)], ignore_index=True)
+    stream = stream.rename(columns={"model_confidence": "confidence", "model_label": "pred"})
+    stream.insert(0, "id", [f"s{k}" for k in range(len(stream))])
+    store = Store(tmp_path / "switch.db")
+    router = Router(list("abc"), thresholds=0.8, audit_rate=0.05, seed=4)
+    for start in range(0, len(stream), 500):  # batches, as a live router writes them
+        router.route(stream.iloc[start : start + 500], id="id", store=store, task="t")
+    m = Monitor(store, task="t")
+    seen = m._routed()  # route order
+    assert list(seen["item_id"]) == list(stream["id"])
+    reference = seen.iloc[:ref_n]
+    # a look every `step` items: 80 looks before the switch, so each look at alpha / 100
+    per_look = alpha / 100
+    alarm_at = None
+    for end in range(ref_n + window, len(seen) + 1, step):
+        p = m.drift(reference, seen.iloc[end - window : end]).set_index("test")["p_value"]
+        if min(p["confidence KS"], p["label chi-square"]) < per_look:
+            alarm_at = end
+            break
+    assert alarm_at is not None, "no alarm on the switched stream"
+    assert alarm_at > switch_at, f"false alarm at item {alarm_at}, before the switch at {switch_at}"
+    delay = alarm_at - switch_at
+    print(f"drift alarm {delay} items after the switch (window {window}, a look every {step})")
+    assert 0 < delay <= window
+    # the same check at one alpha-level look on the whole stream after the switch: strong evidence
+    after = m.drift(reference, seen.iloc[switch_at:]).set_index("test")["p_value"]
+    assert after["confidence KS"] < 1e-6 and after["label chi-square"] < 1e-6
+    store.close()
