@@ -301,7 +301,9 @@ def main() -> int:
     lines += [
         "",
         "Moves shown / sent (a move the browser coalesced into the next frame is shown with it): "
-        + ", ".join(f"{k}: {v['drag']['shown']}/{v['drag']['moves']}" for k, v in results.items()),
+        + ", ".join(
+            f"{k}: {v['drag']['shown']}/{v['drag']['moves']}" for k, v in results.items() if "drag" in v
+        ),
     ]
     text = "\n".join(lines)
     print(text)
