@@ -432,3 +432,30 @@ def test_reading_decisions_keeps_every_lock_this_process_holds_on_the_file(tmp_p
         assert _checkpoint_elsewhere(db) == 1, "a read dropped this process's locks on the store"
     finally:
         reader.close()
+
+
+def _since_seq_reads_only_later_events(store: Store) -> None:
+    store.append(
+        [
+            {"event_id": f"e{i}", "task": "t" if i % 2 else "u", "item_id": f"i{i}", "action": "accept"}
+            for i in range(6)
+        ]
+    )
+    every = store.events()
+    assert (every["seq"].diff().dropna() > 0).all()
+    cut = int(every["seq"].iloc[2])
+    later = store.events(since_seq=cut)
+    pd.testing.assert_frame_equal(later.reset_index(drop=True), every.iloc[3:].reset_index(drop=True))
+    assert list(store.events("t", since_seq=cut)["event_id"]) == ["e3", "e5"]
+    assert store.events(since_seq=int(every["seq"].max())).empty
+    pd.testing.assert_frame_equal(store.events(since_seq=0), every)  # the default: everything
+
+
+def test_events_since_seq_reads_only_the_later_events_sqlite(tmp_path):
+    with Store(tmp_path / "seq.db") as s:
+        _since_seq_reads_only_later_events(s)
+
+
+def test_events_since_seq_reads_only_the_later_events_postgres(postgres_url):
+    with Store(postgres_url) as s:
+        _since_seq_reads_only_later_events(s)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..routing.calibration import _compare_labels, clopper_pearson
-from ..routing.router import routed
+from ..routing.router import routed as _read_routed
 from ..routing.weighted import _DECIDED
 from ..store import Store, using_store
 from .stats import _check_level, _check_prior, beta_mixture_cs
@@ -35,7 +35,12 @@ COLUMNS = [
 ]
 
 
-def audits(store: Store | str, task: str | None = "routing") -> pd.DataFrame:
+def audits(
+    store: Store | str,
+    task: str | None = "routing",
+    routed: pd.DataFrame | None = None,
+    decisions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The decided audits of `task`, in the order their decisions were made: item_id,
     model_label, human_label, model_confidence, routed_at, decided_at, wrong.
 
@@ -49,10 +54,17 @@ def audits(store: Store | str, task: str | None = "routing") -> pd.DataFrame:
     unreviewed item belongs to, so their plain error rate is the weighted estimate of the
     error of what went through (each weight 1 / floor). Routes with more than one floor
     (several randomised routers in one task) would need unequal weights: refused, pointing
-    to ``audit_estimate(store, audit="propensity")``."""
-    with using_store(store, create=False) as st:
-        r = routed(st, task)
-        d = st.decisions(task)
+    to ``audit_estimate(store, audit="propensity")``.
+
+    `routed` / `decisions`: the task's frames already read (``routing.routed(store, task)``
+    and ``store.decisions(task)``), so that a caller reading them once (the monitor) does
+    not have them read again; each is read from the store when not given."""
+    if routed is None or decisions is None:
+        with using_store(store, create=False) as st:
+            r = _read_routed(st, task) if routed is None else routed
+            d = st.decisions(task) if decisions is None else decisions
+    else:
+        r, d = routed, decisions
     cols = ["item_id", "model_label", "human_label", "model_confidence", "routed_at", "decided_at", "wrong"]
     p = r["review_probability"] if len(r) else pd.Series(dtype=float)
     drawn = (r["route"] == "review") & (p > 0) & (p < 1) & ~r["audit"] if len(r) else pd.Series(dtype=bool)
@@ -69,8 +81,14 @@ def audits(store: Store | str, task: str | None = "routing") -> pd.DataFrame:
     if not len(r) or not sampled.any():
         return pd.DataFrame(columns=cols)
     d = d[d["status"].isin(_DECIDED)]
-    d = d.sort_values("decided_at").drop_duplicates(["task", "item_id"], keep="last")
-    a = r[sampled].merge(d[["task", "item_id", "human_label", "decided_at"]], on=["task", "item_id"])
+    # the latest decision per item; ties (two annotators in the same millisecond) broken
+    # by annotator and content, so that any row order of the same decisions agrees
+    ties = [c for c in ("annotator", "content_hash") if c in d.columns]
+    d = d.sort_values(["decided_at", *ties], kind="stable").drop_duplicates(["task", "item_id"], keep="last")
+    keep = ["task", "item_id", "model_label", "model_confidence", "routed_at"]  # (not every column)
+    a = r.loc[sampled, keep].merge(
+        d[["task", "item_id", "human_label", "decided_at"]], on=["task", "item_id"]
+    )
     _, wrong = _compare_labels(a["model_label"], a["human_label"], "model_label", "human_label")
     a = a.assign(wrong=wrong.astype(bool))
     return a.sort_values("decided_at", kind="stable")[cols].reset_index(drop=True)
@@ -136,6 +154,8 @@ def audit_error(
     target_error: float = 0.05,
     confidence_seq_prior: tuple[float, float] | None = None,
     since: Any = None,
+    routed: pd.DataFrame | None = None,
+    decisions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The error among the auto-accepted items of `task`, from their audits, per window.
 
@@ -161,15 +181,22 @@ def audit_error(
     ``auto_accepted`` (went through with no person), ``auto_share``, and
     ``expected_error`` (mean of 1 - confidence over the auto-accepted: see
     `expected_error`).
+
+    `routed` / `decisions`: the task's frames already read (``routing.routed(store, task)``
+    and ``store.decisions(task)``); read from the store when not given (each once).
     """
     alpha = _check_level(alpha)
     target = _check_level(target_error, "target_error")
     offset = _window_offset(window)
     prior = (10 * target, 10 * (1 - target)) if confidence_seq_prior is None else confidence_seq_prior
     prior = _check_prior(prior)
-    with using_store(store, create=False) as st:
-        r = routed(st, task)
-        a = audits(st, task)
+    if routed is None or decisions is None:
+        with using_store(store, create=False) as st:
+            r = _read_routed(st, task) if routed is None else routed
+            d = st.decisions(task) if decisions is None else decisions
+    else:
+        r, d = routed, decisions
+    a = audits(store, task, routed=r, decisions=d)
     where = "" if task is None else f" of task {task!r}"
     if not len(r):
         raise ValueError(f"no route events{where}: route items with Router.route(..., store=) first")
@@ -186,7 +213,7 @@ def audit_error(
         r = r[r["routed_at"] >= start]
     if not len(r) and not len(a):
         return pd.DataFrame(columns=COLUMNS)  # nothing since the restart yet
-    auto = r[r["auto"]]
+    auto = r.loc[r["auto"], ["routed_at", "model_confidence"]]
     grid = _windows([r["routed_at"], a["decided_at"]], window)
     n = _count(a["decided_at"], pd.Series(np.ones(len(a))), grid, window, "sum").astype(int)
     k = _count(a["decided_at"], a["wrong"].astype(float), grid, window, "sum").astype(int)

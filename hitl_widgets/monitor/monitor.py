@@ -7,14 +7,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..routing.router import routed
 from ..store import Store, using_store
 from .alerts import alerts as _alerts
 from .audit import _window_offset, utc_time
 from .audit import audit_error as _audit_error
+from .cache import RoutedCache
 from .drift import drift as _drift
 from .stats import ExpectedError, _check_level
-from .stats import expected_error as _expected_error
 from .switch import PauseState, pause, pause_state, resume
 
 
@@ -23,7 +22,9 @@ class Monitor:
 
     Holds the settings (`window`, a pandas frequency; `target_error`, the error the
     auto-accepted items must stay under; `alpha`, the allowed chance of a false alarm or
-    of an interval missing) and reads the store afresh on every call.
+    of an interval missing) and reads the store afresh on every call: the routed items
+    through a `RoutedCache` (only the route events written since the last call are read;
+    the figures are those of a full read).
 
     >>> m = Monitor("reviews.db", task="routing")              # doctest: +SKIP
     >>> m.audit_error()  # per window: audits, intervals, running CS, alarm  # doctest: +SKIP
@@ -47,6 +48,7 @@ class Monitor:
         self.window = window
         self.target_error = _check_level(target_error, "target_error")
         self.alpha = _check_level(alpha)
+        self._cache = RoutedCache()
 
     def __repr__(self) -> str:
         return (
@@ -71,7 +73,14 @@ class Monitor:
 
     def audit_error(self, **kwargs: Any) -> pd.DataFrame:
         """`hitl_widgets.monitor.audit_error` with these settings (`kwargs`: its
-        ``confidence_seq_prior``, ``since``)."""
+        ``confidence_seq_prior``, ``since``; ``routed`` / ``decisions``: frames already
+        read, else read here, the routed items through the monitor's cache)."""
+        if kwargs.get("routed") is None or kwargs.get("decisions") is None:
+            r, d = self._frames()
+            if kwargs.get("routed") is None:
+                kwargs["routed"] = r
+            if kwargs.get("decisions") is None:
+                kwargs["decisions"] = d
         return _audit_error(
             self.store,
             self.task,
@@ -81,9 +90,14 @@ class Monitor:
             **kwargs,
         )
 
+    def _frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The routed items and the decisions on the audited ones, through the cache."""
+        with using_store(self.store, create=False) as st:
+            return self._cache.frames(st, self.task)
+
     def _routed(self) -> pd.DataFrame:
         with using_store(self.store, create=False) as st:
-            return routed(st, self.task)
+            return self._cache.routed(st, self.task)
 
     def _period(self, period: Any, argument: str) -> pd.DataFrame:
         """The routed items of a period: a frame as given, or ``(start, end)`` times
@@ -108,12 +122,13 @@ class Monitor:
         or ``(start, end)`` times; `kwargs` go to `drift`)."""
         return _drift(self._period(reference, "reference"), self._period(current, "current"), **kwargs)
 
-    def expected_error(self) -> ExpectedError:
+    def expected_error(self, routed: pd.DataFrame | None = None) -> ExpectedError:
         """The error the confidences predict among the task's auto-accepted items
-        (`hitl_widgets.monitor.expected_error`, at level 1 - alpha)."""
-        r = self._routed()
+        (`hitl_widgets.monitor.expected_error`, at level 1 - alpha); `routed`: the task's
+        routed items already read (``routing.routed``), else read here."""
+        r = self._routed() if routed is None else routed
         conf = pd.to_numeric(r.loc[r["auto"], "model_confidence"], errors="coerce").dropna()
-        return _expected_error(conf.to_numpy(dtype=float), level=1 - self.alpha)
+        return self._cache.expected_error(conf.to_numpy(dtype=float), level=1 - self.alpha)
 
     def alerts(
         self,

@@ -97,6 +97,12 @@ def pause_state(store: Store | str, task: str = "routing") -> PauseState:
                         switches.append(ev)
     except FileNotFoundError:
         return PauseState(False, task)
+    return _latest_switch(switches, task)
+
+
+def _latest_switch(switches: list[pd.DataFrame], task: str) -> PauseState:
+    """The switch as the latest of these pause / resume events (of `task` or of every
+    task) sets it; not paused without any."""
     if not switches:
         return PauseState(False, task)
     ev = pd.concat(switches, ignore_index=True).sort_values(

@@ -3,7 +3,8 @@
 A daemon thread polls the store every `refresh` seconds with one cheap query (the largest
 event number and the count of events of the task and of every task, ``"*"``), and only
 when that changed recomputes the figures (`Monitor.audit_error`, `expected_error`,
-`alerts`, the pause switch) and sets the one synced trait `figures`, a JSON-able dict. So
+`alerts`, the pause switch; reading only the events written since the last recompute,
+through a `cache.RoutedCache`) and sets the one synced trait `figures`, a JSON-able dict. So
 events written by other processes or machines (a SQLite file or PostgreSQL) show up
 within `refresh` seconds, and the kernel's main thread (the notebook, review widgets) never
 waits on a recomputation. The browser's Pause / Resume button sends a message; the kernel
@@ -33,6 +34,7 @@ from ..store import Store, utc_now
 from ..store.backends import SQLiteBackend, is_postgres_url
 from .alerts import alerts as _alerts
 from .alerts import parse_rule
+from .cache import RoutedCache
 from .monitor import Monitor
 from .switch import EVERY_TASK
 
@@ -154,6 +156,7 @@ class MonitorWidget(anywidget.AnyWidget):
         self._compute_lock = threading.Lock()
         self._own: Store | None = None  # the thread's own connection (SQLite)
         self._fingerprint: tuple[Any, ...] | None = None
+        self._cache = RoutedCache()  # the routed items: only new route events read per refresh
         self._last_error: str | None = None
         self.polls = 0  # polls of the store (a counter for tests and the curious)
         self.recomputes = 0
@@ -290,11 +293,13 @@ class MonitorWidget(anywidget.AnyWidget):
     def _compute(self, store: Store | str, fp: tuple[Any, ...]) -> dict[str, Any]:
         src = self.monitor
         m = Monitor(store, src.task, window=src.window, target_error=src.target_error, alpha=src.alpha)
+        m._cache = self._cache
         out = self._base(seq=_num(fp[0]), events=_num(fp[1]))
-        st = m.paused
+        st = self._cache.pause_state(store, src.task) if isinstance(store, Store) else m.paused
         out["paused"] = {"paused": bool(st.paused), "by": st.by, "at": st.at, "why": st.why}
+        r, d = m._frames()  # read once, for the audit figures and the expected error
         try:
-            f = m.audit_error()
+            f = m.audit_error(routed=r, decisions=d)
         except ValueError as exc:  # no routes or no audits yet: said, the rest still shown
             out["error"] = str(exc)
             return out
@@ -331,7 +336,7 @@ class MonitorWidget(anywidget.AnyWidget):
             "routed_total": _num(f["routed"].sum()),
             "auto_total": _num(f["auto_accepted"].sum()),
         }
-        e = m.expected_error()
+        e = m.expected_error(routed=r)
         out["expected"] = {
             "estimate": _num(e.estimate),
             "low": _num(e.interval[0]),

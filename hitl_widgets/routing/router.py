@@ -775,25 +775,59 @@ def routed(store: str | Store, task: str | None = "routing") -> pd.DataFrame:
     """
     with using_store(store, create=False) as st:
         ev = st.events(task, action="route")
-    cols = [
-        "task",
-        "item_id",
-        "content_hash",
-        "model_label",
-        "model_confidence",
-        "route",
-        "auto",
-        "audit",
-        "reasons",
-        "policies",
-        "settings",
-        "review_probability",
-        "routed_at",
-    ]
+    return _routed_frame(ev)
+
+
+#: the columns of `routed`'s frame, in order
+ROUTED_COLUMNS = [
+    "task",
+    "item_id",
+    "content_hash",
+    "model_label",
+    "model_confidence",
+    "route",
+    "auto",
+    "audit",
+    "reasons",
+    "policies",
+    "settings",
+    "review_probability",
+    "routed_at",
+]
+
+
+def _routed_frame(ev: pd.DataFrame) -> pd.DataFrame:
+    """`routed`'s frame of route events `ev` (as `Store.events` reads them, in seq order):
+    each item's latest route, one pass over the data dicts."""
+    cols = ROUTED_COLUMNS
     if not len(ev):
         return pd.DataFrame(columns=cols)
     ev = ev.drop_duplicates(["task", "item_id"], keep="last")
-    data = ev["data"].map(lambda d: d if isinstance(d, dict) else {})
+    auto: list[bool] = []
+    audit: list[bool] = []
+    reasons: list[list[Any]] = []
+    policies: list[list[Any]] = []
+    settings: list[Any] = []
+    prob: list[float] = []
+    nan = float("nan")
+    for d in ev["data"].tolist():
+        if not isinstance(d, dict):
+            d = {}
+        auto.append(bool(d.get("auto", False)))
+        audit.append(bool(d.get("audit", False)))
+        reasons.append(list(d.get("reasons") or []))
+        policies.append(list(d.get("policies") or []))
+        settings.append(d.get("settings"))
+        # NaN for routes written before review probabilities were stored
+        v = d.get("review_probability")
+        prob.append(float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else nan)
+    auto_a = np.array(auto, dtype=bool)
+    reasons_a = np.empty(len(reasons), dtype=object)
+    reasons_a[:] = reasons
+    policies_a = np.empty(len(policies), dtype=object)
+    policies_a[:] = policies
+    settings_a = np.empty(len(settings), dtype=object)
+    settings_a[:] = settings
     out = pd.DataFrame(
         {
             "task": ev["task"].to_numpy(),
@@ -801,15 +835,14 @@ def routed(store: str | Store, task: str | None = "routing") -> pd.DataFrame:
             "content_hash": ev["content_hash"].to_numpy(),
             "model_label": ev["model_label"].to_numpy(),
             "model_confidence": ev["model_confidence"].to_numpy(),
-            "auto": data.map(lambda d: bool(d.get("auto", False))).to_numpy(dtype=bool),
-            "audit": data.map(lambda d: bool(d.get("audit", False))).to_numpy(dtype=bool),
-            "reasons": data.map(lambda d: list(d.get("reasons") or [])).to_numpy(),
-            "policies": data.map(lambda d: list(d.get("policies") or [])).to_numpy(),
-            "settings": data.map(lambda d: d.get("settings")).to_numpy(),
-            # NaN for routes written before review probabilities were stored
-            "review_probability": data.map(_probability_of).to_numpy(dtype=float),
+            "route": np.where(auto_a, "auto", "review"),
+            "auto": auto_a,
+            "audit": np.array(audit, dtype=bool),
+            "reasons": reasons_a,
+            "policies": policies_a,
+            "settings": settings_a,
+            "review_probability": np.array(prob, dtype=float),
             "routed_at": ev["created_at"].to_numpy(),
         }
     )
-    out.insert(5, "route", np.where(out["auto"], "auto", "review"))
     return out[cols].reset_index(drop=True)

@@ -759,12 +759,18 @@ class Store:
         action: str | None = None,
         since_seq: int = 0,
     ) -> pd.DataFrame:
-        """The full audit log (optionally one task / annotator / action), in commit order."""
+        """The full audit log (optionally one task / annotator / action), in commit order;
+        `since_seq`: only the events numbered (``seq``) above it (a reader that keeps the
+        largest ``seq`` it saw reads only what was written since)."""
         where: list[str] = ["seq > ?"]
         params: list[Any] = [since_seq]
+        # reading what follows a number: SQLite walks the log from that number (a unary
+        # plus keeps it off the task / annotator indexes, which would walk every event of
+        # the task); PostgreSQL's planner weighs the two itself
+        tail = since_seq > 0 and isinstance(self.backend, SQLiteBackend)
         for col, val in (("task", task), ("annotator", annotator), ("action", action)):
             if val is not None:
-                where.append(f"{col} = ?")
+                where.append(f"{'+' if tail else ''}{col} = ?")
                 params.append(val)
         cols = ("seq", *EVENT_COLUMNS)
         rows = self.backend.fetch(
