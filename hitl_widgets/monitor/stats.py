@@ -191,9 +191,42 @@ def expected_error(confidence: Any, *, level: float = 0.95) -> ExpectedError:
     if n == 0:
         return ExpectedError(float("nan"), (0.0, 1.0), 0, level)
     p_wrong = 1.0 - conf
-    cdf = np.cumsum(poisson_binomial_pmf(p_wrong))
     tail = (1.0 - level) / 2.0
+    if n > EXACT_UP_TO:
+        lo, hi = _refined_normal_quantiles(p_wrong, tail)
+        return ExpectedError(float(p_wrong.mean()), (lo / n, hi / n), n, level)
+    cdf = np.cumsum(poisson_binomial_pmf(p_wrong))
     # quantile: the least count whose cdf reaches q (a small tolerance for rounding)
     lo = int(np.searchsorted(cdf, tail - 1e-12, side="left"))
     hi = int(np.searchsorted(cdf, 1.0 - tail - 1e-12, side="left"))
     return ExpectedError(float(p_wrong.mean()), (lo / n, min(hi, n) / n), n, level)
+
+
+#: Up to this many items `expected_error`'s interval is the exact Poisson-binomial one;
+#: above it, the refined normal approximation (the exact pmf of 400,000 items took 0.75 s
+#: at every refresh of the live monitor; at this size the two quantiles differ by at most
+#: a count or two, 1e-4 of the rate: tests/test_monitor.py compares them).
+EXACT_UP_TO = 20_000
+
+
+def _refined_normal_quantiles(p: np.ndarray, tail: float) -> tuple[int, int]:
+    """The `tail` and `1 - tail` quantiles (counts) of a Poisson-binomial with
+    probabilities `p`: the refined normal approximation (a skewness-corrected normal with
+    continuity correction, Volkova 1996 / Hong 2013), inverted by Cornish-Fisher."""
+    from scipy.stats import norm
+
+    n = p.size
+    mu = float(p.sum())
+    var = float((p * (1.0 - p)).sum())
+    if var <= 0.0:  # every probability 0 or 1: the count is certain
+        k = round(mu)
+        return k, k
+    sd = math.sqrt(var)
+    gamma = float((p * (1.0 - p) * (1.0 - 2.0 * p)).sum()) / sd**3
+
+    def quantile(q: float) -> int:
+        z = float(norm.ppf(q))
+        x = z + gamma * (z * z - 1.0) / 6.0
+        return int(min(max(math.ceil(mu + sd * x - 0.5), 0), n))
+
+    return quantile(tail), quantile(1.0 - tail)
