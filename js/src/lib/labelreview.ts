@@ -1,12 +1,14 @@
 /**
- * What the views that review a model's label share (classification, images): accept the
- * model's label or choose another (a choice equal to the model's label is an accept), the
- * keys that do it, and the probability bars.
+ * What the views that review a model's label share (classification, images, audio): accept
+ * the model's label or choose another (a choice equal to the model's label is an accept),
+ * the keys that do it, the probability bars, and the summary's agreement with the model.
  */
+import type { AnyModel } from "@anywidget/types";
 import type { KeyBinding } from "./keyboard";
 import { moveBindings } from "./bindings";
 import { clear, el, formatPercent, show } from "./dom";
 import type { ReviewShell } from "./shell";
+import type { SummaryRow } from "./summary";
 import type { BaseItem } from "./types";
 
 /** An item with the model's label and, maybe, its probabilities. */
@@ -90,4 +92,43 @@ export function paintProba(container: HTMLElement, item: LabelledItem, names: st
     );
   }
   show(container, order.length > 0);
+}
+
+/** A verdict as the summary reads it. */
+interface Verdict {
+  action: string;
+  label?: string | null;
+  data?: unknown;
+}
+
+/** The summary's "agreement with the model" row: this session's latest verdicts on items
+ * with a model label (an accept agrees; a correction agrees when it chose the model's
+ * label; `markedWrong`: a verdict of the kind's own that says the model was wrong, e.g. a
+ * grid tile flagged wrong), beside the kernel's figure over all of this annotator's
+ * decisions (the `agreement` trait). */
+export function agreementRows<I extends LabelledItem>(
+  shell: ReviewShell<I>,
+  model: AnyModel,
+  markedWrong: (v: Verdict) => boolean = () => false,
+): SummaryRow[] {
+  const client = shell.client;
+  let agree = 0;
+  let compared = 0;
+  for (const e of client.sessionLatest()) {
+    const ml = e.item.model_label;
+    const v = client.foldOf(e.item).verdict as Verdict | null | undefined;
+    if (ml === null || ml === undefined || !v) continue;
+    if (v.action !== "accept" && v.action !== "correct" && !markedWrong(v)) continue;
+    compared++;
+    if (v.action === "accept" || (v.action === "correct" && v.label === ml)) agree++;
+  }
+  const agreement = model.get("agreement");
+  return [
+    {
+      key: "agreement",
+      label: "agreement with the model",
+      session: compared ? formatPercent(agree / compared, 1) : "—",
+      all: typeof agreement === "number" ? formatPercent(agreement, 1) : "—",
+    },
+  ];
 }

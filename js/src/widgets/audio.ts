@@ -25,7 +25,7 @@ import type { AnyModel, RenderProps } from "@anywidget/types";
 import { isTextEntry, keyFromCode, type KeyBinding } from "../lib/keyboard";
 import { moveBindings } from "../lib/bindings";
 import { clear, el, formatPercent, kbd, setAttr, setText, show } from "../lib/dom";
-import { paintProba } from "../lib/labelreview";
+import { agreementRows, paintProba } from "../lib/labelreview";
 import { describeState } from "../lib/fold";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
 import type { TimedRoot } from "../lib/paint";
@@ -781,26 +781,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     loadedState?.listen.stop(now());
   };
 
-  shell.summaryRows = () => {
-    let agree = 0;
-    let compared = 0;
-    for (const e of client.sessionLatest()) {
-      const ml = e.item.model_label;
-      const v = client.foldOf(e.item).verdict;
-      if (ml === null || ml === undefined || !v || (v.action !== "accept" && v.action !== "correct")) continue;
-      compared++;
-      if (v.action === "accept" || v.label === ml) agree++;
-    }
-    const agreement = model.get("agreement");
-    return [
-      {
-        key: "agreement",
-        label: "agreement with the model",
-        session: compared ? formatPercent(agree / compared, 1) : "—",
-        all: typeof agreement === "number" ? formatPercent(agreement, 1) : "—",
-      },
-    ];
-  };
+  shell.summaryRows = () => agreementRows(shell, model);
 
   return shell.mount(host);
 }

@@ -10,7 +10,7 @@
 import "../lib/theme.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { clear, el, formatPercent, kbd, setAttr, setText, show } from "../lib/dom";
-import { labelActions, paintProba } from "../lib/labelreview";
+import { agreementRows, labelActions, paintProba } from "../lib/labelreview";
 import { describeState } from "../lib/fold";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
 import type { TimedRoot } from "../lib/paint";
@@ -124,27 +124,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     }
   };
 
-  // agreement of this session: each decided item's verdict, where the model had a label
-  shell.summaryRows = () => {
-    let agree = 0;
-    let compared = 0;
-    for (const e of client.sessionLatest()) {
-      const ml = e.item.model_label;
-      const v = client.foldOf(e.item).verdict;
-      if (ml === null || ml === undefined || !v || (v.action !== "accept" && v.action !== "correct")) continue;
-      compared++;
-      if (v.action === "accept" || v.label === ml) agree++;
-    }
-    const agreement = model.get("agreement");
-    return [
-      {
-        key: "agreement",
-        label: "agreement with the model",
-        session: compared ? formatPercent(agree / compared, 1) : "—",
-        all: typeof agreement === "number" ? formatPercent(agreement, 1) : "—",
-      },
-    ];
-  };
+  shell.summaryRows = () => agreementRows(shell, model);
 
   return shell.mount(host);
 }

@@ -16,7 +16,7 @@ import "../lib/image.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import type { KeyBinding } from "../lib/keyboard";
 import { clear, el, formatPercent, kbd, setAttr, setText, show } from "../lib/dom";
-import { labelActions, paintProba } from "../lib/labelreview";
+import { agreementRows, labelActions, paintProba } from "../lib/labelreview";
 import { describeState } from "../lib/fold";
 import { ImageCache, imageKey, type Prepared } from "../lib/images";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
@@ -377,28 +377,9 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     };
   }
 
-  // agreement of this session: each decided item's verdict, where the model had a label
-  shell.summaryRows = () => {
-    let agree = 0;
-    let compared = 0;
-    for (const e of client.sessionLatest()) {
-      const ml = e.item.model_label;
-      const v = client.foldOf(e.item).verdict;
-      if (ml === null || ml === undefined || !v || (v.action !== "accept" && v.action !== "correct" && v.action !== "flag")) continue;
-      if (v.action === "flag" && !(v.data && (v.data as Record<string, unknown>).wrong === true)) continue;
-      compared++;
-      if (v.action === "accept" || (v.action === "correct" && v.label === ml)) agree++;
-    }
-    const agreement = model.get("agreement");
-    return [
-      {
-        key: "agreement",
-        label: "agreement with the model",
-        session: compared ? formatPercent(agree / compared, 1) : "—",
-        all: typeof agreement === "number" ? formatPercent(agreement, 1) : "—",
-      },
-    ];
-  };
+  // a grid tile flagged wrong disagrees with the model
+  shell.summaryRows = () =>
+    agreementRows(shell, model, (v) => v.action === "flag" && !!v.data && (v.data as Record<string, unknown>).wrong === true);
 
   return shell.mount(host);
 }
