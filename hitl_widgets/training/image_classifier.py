@@ -181,7 +181,7 @@ class ImageClassifier:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             net = _network(self.channels, len(self.labels))
-        return net.to(self.device).eval()
+        return net.to(self.device).train(False)  # inference mode (torch's eval())
 
     def _targets(self, y: Sequence[Any]) -> np.ndarray:
         index = {lab: i for i, lab in enumerate(self.labels)}
@@ -268,7 +268,7 @@ class ImageClassifier:
         finally:
             if bar is not None:
                 bar.close()
-        self._net = net.eval()
+        self._net = net.train(False)
         return self
 
     # -- prediction --------------------------------------------------------------------
@@ -338,7 +338,7 @@ class ImageClassifier:
         clf.mean, clf.std = float(cfg["mean"]), float(cfg["std"])
         net = clf._init_net()
         net.load_state_dict(torch.load(p / "model.pt", map_location=clf.device, weights_only=True))
-        clf._net = net.eval()
+        clf._net = net.train(False)
         return clf
 
 

