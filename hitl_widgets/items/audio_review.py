@@ -327,10 +327,32 @@ def validate_audio_review(
     a column of the model's regions per row (a list of ``{"start", "end", "label",
     "id"?}`` dicts in seconds, or missing), each inside its clip, its end after its
     start, its label one of `region_labels` (default: `labels`). `max_seconds`: refuse
-    clips longer than this.
+    clips longer than this. `labels` None: a review of transcripts and / or regions only
+    (no clip label: no `pred` or `proba`; `confidence` may still route).
     """
     df = require_frame(df)
-    label_list = validate_labels(labels)
+    if labels is None:
+        # a review of transcripts and / or regions only: no clip label, nothing of the model's label
+        if transcript is None and regions is None and region_labels is None:
+            raise ValueError(
+                "labels: give the clip label set (labels=['speech', 'music']), or review transcripts "
+                "(transcript='column') or regions (region_labels=[...]) without clip labels"
+            )
+        if regions is not None and region_labels is None:
+            raise ValueError(
+                f"regions={regions!r}: without labels=, give the regions' label set as region_labels=[...]"
+            )
+        if pred is not None and not (pred == "pred" and pred not in df.columns):
+            raise ValueError(
+                f"pred={pred!r}: a model label per clip needs the label set, labels=[...] "
+                "(pred=None reviews transcripts or regions only)"
+            )
+        if proba is not None:
+            raise ValueError("proba: probabilities per label need the label set, labels=[...]")
+        label_list: list[str] = []
+        pred = None
+    else:
+        label_list = validate_labels(labels)
     region_list = label_list if region_labels is None else validate_labels(region_labels, "region_labels")
     if max_seconds is not None and (_seconds(max_seconds) is None or max_seconds <= 0):
         raise ValueError(f"max_seconds must be a positive number of seconds or None, got {max_seconds!r}")

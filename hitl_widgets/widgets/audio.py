@@ -77,7 +77,9 @@ class AudioReview(LabelReview[AudioReviewItems]):
         libsndfile reads), encoded bytes, or numpy arrays (frames, or frames x channels)
         with `sample_rate`; each decoded once before the review opens.
     labels:
-        The clip label set; keys 1-9 correct to the first nine.
+        The clip label set; keys 1-9 correct to the first nine. None: a review of
+        transcripts and / or regions only (give `transcript` or `region_labels`; Enter
+        submits the clip's transcript and regions; no `pred` or `proba`).
     pred, confidence, proba, id, reasons, fields, show_model:
         As for `ClassificationReview` (the model's label, its confidence or one
         probability per label, item ids, routing reasons, columns shown beside the clip).
@@ -323,14 +325,16 @@ class AudioReview(LabelReview[AudioReviewItems]):
         ended: bool | None = None,
         duration_ms: float | None = None,
     ) -> None:
-        """Accept the model's label for the current clip. `regions` (a list of
+        """Accept the model's label for the current clip (a review without `labels`:
+        submit its transcript and regions). `regions` (a list of
         ``{start, end, label, id?}`` in seconds; a region without an id, or with an id
         the model's regions do not have, is new) and `transcript` (the corrected text)
         are the person's; not given (None), the model's are kept (``transcript=""``
         clears it). `listened_ms`, `plays` and
         `ended` say how the clip was listened to (checked against `require_play`)."""
         cur = self.current
-        if cur is not None and cur.get("model_label") is None:
+        # without clip labels (a transcript or regions review) accept submits the clip's review
+        if self._items.labels and cur is not None and cur.get("model_label") is None:
             raise ValueError("this review has no model label to accept; use correct(label)")
         data = self._review_data(regions, transcript, listened_ms, plays, ended)
         self._decide_here(Action.ACCEPT, data=data, duration_ms=duration_ms)

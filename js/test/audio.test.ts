@@ -255,13 +255,17 @@ function setup(opts: { items?: AudioItem[]; config?: Record<string, unknown>; tr
   while (serve(s, items, answered) > 0) {
     /* prefetches answered too */
   }
+  const shown = () => fakes.state.wavesurfers.find((w) => w.options.container === q(s.root, "waveform"))!;
   return {
     ...s,
     queue: items,
-    media: q<HTMLAudioElement>(s.root, "audio"),
+    // the shown player's (the spare, holding the next clip, is "audio-next")
+    get media() {
+      return q<HTMLAudioElement>(s.root, "audio");
+    },
     stage: () => q(s.root, "audio-stage"),
-    ws: () => fakes.state.wavesurfers[fakes.state.wavesurfers.length - 1],
-    regionsPlugin: () => fakes.state.regions[fakes.state.regions.length - 1],
+    ws: shown,
+    regionsPlugin: () => shown().options.plugins[0] as InstanceType<typeof fakes.FakeRegions>,
   };
 }
 
@@ -310,17 +314,79 @@ describe("the clip", () => {
 
   it("has the next clips' Blob URLs ready before they are shown, and shows the next waveform at once", () => {
     const s = setup();
-    // clip 0 and the ones ahead are prepared
+    // once clip 0 is painted, it and the ones ahead are prepared
+    vi.advanceTimersByTime(60);
     expect(blobs.size).toBeGreaterThanOrEqual(3);
     const before = blobs.size;
     key(s, "ArrowRight");
     expect(s.stage().dataset.itemId).toBe("clip-1");
     const ws = s.ws();
-    expect(ws.loads).toHaveLength(2);
-    // no new Blob URL was needed to show it
-    expect([...blobs.keys()]).toContain(ws.loads[1].url);
-    expect(blobs.size).toBeLessThanOrEqual(before + 1);
-    expect(ws.loads[1].url).not.toBe(ws.loads[0].url);
+    const url = ws.loads.at(-1)!.url;
+    expect(s.media.getAttribute("src")).toBe(url);
+    // no Blob was made on the key's path to show it (the clip after is prepared later)
+    expect([...blobs.keys()]).toContain(url);
+    expect(blobs.size).toBe(before);
+    vi.advanceTimersByTime(60);
+    expect(blobs.size).toBeGreaterThan(before);
+    expect(fakes.state.wavesurfers.flatMap((w) => w.loads.map((l) => l.url))).toContain(url);
+    expect(url).not.toBe(fakes.state.wavesurfers[0].loads[0].url);
+  });
+
+  it("draws and buffers the next clip in a hidden spare player, and moving on only swaps the two", () => {
+    const s = setup({ items: Array.from({ length: 6 }, (_, qi) => audioItem(qi, qi === 1 ? { regions: [{ id: "n1", start: 3, end: 4, label: "music" }] } : {})) });
+    const first = s.ws();
+    const firstMedia = s.media;
+    vi.advanceTimersByTime(60); // the spare is filled once the item is painted
+    const spareBox = q(s.root, "waveform-next");
+    const spareMedia = q<HTMLAudioElement>(s.root, "audio-next");
+    expect(spareBox.classList.contains("is-spare")).toBe(true);
+    expect(spareBox.getAttribute("aria-hidden")).toBe("true");
+    const spareWs = fakes.state.wavesurfers.find((w) => w.options.container === spareBox)!;
+    expect(spareWs).toBeDefined();
+    expect(spareWs.options.media).toBe(spareMedia);
+    // clip 1, drawn from its peaks with its regions, its bytes set on the spare's media (the browser buffers it)
+    expect(spareWs.loads).toHaveLength(1);
+    expect(spareWs.loads[0].duration).toBe(10);
+    expect(spareMedia.getAttribute("src")).toBe(spareWs.loads[0].url);
+    expect((spareWs.options.plugins[0] as InstanceType<typeof fakes.FakeRegions>).list.map((r) => [r.id, r.start, r.end])).toEqual([["n1", 3, 4]]);
+    // the spare's media events are not the shown clip's
+    spareMedia.dispatchEvent(new Event("play"));
+    expect(s.stage().dataset.playing).toBe("false");
+    // Enter on clip 0: clip 1 is shown by a swap, nothing drawn or loaded at the key
+    key(s, "Enter");
+    expect(s.stage().dataset.itemId).toBe("clip-1");
+    expect(s.ws()).toBe(spareWs);
+    expect(spareWs.loads).toHaveLength(1);
+    expect(s.media).toBe(spareMedia);
+    expect(q(s.root, "waveform").classList.contains("is-spare")).toBe(false);
+    expect(q(s.root, "waveform").hasAttribute("aria-hidden")).toBe(false);
+    expect(regionData(s)).toEqual([["n1", "music", 3, 4, false]]);
+    // the player shown before is now the spare; it takes clip 2
+    expect(q(s.root, "waveform-next")).not.toBe(spareBox);
+    expect(q<HTMLAudioElement>(s.root, "audio-next")).toBe(firstMedia);
+    vi.advanceTimersByTime(60);
+    expect(first.loads.map((l) => l.url)).toHaveLength(2);
+    expect(firstMedia.getAttribute("src")).toBe(first.loads[1].url);
+    // the shown one plays and is what the stage reports
+    key(s, " ");
+    expect(played.at(-1)).toBe(spareMedia);
+    expect(s.stage().dataset.playing).toBe("true");
+    firstMedia.dispatchEvent(new Event("pause"));
+    expect(s.stage().dataset.playing).toBe("true");
+  });
+
+  it("a clip opens fitted to the width, whatever the zoom its player had for the clip before", () => {
+    const s = setup();
+    const first = s.ws();
+    vi.advanceTimersByTime(60);
+    key(s, "+");
+    key(s, "+");
+    expect(first.zooms.at(-1)).toBeGreaterThan(0);
+    key(s, "Enter"); // clip 1, in the other player
+    expect(s.stage().dataset.zoom).toBe("1");
+    vi.advanceTimersByTime(60); // the first player takes clip 2
+    expect(first.loads).toHaveLength(2);
+    expect(first.zooms.at(-1)).toBe(0);
   });
 
   it("shows the kernel's reason when a clip has no audio, and plays nothing", () => {
@@ -729,6 +795,25 @@ describe("decisions", () => {
     key(s, "Enter");
     expect(lastDecision(s)).toMatchObject({ action: "accept" });
     expect((lastDecision(s).data as any).ended).toBe(true);
+  });
+
+  it("a review without clip labels: Enter submits the transcript, 1-9 do nothing, no label row", () => {
+    const items = Array.from({ length: 4 }, (_, qi) => audioItem(qi, { model_label: null, confidence: 0.42 }));
+    const s = setup({ items, traits: { labels: [] } });
+    expect(q(s.root, "model-label").hidden).toBe(true);
+    expect(q(s.root, "confidence").textContent).toBe("42.0%");
+    expect(s.root.querySelectorAll('[data-testid="label-button"]')).toHaveLength(0);
+    key(s, "1");
+    expect(s.model.decisions()).toHaveLength(0);
+    key(s, "t");
+    const ed = q<HTMLTextAreaElement>(s.root, "transcript-editor");
+    ed.value = "the cat sat on a mat";
+    ed.dispatchEvent(new Event("input"));
+    press(ed, "Enter", { ctrlKey: true });
+    key(s, "Enter");
+    expect(lastDecision(s)).toMatchObject({ action: "accept", item_id: "clip-0" });
+    expect((lastDecision(s).data as any).transcript).toBe("the cat sat on a mat");
+    expect(s.stage().dataset.itemId).toBe("clip-1");
   });
 
   it("moving back shows a clip's regions and transcript as they were left", () => {

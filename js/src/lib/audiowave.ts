@@ -100,6 +100,8 @@ export function createWaveView(container: HTMLElement, media: HTMLMediaElement, 
   const drawn = new Map<string, ReturnType<typeof regions.addRegion>>();
   let syncing = false;
   let loaded = false;
+  /** the pixels per second last asked for (0: fitted) */
+  let zoomedTo = 0;
 
   const offs: (() => void)[] = [];
   offs.push(
@@ -127,6 +129,15 @@ export function createWaveView(container: HTMLElement, media: HTMLMediaElement, 
 
   return {
     load(url, peaks, dur) {
+      // a clip opens fitted to the width, whatever the zoom of the one before
+      if (zoomedTo !== 0 && loaded) {
+        try {
+          ws.zoom(0);
+        } catch {
+          /* nothing loaded */
+        }
+      }
+      zoomedTo = 0;
       loaded = false;
       drawn.clear();
       syncing = true;
@@ -169,6 +180,7 @@ export function createWaveView(container: HTMLElement, media: HTMLMediaElement, 
       if (!loaded) return;
       try {
         ws.zoom(px);
+        zoomedTo = px;
         setAxis(px > 0 ? px : (container.clientWidth || 600) / Math.max(duration, 0.01));
       } catch {
         /* nothing loaded yet */

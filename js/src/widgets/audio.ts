@@ -60,6 +60,14 @@ interface ClipState {
 }
 
 /** A clip ready to show: its Blob URL and its peaks. */
+/** One player: an <audio> element, its waveform, and the clip loaded in it. */
+interface Slot {
+  box: HTMLElement;
+  media: HTMLAudioElement;
+  view: WaveView | null;
+  key: string | null;
+}
+
 interface Prepared {
   url: string;
   peaks: [Float32Array, Float32Array];
@@ -109,9 +117,17 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   const hasTranscripts = (item: AudioItem | null): boolean => cfg().transcript === true || typeof item?.transcript === "string";
 
   /* ------------------------------------------------------------ skeleton */
-  const media = el("audio", { cls: "hitl-audio-media", testid: "audio", attrs: { preload: "auto" } });
-  media.preservesPitch = true;
-  const waveEl = el("div", { cls: "hitl-waveform", testid: "waveform" });
+  /* Two players, each an <audio> element with its waveform: the one shown, and a spare
+   * that holds the next clip, drawn and buffered while the person listens to this one.
+   * Moving on swaps them (no drawing, no fetch between the key and the frame), and the
+   * spare then takes the clip after. The shown one carries the test ids "audio" and
+   * "waveform"; the spare is hidden, stacked under it, and out of the accessibility tree. */
+  const slots: [Slot, Slot] = [makeSlot(), makeSlot()];
+  let act = slots[0];
+  let spare = slots[1];
+  let media = act.media;
+  const waveEl = el("div", { cls: "hitl-waveform-deck" }, [slots[0].box, slots[1].box]);
+  markSlots();
   const errorEl = el("div", { cls: "hitl-audio-error", testid: "audio-error", hidden: true });
   const nameEl = el("span", { cls: "hitl-audio-name", testid: "audio-name" });
   const timeEl = el("span", { cls: "hitl-audio-time", testid: "audio-time" });
@@ -123,7 +139,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     el("div", { cls: "hitl-audio-bar" }, [nameEl, timeEl, rateEl, playsEl, listenEl, pendingEl]),
     waveEl,
     errorEl,
-    media,
+    slots[0].media,
+    slots[1].media,
   ]);
   const regionLabelsEl = el("div", { cls: "hitl-audio-region-labels", testid: "region-labels" });
   const regionList = el("ul", { cls: "hitl-audio-regions", testid: "region-list", attrs: { "aria-label": "Regions" } });
@@ -189,12 +206,14 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       if (it && prepare(it)) keep.add(keyOf(it));
     }
     for (const [k, p] of prepared) {
-      if (keep.has(k) || k === loadedKey) continue;
+      if (keep.has(k) || k === loadedKey || k === act.key || k === spare.key) continue;
       URL.revokeObjectURL?.(p.url);
       prepared.delete(k);
     }
   }
-  shell.addCleanup(client.events.on("items", () => warm()));
+  shell.addCleanup(
+    client.events.on("items", () => fillSpareSoon()),
+  );
   shell.addCleanup(() => {
     for (const p of prepared.values()) URL.revokeObjectURL?.(p.url);
     prepared.clear();
@@ -206,19 +225,27 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const k = keyOf(item);
     let st = states.get(k);
     if (st) return st;
-    const v = client.foldOf(item).verdict;
-    const d = (v?.data ?? null) as Record<string, unknown> | null;
-    const regs = Array.isArray(d?.regions_after) ? d!.regions_after : Array.isArray(d?.regions) ? d!.regions : Array.isArray(item.regions) ? item.regions : [];
+    const d = verdictData(item);
+    const regs = initialRegions(item);
     const text =
       d && typeof d.transcript_after === "string" ? d.transcript_after : d && typeof d.transcript === "string" ? d.transcript : typeof item.transcript === "string" ? item.transcript : null;
     const shownAt = now();
     st = {
-      editor: new RegionEditor(regs as AudioRegion[], Number(item.duration) || 0, () => now() - shownAt),
+      editor: new RegionEditor(regs, Number(item.duration) || 0, () => now() - shownAt),
       transcript: text,
       listen: new ListenTracker(),
     };
     states.set(k, st);
     return st;
+  }
+  function verdictData(item: AudioItem): Record<string, unknown> | null {
+    return (client.foldOf(item).verdict?.data ?? null) as Record<string, unknown> | null;
+  }
+  /** The regions a clip opens with: its last decision's, else the model's. */
+  function initialRegions(item: AudioItem): AudioRegion[] {
+    const d = verdictData(item);
+    const regs = Array.isArray(d?.regions_after) ? d!.regions_after : Array.isArray(d?.regions) ? d!.regions : Array.isArray(item.regions) ? item.regions : [];
+    return regs as AudioRegion[];
   }
   const current = (): AudioItem | null => (client.state() === "item" ? (client.current() ?? null) : null);
   const curState = (): ClipState | null => {
@@ -240,7 +267,6 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   }
 
   /* ------------------------------------------------------------ playback */
-  let wave: WaveView | null = null;
   let loadedKey: string | null = null;
   let loadedState: ClipState | null = null;
   let playing = false;
@@ -249,38 +275,95 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   let stopAt: number | null = null;
   let zoomAt = 0;
 
-  function ensureWave(): WaveView | null {
-    if (wave) return wave;
+  function makeSlot(): Slot {
+    const m = el("audio", { cls: "hitl-audio-media", attrs: { preload: "auto" } });
+    m.preservesPitch = true;
+    return { box: el("div", { cls: "hitl-waveform" }), media: m, view: null, key: null };
+  }
+  /** The shown slot carries the test ids and takes the pointer; the spare is hidden. */
+  function markSlots(): void {
+    for (const sl of slots) {
+      const on = sl === act;
+      sl.box.classList.toggle("is-spare", !on);
+      setAttr(sl.box, "data-testid", on ? "waveform" : "waveform-next");
+      setAttr(sl.media, "data-testid", on ? "audio" : "audio-next");
+      if (on) sl.box.removeAttribute("aria-hidden");
+      else sl.box.setAttribute("aria-hidden", "true");
+    }
+  }
+
+  /** The slot's waveform, made on first use; null where it cannot be drawn. */
+  function viewOf(slot: Slot): WaveView | null {
+    if (slot.view) return slot.view;
     try {
-      wave = createWaveView(waveEl, media, {
+      // the spare's waveform is hidden: what the mouse does there is not the person's
+      slot.view = createWaveView(slot.box, slot.media, {
         created: (start, end) => {
           const st = curState();
-          if (!st) return;
+          if (!st || slot !== act) return;
           const r = st.editor.add(start, end, regionLabels()[0] ?? "");
           if (!r) shell.say("That region is too short.");
           paintRegions();
         },
         updated: (id, start, end) => {
           const st = curState();
-          if (!st) return;
+          if (!st || slot !== act) return;
           const why = st.editor.move(id, start, end);
           if (why) shell.say(`Region not moved: ${why}.`);
           st.editor.select(id);
           paintRegions();
         },
         clicked: (id) => {
+          if (slot !== act) return;
           curState()?.editor.select(id);
           paintRegions();
           shell.focus();
         },
       });
-      shell.addCleanup(() => wave?.destroy());
+      shell.addCleanup(() => slot.view?.destroy());
     } catch (err) {
       console.error("hitl_widgets: the waveform could not be drawn", err);
-      wave = null;
+      slot.view = null;
     }
-    return wave;
+    return slot.view;
   }
+
+  /** Load a prepared clip into a slot (its waveform from the peaks, its media's source). */
+  function fill(slot: Slot, key: string, p: Prepared, duration: number, regions: AudioRegion[]): void {
+    slot.key = key;
+    const w = viewOf(slot);
+    if (w) {
+      w.load(p.url, p.peaks, duration);
+      w.setRegions(regions, null);
+    } else slot.media.src = p.url;
+  }
+
+  /** Give the spare the clip after the shown one, so that moving on only swaps them. */
+  function fillSpare(): void {
+    if (!act.key) return;
+    const next = client.items.get(client.cursor + 1);
+    if (!next || loadedKey === null || keyOf(next) === act.key) return;
+    const k = keyOf(next);
+    if (spare.key === k) return;
+    const p = prepare(next);
+    if (!p || next.audio_error) return;
+    spare.media.pause?.();
+    fill(spare, k, p, Number(next.duration) || 0, initialRegions(next));
+  }
+  let spareTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The clips near the cursor prepared and the spare filled, once this frame is painted
+   * (a Blob's copy and a waveform's drawing stay off the key's frame). */
+  function fillSpareSoon(): void {
+    if (spareTimer !== null) return;
+    spareTimer = setTimeout(() => {
+      spareTimer = null;
+      warm();
+      fillSpare();
+    }, 30);
+  }
+  shell.addCleanup(() => {
+    if (spareTimer !== null) clearTimeout(spareTimer);
+  });
 
   function loadClip(item: AudioItem): void {
     // the clip shown before stops: its listening is accounted up to now
@@ -298,12 +381,19 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     show(errorEl, !!why);
     stage.setAttribute("data-loaded", p ? "true" : "false");
     if (!p) {
+      act.key = null;
       media.removeAttribute("src");
       return;
     }
-    const w = ensureWave();
-    if (w) w.load(p.url, p.peaks, Number(item.duration) || 0);
-    else media.src = p.url;
+    const k = keyOf(item);
+    if (spare.key === k && spare.view) {
+      // drawn and buffered ahead: swap the players
+      [act, spare] = [spare, act];
+      media = act.media;
+      markSlots();
+    } else if (act.key !== k) {
+      fill(act, k, p, Number(item.duration) || 0, initialRegions(item));
+    }
     media.playbackRate = rate;
     media.defaultPlaybackRate = rate;
     media.preservesPitch = true;
@@ -364,6 +454,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
 
   function zoom(dir: number): void {
     const item = current();
+    const wave = act.view;
     if (!item || !wave) return;
     zoomAt = clamp(zoomAt + dir, 0, ZOOMS.length - 1);
     const dur = Number(item.duration) || 1;
@@ -373,6 +464,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   }
 
   const onMedia = (ev: Event) => {
+    // the spare's events (its buffering, its pause when it is given the next clip) are not the clip shown
+    if (ev.target !== media) return;
     const st = loaded();
     const t = now();
     switch (ev.type) {
@@ -408,10 +501,12 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     paintStage();
   };
   const MEDIA_EVENTS = ["play", "pause", "ended", "timeupdate", "error"];
-  for (const type of MEDIA_EVENTS) media.addEventListener(type, onMedia);
+  for (const sl of slots) for (const type of MEDIA_EVENTS) sl.media.addEventListener(type, onMedia);
   shell.addCleanup(() => {
-    for (const type of MEDIA_EVENTS) media.removeEventListener(type, onMedia);
-    media.pause?.();
+    for (const sl of slots) {
+      for (const type of MEDIA_EVENTS) sl.media.removeEventListener(type, onMedia);
+      sl.media.pause?.();
+    }
   });
   // the listening time shown moves on while playing
   const ticker = setInterval(() => {
@@ -587,8 +682,10 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   function accept(): void {
     const item = current();
     if (!item) return;
-    if (!shell.showModel()) return shell.say("The model's label is hidden in this review: pick a label with 1–9.");
-    if (!hasModel(item)) return shell.say("No model label to accept: pick a label with 1–9.");
+    // a review without clip labels (transcripts, regions): Enter submits the clip's review
+    const labelled = labels().length > 0;
+    if (labelled && !shell.showModel()) return shell.say("The model's label is hidden in this review: pick a label with 1–9.");
+    if (labelled && !hasModel(item)) return shell.say("No model label to accept: pick a label with 1–9.");
     if (!allowed(item)) return;
     shell.clearMessage();
     client.decide({ action: "accept", data: reviewData(item) });
@@ -631,7 +728,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     { keys: ["x", "Delete", "Backspace"], display: "X / Delete", description: "Delete the selected region", run: () => removeSelected() },
     { keys: ["Escape"], display: "Esc", description: "Cancel a started region, or deselect (else: close the help)", run: () => escape() },
     { keys: ["t"], display: "T", description: "Edit the transcript (Ctrl/⌘+Enter saves, Esc cancels; the word diff against the model's is shown)", run: () => openEditor() },
-    { keys: ["Enter", "a"], display: "Enter / A", description: "Accept the model's label (with the regions and transcript)", action: "accept", run: () => accept() },
+    { keys: ["Enter", "a"], display: "Enter / A", description: "Accept: the model's label (in a review without clip labels: submit) with the regions and transcript as they are", action: "accept", run: () => accept() },
     {
       keys: ["1", "2", "3", "4", "5", "6", "7", "8", "9"],
       display: "1 – 9",
@@ -745,7 +842,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     setText(pendingEl, pending !== null ? `new region from ${formatTime(pending)} (E ends it)` : "");
     if (pending !== null) stage.setAttribute("data-pending", pending.toFixed(2));
     else stage.removeAttribute("data-pending");
-    if (wave && loadedKey === keyOf(item)) wave.setRegions(list, sel);
+    if (act.view && loadedKey === keyOf(item) && act.key === loadedKey) act.view.setRegions(list, sel);
   }
 
   shell.paintItem = (item, fresh) => {
@@ -754,7 +851,9 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       stage.setAttribute("data-item-id", String(item.item_id));
       setText(nameEl, item.name ?? "");
       if (loadedKey !== keyOf(item)) loadClip(item);
-      warm();
+      // the clips ahead (their Blobs: a copy of each clip's bytes) and the spare player
+      // are made once this frame is painted, not on the key's path
+      fillSpareSoon();
       clear(fieldsRow);
       const fs = Array.isArray(item.fields) ? item.fields : [];
       for (const f of fs) fieldsRow.append(el("span", { cls: "hitl-field", text: `${String(f[0])}: ${String(f[1])}` }));
@@ -765,7 +864,10 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     paintRegions();
     paintTranscript(item);
     const sm = shell.showModel();
-    show(modelRow, sm);
+    const labelled = labels().length > 0;
+    show(modelRow, sm && (labelled || typeof item.confidence === "number"));
+    show(modelLabel, labelled);
+    show(labelsRow, labelled);
     setText(modelLabel, sm ? (item.model_label ?? "—") : "");
     setText(confidence, sm && typeof item.confidence === "number" ? formatPercent(item.confidence, 1) : "");
     const v = client.foldOf(item).verdict;
