@@ -608,14 +608,19 @@ def test_a_transcription_review_needs_no_clip_labels(tmp_path):
     d = w.decisions().set_index("item_id")
     assert d.loc["c0", "status"] == "accepted" and pd.isna(d.loc["c0", "human_label"])
     d0, d1 = d.loc["c0", "data"], d.loc["c1", "data"]
-    assert d0["transcript_before"] == "the cat sat on mat 0" and d0["transcript_after"] == "the cat sat on the mat 0"
+    assert (
+        d0["transcript_before"] == "the cat sat on mat 0"
+        and d0["transcript_after"] == "the cat sat on the mat 0"
+    )
     assert d0["wer"] == pytest.approx(1 / 7) and d0["wer_counts"]["deletions"] == 1
     assert d1["transcript_after"] == d1["transcript_before"] and d1["wer"] == 0.0 and d1["plays"] == 2
 
 
 def test_a_regions_only_review_takes_region_labels(tmp_path):
     df = frame(tmp_path).drop(columns=["pred"])
-    w = AudioReview(df, audio="path", regions="segs", region_labels=["speech", "laugh"], store=str(tmp_path / "s.db"))
+    w = AudioReview(
+        df, audio="path", regions="segs", region_labels=["speech", "laugh"], store=str(tmp_path / "s.db")
+    )
     assert w.labels == [] and w.config["region_labels"] == ["speech", "laugh"]
     w.accept(regions=[{"id": "m1", "start": 0.1, "end": 0.6, "label": "laugh"}])
     data = w.decisions()["data"].iloc[0]
@@ -628,7 +633,10 @@ def test_a_regions_only_review_takes_region_labels(tmp_path):
         ({}, "labels: give the clip label set"),
         ({"regions": "segs"}, "without labels=, give the regions' label set as region_labels"),
         ({"transcript": "asr", "pred": "pred"}, "pred='pred': a model label per clip needs the label set"),
-        ({"transcript": "asr", "pred": None, "proba": [[0.5, 0.5]] * 4}, "proba: probabilities per label need"),
+        (
+            {"transcript": "asr", "pred": None, "proba": [[0.5, 0.5]] * 4},
+            "proba: probabilities per label need",
+        ),
     ],
 )
 def test_without_clip_labels_what_needs_them_is_refused_by_name(tmp_path, kw, words):
