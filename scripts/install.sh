@@ -16,10 +16,14 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
 fi
 
 if [ "$extra" = "test" ]; then
-    # A real browser and a real PostgreSQL server for the end-to-end and concurrency tests.
+    # A real browser and a real PostgreSQL server for the end-to-end and concurrency tests,
+    # and speech for notebook 07.
     need=()
     [ -x /usr/bin/chromium ] || need+=(chromium)
     command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+    # notebook 07's real speech: a voice that speaks any text, and alsa-utils' spoken test clips
+    command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+    [ -d /usr/share/sounds/alsa ] || need+=(alsa-utils)
     if [ "${#need[@]}" -gt 0 ]; then
         SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
         $SUDO apt-get update -qq

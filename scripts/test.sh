@@ -29,6 +29,8 @@ ready() {
     if [ "$(id -u)" = 0 ]; then
         [ -x /usr/bin/chromium ] || return 1
         command -v pg_ctlcluster >/dev/null 2>&1 || return 1
+        command -v espeak-ng >/dev/null 2>&1 || return 1
+        [ -d /usr/share/sounds/alsa ] || return 1
     fi
     [ -d js/node_modules ] || return 1
     [ -x js/node_modules/.bin/tsc ] || return 1
@@ -43,7 +45,7 @@ assert os.path.realpath(os.path.dirname(hitl_widgets.__file__)) == here, "anothe
 for m in ("pytest", "playwright", "pytest_playwright", "nbclient", "nbformat", "notebook",
           "jupyterlab", "jupyter_client", "psycopg", "krippendorff", "statsmodels",
           "ruff", "mypy", "hypothesis", "skimage", "pycocotools", "PIL",
-          "soundfile", "jiwer"):
+          "soundfile", "jiwer", "pocketsphinx"):
     assert importlib.util.find_spec(m), m
 assert os.path.getsize(os.path.join(here, "static", "classification.js")) > 0, "no front end"
 PYCHECK

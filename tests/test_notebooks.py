@@ -125,6 +125,17 @@ CHECKS = {
         "assert sf.info(_io.BytesIO(_a['bytes'])).samplerate == RATE\n"
         "_lines = Path('audio_review.jsonl').read_text().splitlines()\n"
         "assert len(_lines) == len(_d) and {_json.loads(x)['item_id'] for x in _lines} == set(_d['item_id'])\n"
+        "# real speech: pocketsphinx and espeak-ng are installed with the test extras (scripts/install.sh test)\n"
+        "assert have_speech, 'pocketsphinx or espeak-ng missing: the real-speech section was skipped'\n"
+        "assert (speech['speaker'] == 'person (alsa-utils)').sum() == 8 and len(speech) == 20\n"
+        "_s = hw.open_store(STORE).decisions('speech')\n"
+        "assert sorted(_s['item_id']) == sorted(speech.index[speech['routed']]) and len(_s) >= 10, _s\n"
+        "assert (_s['status'] == 'accepted').all() and _s['human_label'].isna().all()  # no clip labels\n"
+        "for _x, _i in zip(_s['data'], _s['item_id'], strict=True):\n"
+        "    assert _x['transcript_before'] == speech.loc[_i, 'asr'] and _x['transcript_after'] == speech.loc[_i, 'truth'], _x\n"
+        "assert _jiwer.wer(list(speech['truth']), list(speech['asr'])) > 0.2  # the recogniser's real mistakes\n"
+        "assert abs(o.wer - _jiwer.wer([x['transcript_after'] for x in _s['data']], [x['transcript_before'] for x in _s['data']])) <= 1e-9\n"
+        "assert after < before and len(speech_ds) == len(_s) and sorted(speech_ds['text']) == sorted(speech.loc[speech['routed'], 'truth'])\n"
     ),
     "10_diversity.ipynb": (
         "assert set(groups['group']) == {'A', 'B'} and len(groups) == 48\n"
