@@ -68,12 +68,15 @@ def review_notebook(
     freqs: tuple[float, ...] = (440.0, 660.0),
     seconds: float = 2.0,
     prefetch: int | None = None,
+    labelled: bool = True,
 ) -> dict:
     """One sine WAV per frequency (soundfile, in the test's temp dir), ids a00, a01, ...,
     the model's label "tone" and a transcript per clip."""
     asr = ["a short tone", "another tone", "a third tone", "the last tone"][: len(freqs)]
     conf = [0.9, 0.6, 0.8, 0.7][: len(freqs)]
     extra = "" if prefetch is None else f", prefetch={prefetch}"
+    # labelled False: a transcription review (no clip labels, no model label)
+    label_args = f'labels={LABELS!r}, pred="pred"' if labelled else "labels=None, pred=None"
     source = textwrap.dedent(f"""\
         from pathlib import Path
         import numpy as np
@@ -91,7 +94,7 @@ def review_notebook(
             paths.append(str(path))
         df = pd.DataFrame({{"path": paths, "pred": ["tone"] * len(paths), "confidence": {conf!r},
                            "asr": {asr!r}}}, index=[f"a{{i:02d}}" for i in range(len(paths))])
-        review = hw.AudioReview(df, audio="path", labels={LABELS!r}, pred="pred", confidence="confidence",
+        review = hw.AudioReview(df, audio="path", {label_args}, confidence="confidence",
                                 transcript="asr", region_labels={REGION_LABELS!r},
                                 store={str(store)!r}, annotator={ANNOTATOR!r}{extra})
         review""")
@@ -337,3 +340,59 @@ def test_kernel_killed_mid_review_loses_no_audio_decision(lab_server, open_noteb
     assert got["a02"]["action"] == "correct" and got["a02"]["label_after"] == "noise"
     assert data["a02"]["regions_after"] == [] and data["a02"]["transcript_after"] == "a third tone"
     assert all(e["annotator"] == ANNOTATOR for e in events)
+
+
+def test_a_transcription_review_with_the_next_clip_drawn_ahead(
+    lab_server, open_notebook, store_path, tmp_path
+):
+    """labels=None: no label row, T edits the transcript, Enter submits it; the next clip
+    waits drawn and loaded in the hidden second player, and Enter swaps the two."""
+    nb = review_notebook(tmp_path, store_path, (440.0, 660.0, 550.0), labelled=False)
+    nbp: NotebookPage = open_notebook(lab_server, "asr.ipynb", nb)
+    page = nbp.page
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    nbp.run_all()
+    wait_state(page, "the first clip", state="item", item="a00", painted=0, layout="audio")
+    root = page.locator(ROOT).last
+    assert root.locator('[data-testid="label-button"]').count() == 0
+    assert root.locator('[data-testid="model-label"]').is_hidden()
+    # the spare player holds clip a01: its waveform drawn (hidden) and its bytes on its media element
+    spare = (
+        "() => { const r = [...document.querySelectorAll('[data-testid=\"hitl-root\"]')].pop();"
+        " const box = r.querySelector('[data-testid=\"waveform-next\"]');"
+        " const m = r.querySelector('[data-testid=\"audio-next\"]');"
+        " const c = box && box.firstElementChild && box.firstElementChild.shadowRoot &&"
+        "   box.firstElementChild.shadowRoot.querySelector('canvas');"
+        " return box && m && c ? {src: m.getAttribute('src') || '', hidden: getComputedStyle(box).visibility,"
+        "   ready: m.readyState} : null; }"
+    )
+    ahead = wait_for(
+        lambda: (x := page.evaluate(spare)) and x["src"] and x["ready"] >= 1 and x, 20, "a01 ahead"
+    )
+    assert ahead["hidden"] == "hidden" and ahead["src"].startswith("blob:"), ahead
+    root.locator('[data-testid="audio-name"]').click()
+    wait_state(page, "the widget to have the focus", focused=True, timeout=10)
+
+    page.keyboard.press("t")
+    editor = root.locator('[data-testid="transcript-editor"]')
+    editor.wait_for(state="visible", timeout=10_000)
+    editor.fill("a shorter tone")
+    page.keyboard.press("Control+Enter")
+    wait_for(lambda: state(page)["transcript"] == "a shorter tone", 10, "the transcript saved")
+    wait_state(page, "the keys back on the widget", focused=True, timeout=10)
+    page.keyboard.press("Enter")  # submit: no label to accept
+    s = wait_state(page, "the second clip", state="item", item="a01", painted=1)
+    # shown by the swap: the media element now shown is the one that was loaded ahead
+    assert s["media"]["src"] == ahead["src"] and s["waveDrawn"], s
+    page.keyboard.press(" ")
+    s = wait_for(lambda: (x := state(page))["playing"] and x["time"] > 0.2 and x, 20, "a01 to play")
+    assert s["media"]["paused"] is False, s
+    page.keyboard.press(" ")
+    wait_state(page, "every decision saved", pending=0, timeout=30)
+
+    (event,) = store_events(store_path)
+    assert (event["item_id"], event["action"], event["label_after"]) == ("a00", "accept", None)
+    data = json.loads(event["data"])
+    assert data["transcript_before"] == "a short tone" and data["transcript_after"] == "a shorter tone"
+    # the person's 3 words are the reference: one substitution
+    assert abs(data["wer"] - 1 / 3) < 1e-12 and data["wer_counts"]["substitutions"] == 1
