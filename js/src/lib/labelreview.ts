@@ -6,7 +6,7 @@
 import type { AnyModel } from "@anywidget/types";
 import type { KeyBinding } from "./keyboard";
 import { moveBindings } from "./bindings";
-import { clear, el, formatPercent, show } from "./dom";
+import { clear, el, formatPercent, kbd, setAttr, show } from "./dom";
 import type { ReviewShell } from "./shell";
 import type { SummaryRow } from "./summary";
 import type { BaseItem } from "./types";
@@ -70,6 +70,62 @@ export function labelActions<I extends LabelledItem>(shell: ReviewShell<I>, labe
     ...moveBindings((delta) => client.move(delta)),
   ];
   return { accept, choose, undo, bindings };
+}
+
+/** The label buttons of a view (1-9 with their key on the first nine), rebuilt only when
+ * the label set changes; `mark` shows which is the model's label (when the model is shown)
+ * and which the item's verdict chose. `badge`: the model's label is also marked in words
+ * (a "model" badge), not only by an outline a hover could be taken for. */
+export class LabelButtons {
+  private key = "";
+  private readonly buttons = new Map<string, HTMLButtonElement>();
+  private readonly badges = new Map<string, HTMLElement>();
+
+  constructor(
+    private readonly row: HTMLElement,
+    private readonly onClick: (label: string) => void,
+    private readonly opts: { badge?: boolean } = {},
+  ) {}
+
+  /** Build the buttons of `labels` (nothing to do when the set has not changed). */
+  build(labels: string[]): void {
+    const k = JSON.stringify(labels);
+    if (k === this.key) return;
+    this.key = k;
+    clear(this.row);
+    this.buttons.clear();
+    this.badges.clear();
+    labels.forEach((label, i) => {
+      const badge = this.opts.badge ? el("span", { cls: "hitl-model-badge", testid: "model-badge", text: "model", hidden: true }) : null;
+      const b = el(
+        "button",
+        {
+          cls: "hitl-label-btn",
+          testid: "label-button",
+          attrs: { type: "button", tabindex: -1, "data-label": label, title: i < 9 ? `Press ${i + 1}` : undefined },
+        },
+        [i < 9 ? kbd(String(i + 1)) : null, el("span", { text: label }), badge],
+      );
+      b.addEventListener("click", () => this.onClick(label));
+      this.buttons.set(label, b);
+      if (badge) this.badges.set(label, badge);
+      this.row.appendChild(b);
+    });
+  }
+
+  /** Mark the model's label (`showModel`) and the label `item`'s verdict chose. */
+  mark<I extends LabelledItem>(shell: ReviewShell<I>, item: I, showModel: boolean): void {
+    const v = shell.client.foldOf(item).verdict;
+    const chosen = v?.action === "correct" ? v.label : v?.action === "accept" ? (v.label ?? item.model_label) : null;
+    for (const [label, b] of this.buttons) {
+      const isModel = showModel && label === item.model_label;
+      b.classList.toggle("is-model", isModel);
+      const badge = this.badges.get(label);
+      if (badge) show(badge, isModel);
+      b.classList.toggle("is-chosen", label === chosen);
+      setAttr(b, "aria-pressed", label === chosen ? "true" : "false");
+    }
+  }
 }
 
 /** The model's probability per label as bars in `container` (the label set's order first,

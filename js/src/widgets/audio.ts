@@ -25,7 +25,7 @@ import type { AnyModel, RenderProps } from "@anywidget/types";
 import { isTextEntry, keyFromCode, type KeyBinding } from "../lib/keyboard";
 import { moveBindings } from "../lib/bindings";
 import { clear, el, formatPercent, kbd, setAttr, setText, show } from "../lib/dom";
-import { agreementRows, paintProba } from "../lib/labelreview";
+import { agreementRows, LabelButtons, paintProba } from "../lib/labelreview";
 import { describeState } from "../lib/fold";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
 import type { TimedRoot } from "../lib/paint";
@@ -761,28 +761,13 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
 
   /* ------------------------------------------------------------ painting */
   let labelsKey = "";
-  const buttons = new Map<string, HTMLButtonElement>();
+  const buttons = new LabelButtons(labelsRow, (label) => shell.timeKey("click", null, () => choose(label)));
   function buildButtons(): void {
     const list = labels();
     const k = JSON.stringify([list, regionLabels()]);
     if (k === labelsKey) return;
     labelsKey = k;
-    clear(labelsRow);
-    buttons.clear();
-    list.forEach((label, i) => {
-      const b = el(
-        "button",
-        {
-          cls: "hitl-label-btn",
-          testid: "label-button",
-          attrs: { type: "button", tabindex: -1, "data-label": label, title: i < 9 ? `Press ${i + 1}` : undefined },
-        },
-        [i < 9 ? kbd(String(i + 1)) : null, el("span", { text: label })],
-      );
-      b.addEventListener("click", () => shell.timeKey("click", null, () => choose(label)));
-      buttons.set(label, b);
-      labelsRow.appendChild(b);
-    });
+    buttons.build(list);
     clear(regionLabelsEl);
     regionLabels()
       .slice(0, 9)
@@ -870,13 +855,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     show(labelsRow, labelled);
     setText(modelLabel, sm ? (item.model_label ?? "—") : "");
     setText(confidence, sm && typeof item.confidence === "number" ? formatPercent(item.confidence, 1) : "");
-    const v = client.foldOf(item).verdict;
-    const chosen = v?.action === "correct" ? v.label : v?.action === "accept" ? (v.label ?? item.model_label) : null;
-    for (const [label, b] of buttons) {
-      b.classList.toggle("is-model", sm && label === item.model_label);
-      b.classList.toggle("is-chosen", label === chosen);
-      setAttr(b, "aria-pressed", label === chosen ? "true" : "false");
-    }
+    buttons.mark(shell, item, sm);
   };
   shell.onLeave = () => {
     if (playing) media.pause();

@@ -9,8 +9,8 @@
  */
 import "../lib/theme.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
-import { clear, el, formatPercent, kbd, setAttr, setText, show } from "../lib/dom";
-import { agreementRows, labelActions, paintProba } from "../lib/labelreview";
+import { el, formatPercent, kbd, setText, show } from "../lib/dom";
+import { agreementRows, LabelButtons, labelActions, paintProba } from "../lib/labelreview";
 import { describeState } from "../lib/fold";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
 import type { TimedRoot } from "../lib/paint";
@@ -43,7 +43,6 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     },
     options,
   );
-  const client = shell.client;
 
   /* ------------------------------------------------------------ skeleton */
   const text = el("div", { cls: "hitl-text", testid: "item-text" });
@@ -65,39 +64,12 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
 
   /* ------------------------------------------------------------ painting */
   let labelsRef: unknown = undefined;
-  let labelsKey = "";
-  const buttons = new Map<string, HTMLButtonElement>();
-  /** the "model" badge in each label's button (shown on the model's label) */
-  const badges = new Map<string, HTMLElement>();
+  const buttons = new LabelButtons(labelsRow, (label) => choose(label), { badge: true });
   function buildButtons(): void {
     const raw = model.get("labels");
     if (raw === labelsRef) return;
     labelsRef = raw;
-    const list = labels();
-    const k = JSON.stringify(list);
-    if (k === labelsKey) return;
-    labelsKey = k;
-    clear(labelsRow);
-    buttons.clear();
-    badges.clear();
-    list.forEach((label, i) => {
-      // the model's label is marked in words (a badge), not only by an outline that a
-      // hover could be taken for
-      const badge = el("span", { cls: "hitl-model-badge", testid: "model-badge", text: "model", hidden: true });
-      const b = el(
-        "button",
-        {
-          cls: "hitl-label-btn",
-          testid: "label-button",
-          attrs: { type: "button", tabindex: -1, "data-label": label, title: i < 9 ? `Press ${i + 1}` : undefined },
-        },
-        [i < 9 ? kbd(String(i + 1)) : null, el("span", { text: label }), badge],
-      );
-      b.addEventListener("click", () => choose(label));
-      buttons.set(label, b);
-      badges.set(label, badge);
-      labelsRow.appendChild(b);
-    });
+    buttons.build(labels());
   }
 
   shell.paintItem = (item, fresh) => {
@@ -112,16 +84,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     show(modelRow, sm);
     setText(modelLabel, sm ? (item.model_label ?? "—") : "");
     setText(confidence, sm && typeof item.confidence === "number" ? formatPercent(item.confidence, 1) : "");
-    const v = client.foldOf(item).verdict;
-    const chosen = v?.action === "correct" ? v.label : v?.action === "accept" ? (v.label ?? item.model_label) : null;
-    for (const [label, b] of buttons) {
-      const isModel = sm && label === item.model_label;
-      b.classList.toggle("is-model", isModel);
-      const badge = badges.get(label);
-      if (badge) show(badge, isModel);
-      b.classList.toggle("is-chosen", label === chosen);
-      setAttr(b, "aria-pressed", label === chosen ? "true" : "false");
-    }
+    buttons.mark(shell, item, sm);
   };
 
   shell.summaryRows = () => agreementRows(shell, model);

@@ -15,8 +15,8 @@ import "../lib/theme.css";
 import "../lib/image.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import type { KeyBinding } from "../lib/keyboard";
-import { clear, el, formatPercent, kbd, setAttr, setText, show } from "../lib/dom";
-import { agreementRows, labelActions, paintProba } from "../lib/labelreview";
+import { clear, el, formatPercent, kbd, setText, show } from "../lib/dom";
+import { agreementRows, LabelButtons, labelActions, paintProba } from "../lib/labelreview";
 import { describeState } from "../lib/fold";
 import { ImageCache, imageKey, type Prepared } from "../lib/images";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
@@ -138,30 +138,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const { choose, bindings } = labelActions(shell, labels);
     shell.bind(bindings);
 
-    let labelsKey = "";
-    const buttons = new Map<string, HTMLButtonElement>();
-    function buildButtons(): void {
-      const list = labels();
-      const k = JSON.stringify(list);
-      if (k === labelsKey) return;
-      labelsKey = k;
-      clear(labelsRow);
-      buttons.clear();
-      list.forEach((label, i) => {
-        const b = el(
-          "button",
-          {
-            cls: "hitl-label-btn",
-            testid: "label-button",
-            attrs: { type: "button", tabindex: -1, "data-label": label, title: i < 9 ? `Press ${i + 1}` : undefined },
-          },
-          [i < 9 ? kbd(String(i + 1)) : null, el("span", { text: label })],
-        );
-        b.addEventListener("click", () => choose(label));
-        buttons.set(label, b);
-        labelsRow.appendChild(b);
-      });
-    }
+    const buttons = new LabelButtons(labelsRow, (label) => choose(label));
+    const buildButtons = (): void => buttons.build(labels());
 
     shell.paintItem = (item, fresh) => {
       buildButtons();
@@ -184,13 +162,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       show(modelRow, sm);
       setText(modelLabel, sm ? (item.model_label ?? "—") : "");
       setText(confidence, sm && typeof item.confidence === "number" ? formatPercent(item.confidence, 1) : "");
-      const v = client.foldOf(item).verdict;
-      const chosen = v?.action === "correct" ? v.label : v?.action === "accept" ? (v.label ?? item.model_label) : null;
-      for (const [label, b] of buttons) {
-        b.classList.toggle("is-model", sm && label === item.model_label);
-        b.classList.toggle("is-chosen", label === chosen);
-        setAttr(b, "aria-pressed", label === chosen ? "true" : "false");
-      }
+      buttons.mark(shell, item, sm);
     };
   }
 
