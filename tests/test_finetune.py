@@ -192,3 +192,18 @@ def test_metrics_and_live_loss_by_hand(capsys):
         live({"step": i + 1, "epoch": 1, "loss": 1.0 / (i + 1)})
     out = capsys.readouterr().out
     assert out.count("loss") == 2 and "step     4" in out
+
+
+def test_live_loss_run_feeds_the_view_and_on_step_and_shows_the_last_point(capsys):
+    live = LiveLoss("print", every=10)
+    seen: list[dict[str, float]] = []
+
+    def train(step):
+        for i in range(3):
+            step({"step": float(i + 1), "epoch": 1.0, "loss": 1.0 / (i + 1)})
+
+    seconds = live.run(train, seen.append)
+    assert [r["step"] for r in seen] == [1.0, 2.0, 3.0] and live.losses == [1.0, 0.5, 1 / 3]
+    assert isinstance(seconds, float) and seconds >= 0
+    out = capsys.readouterr().out
+    assert out.count("loss") == 1 and "step     3" in out  # fewer than `every` steps: flushed once at the end

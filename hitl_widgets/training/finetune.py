@@ -155,6 +155,26 @@ class LiveLoss:
             return
         self.flush()
 
+    def run(
+        self,
+        train: Callable[[Callable[[dict[str, float]], None]], Any],
+        on_step: Callable[[dict[str, float]], None] | None = None,
+    ) -> float:
+        """Call ``train(step)``, where each training step calls ``step(record)``: the record
+        is shown here and passed on to `on_step`; every point is shown at the end. Returns
+        the seconds training took."""
+
+        def step(rec: dict[str, float]) -> None:
+            self(rec)
+            if on_step is not None:
+                on_step(rec)
+
+        t0 = time.perf_counter()
+        train(step)
+        seconds = time.perf_counter() - t0
+        self.flush()
+        return seconds
+
     def flush(self) -> None:
         """Show every point recorded so far."""
         if self.mode is None or not self.steps or self._shown == len(self.steps):
@@ -497,27 +517,20 @@ def finetune(
         before_metrics, before_name = _evaluate_before(before, clf, chosen, e_texts, e_y, e_emb, progress)
 
     # -- train -------------------------------------------------------------------------
-    live_view = LiveLoss(live, every=every, title=f"training loss ({chosen})")
-
-    def step(rec: dict[str, float]) -> None:
-        live_view(rec)
-        if on_step is not None:
-            on_step(rec)
-
-    t0 = time.perf_counter()
-    clf.fit(
-        texts,
-        y,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        progress=progress,
-        on_step=step,
-        sample_weight=fit_weights,
-        allow_missing_labels=True,
+    train_s = LiveLoss(live, every=every, title=f"training loss ({chosen})").run(
+        lambda step: clf.fit(
+            texts,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            progress=progress,
+            on_step=step,
+            sample_weight=fit_weights,
+            allow_missing_labels=True,
+        ),
+        on_step,
     )
-    train_s = time.perf_counter() - t0
-    live_view.flush()
     after_metrics = evaluate(clf, e_texts, e_y, embeddings=e_emb) if e_texts else None
 
     settings = {

@@ -23,7 +23,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -535,27 +534,20 @@ def finetune_images(
         before_metrics = classification_metrics(e_y, pred, clf.labels)
 
     # -- train -------------------------------------------------------------------------
-    live_view = LiveLoss(live, every=every, title="training loss (image classifier)")
-
-    def step(rec: dict[str, float]) -> None:
-        live_view(rec)
-        if on_step is not None:
-            on_step(rec)
-
-    t0 = time.perf_counter()
-    clf.fit(
-        pics,
-        y,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        sample_weight=fit_weights,
-        progress=progress,
-        on_step=step,
-        allow_missing_labels=True,
+    train_s = LiveLoss(live, every=every, title="training loss (image classifier)").run(
+        lambda step: clf.fit(
+            pics,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            sample_weight=fit_weights,
+            progress=progress,
+            on_step=step,
+            allow_missing_labels=True,
+        ),
+        on_step,
     )
-    train_s = time.perf_counter() - t0
-    live_view.flush()
     after_metrics = clf.evaluate(e_images, e_y) if e_images else None
 
     report = ImageFinetuneReport(
