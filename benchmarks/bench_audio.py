@@ -29,7 +29,9 @@ an event every few seconds, written once into benchmarks/.cache/ (about 30 s to 
   that Enter often lands while the pause's own frame is being produced, and its frame then
   waits for the next vsync; no person presses that fast).
 * one-hour recording, a fresh page and kernel each time: render (the widget's root appears)
-  -> its waveform canvas in the page (checked each animation frame), beside a 3 s clip;
+  -> its waveform canvas in the page (checked each animation frame), beside a 3 s clip,
+  and -> its sound in the player (a clip over 2 MB comes as its peaks; its bytes follow on
+  request, so this is when Space can play it);
   the JS heap (``performance.memory.usedJSHeapSize`` with ``--enable-precise-memory-info``,
   after a forced GC) once the waveform is painted minus before the cell ran, beside the
   same figure for the 3 s clip and the recording's encoded size; seeking: L / Shift+L / J
@@ -120,9 +122,13 @@ FIRST_PROBE = """() => {
   new MutationObserver((_, mo) => {
     if (B.render_ts === undefined && H.root()) {
       B.render_ts = performance.now();
+      // the waveform painted, then (a long clip's bytes come on request) its sound in the player
       const poll = () => {
         if (H.stage()) B.stage_ts = B.stage_ts ?? performance.now();
-        if (H.painted()) B.paint_ts = performance.now(); else requestAnimationFrame(poll);
+        if (B.paint_ts === undefined && H.painted()) B.paint_ts = performance.now();
+        const m = H.media();
+        if (B.sound_ts === undefined && m && m.getAttribute('src')) B.sound_ts = performance.now();
+        if (B.paint_ts === undefined || B.sound_ts === undefined) requestAnimationFrame(poll);
       };
       requestAnimationFrame(poll);
       mo.disconnect();
@@ -327,6 +333,8 @@ def first_render(server: JupyterServer, browser, path: str, tmp: Path, run: int,
     page, nbp = open_review(server, browser, f"long_{run}.ipynb", [path], tmp / f"long{run}.db", FIRST_PROBE)
     try:
         wait_js(page, "() => window.__first.paint_ts !== undefined", "the waveform", 120)
+        # the heap with the clip's bytes in the page (a long clip's come after its waveform)
+        wait_js(page, "() => window.__first.sound_ts !== undefined", "the clip's sound", 120)
         b = page.evaluate("() => window.__first")
         page.wait_for_timeout(500)
         heap = page.evaluate(
@@ -370,6 +378,7 @@ def first_render(server: JupyterServer, browser, path: str, tmp: Path, run: int,
         close(server, page, nbp)
     out = {
         "render_to_wave_ms": b["paint_ts"] - b["render_ts"],
+        "render_to_sound_ms": b["sound_ts"] - b["render_ts"],
         "heap_mb": (heap[1] - heap[0]) / 2**20 if None not in heap else None,
         "seek_key_ms": [k["seeked_ts"] - k["key_ts"] for k in seek if k["key"] != "click"],
         "seek_click_ms": [k["seeked_ts"] - k["key_ts"] for k in seek if k["key"] == "click"],
@@ -500,7 +509,7 @@ def main() -> int:
     seek_click = summary([x for r in longs for x in r["seek_click_ms"]])
     seek_all = summary([x for r in longs for x in r["seek_key_ms"] + r["seek_click_ms"]])
     heap_text = (
-        f"{max(heaps):.1f} MB more JS heap once the one-hour recording's waveform is painted than before the "
+        f"{max(heaps):.1f} MB more JS heap once the one-hour recording's waveform is painted and its bytes are in the player than before the "
         f"cell ran (`performance.memory.usedJSHeapSize` after a forced GC; the most of {len(heaps)} renders), "
         f"{short['heap_mb']:.1f} MB for a 3 s clip; the encoded recording is {long_mb:.1f} MB and its "
         "waveform 8,000 min/max pairs"
@@ -548,6 +557,10 @@ def main() -> int:
             f"one hour: render -> waveform painted ({len(longs)} fresh renders)",
             render,
             f"<= {LONG_TARGET_MS:.0f} ms: {verdict(render['max'], LONG_TARGET_MS)}",
+        ),
+        row(
+            f"one hour: render -> its sound in the player (bytes asked for after the item, {len(longs)} renders)",
+            summary([r["render_to_sound_ms"] for r in longs]),
         ),
         row(
             f"one hour: seek -> media `seeked` ({seek_all['n']} seeks, while playing)",

@@ -362,6 +362,47 @@ def test_fetch_sends_the_clip_and_its_peaks_as_buffers_never_in_json(tmp_path):
     assert len(text) < 4000  # no clip, no peaks inside the JSON
 
 
+def test_a_long_clip_is_sent_as_its_peaks_and_its_bytes_on_request(tmp_path, monkeypatch):
+    import hitl_widgets.widgets.audio as audio_widget
+
+    df = frame(tmp_path)
+    sizes = [Path(p).stat().st_size for p in df["path"]]
+    # clips 2 and 3 over the limit (their items carry the waveform, not the bytes)
+    monkeypatch.setattr(audio_widget, "DEFER_CLIP_BYTES", (sizes[1] + sizes[2]) // 2)
+    w = review(tmp_path, df)
+    sent = wire(w)
+    msg, buffers = fetch(w, sent, 0, 4)
+    items = msg["items"]
+    assert [it["buffers"] for it in items] == [[0, 1], [2, 3], [4], [5]] and len(buffers) == 6
+    for k in (2, 3):
+        it = items[k]
+        assert it["audio"] == {"mime": "audio/wav", "bytes": sizes[k], "deferred": True}
+        assert it["peaks"]["buffer"] == 0
+        expect = peaks(load_audio(df["path"].iloc[k]).samples, RATE)
+        np.testing.assert_array_equal(
+            np.frombuffer(bytes(buffers[it["buffers"][0]]), "<f4"), np.concatenate([expect.min, expect.max])
+        )
+    assert "deferred" not in items[0]["audio"]
+    # the bytes, asked for
+    w._handle_custom_msg({"type": "clip", "req": "c1", "item_id": "c2"}, [])
+    reply, extra = sent[-1]
+    assert reply == {
+        "type": "clip",
+        "req": "c1",
+        "item_id": "c2",
+        "audio": {"mime": "audio/wav", "bytes": sizes[2]},
+    }
+    assert bytes(extra[0]) == Path(df["path"].iloc[2]).read_bytes()
+    # an item never served, and a file changed since: refused with the reason, no bytes
+    w._handle_custom_msg({"type": "clip", "req": "c2", "item_id": "nope"}, [])
+    reply, extra = sent[-1]
+    assert reply["audio"] is None and "unknown item" in reply["audio_error"] and not extra
+    write(df["path"].iloc[3], tone(1.0, 999), "WAV")
+    w._handle_custom_msg({"type": "clip", "req": "c3", "item_id": "c3"}, [])
+    reply, extra = sent[-1]
+    assert reply["audio"] is None and "changed" in reply["audio_error"] and not extra
+
+
 def test_a_clip_changed_since_validation_is_not_sent(tmp_path):
     df = frame(tmp_path)
     w = review(tmp_path, df)

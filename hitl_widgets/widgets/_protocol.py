@@ -110,6 +110,15 @@ class ImageMessage(TypedDict):
     item_id: str
 
 
+class ClipMessage(TypedDict):
+    """The bytes of one served audio clip that its `items` message left out (a long
+    clip: ``audio.deferred``; its waveform's peaks came with the item)."""
+
+    type: Literal["clip"]
+    req: str
+    item_id: str
+
+
 class ProfileMessage(TypedDict):
     """The annotator's answers to the profile form (``config.profile_form``): one value
     per field, "prefer not to say" where they chose not to answer; `consent` the box.
@@ -192,6 +201,24 @@ class ImageReply(TypedDict):
     image_error: NotRequired[str]
 
 
+class SentClip(TypedDict):
+    """An audio clip as sent: its bytes are a message's buffer (never in the JSON)."""
+
+    mime: str
+    bytes: int
+
+
+class ClipReply(TypedDict):
+    """The answer to a clip request: the clip's bytes as the reply's buffer 0, or
+    ``audio`` None and ``audio_error`` saying why."""
+
+    type: Literal["clip"]
+    req: str
+    item_id: str
+    audio: SentClip | None
+    audio_error: NotRequired[str]
+
+
 class StatusMessage(TypedDict):
     """The store cannot be written right now (locked, unreachable): what is happening
     and what to do. ``level`` "ok" clears an earlier one."""
@@ -218,6 +245,7 @@ BROWSER_MESSAGES = {
     "seek": SeekMessage,
     "export": ExportMessage,
     "image": ImageMessage,
+    "clip": ClipMessage,
     "profile": ProfileMessage,
 }
 KERNEL_MESSAGES = {
@@ -229,6 +257,7 @@ KERNEL_MESSAGES = {
     "seek": SeekReply,
     "export": ExportReply,
     "image": ImageReply,
+    "clip": ClipReply,
     "profile": ProfileReply,
 }
 #: Every message and record type, by the name the TypeScript side gives it.
@@ -251,6 +280,9 @@ SHAPES: dict[str, type] = {
     "ImageMessage": ImageMessage,
     "ImageReply": ImageReply,
     "SentImage": SentImage,
+    "SentClip": SentClip,
+    "ClipMessage": ClipMessage,
+    "ClipReply": ClipReply,
     "ProfileMessage": ProfileMessage,
     "ProfileReply": ProfileReply,
 }

@@ -32,10 +32,16 @@ from ..textdiff import word_diff
 from ._base import STATIC
 from ._labels import LabelReview
 from ._options import ReviewOptions, resolve_options
-from ._protocol import Decision
+from ._protocol import ClipReply, Decision
 
 #: The actions whose data carry the review of the clip (regions, transcript, listening).
 _REVIEWED = (Action.ACCEPT, Action.CORRECT, Action.FLAG)
+
+#: Clips larger than this (encoded bytes) are not sent with their item: the item carries
+#: the waveform's peaks (so it is drawn at once) and the browser asks for the bytes with
+#: a `clip` message. A one-hour recording (15 MB) would otherwise hold its first paint
+#: behind the whole transfer.
+DEFER_CLIP_BYTES = 2 * 2**20
 
 
 class AudioReview(LabelReview[AudioReviewItems]):
@@ -167,7 +173,9 @@ class AudioReview(LabelReview[AudioReviewItems]):
         the peaks); ``audio`` and ``peaks`` describe them (``peaks.buffer`` = 1: the
         second of the item's buffers holds ``2 * n`` little-endian float32, the minima
         then the maxima). A clip changed or gone since validation: ``audio`` and
-        ``peaks`` None and ``audio_error`` the reason."""
+        ``peaks`` None and ``audio_error`` the reason. A clip over `DEFER_CLIP_BYTES`:
+        the peaks alone (``peaks.buffer`` = 0), ``audio.deferred`` true, and the bytes
+        on request (`_send_clip`)."""
         buffers: list[bytes] = []
         for item in items:
             pos = self._served.get(item["item_id"])
@@ -180,17 +188,53 @@ class AudioReview(LabelReview[AudioReviewItems]):
                 item["peaks"] = None
                 item["audio_error"] = str(exc)
                 continue
-            item["buffers"] = [len(buffers), len(buffers) + 1]
+            deferred = len(data) > DEFER_CLIP_BYTES
             item["audio"] = {"mime": mime, "bytes": len(data)}
+            if deferred:
+                item["audio"]["deferred"] = True
             item["peaks"] = {
                 "per_second": wave.per_second,
                 "samples_per_bucket": wave.samples_per_bucket,
                 "n": wave.n,
-                "buffer": 1,
+                "buffer": 0 if deferred else 1,
             }
-            buffers.append(data)
+            if deferred:
+                item["buffers"] = [len(buffers)]
+            else:
+                item["buffers"] = [len(buffers), len(buffers) + 1]
+                buffers.append(data)
             buffers.append(wave.to_bytes())
         return buffers
+
+    def _handle(self, content: dict[str, Any]) -> None:
+        if content.get("type") == "clip":
+            self._send_clip(content.get("req"), content.get("item_id"))
+        else:
+            super()._handle(content)
+
+    def _send_clip(self, req: Any, item_id: Any) -> None:
+        """Answer a `clip` request: the bytes of a clip this widget served, as the reply's
+        buffer; anything else is refused with the reason (never raised)."""
+        iid = item_id if isinstance(item_id, str) else ""
+        msg: ClipReply = {
+            "type": "clip",
+            "req": req if isinstance(req, str) else "",
+            "item_id": iid,
+            "audio": None,
+        }
+        pos = self._served.get(iid) if iid else None
+        if pos is None:
+            msg["audio_error"] = f"unknown item {str(item_id)[:200]!r}: this review did not send it"
+            self._reply(msg)
+            return
+        try:
+            data, mime, _ = self._items.audio.sent(pos)
+        except ValueError as exc:  # changed or gone since validation
+            msg["audio_error"] = str(exc)
+            self._reply(msg)
+            return
+        msg["audio"] = {"mime": mime, "bytes": len(data)}
+        self._reply(msg, [data])
 
     def _gold_text(self, pos: int) -> str:
         name = self._items.name(pos)

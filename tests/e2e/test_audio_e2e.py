@@ -396,3 +396,30 @@ def test_a_transcription_review_with_the_next_clip_drawn_ahead(
     assert data["transcript_before"] == "a short tone" and data["transcript_after"] == "a shorter tone"
     # the person's 3 words are the reference: one substitution
     assert abs(data["wer"] - 1 / 3) < 1e-12 and data["wer_counts"]["substitutions"] == 1
+
+
+def test_a_long_clip_is_drawn_from_its_peaks_and_plays_once_its_bytes_come(
+    lab_server, open_notebook, store_path, tmp_path
+):
+    """A 75 s WAV (2.4 MB, over DEFER_CLIP_BYTES): its item carries the peaks only; the
+    browser asks for the bytes (a `clip` message), then it plays."""
+    nb = review_notebook(tmp_path, store_path, (440.0,), seconds=75.0)
+    nbp: NotebookPage = open_notebook(lab_server, "long.ipynb", nb)
+    page = nbp.page
+    nbp.run_all()
+    s = wait_state(page, "the clip", state="item", item="a00", painted=0, layout="audio")
+    assert s["duration"] == 75.0
+    wait_for(lambda: state(page)["waveDrawn"], 20, "the waveform drawn")
+    s = wait_for(lambda: (x := state(page))["media"]["src"].startswith("blob:") and x, 30, "the clip's bytes")
+    focus(page)
+    page.keyboard.press(" ")
+    s = wait_for(lambda: (x := state(page))["playing"] and x["time"] > 0.25 and x, 20, "playback to advance")
+    assert s["media"]["paused"] is False, s
+    page.keyboard.press("l")  # seek 2 s on
+    wait_for(lambda: state(page)["media"]["time"] > 2.0, 10, "the seek")
+    page.keyboard.press(" ")
+    page.keyboard.press("Enter")
+    wait_state(page, "the decision saved", pending=0, timeout=30)
+    (event,) = store_events(store_path)
+    data = json.loads(event["data"])
+    assert event["action"] == "accept" and data["audio"]["duration"] == 75.0 and data["plays"] == 1

@@ -1,6 +1,6 @@
 /**
  * The waveform of the audio review: wavesurfer.js 8 (bundled, never fetched) with its
- * Regions and Timeline plugins, drawn from the kernel's peaks (`load(url, peaks,
+ * Regions plugin and our time axis, drawn from the kernel's peaks (`load(url, peaks,
  * duration)`: wavesurfer then neither fetches nor decodes the clip) and playing through
  * the review's own <audio> element (`media`), which the widget drives.
  *
@@ -10,7 +10,6 @@
  */
 import WaveSurfer from "wavesurfer.js";
 import RegionsPlugin from "wavesurfer.js/dist/plugins/regions.esm.js";
-import TimelinePlugin from "wavesurfer.js/dist/plugins/timeline.esm.js";
 import type { AudioRegion } from "./audioedit";
 
 export interface WaveCallbacks {
@@ -59,6 +58,39 @@ export function axisLabel(s: number, decimals: number): string {
 }
 const COLOR_SELECTED = "rgba(255, 170, 40, 0.40)";
 
+/**
+ * The time axis: one element in wavesurfer's scrolling wrapper (it scrolls and zooms with
+ * the waveform). The ticks are one repeating background and the labels are placed in
+ * percent of the clip, so nothing is measured per label (wavesurfer's Timeline plugin read
+ * each label's width, a forced layout per label: about 30 ms for a 3 s clip, every time
+ * the clip's duration or the zoom changed). Inline styles: it lives in a shadow root,
+ * where only inherited CSS variables reach.
+ */
+export function drawAxis(axis: HTMLElement, duration: number, pxPerSec: number): void {
+  const dur = Number.isFinite(duration) && duration > 0 ? duration : 0;
+  axis.replaceChildren();
+  if (!dur) return;
+  const a = axisSteps(pxPerSec);
+  const ticks = document.createElement("div");
+  ticks.style.cssText =
+    "position:absolute;left:0;right:0;top:0;height:4px;background-repeat:repeat-x;" +
+    "background-image:linear-gradient(to right,var(--hitl-fg2,#888) 1px,transparent 1px);" +
+    `background-size:${+((100 * a.tick) / dur).toFixed(6)}% 100%`;
+  const frag = document.createDocumentFragment();
+  frag.append(ticks);
+  const n = Math.floor(dur / a.label + 1e-9);
+  for (let i = 0; i <= n; i++) {
+    const t = i * a.label;
+    const label = document.createElement("span");
+    label.style.cssText = `position:absolute;top:3px;left:${+((100 * t) / dur).toFixed(6)}%;padding-left:3px;border-left:1px solid var(--hitl-fg2,#888);height:12px`;
+    label.textContent = axisLabel(t, a.decimals);
+    frag.append(label);
+  }
+  axis.append(frag);
+  axis.setAttribute("data-label-step", String(a.label));
+  axis.setAttribute("data-tick-step", String(a.tick));
+}
+
 export function createWaveView(container: HTMLElement, media: HTMLMediaElement, cb: WaveCallbacks): WaveView {
   const regions = RegionsPlugin.create();
   const ws = WaveSurfer.create({
@@ -76,24 +108,20 @@ export function createWaveView(container: HTMLElement, media: HTMLMediaElement, 
     autoCenter: true,
     plugins: [regions],
   });
-  let timeline: ReturnType<typeof TimelinePlugin.create> | null = null;
+  const axis = document.createElement("div");
+  axis.setAttribute("part", "hitl-axis");
+  axis.setAttribute("data-testid", "time-axis");
+  axis.style.cssText =
+    "position:relative;height:16px;font-size:10px;line-height:12px;color:var(--hitl-fg2,#777);" +
+    "pointer-events:none;white-space:nowrap;overflow:hidden;user-select:none";
+  ws.getWrapper().appendChild(axis);
   let axisKey = "";
   /** the time axis for `pxPerSec` (steps that read well at that scale) */
   function setAxis(pxPerSec: number): void {
-    const a = axisSteps(pxPerSec);
-    const k = `${a.tick}/${a.label}`;
-    if (k === axisKey && timeline) return;
+    const k = `${duration}/${JSON.stringify(axisSteps(pxPerSec))}`;
+    if (k === axisKey) return;
     axisKey = k;
-    if (timeline) ws.unregisterPlugin(timeline);
-    timeline = ws.registerPlugin(
-      TimelinePlugin.create({
-        height: 16,
-        timeInterval: a.tick,
-        primaryLabelInterval: a.label,
-        secondaryLabelInterval: a.label,
-        formatTimeCallback: (s: number) => axisLabel(s, a.decimals),
-      }),
-    );
+    drawAxis(axis, duration, pxPerSec);
   }
   let duration = 0;
   /** the wavesurfer regions drawn, by our id */
@@ -181,7 +209,8 @@ export function createWaveView(container: HTMLElement, media: HTMLMediaElement, 
       try {
         ws.zoom(px);
         zoomedTo = px;
-        setAxis(px > 0 ? px : (container.clientWidth || 600) / Math.max(duration, 0.01));
+        // wavesurfer fills the width at least (fillParent): a smaller zoom shows the fit
+        setAxis(Math.max(px, (container.clientWidth || 600) / Math.max(duration, 0.01)));
       } catch {
         /* nothing loaded yet */
       }

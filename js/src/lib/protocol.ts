@@ -14,6 +14,7 @@ import type {
   BaseItem,
   BinaryPart,
   BrowserMessage,
+  ClipReply,
   Decision,
   ExportMessage,
   ExportReply,
@@ -24,6 +25,7 @@ import type {
   ItemsMessage,
   ResetMessage,
   SeekReply,
+  SentClip,
   SentImage,
 } from "./types";
 import { Emitter } from "./emitter";
@@ -93,9 +95,16 @@ export interface FullImage {
   bytes: BinaryPart;
 }
 
-/** A `seek`, `export` or `image` request waiting for its answer (matched by `req`). */
+/** The bytes of a clip its item left out. */
+export interface FullClip {
+  item_id: string;
+  audio: SentClip;
+  bytes: BinaryPart;
+}
+
+/** A `seek`, `export`, `image` or `clip` request waiting for its answer (matched by `req`). */
 interface Request {
-  type: "seek" | "export" | "image";
+  type: "seek" | "export" | "image" | "clip";
   resolve: (msg: unknown, buffers: unknown) => void;
   reject: (err: Error) => void;
   timer: ReturnType<typeof setTimeout>;
@@ -498,6 +507,29 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
     );
   }
 
+  /**
+   * Ask the kernel for the bytes of a served clip its item left out (`audio.deferred`):
+   * `{type: "clip", req, item_id}`. Resolves with the clip's description and bytes (the
+   * reply's buffer 0); rejects with the kernel's reason (`audio_error`) or when no answer
+   * comes in time.
+   */
+  requestClip(itemId: string): Promise<FullClip> {
+    return this.request<FullClip>(
+      "clip",
+      { item_id: String(itemId) },
+      (raw, buffers) => {
+        const msg = raw as Partial<ClipReply>;
+        const part = Array.isArray(buffers) ? (buffers[0] as unknown) : undefined;
+        const ok = part instanceof DataView || part instanceof ArrayBuffer || ArrayBuffer.isView(part);
+        if (!msg.audio || typeof msg.audio !== "object" || !ok) {
+          throw new Error(str(msg.audio_error) || "the kernel sent no clip");
+        }
+        return { item_id: str(msg.item_id), audio: msg.audio, bytes: part as BinaryPart };
+      },
+      this.imageTimeoutMs,
+    );
+  }
+
   private request<R>(
     type: Request["type"],
     fields: Record<string, unknown>,
@@ -699,6 +731,7 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
       case "seek":
       case "export":
       case "image":
+      case "clip":
         return this.onReply(msg as { type: string; req?: unknown }, buffers);
       default:
         return; // not ours (another layer may use msg:custom too)

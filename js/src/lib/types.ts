@@ -150,6 +150,12 @@ export interface SentImage {
   bytes: number;
 }
 
+/** An audio clip as sent: its bytes are a message's buffer (never in the JSON). */
+export interface SentClip {
+  mime: string;
+  bytes: number;
+}
+
 /* ---- kernel -> browser ---- */
 
 export interface ItemsMessage<I extends BaseItem = BaseItem> {
@@ -218,6 +224,16 @@ export interface ImageReply {
   image_error?: string;
 }
 
+/** The answer to a clip request: the clip's bytes as the reply's buffer 0; or `audio`
+ * null and `audio_error` saying why. */
+export interface ClipReply {
+  type: "clip";
+  req: string;
+  item_id: string;
+  audio: SentClip | null;
+  audio_error?: string;
+}
+
 export type KernelMessage<I extends BaseItem = BaseItem> =
   | ItemsMessage<I>
   | AckMessage
@@ -227,6 +243,7 @@ export type KernelMessage<I extends BaseItem = BaseItem> =
   | SeekReply
   | ExportReply
   | ImageReply
+  | ClipReply
   | ProfileReply;
 
 /* ---- browser -> kernel ---- */
@@ -263,7 +280,13 @@ export interface ImageMessage {
   req: string;
   item_id: string;
 }
-export type BrowserMessage = HelloMessage | FetchMessage | DecideMessage | SeekMessage | ExportMessage | ImageMessage | ProfileMessage;
+/** The bytes of one served audio clip its item left out (`audio.deferred`: a long clip). */
+export interface ClipMessage {
+  type: "clip";
+  req: string;
+  item_id: string;
+}
+export type BrowserMessage = HelloMessage | FetchMessage | DecideMessage | SeekMessage | ExportMessage | ImageMessage | ClipMessage | ProfileMessage;
 
 /** The synced traitlets every review widget has (read-only for the browser). */
 export interface ReviewTraits {
@@ -299,7 +322,8 @@ export interface AudioItem extends BaseItem {
   transcript: string | null;
   /** the model's regions, seconds */
   regions: { id: string; start: number; end: number; label: string }[];
-  audio: { mime: string; bytes: number } | null;
+  /** `deferred`: the bytes were left out of the item (a long clip): ask with `requestClip` */
+  audio: { mime: string; bytes: number; deferred?: boolean } | null;
   audio_error?: string;
   peaks: { per_second: number; samples_per_bucket?: number; n: number; buffer: number } | null;
 }

@@ -69,8 +69,13 @@ interface Slot {
 }
 
 interface Prepared {
-  url: string;
+  /** the clip's Blob URL; null while a long clip's bytes are on their way */
+  url: string | null;
   peaks: [Float32Array, Float32Array];
+  /** a long clip (`audio.deferred`): its bytes asked for (once) */
+  asked?: boolean;
+  /** why its bytes did not come */
+  error?: string;
 }
 
 const ZOOMS = [1, 2, 4, 8, 16, 32, 64];
@@ -189,13 +194,50 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const have = prepared.get(k);
     if (have) return have;
     if (!item.audio || !item.peaks || !Array.isArray(item.binary)) return null;
-    const bytes = partBytes(item.binary[0]);
-    const peaks = parsePeaks(item.binary[item.peaks.buffer ?? 1], Number(item.peaks.n));
-    if (!bytes || !peaks || typeof URL.createObjectURL !== "function") return null;
-    const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: item.audio.mime || "" }));
-    const p = { url, peaks };
+    // a long clip came without its bytes (asked for by `withBytes`); its peaks are buffer 0
+    const deferred = item.audio.deferred === true;
+    const peaks = parsePeaks(item.binary[item.peaks.buffer ?? (deferred ? 0 : 1)], Number(item.peaks.n));
+    if (!peaks || typeof URL.createObjectURL !== "function") return null;
+    const blobUrl = (bytes: Uint8Array) => URL.createObjectURL(new Blob([bytes as BlobPart], { type: item.audio?.mime || "" }));
+    let p: Prepared;
+    if (deferred) p = { url: null, peaks };
+    else {
+      const bytes = partBytes(item.binary[0]);
+      if (!bytes) return null;
+      p = { url: blobUrl(bytes), peaks };
+    }
     prepared.set(k, p);
     return p;
+  }
+
+  /** Ask for a long clip's bytes (the shown clip and the next only: each may be large);
+   * once they come, the player holding the clip gets them. */
+  function withBytes(item: AudioItem, p: Prepared): void {
+    if (p.url !== null || p.asked) return;
+    p.asked = true;
+    const k = keyOf(item);
+    client
+      .requestClip(String(item.item_id))
+      .then((c) => {
+        const bytes = partBytes(c.bytes);
+        if (prepared.get(k) !== p || !bytes) return; // given back meanwhile
+        p.url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: c.audio.mime || item.audio?.mime || "" }));
+        for (const sl of slots) if (sl.key === k) sl.media.src = p.url;
+        if (act.key === k) {
+          media.playbackRate = rate;
+          media.defaultPlaybackRate = rate;
+          media.preservesPitch = true;
+          paintStage();
+        }
+      })
+      .catch((err: Error) => {
+        if (prepared.get(k) !== p) return;
+        p.error = `The clip's sound did not come from the kernel: ${err?.message ?? err}`;
+        if (act.key === k) {
+          setText(errorEl, p.error);
+          show(errorEl, true);
+        }
+      });
   }
   /** The clips near the cursor ready (Blob URL, peaks), the others given back. */
   function warm(): void {
@@ -207,7 +249,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     }
     for (const [k, p] of prepared) {
       if (keep.has(k) || k === loadedKey || k === act.key || k === spare.key) continue;
-      URL.revokeObjectURL?.(p.url);
+      if (p.url) URL.revokeObjectURL?.(p.url);
       prepared.delete(k);
     }
   }
@@ -215,7 +257,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     client.events.on("items", () => fillSpareSoon()),
   );
   shell.addCleanup(() => {
-    for (const p of prepared.values()) URL.revokeObjectURL?.(p.url);
+    for (const p of prepared.values()) if (p.url) URL.revokeObjectURL?.(p.url);
     prepared.clear();
   });
 
@@ -333,9 +375,11 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     slot.key = key;
     const w = viewOf(slot);
     if (w) {
-      w.load(p.url, p.peaks, duration);
+      // a long clip's bytes may still be on their way: its waveform is drawn from the peaks now
+      w.load(p.url ?? "", p.peaks, duration);
       w.setRegions(regions, null);
-    } else slot.media.src = p.url;
+    } else if (p.url) slot.media.src = p.url;
+    else slot.media.removeAttribute("src");
   }
 
   /** Give the spare the clip after the shown one, so that moving on only swaps them. */
@@ -349,6 +393,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     if (!p || next.audio_error) return;
     spare.media.pause?.();
     fill(spare, k, p, Number(next.duration) || 0, initialRegions(next));
+    withBytes(next, p);
   }
   let spareTimer: ReturnType<typeof setTimeout> | null = null;
   /** The clips near the cursor prepared and the spare filled, once this frame is painted
@@ -394,6 +439,11 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     } else if (act.key !== k) {
       fill(act, k, p, Number(item.duration) || 0, initialRegions(item));
     }
+    withBytes(item, p);
+    if (p.error) {
+      setText(errorEl, p.error);
+      show(errorEl, true);
+    }
     media.playbackRate = rate;
     media.defaultPlaybackRate = rate;
     media.preservesPitch = true;
@@ -404,6 +454,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   function togglePlay(): void {
     const item = current();
     if (!item || !loaded() || stage.getAttribute("data-loaded") !== "true") return shell.say("There is no clip to play.");
+    if (!media.getAttribute("src")) return shell.say(prepared.get(keyOf(item))?.error ?? "The clip's sound is still coming from the kernel: a moment.");
     if (playing) {
       media.pause();
       return;
