@@ -59,7 +59,6 @@ interface ClipState {
   listen: ListenTracker;
 }
 
-/** A clip ready to show: its Blob URL and its peaks. */
 /** One player: an <audio> element, its waveform, and the clip loaded in it. */
 interface Slot {
   box: HTMLElement;
@@ -68,6 +67,7 @@ interface Slot {
   key: string | null;
 }
 
+/** A clip ready to show: its Blob URL and its peaks. */
 interface Prepared {
   /** the clip's Blob URL; null while a long clip's bytes are on their way */
   url: string | null;
@@ -79,6 +79,9 @@ interface Prepared {
 }
 
 const ZOOMS = [1, 2, 4, 8, 16, 32, 64];
+
+/** A Blob URL of a clip's bytes (revoked when the clip is given back). */
+const blobUrl = (bytes: Uint8Array, mime: string | undefined): string => URL.createObjectURL(new Blob([bytes as BlobPart], { type: mime || "" }));
 
 const keyOf = (item: AudioItem): string => `${item.item_id}\u0000${item.content_hash}`;
 
@@ -198,13 +201,12 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const deferred = item.audio.deferred === true;
     const peaks = parsePeaks(item.binary[item.peaks.buffer ?? (deferred ? 0 : 1)], Number(item.peaks.n));
     if (!peaks || typeof URL.createObjectURL !== "function") return null;
-    const blobUrl = (bytes: Uint8Array) => URL.createObjectURL(new Blob([bytes as BlobPart], { type: item.audio?.mime || "" }));
     let p: Prepared;
     if (deferred) p = { url: null, peaks };
     else {
       const bytes = partBytes(item.binary[0]);
       if (!bytes) return null;
-      p = { url: blobUrl(bytes), peaks };
+      p = { url: blobUrl(bytes, item.audio.mime), peaks };
     }
     prepared.set(k, p);
     return p;
@@ -221,7 +223,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       .then((c) => {
         const bytes = partBytes(c.bytes);
         if (prepared.get(k) !== p || !bytes) return; // given back meanwhile
-        p.url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: c.audio.mime || item.audio?.mime || "" }));
+        p.url = blobUrl(bytes, c.audio.mime || item.audio?.mime);
         for (const sl of slots) if (sl.key === k) sl.media.src = p.url;
         if (act.key === k) {
           media.playbackRate = rate;
@@ -253,9 +255,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
       prepared.delete(k);
     }
   }
-  shell.addCleanup(
-    client.events.on("items", () => fillSpareSoon()),
-  );
+  shell.addCleanup(client.events.on("items", () => fillSpareSoon()));
   shell.addCleanup(() => {
     for (const p of prepared.values()) if (p.url) URL.revokeObjectURL?.(p.url);
     prepared.clear();
