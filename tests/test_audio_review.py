@@ -422,6 +422,39 @@ def test_blind_hides_the_model_transcript_and_regions(tmp_path):
     assert it["transcript"] is None and it["regions"] is None and it["model_label"] is None
 
 
+def test_word_confidences_are_sent_one_per_word_and_hidden_when_blind(tmp_path):
+    df = frame(tmp_path)
+    df["conf"] = [[0.9, 0.8, 0.7, 0.6, 0.5, 0.4]] * 3 + [None]
+    w = review(tmp_path, df, word_confidence="conf")
+    sent = wire(w)
+    msg, _ = fetch(w, sent, 0, 4)
+    assert [it["word_confidence"] for it in msg["items"]] == [[0.9, 0.8, 0.7, 0.6, 0.5, 0.4]] * 3 + [None]
+    blind = review(tmp_path / "b", df, word_confidence="conf", blind=True, store=str(tmp_path / "b.db"))
+    sent = wire(blind)
+    msg, _ = fetch(blind, sent, 0, 1)
+    assert msg["items"][0]["word_confidence"] is None
+
+
+@pytest.mark.parametrize(
+    "values, words",
+    [
+        (["high"] * 4, "word_confidence='conf': not a list of numbers in rows"),
+        ([[0.5, 0.5, 0.5, 0.5, 0.5, 1.5]] * 4, "numbers outside [0, 1] in rows"),
+        ([[0.5, 0.5]] * 4, "not one number per word of the transcript in rows"),
+    ],
+)
+def test_bad_word_confidences_are_named_and_write_nothing(tmp_path, values, words):
+    df = frame(tmp_path)
+    df["conf"] = values
+    store = tmp_path / "s.db"
+    with pytest.raises(ValueError) as e:
+        review(tmp_path, df, word_confidence="conf")
+    assert words in str(e.value) and "'c0'" in str(e.value)
+    assert not store.exists()
+    with pytest.raises(ValueError, match="confidences per word need the transcripts"):
+        review(tmp_path, df, word_confidence="conf", transcript=None)
+
+
 # ------------------------------------------------------------------------------------
 # decisions
 # ------------------------------------------------------------------------------------

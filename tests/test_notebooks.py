@@ -128,6 +128,8 @@ CHECKS = {
         "# real speech: pocketsphinx and espeak-ng are installed with the test extras (scripts/install.sh test)\n"
         "assert have_speech, 'pocketsphinx or espeak-ng missing: the real-speech section was skipped'\n"
         "assert (speech['speaker'] == 'person (alsa-utils)').sum() == 8 and len(speech) == 20\n"
+        "assert all(len(c) == len(a.split()) for c, a in zip(speech['word_confidence'], speech['asr'], strict=True))\n"
+        "assert any(min(c) < 0.5 for c in speech['word_confidence'] if c)  # some words marked as unsure\n"
         "_s = hw.open_store(STORE).decisions('speech')\n"
         "assert sorted(_s['item_id']) == sorted(speech.index[speech['routed']]) and len(_s) >= 10, _s\n"
         "assert (_s['status'] == 'accepted').all() and _s['human_label'].isna().all()  # no clip labels\n"

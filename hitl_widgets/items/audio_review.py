@@ -217,6 +217,8 @@ class AudioReviewItems(ModelLabels, ItemIds):
     transcripts: list[str | None] | None = None  # the model's, per row (None: no column)
     regions: list[list[dict[str, Any]]] | None = None  # the model's, per row (None: no column)
     region_labels: list[str] = field(default_factory=list)
+    # the model's confidence per word of its transcript, per row (None: no column)
+    word_confidences: list[list[float] | None] | None = None
     _id_text: pd.Index | None = field(default=None, repr=False)
     _hashes: list[str] = field(default_factory=list, repr=False)
 
@@ -272,8 +274,42 @@ class AudioReviewItems(ModelLabels, ItemIds):
             "channels": info.channels,
             **self.model_payload(pos),
             "transcript": self.transcript(pos),
+            "word_confidence": None if self.word_confidences is None else self.word_confidences[pos],
             "regions": self.model_regions(pos),
         }
+
+
+def _word_confidences(df: pd.DataFrame, column: Any, texts: list[str | None]) -> list[list[float] | None]:
+    """The model's confidence per word of its transcript: per row a list of numbers in
+    [0, 1], one per whitespace-separated word of the transcript, or missing."""
+    s = require_column(df, column, "word_confidence")
+    problems = RowProblems(df.index, f"word_confidence={column!r}")
+    out: list[list[float] | None] = []
+    for pos, v in enumerate(s):
+        if v is None or (np.ndim(v) == 0 and is_missing(v)):
+            out.append(None)
+            continue
+        try:
+            if isinstance(v, (str, bytes, Mapping)):
+                raise TypeError
+            vals = [float(x) for x in v]
+            if any(isinstance(x, bool) for x in v):
+                raise TypeError
+        except (TypeError, ValueError):
+            problems.add("not a list of numbers", pos, repr(v)[:100])
+            out.append(None)
+            continue
+        if not all(math.isfinite(x) and 0.0 <= x <= 1.0 for x in vals):
+            problems.add("numbers outside [0, 1]", pos, repr(vals)[:100])
+        text = texts[pos]
+        words = 0 if text is None else len(text.split())
+        if len(vals) != words:
+            problems.add(
+                "not one number per word of the transcript", pos, f"{len(vals)} numbers for {words} words"
+            )
+        out.append([round(x, 4) for x in vals])
+    problems.raise_if_any()
+    return out
 
 
 def _transcripts(df: pd.DataFrame, column: Any) -> list[str | None]:
@@ -319,6 +355,7 @@ def validate_audio_review(
     region_labels: Sequence[Any] | None = None,
     sample_rate: Any = None,
     max_seconds: float | None = None,
+    word_confidence: Hashable | None = None,
 ) -> AudioReviewItems:
     """Check a frame for audio review; raise ValueError naming the argument or column
     and the first offending rows.
@@ -327,7 +364,9 @@ def validate_audio_review(
     a column of the model's regions per row (a list of ``{"start", "end", "label",
     "id"?}`` dicts in seconds, or missing), each inside its clip, its end after its
     start, its label one of `region_labels` (default: `labels`). `max_seconds`: refuse
-    clips longer than this. `labels` None: a review of transcripts and / or regions only
+    clips longer than this. `word_confidence`: a column of the model's confidence per
+    word of its transcript (numbers in [0, 1], one per whitespace-separated word, or
+    missing). `labels` None: a review of transcripts and / or regions only
     (no clip label: no `pred` or `proba`; `confidence` may still route).
     """
     df = require_frame(df)
@@ -360,6 +399,13 @@ def validate_audio_review(
     require_column(df, audio, "audio")  # a missing column is named before the model's
     m = validate_model_output(df, label_list, pred, confidence, proba, reasons, fields)
     texts = None if transcript is None else _transcripts(df, transcript)
+    if word_confidence is not None and texts is None:
+        raise ValueError(
+            f"word_confidence={word_confidence!r}: confidences per word need the transcripts, transcript="
+        )
+    word_conf = (
+        None if word_confidence is None or texts is None else _word_confidences(df, word_confidence, texts)
+    )
     region_col = None if regions is None else require_column(df, regions, "regions")
     clips = validate_audio(df, audio, sample_rate=sample_rate)  # reads every clip once
     if max_seconds is not None:
@@ -394,4 +440,5 @@ def validate_audio_review(
         texts,
         region_lists,
         region_list,
+        word_conf,
     )

@@ -91,6 +91,10 @@ class AudioReview(LabelReview[AudioReviewItems]):
         probability per label, item ids, routing reasons, columns shown beside the clip).
     transcript:
         Column with the model's transcript per clip (a string, or missing).
+    word_confidence:
+        Column with the model's confidence per word of its transcript (a list of numbers
+        in [0, 1], one per whitespace-separated word, or missing): the browser marks the
+        words under 50% in the transcript until it is edited.
     regions:
         Column with the model's regions per clip: a list of ``{"start": s, "end": s,
         "label": str, "id"?: str}`` in seconds (or missing).
@@ -112,7 +116,14 @@ class AudioReview(LabelReview[AudioReviewItems]):
     _esm = STATIC / "audio.js"
     _css = STATIC / "audio.css"
 
-    model_fields: ClassVar[tuple[str, ...]] = ("model_label", "confidence", "proba", "transcript", "regions")
+    model_fields: ClassVar[tuple[str, ...]] = (
+        "model_label",
+        "confidence",
+        "proba",
+        "transcript",
+        "word_confidence",
+        "regions",
+    )
 
     def __init__(
         self,
@@ -125,6 +136,7 @@ class AudioReview(LabelReview[AudioReviewItems]):
         id: Hashable | None = None,
         *,
         transcript: Hashable | None = None,
+        word_confidence: Hashable | None = None,
         regions: Hashable | None = None,
         region_labels: Sequence[Any] | None = None,
         sample_rate: Any = None,
@@ -153,6 +165,7 @@ class AudioReview(LabelReview[AudioReviewItems]):
             region_labels=region_labels,
             sample_rate=sample_rate,
             max_seconds=max_seconds,
+            word_confidence=word_confidence,
         )
         self._require_play: str = require_play
         cfg: dict[str, Any] = {

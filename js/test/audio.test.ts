@@ -748,6 +748,34 @@ describe("the transcript editor", () => {
     expect((lastDecision(s).data as any).transcript).toBe("the dog sat on the mat");
   });
 
+  it("the model's words it is less sure of are marked, literally, until the transcript is edited", () => {
+    const evil = "<img/src=x/onerror=alert(1)>"; // one word (no whitespace)
+    const items = [audioItem(0, { transcript: `  the ${evil}  sat`, word_confidence: [0.9, 0.3, 0.45] }), audioItem(1, { word_confidence: [1, 1] })];
+    const s = setup({ items });
+    const tr = q(s.root, "transcript");
+    expect(tr.textContent).toBe(`  the ${evil}  sat`); // the text as given, whitespace kept
+    expect(tr.querySelector("img")).toBeNull();
+    const words = [...tr.querySelectorAll<HTMLElement>(".hitl-word")];
+    expect(words.map((w) => [w.textContent, w.dataset.confidence, w.classList.contains("is-unsure")])).toEqual([
+      ["the", "0.9", false],
+      [evil, "0.3", true],
+      ["sat", "0.45", true],
+    ]);
+    expect(words[1].title).toBe("confidence 30%");
+    expect(q(s.root, "transcript-status").textContent).toMatch(/2 words under 50% confidence marked/);
+    // edited: the person's text, plain
+    key(s, "t");
+    const ed = q<HTMLTextAreaElement>(s.root, "transcript-editor");
+    ed.value = "the cat sat";
+    press(ed, "Enter", { ctrlKey: true });
+    expect(tr.querySelectorAll(".hitl-word")).toHaveLength(0);
+    expect(tr.textContent).toBe("the cat sat");
+    // confidences that do not match the words one to one: the text alone
+    key(s, "ArrowRight");
+    expect(tr.textContent).toBe("the cat sat on the mat");
+    expect(tr.querySelectorAll(".hitl-word")).toHaveLength(0);
+  });
+
   it("Esc cancels the edit", () => {
     const s = setup();
     key(s, "t");

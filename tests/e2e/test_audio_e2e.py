@@ -76,7 +76,11 @@ def review_notebook(
     conf = [0.9, 0.6, 0.8, 0.7][: len(freqs)]
     extra = "" if prefetch is None else f", prefetch={prefetch}"
     # labelled False: a transcription review (no clip labels, no model label)
-    label_args = f'labels={LABELS!r}, pred="pred"' if labelled else "labels=None, pred=None"
+    # unlabelled: with the recogniser's confidence per word of each transcript
+    wc = [[0.9, 0.3, 0.8], [0.95, 0.4], [0.9, 0.9, 0.9], [0.1, 0.9, 0.9]][: len(freqs)]
+    label_args = (
+        f'labels={LABELS!r}, pred="pred"' if labelled else 'labels=None, pred=None, word_confidence="wc"'
+    )
     source = textwrap.dedent(f"""\
         from pathlib import Path
         import numpy as np
@@ -93,7 +97,7 @@ def review_notebook(
             sf.write(path, 0.4 * np.sin(2 * np.pi * f * t), sr, subtype="PCM_16")
             paths.append(str(path))
         df = pd.DataFrame({{"path": paths, "pred": ["tone"] * len(paths), "confidence": {conf!r},
-                           "asr": {asr!r}}}, index=[f"a{{i:02d}}" for i in range(len(paths))])
+                           "asr": {asr!r}, "wc": {wc!r}}}, index=[f"a{{i:02d}}" for i in range(len(paths))])
         review = hw.AudioReview(df, audio="path", {label_args}, confidence="confidence",
                                 transcript="asr", region_labels={REGION_LABELS!r},
                                 store={str(store)!r}, annotator={ANNOTATOR!r}{extra})
@@ -356,6 +360,10 @@ def test_a_transcription_review_with_the_next_clip_drawn_ahead(
     root = page.locator(ROOT).last
     assert root.locator('[data-testid="label-button"]').count() == 0
     assert root.locator('[data-testid="model-label"]').is_hidden()
+    # the recogniser's unsure word ("short", 30%) marked in its transcript
+    unsure = root.locator('[data-testid="transcript"] .hitl-word.is-unsure')
+    assert unsure.count() == 1 and unsure.text_content() == "short"
+    assert unsure.get_attribute("title") == "confidence 30%"
     # the spare player holds clip a01: its waveform drawn (hidden) and its bytes on its media element
     spare = (
         "() => { const r = [...document.querySelectorAll('[data-testid=\"hitl-root\"]')].pop();"

@@ -320,6 +320,8 @@ export interface AudioItem extends BaseItem {
   fields?: [string, string][];
   /** the model's transcript */
   transcript: string | null;
+  /** the model's confidence per whitespace-separated word of `transcript` */
+  word_confidence?: number[] | null;
   /** the model's regions, seconds */
   regions: { id: string; start: number; end: number; label: string }[];
   /** `deferred`: the bytes were left out of the item (a long clip): ask with `requestClip` */

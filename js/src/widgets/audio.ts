@@ -80,6 +80,37 @@ interface Prepared {
 
 const ZOOMS = [1, 2, 4, 8, 16, 32, 64];
 
+/** Words the model is less sure of than this are marked in its transcript. */
+const UNSURE_BELOW = 0.5;
+
+/**
+ * The model's transcript with each word's confidence (`data-confidence`, a title) and the
+ * words under UNSURE_BELOW marked; the text as given (whitespace kept), as text nodes.
+ * Returns how many words are marked, or -1 (nothing drawn) when the confidences do not
+ * match the words one to one.
+ */
+function paintWords(into: HTMLElement, text: string, conf: number[] | null | undefined): number {
+  const parts = text.split(/(\s+)/);
+  const words = parts.filter((t, i) => i % 2 === 0 && t !== "");
+  if (!Array.isArray(conf) || conf.length !== words.length || !words.length) return -1;
+  let k = 0;
+  let unsure = 0;
+  const nodes: Node[] = parts.map((t, i) => {
+    if (i % 2 === 1 || t === "") return document.createTextNode(t);
+    const c = Number(conf[k++]);
+    const low = Number.isFinite(c) && c < UNSURE_BELOW;
+    if (low) unsure++;
+    return el("span", {
+      cls: ["hitl-word", low && "is-unsure"],
+      text: t,
+      title: Number.isFinite(c) ? `confidence ${formatPercent(c, 0)}` : undefined,
+      attrs: { "data-confidence": Number.isFinite(c) ? String(c) : undefined },
+    });
+  });
+  into.replaceChildren(...nodes);
+  return unsure;
+}
+
 /** A Blob URL of a clip's bytes (revoked when the clip is given back). */
 const blobUrl = (bytes: Uint8Array, mime: string | undefined): string => URL.createObjectURL(new Blob([bytes as BlobPart], { type: mime || "" }));
 
@@ -707,12 +738,14 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const st = stateOf(item);
     const editing = shell.isBoxOpen("transcript");
     if (!editing) show(editorBox, false);
-    setText(transcriptEl, st.transcript ?? "");
     transcriptEl.classList.toggle("is-empty", !st.transcript);
     const model = typeof item.transcript === "string" ? item.transcript : null;
     const edited = (st.transcript ?? "") !== (model ?? "");
+    const unsure = !edited && model !== null ? paintWords(transcriptEl, model, item.word_confidence) : -1;
+    if (unsure < 0) setText(transcriptEl, st.transcript ?? "");
     if (!editing) {
-      setText(transcriptStatus, edited ? "edited (word diff against the model's transcript below)" : model === null ? "none: T to write one" : "the model's");
+      const marked = unsure > 0 ? ` (${unsure} word${unsure === 1 ? "" : "s"} under ${formatPercent(UNSURE_BELOW, 0)} confidence marked)` : "";
+      setText(transcriptStatus, edited ? "edited (word diff against the model's transcript below)" : model === null ? "none: T to write one" : `the model's${marked}`);
       paintDiff(item, st.transcript);
     }
   }
