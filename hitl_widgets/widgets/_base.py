@@ -15,7 +15,7 @@ import contextlib
 import getpass
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -34,7 +34,6 @@ from ._protocol import (
     Decision,
     ExternalMessage,
     GoldFeedback,
-    ImageReply,
     ItemDecision,
     ProfileReply,
     decision_id,
@@ -466,38 +465,53 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
             self.config = {k: v for k, v in self.config.items() if k != "profile_form"}
 
     def _send_full_image(self, req: Any, item_id: Any) -> None:
-        """Answer an `image` request: the original of an item this widget served, as
-        the reply's buffer; anything else is refused with the reason (never raised)."""
+        """Answer an `image` request: the original of an item this widget served."""
+
+        def original(pos: int) -> tuple[dict[str, Any], bytes]:
+            full = self._full_image(pos)
+            if full is None:
+                raise ValueError(f"a {self.kind} review has no images")
+            meta = {
+                "mime": full.mime,
+                "width": full.width,
+                "height": full.height,
+                "scale": 1,
+                "bytes": len(full.data),
+            }
+            return meta, full.data
+
+        self._send_served_bytes("image", "image", req, item_id, original)
+
+    def _send_served_bytes(
+        self,
+        kind: str,
+        field: str,
+        req: Any,
+        item_id: Any,
+        get: Callable[[int], tuple[dict[str, Any], bytes]],
+    ) -> None:
+        """Answer a request for the bytes of an item this widget served (`image`, `clip`):
+        ``{type, req, item_id, <field>: what get(pos) describes}`` with the bytes as the
+        reply's buffer; or `<field>` None and ``<field>_error`` saying why (an item this
+        widget did not send, a file changed or gone since validation). Never raised."""
         iid = item_id if isinstance(item_id, str) else ""
-        msg: ImageReply = {
-            "type": "image",
+        msg: dict[str, Any] = {
+            "type": kind,
             "req": req if isinstance(req, str) else "",
             "item_id": iid,
-            "image": None,
+            field: None,
         }
         pos = self._served.get(iid) if iid else None
-        if pos is None:
-            msg["image_error"] = f"unknown item {str(item_id)[:200]!r}: this review did not send it"
-            self._reply(msg)
-            return
         try:
-            full = self._full_image(pos)
+            if pos is None:
+                raise ValueError(f"unknown item {str(item_id)[:200]!r}: this review did not send it")
+            meta, data = get(pos)
         except Exception as exc:  # a file changed or gone since validation: say so
-            msg["image_error"] = str(exc) or type(exc).__name__
+            msg[f"{field}_error"] = str(exc) or type(exc).__name__
             self._reply(msg)
             return
-        if full is None:
-            msg["image_error"] = f"a {self.kind} review has no images"
-            self._reply(msg)
-            return
-        msg["image"] = {
-            "mime": full.mime,
-            "width": full.width,
-            "height": full.height,
-            "scale": 1,
-            "bytes": len(full.data),
-        }
-        self._reply(msg, [full.data])
+        msg[field] = meta
+        self._reply(msg, [data])
 
     def _next_open(self, start: int) -> int:
         """The first queue entry at or after `start` this annotator has not decided (nor

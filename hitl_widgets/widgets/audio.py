@@ -32,7 +32,7 @@ from ..textdiff import word_diff
 from ._base import STATIC
 from ._labels import LabelReview
 from ._options import ReviewOptions, resolve_options
-from ._protocol import ClipReply, Decision
+from ._protocol import Decision
 
 #: The actions whose data carry the review of the clip (regions, transcript, listening).
 _REVIEWED = (Action.ACCEPT, Action.CORRECT, Action.FLAG)
@@ -226,28 +226,13 @@ class AudioReview(LabelReview[AudioReviewItems]):
             super()._handle(content)
 
     def _send_clip(self, req: Any, item_id: Any) -> None:
-        """Answer a `clip` request: the bytes of a clip this widget served, as the reply's
-        buffer; anything else is refused with the reason (never raised)."""
-        iid = item_id if isinstance(item_id, str) else ""
-        msg: ClipReply = {
-            "type": "clip",
-            "req": req if isinstance(req, str) else "",
-            "item_id": iid,
-            "audio": None,
-        }
-        pos = self._served.get(iid) if iid else None
-        if pos is None:
-            msg["audio_error"] = f"unknown item {str(item_id)[:200]!r}: this review did not send it"
-            self._reply(msg)
-            return
-        try:
-            data, mime, _ = self._items.audio.sent(pos)
-        except ValueError as exc:  # changed or gone since validation
-            msg["audio_error"] = str(exc)
-            self._reply(msg)
-            return
-        msg["audio"] = {"mime": mime, "bytes": len(data)}
-        self._reply(msg, [data])
+        """Answer a `clip` request: the bytes of a clip this widget served."""
+
+        def clip(pos: int) -> tuple[dict[str, Any], bytes]:
+            data, mime, _ = self._items.audio.sent(pos)  # ValueError: changed since validation
+            return {"mime": mime, "bytes": len(data)}, data
+
+        self._send_served_bytes("clip", "audio", req, item_id, clip)
 
     def _gold_text(self, pos: int) -> str:
         name = self._items.name(pos)

@@ -419,8 +419,11 @@ describe("the clip", () => {
     const answer = (m: Record<string, any>, qi: number) =>
       s.model.emit("msg:custom", { type: "clip", req: m.req, item_id: m.item_id, audio: { mime: "audio/ogg", bytes: 8 } }, [new DataView(clipBytes(qi).buffer)]);
     answer(s.model.sentOf("clip")[0], 0);
-    return Promise.resolve().then(async () => {
-      await Promise.resolve();
+    // the reply settles through a few promise steps
+    const settle = async () => {
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    };
+    return settle().then(async () => {
       const media = q<HTMLAudioElement>(s.root, "audio");
       const url = media.getAttribute("src")!;
       expect(url).toMatch(/^blob:/);
@@ -432,8 +435,7 @@ describe("the clip", () => {
       const asked = s.model.sentOf("clip");
       expect(asked.map((m) => m.item_id)).toEqual(["clip-0", "clip-1"]);
       s.model.emit("msg:custom", { type: "clip", req: asked[1].req, item_id: "clip-1", audio: null, audio_error: "file changed: <b>x</b>" }, []);
-      await Promise.resolve();
-      await Promise.resolve();
+      await settle();
       press(s.root, "ArrowRight");
       expect(q(s.root, "audio-error").textContent).toMatch(/did not come from the kernel: file changed: <b>x<\/b>/);
       expect(q(s.root, "audio-error").querySelector("b")).toBeNull();

@@ -491,20 +491,11 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
    * when no answer comes in time.
    */
   requestImage(itemId: string): Promise<FullImage> {
-    return this.request<FullImage>(
-      "image",
-      { item_id: String(itemId) },
-      (raw, buffers) => {
-        const msg = raw as Partial<ImageReply>;
-        const part = Array.isArray(buffers) ? (buffers[0] as unknown) : undefined;
-        const ok = part instanceof DataView || part instanceof ArrayBuffer || ArrayBuffer.isView(part);
-        if (!msg.image || typeof msg.image !== "object" || !ok) {
-          throw new Error(str(msg.image_error) || "the kernel sent no image");
-        }
-        return { item_id: str(msg.item_id), image: msg.image, bytes: part as BinaryPart };
-      },
-      this.imageTimeoutMs,
-    );
+    return this.requestBytes<ImageReply, SentImage>("image", itemId, (m) => [m.image, m.image_error]).then((r) => ({
+      item_id: r.item_id,
+      image: r.meta,
+      bytes: r.bytes,
+    }));
   }
 
   /**
@@ -514,17 +505,30 @@ export class ReviewClient<I extends BaseItem = BaseItem> {
    * comes in time.
    */
   requestClip(itemId: string): Promise<FullClip> {
-    return this.request<FullClip>(
-      "clip",
+    return this.requestBytes<ClipReply, SentClip>("clip", itemId, (m) => [m.audio, m.audio_error]).then((r) => ({
+      item_id: r.item_id,
+      audio: r.meta,
+      bytes: r.bytes,
+    }));
+  }
+
+  /** A request for one served item's bytes (`image`, `clip`): the reply's description
+   * (`described` gives it and the kernel's reason for none) and its buffer 0. */
+  private requestBytes<M extends { item_id?: unknown }, D>(
+    type: "image" | "clip",
+    itemId: string,
+    described: (msg: Partial<M>) => [D | null | undefined, unknown],
+  ): Promise<{ item_id: string; meta: D; bytes: BinaryPart }> {
+    return this.request(
+      type,
       { item_id: String(itemId) },
       (raw, buffers) => {
-        const msg = raw as Partial<ClipReply>;
+        const msg = raw as Partial<M>;
+        const [meta, why] = described(msg);
         const part = Array.isArray(buffers) ? (buffers[0] as unknown) : undefined;
         const ok = part instanceof DataView || part instanceof ArrayBuffer || ArrayBuffer.isView(part);
-        if (!msg.audio || typeof msg.audio !== "object" || !ok) {
-          throw new Error(str(msg.audio_error) || "the kernel sent no clip");
-        }
-        return { item_id: str(msg.item_id), audio: msg.audio, bytes: part as BinaryPart };
+        if (!meta || typeof meta !== "object" || !ok) throw new Error(str(why) || `the kernel sent no ${type}`);
+        return { item_id: str(msg.item_id), meta, bytes: part as BinaryPart };
       },
       this.imageTimeoutMs,
     );
