@@ -180,7 +180,7 @@ class ImageClassifier:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             net = _network(self.channels, len(self.labels))
-        return net.to(self.device).train(False)  # inference mode (torch's eval())
+        return net.to(self.device).train(False)  # inference mode; fit() switches training on
 
     def _targets(self, y: Sequence[Any]) -> np.ndarray:
         index = {lab: i for i, lab in enumerate(self.labels)}

@@ -24,6 +24,7 @@ import "../lib/audio.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { isTextEntry, keyFromCode, type KeyBinding } from "../lib/keyboard";
 import { moveBindings } from "../lib/bindings";
+import { makeEditorBox } from "../lib/editorbox";
 import { clear, el, formatPercent, kbd, setAttr, setText, show } from "../lib/dom";
 import { agreementRows, LabelButtons, paintProba } from "../lib/labelreview";
 import { describeState } from "../lib/fold";
@@ -191,21 +192,11 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   const transcriptStatus = el("span", { cls: "hitl-response-status", testid: "transcript-status" });
   const transcriptEl = el("div", { cls: "hitl-audio-transcript", testid: "transcript" });
   const diffEl = el("div", { cls: "hitl-diff", testid: "transcript-diff", hidden: true });
-  const editor = el("textarea", {
-    cls: "hitl-editor-input",
-    testid: "transcript-editor",
-    attrs: { spellcheck: "false", autocomplete: "off", "aria-label": "Edit the transcript", rows: 4 },
-  });
-  const editorSave = el("button", { cls: "hitl-btn hitl-btn-primary", text: "Save", testid: "transcript-save", attrs: { type: "button", tabindex: -1 } });
-  const editorCancel = el("button", { cls: "hitl-btn", text: "Cancel", attrs: { type: "button", tabindex: -1 } });
-  const editorBox = el("div", { cls: "hitl-editor", testid: "transcript-box", hidden: true }, [
-    editor,
-    el("div", { cls: "hitl-editor-bar" }, [
-      el("span", { cls: "hitl-editor-hint" }, [kbd("Ctrl/⌘"), "+", kbd("Enter"), " save · ", kbd("Esc"), " cancel"]),
-      editorSave,
-      editorCancel,
-    ]),
-  ]);
+  const { box: editorBox, input: editor, save: editorSave, cancel: editorCancel } = makeEditorBox(
+    { box: "transcript-box", input: "transcript-editor", save: "transcript-save" },
+    "Edit the transcript",
+    4,
+  );
   const transcriptBlock = el("section", { cls: "hitl-block hitl-audio-transcript-block", testid: "transcript-block" }, [
     el("div", { cls: "hitl-block-title" }, [el("span", { text: "Transcript" }), transcriptStatus]),
     transcriptEl,

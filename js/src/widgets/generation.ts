@@ -17,6 +17,7 @@ import "../lib/review.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { now } from "../lib/ids";
 import { frame, type KeyBinding } from "../lib/keyboard";
+import { makeEditorBox } from "../lib/editorbox";
 import { el, kbd, setAttr, setText, show } from "../lib/dom";
 import { safeMarkdownFragment } from "../lib/markdown";
 import { PromptPanel, type PromptItem } from "../lib/prompt";
@@ -95,23 +96,11 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   const responseStatus = el("span", { cls: "hitl-response-status", testid: "response-status" });
   const responseEl = el("div", { cls: "hitl-md hitl-response hitl-scroll", testid: "item-text" });
   const diffEl = el("div", { cls: "hitl-diff hitl-scroll", testid: "diff", hidden: true });
-  const editor = el("textarea", {
-    cls: "hitl-editor-input",
-    testid: "editor",
-    // no spellcheck: model output is full of code and names, and checking a long text
-    // costs the page time on every change
-    attrs: { spellcheck: "false", autocomplete: "off", "aria-label": "Edit the response", rows: 14 },
-  });
-  const editorSave = el("button", { cls: "hitl-btn hitl-btn-primary", text: "Save", testid: "editor-save", attrs: { type: "button", tabindex: -1 } });
-  const editorCancel = el("button", { cls: "hitl-btn", text: "Cancel", attrs: { type: "button", tabindex: -1 } });
-  const editorBox = el("div", { cls: "hitl-editor", testid: "editor-box", hidden: true }, [
-    editor,
-    el("div", { cls: "hitl-editor-bar" }, [
-      el("span", { cls: "hitl-editor-hint" }, [kbd("Ctrl/⌘"), "+", kbd("Enter"), " save · ", kbd("Esc"), " cancel"]),
-      editorSave,
-      editorCancel,
-    ]),
-  ]);
+  const { box: editorBox, input: editor, save: editorSave, cancel: editorCancel } = makeEditorBox(
+    { box: "editor-box", input: "editor", save: "editor-save" },
+    "Edit the response",
+    14,
+  );
   const responseBlock = el("section", { cls: "hitl-block hitl-response-block" }, [
     el("div", { cls: "hitl-block-title" }, [el("span", { text: "Response" }), responseStatus]),
     responseEl,
