@@ -778,6 +778,19 @@ describe("the transcript editor", () => {
     expect(tr.querySelectorAll(".hitl-word")).toHaveLength(0);
   });
 
+  it("a clip with the same transcript and no confidences shows none of the marks of the clip before", () => {
+    const items = [audioItem(0, { word_confidence: [0.9, 0.2, 0.9, 0.9, 0.9, 0.9] }), audioItem(1), audioItem(2, { word_confidence: [0.9, 0.2, 0.9, 0.9, 0.9, 0.9] })];
+    const s = setup({ items });
+    const tr = q(s.root, "transcript");
+    expect(tr.querySelectorAll(".is-unsure")).toHaveLength(1);
+    key(s, "ArrowRight");
+    expect(tr.textContent).toBe("the cat sat on the mat");
+    expect(tr.querySelectorAll(".hitl-word")).toHaveLength(0);
+    key(s, "ArrowRight"); // the same text and marks again: drawn anew after the plain one
+    expect(tr.querySelectorAll(".is-unsure")).toHaveLength(1);
+    expect(q(s.root, "transcript-status").textContent).toMatch(/1 word under 50%/);
+  });
+
   it("Esc cancels the edit", () => {
     const s = setup();
     key(s, "t");

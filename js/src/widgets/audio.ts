@@ -91,6 +91,10 @@ const UNSURE_BELOW = 0.5;
  * match the words one to one.
  */
 function paintWords(into: HTMLElement, text: string, conf: number[] | null | undefined): number {
+  // painted already (an item is repainted on acks and state changes): keep the nodes
+  const key = Array.isArray(conf) ? `${conf.join(",")}\u0000${text}` : null;
+  if (key !== null && wordsPainted.get(into) === key) return Number(into.dataset.unsure);
+  wordsPainted.delete(into);
   const parts = text.split(/(\s+)/);
   const words = parts.filter((t, i) => i % 2 === 0 && t !== "");
   if (!Array.isArray(conf) || conf.length !== words.length || !words.length) return -1;
@@ -109,8 +113,12 @@ function paintWords(into: HTMLElement, text: string, conf: number[] | null | und
     });
   });
   into.replaceChildren(...nodes);
+  into.dataset.unsure = String(unsure);
+  if (key !== null) wordsPainted.set(into, key);
   return unsure;
 }
+/** what each transcript element shows, as paintWords drew it */
+const wordsPainted = new WeakMap<HTMLElement, string>();
 
 /** A Blob URL of a clip's bytes (revoked when the clip is given back). */
 const blobUrl = (bytes: Uint8Array, mime: string | undefined): string => URL.createObjectURL(new Blob([bytes as BlobPart], { type: mime || "" }));
@@ -733,7 +741,12 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const model = typeof item.transcript === "string" ? item.transcript : null;
     const edited = (st.transcript ?? "") !== (model ?? "");
     const unsure = !edited && model !== null ? paintWords(transcriptEl, model, item.word_confidence) : -1;
-    if (unsure < 0) setText(transcriptEl, st.transcript ?? "");
+    if (unsure < 0) {
+      wordsPainted.delete(transcriptEl);
+      // marked words of the clip before may spell the same text: replace them whatever
+      if (transcriptEl.firstElementChild) transcriptEl.textContent = st.transcript ?? "";
+      else setText(transcriptEl, st.transcript ?? "");
+    }
     if (!editing) {
       const marked = unsure > 0 ? ` (${unsure} word${unsure === 1 ? "" : "s"} under ${formatPercent(UNSURE_BELOW, 0)} confidence marked)` : "";
       setText(transcriptStatus, edited ? "edited (word diff against the model's transcript below)" : model === null ? "none: T to write one" : `the model's${marked}`);
