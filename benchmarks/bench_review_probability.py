@@ -27,6 +27,22 @@ the share of the pool certified (auto-accepted at alpha with probability 1 - del
 the violation rate (a split whose certified tweets have a realised error above alpha).
 Then the reviews each scheme needs to certify the share today's scheme certifies with a
 draw of 1,000.
+
+**The loop** (``--loop-splits``, default 300): three rounds of the loop with training, per
+split three disjoint pools of 3,000 train tweets. Round 1's model is the head above; after
+each round a new head is fitted on the 1,324 validation tweets plus every label the scheme
+may train on. Today's scheme reviews a random sample of ``n`` tweets (from train tweets in
+no pool) once, never trains on it and calibrates every round's model on it (as
+``LoopTracker`` and notebook 05 do), and reviews the 300 least confident of each pool for
+training. Review probabilities review the 300 least confident with probability 1 and the
+rest of each pool at the floor, calibrate that round's model on them, and train the next
+model on every review (every review used for both). Figures: the human reviews over the
+three rounds, the mean share of the pools certified, the violation rate over all rounds.
+
+A third row set of the one-round part is an oracle, for scale: today's test with its random draw spent only where a
+certificate is possible, among the tweets above the cut where the realised error of what is
+accepted reaches alpha (known only to an oracle: below it any certified threshold violates).
+It shows what placing every calibration review perfectly could save, whatever the scheme.
 """
 
 from __future__ import annotations
@@ -47,6 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 POOL = 4000
 TRAIN = 400
 DRAWS = (100, 200, 300, 400, 600, 800, 1000, 1400)
+ORACLE_DRAWS = (300, 400, 600, 800, 1000)
 FLOORS = (0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3)
 
 
@@ -64,9 +81,67 @@ def scores() -> tuple[np.ndarray, np.ndarray]:
     return p.max(1), p.argmax(1) != y_tr
 
 
-def one_split(conf: np.ndarray, wrong: np.ndarray, seed: int, alpha: float, delta: float) -> list[dict]:
+def outcome(c: np.ndarray, w: np.ndarray, t: float | None, alpha: float) -> tuple[float, bool]:
+    """The share of the pool certified at `t`, and whether their realised error passes alpha."""
+    if t is None:
+        return 0.0, False
+    acc = c >= t
+    return float(acc.mean()), bool(acc.any() and w[acc].mean() > alpha)
+
+
+def from_sample(
+    conf: np.ndarray, wrong: np.ndarray, population: np.ndarray, alpha: float, delta: float, seed: int
+) -> float | None:
+    """Today's threshold: Learn-then-Test on a random sample (None when it certifies nothing)."""
+    from hitl_widgets.routing import InsufficientSampleError, calibrate
+
+    df = pd.DataFrame({"confidence": conf, "pred": "x", "label": np.where(wrong, "y", "x")})
+    try:
+        return calibrate(
+            df, sample="random", population=population, alpha=alpha, delta=delta, seed=seed
+        ).threshold
+    except InsufficientSampleError:
+        return None
+
+
+def routed_randomly(
+    c: np.ndarray,
+    w: np.ndarray,
+    ids: np.ndarray,
+    train: int,
+    floor: float,
+    alpha: float,
+    delta: float,
+    seed: int,
+) -> tuple[float | None, np.ndarray]:
+    """Route a pool with review probabilities (the `train` least confident at 1, the rest at
+    `floor`), calibrate on every review; the threshold (None: nothing certified) and who was reviewed."""
     from hitl_widgets.routing import InsufficientSampleError, Router, calibrate
 
+    budget = (train + floor * (c.size - train)) / c.size + 0.1 / c.size
+    frame = pd.DataFrame({"id": [f"t{i}" for i in ids], "pred": "x", "confidence": c})
+    r = (
+        Router(["x", "y"], review_budget=budget, review_floor=floor, seed=seed)
+        .route(frame, id="id", text=None)
+        .frame
+    )
+    reviewed = (r["route"] == "review").to_numpy()
+    df = pd.DataFrame(
+        {
+            "confidence": c,
+            "pred": "x",
+            "label": np.where(reviewed, np.where(w, "y", "x"), None),
+            "route": r["route"].to_numpy(),
+            "review_probability": r["review_probability"].to_numpy(),
+        }
+    )
+    try:
+        return calibrate(df, sample="propensity", alpha=alpha, delta=delta, seed=seed).threshold, reviewed
+    except InsufficientSampleError:
+        return None, reviewed
+
+
+def one_split(conf: np.ndarray, wrong: np.ndarray, seed: int, alpha: float, delta: float) -> list[dict]:
     rng = np.random.default_rng(seed)
     idx = rng.choice(conf.size, POOL, replace=False)
     c, w = conf[idx], wrong[idx]
@@ -75,52 +150,102 @@ def one_split(conf: np.ndarray, wrong: np.ndarray, seed: int, alpha: float, delt
     trained[order[:TRAIN]] = True
     rows = []
 
-    def outcome(t: float | None) -> tuple[float, bool]:
-        if t is None:
-            return 0.0, False
-        acc = c >= t
-        return float(acc.mean()), bool(acc.any() and w[acc].mean() > alpha)
+    def row(scheme: str, setting: float, reviews: int, t: float | None) -> dict:
+        share, bad = outcome(c, w, t, alpha)
+        return {"scheme": scheme, "setting": setting, "reviews": reviews, "share": share, "violated": bad}
 
     # today: a random draw from the pool (as the loop draws its sample before any routing),
     # reviewed for calibration only
     for n in DRAWS:
         drawn = rng.choice(POOL, n, replace=False)
-        df = pd.DataFrame({"confidence": c[drawn], "pred": "x", "label": np.where(w[drawn], "y", "x")})
-        try:
-            t = calibrate(df, sample="random", population=c, alpha=alpha, delta=delta, seed=seed).threshold
-        except InsufficientSampleError:
-            t = None
-        share, bad = outcome(t)
         reviews = int((trained | np.isin(np.arange(POOL), drawn)).sum())  # one review per tweet
-        rows.append({"scheme": "today", "setting": n, "reviews": reviews, "share": share, "violated": bad})
+        rows.append(row("today", n, reviews, from_sample(c[drawn], w[drawn], c, alpha, delta, seed)))
+    # the oracle: today's draw and test, the draw only above the last cut a valid certificate
+    # could reach (the realised error of the tweets above it at most alpha)
+    realised = np.cumsum(w[order[::-1]]) / np.arange(1, POOL + 1)
+    reachable = order[::-1][: int(np.flatnonzero(realised <= alpha)[-1]) + 1]
+    for n in ORACLE_DRAWS:
+        drawn = rng.choice(reachable, min(n, reachable.size), replace=False)
+        reviews = int((trained | np.isin(np.arange(POOL), drawn)).sum())
+        rows.append(
+            row("oracle", n, reviews, from_sample(c[drawn], w[drawn], c[reachable], alpha, delta, seed))
+        )
     # review probabilities: the 400 least confident at 1, the rest at the floor
-    frame = pd.DataFrame({"id": [f"t{i}" for i in idx], "pred": "x", "confidence": c})
     for f in FLOORS:
-        budget = (TRAIN + f * (POOL - TRAIN)) / POOL + 0.1 / POOL
-        router = Router(["x", "y"], review_budget=budget, review_floor=f, seed=seed)
-        r = router.route(frame, id="id", text=None).frame
-        reviewed = (r["route"] == "review").to_numpy()
-        df = pd.DataFrame(
+        t, reviewed = routed_randomly(c, w, idx, TRAIN, f, alpha, delta, seed)
+        rows.append(row("review probabilities", f, int(reviewed.sum()), t))
+    return rows
+
+
+LOOP_POOL = 3000
+LOOP_TRAIN = 300
+ROUNDS = 3
+LOOP_DRAWS = (200, 400, 600, 800, 1000, 1400, 2000)
+LOOP_FLOORS = (0.05, 0.1, 0.15, 0.2, 0.3)
+
+
+def loop_split(data: dict, seed: int, alpha: float, delta: float) -> list[dict]:
+    """Three rounds of both schemes on one split (see the module's docstring)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x, y, first = data["x"], data["y"], data["first"]
+    rng = np.random.default_rng(10_000 + seed)
+    perm = rng.permutation(y.size)
+    pools = [perm[r * LOOP_POOL : (r + 1) * LOOP_POOL] for r in range(ROUNDS)]
+    outside = perm[ROUNDS * LOOP_POOL :]  # today's random sample comes from here
+
+    def fit(extra: np.ndarray) -> LogisticRegression:
+        return LogisticRegression(max_iter=2000, C=1.0).fit(
+            np.vstack([data["x_va"], x[extra]]), np.concatenate([data["y_va"], y[extra]])
+        )
+
+    def scored(model: LogisticRegression, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        p = model.predict_proba(x[rows])
+        return p.max(1), p.argmax(1) != y[rows]
+
+    rows = []
+    # today: one random sample, reviewed once, calibrates every round's model; the least
+    # confident of each pool train the next model
+    sample = {n: rng.choice(outside, n, replace=False) for n in LOOP_DRAWS}
+    model, trained = first, np.empty(0, int)
+    per: dict[int, list[tuple[float, bool]]] = {n: [] for n in LOOP_DRAWS}
+    for r in range(ROUNDS):
+        c, w = scored(model, pools[r])
+        for n, drawn in sample.items():
+            cs, ws = scored(model, drawn)
+            per[n].append(outcome(c, w, from_sample(cs, ws, c, alpha, delta, seed), alpha))
+        trained = np.concatenate([trained, pools[r][np.argsort(c, kind="stable")[:LOOP_TRAIN]]])
+        if r + 1 < ROUNDS:
+            model = fit(trained)
+    for n, res in per.items():
+        reviews = n + ROUNDS * LOOP_TRAIN
+        rows.append(
             {
-                "confidence": c,
-                "pred": "x",
-                "label": np.where(reviewed, np.where(w, "y", "x"), None),
-                "route": r["route"].to_numpy(),
-                "review_probability": r["review_probability"].to_numpy(),
+                "scheme": "today",
+                "setting": n,
+                "reviews": reviews,
+                "shares": [s for s, _ in res],
+                "violations": [v for _, v in res],
             }
         )
-        try:
-            t = calibrate(df, sample="propensity", alpha=alpha, delta=delta, seed=seed).threshold
-        except InsufficientSampleError:
-            t = None
-        share, bad = outcome(t)
+    # review probabilities: every review calibrates this round's model and trains the next
+    for f in LOOP_FLOORS:
+        model, trained, reviews, res = first, np.empty(0, int), 0, []
+        for r in range(ROUNDS):
+            c, w = scored(model, pools[r])
+            t, reviewed = routed_randomly(c, w, pools[r], LOOP_TRAIN, f, alpha, delta, seed * ROUNDS + r)
+            res.append(outcome(c, w, t, alpha))
+            reviews += int(reviewed.sum())
+            trained = np.concatenate([trained, pools[r][reviewed]])
+            if r + 1 < ROUNDS:
+                model = fit(trained)
         rows.append(
             {
                 "scheme": "review probabilities",
                 "setting": f,
-                "reviews": int(reviewed.sum()),
-                "share": share,
-                "violated": bad,
+                "reviews": reviews,
+                "shares": [s for s, _ in res],
+                "violations": [v for _, v in res],
             }
         )
     return rows
@@ -139,11 +264,79 @@ def needed(table: pd.DataFrame, scheme: str, share: float) -> float | None:
     return float(x[j - 1] + (share - y[j - 1]) * (x[j] - x[j - 1]) / max(y[j] - y[j - 1], 1e-12))
 
 
+def run_loop(args: argparse.Namespace) -> str:
+    """The loop part: its table and verdict, as markdown."""
+    import bench_loop as bl
+    from sklearn.linear_model import LogisticRegression
+
+    t0 = time.perf_counter()
+    _, y_tr = bl.read_split("offensive", "train")
+    _, y_va = bl.read_split("offensive", "val")
+    x_va = bl.cached_embeddings("offensive", "val")
+    data = {
+        "x": bl.cached_embeddings("offensive", "train"),
+        "y": np.asarray(y_tr),
+        "x_va": x_va,
+        "y_va": np.asarray(y_va),
+        "first": LogisticRegression(max_iter=2000, C=1.0).fit(x_va, y_va),
+    }
+    rows: list[dict] = []
+    for s in range(args.loop_splits):
+        rows += loop_split(data, s, args.alpha, args.delta)
+        if (s + 1) % 25 == 0:
+            print(f"  loop: {s + 1} splits ({time.perf_counter() - t0:.0f} s)", flush=True)
+    raw = pd.DataFrame(rows)
+    raw["share"] = raw["shares"].map(np.mean)
+    for r in range(ROUNDS):
+        raw[f"round {r + 1}"] = raw["shares"].map(lambda v, r=r: v[r])
+    raw["violated"] = raw["violations"].map(np.mean)
+    cols = {"reviews": ("reviews", "mean"), "share": ("share", "mean"), "violated": ("violated", "mean")}
+    cols.update({f"r{r + 1}": (f"round {r + 1}", "mean") for r in range(ROUNDS)})
+    table = raw.groupby(["scheme", "setting"], sort=False).agg(**cols).reset_index()
+    lines = [
+        "| scheme | setting | human reviews, 3 rounds (mean) | certified share, mean of rounds "
+        "| round 1 / 2 / 3 | violations (all rounds) |",
+        "|---|---|---:|---:|---|---:|",
+    ]
+    for r in table.itertuples(index=False):
+        setting = f"sample {int(r.setting):,}" if r.scheme == "today" else f"floor {r.setting:g}"
+        rounds = " / ".join(f"{getattr(r, f'r{i + 1}'):.1%}" for i in range(ROUNDS))
+        lines.append(
+            f"| {r.scheme} | {setting} | {r.reviews:,.0f} | {r.share:.1%} | {rounds} | {r.violated:.1%} |"
+        )
+    target = float(table[(table["scheme"] == "today") & (table["setting"] == 1000)]["share"].iloc[0])
+    a = needed(table, "today", target)
+    b = needed(table, "review probabilities", target)
+    verdict = (
+        f"Target (today's scheme with a sample of 1,000): {target:.1%} of each pool on average at alpha="
+        f"{args.alpha:g}. Human reviews over the three rounds: today {a:,.0f}"
+        + (
+            f"; review probabilities {b:,.0f} ({b / a:.0%} of today's)."
+            if a and b
+            else "; review probabilities: not reached."
+        )
+        + f" Violation rate, worst setting: {table['violated'].max():.1%} over {args.loop_splits} splits x {ROUNDS} rounds."
+    )
+    print(f"  loop: {time.perf_counter() - t0:.0f} s", flush=True)
+    return (
+        f"\n\n**The loop** ({args.loop_splits} splits, three rounds, pools of {LOOP_POOL:,} tweets, {LOOP_TRAIN} "
+        "least confident of each reviewed for training; see the script's docstring).\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + verdict
+        + "\n\nIn the loop today's random sample is reviewed once and calibrates every round's model "
+        "(it is never trained on); reviews routed with probabilities are trained on, so they cannot "
+        "calibrate the next model, and each round pays for its own. What they buy back is training "
+        "data: the next model learns from the floor reviews too."
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--splits", type=int, default=300)
     ap.add_argument("--alpha", type=float, default=0.2)
     ap.add_argument("--delta", type=float, default=0.1)
+    ap.add_argument("--loop-splits", type=int, default=300)
     ap.add_argument("--no-readme", action="store_true")
     args = ap.parse_args()
     if not (DATA / "tweeteval-offensive").exists():
@@ -166,13 +359,16 @@ def main() -> None:
     target = float(table[(table["scheme"] == "today") & (table["setting"] == 1000)]["share"].iloc[0])
     a = needed(table, "today", target)
     b = needed(table, "review probabilities", target)
+    o = needed(table, "oracle", target)
     worst = float(table["violated"].max())
     lines = [
         "| scheme | setting | human reviews (mean) | certified share (mean) | violations |",
         "|---|---|---:|---:|---:|",
     ]
     for r in table.itertuples(index=False):
-        setting = f"draw {int(r.setting):,}" if r.scheme == "today" else f"floor {r.setting:g}"
+        setting = f"floor {r.setting:g}" if r.scheme == "review probabilities" else f"draw {int(r.setting):,}"
+        if r.scheme == "oracle":
+            setting += " above the reachable cut"
         lines.append(f"| {r.scheme} | {setting} | {r.reviews:,.0f} | {r.share:.1%} | {r.violated:.1%} |")
     ratio = None if (a is None or b is None) else b / a
     verdict = [
@@ -185,30 +381,42 @@ def main() -> None:
             if b is not None and ratio is not None
             else "; review probabilities: not reached."
         ),
+        (
+            f" The oracle (today's test, every calibration review above the reachable cut): {o:,.0f}"
+            + (f" ({o / a:.0%} of today's)." if a else ".")
+            if o is not None
+            else " The oracle: not reached."
+        ),
         f" Violation rate, worst setting: {worst:.1%} over {args.splits} splits (target at most delta = "
         f"{args.delta:g}: {'met' if worst <= args.delta + 3 * np.sqrt(args.delta * (1 - args.delta) / args.splits) else 'NOT met'}, "
         "within three binomial standard errors).",
     ]
     why = (
-        "\n\nWhy not half: any valid bound on the error of what goes through unseen needs reviews "
-        "drawn at random *among the tweets the threshold accepts*; both schemes get them at the same "
-        "price (today's draw spends the share of it that falls below the threshold; the randomised "
-        "router spends its floor reviews on every tweet above its cut, the same share). What review "
-        "probabilities save is the random draw's overlap with the tweets reviewed for training (here "
-        f"{TRAIN / POOL:.0%} of the pool) and the exact count of errors among them, so the saving grows "
-        "with the share of the pool people must see anyway (policies, low confidence), not with the "
-        "draw. Even an oracle that drew the floor reviews only above the final threshold would need "
-        f"about {TRAIN} + {target:.0%} x 1,000 = {TRAIN + target * 1000:,.0f} reviews here "
-        f"({(TRAIN + target * 1000) / (a or TRAIN + 1000):.0%} of today's)."
+        (
+            "\n\nWhy not half: any valid bound on the error of what goes through unseen needs reviews "
+            "drawn at random *among the tweets the threshold accepts*; both schemes get them at the same "
+            "price (today's draw spends the share of it that falls below the threshold; the randomised "
+            "router spends its floor reviews on every tweet above its cut, the same share). What review "
+            "probabilities save is the random draw's overlap with the tweets reviewed for training (here "
+            f"{TRAIN / POOL:.0%} of the pool) and the exact count of errors among them, so the saving grows "
+            "with the share of the pool people must see anyway (policies, low confidence), not with the "
+            "draw. Half of today's would leave {half} reviews for calibration besides the {TRAIN} for "
+            "training; the oracle above, which wastes none below the reachable cut, needs more."
+        )
+        .replace("{half}", f"{(a or 0) / 2 - TRAIN:,.0f}")
+        .replace("{TRAIN}", str(TRAIN))
     )
+    loop = run_loop(args) if args.loop_splits > 0 else ""
     text = (
-        f"Command: `python benchmarks/bench_review_probability.py --splits {args.splits}` "
-        f"({time.perf_counter() - t0:.0f} s on 2 CPU cores). Pool {POOL:,} tweets, {TRAIN} least "
+        f"Command: `python benchmarks/bench_review_probability.py --splits {args.splits} --loop-splits "
+        f"{args.loop_splits}` ({time.perf_counter() - t0:.0f} s on 2 CPU cores).\n\n"
+        f"**One round.** Pool {POOL:,} tweets, {TRAIN} least "
         "confident reviewed for training in both schemes.\n\n"
         + "\n".join(lines)
         + "\n\n"
         + "".join(verdict)
         + why
+        + loop
     )
     print()
     print(text)
