@@ -184,6 +184,17 @@ LOOP_DRAWS = (200, 400, 600, 800, 1000, 1400, 2000)
 LOOP_FLOORS = (0.05, 0.1, 0.15, 0.2, 0.3)
 
 
+def loop_row(scheme: str, setting: float, reviews: int, res: list[tuple[float, bool]]) -> dict:
+    """One scheme's row of a loop split: its reviews, and the share certified and violation per round."""
+    return {
+        "scheme": scheme,
+        "setting": setting,
+        "reviews": reviews,
+        "shares": [s for s, _ in res],
+        "violations": [v for _, v in res],
+    }
+
+
 def loop_split(data: dict, seed: int, alpha: float, delta: float) -> list[dict]:
     """Three rounds of both schemes on one split (see the module's docstring)."""
     from sklearn.linear_model import LogisticRegression
@@ -219,15 +230,7 @@ def loop_split(data: dict, seed: int, alpha: float, delta: float) -> list[dict]:
             model = fit(trained)
     for n, res in per.items():
         reviews = n + ROUNDS * LOOP_TRAIN
-        rows.append(
-            {
-                "scheme": "today",
-                "setting": n,
-                "reviews": reviews,
-                "shares": [s for s, _ in res],
-                "violations": [v for _, v in res],
-            }
-        )
+        rows.append(loop_row("today", n, reviews, res))
     # review probabilities: every review calibrates this round's model and trains the next
     for f in LOOP_FLOORS:
         model, trained, reviews, res = first, np.empty(0, int), 0, []
@@ -239,15 +242,7 @@ def loop_split(data: dict, seed: int, alpha: float, delta: float) -> list[dict]:
             trained = np.concatenate([trained, pools[r][reviewed]])
             if r + 1 < ROUNDS:
                 model = fit(trained)
-        rows.append(
-            {
-                "scheme": "review probabilities",
-                "setting": f,
-                "reviews": reviews,
-                "shares": [s for s, _ in res],
-                "violations": [v for _, v in res],
-            }
-        )
+        rows.append(loop_row("review probabilities", f, reviews, res))
     return rows
 
 
