@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from .items import canonical
 from .store import Action, Store, using_store, utc_now
 
 #: the task the profile events are written in (no review task has it)
@@ -193,11 +194,13 @@ def has_profile(store: Store | str, annotator: str) -> bool:
 
 def group_key(value: Any) -> str | None:
     """A profile value as the group it puts its annotator in (the text the claims of
-    `group_quota` record and compare): None for no answer (missing, None, NaN, empty
-    text or `PREFER_NOT_TO_SAY`), else the value as text ("woman", "3", "True")."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    `group_quota` record and compare, and the group `metrics.by_group` shows): None for no
+    answer (missing, None, NaN, empty text or `PREFER_NOT_TO_SAY`), else the value as the
+    store keeps text ("woman", "3" for 3 and 3.0, "True")."""
+    text = canonical(value)
+    if text is None:
         return None
-    text = str(value).strip()
+    text = text.strip()
     if not text or text == PREFER_NOT_TO_SAY:
         return None
     return text

@@ -104,3 +104,41 @@ def test_profiles_give_the_groups_of_the_group_metrics(tmp_path):
     assert dict(result.n_annotators) == {"A": 6, "B": 6}  # the groups came from the profiles
     assert result.p_value < 0.01 and (result.table["p_adjusted"] < 0.01).all(), result.table
     store.close()
+
+
+def test_a_group_is_the_same_for_quotas_and_for_by_group(tmp_path):
+    """"Prefer not to say" and blank text are no answer everywhere: review quotas
+    (`group_of`) never count them as a group, and neither does `by_group` (its
+    "(not given)"); a number is one group whether stored as 3 or 3.0."""
+    from hitl_widgets.annotators import group_key, group_of
+    from hitl_widgets.metrics.groups import NOT_GIVEN, by_group, group_test, jury
+
+    store = Store(tmp_path / "g.db")
+    answers = {
+        "a0": {"gender": "woman", "years": 3},
+        "a1": {"gender": "woman", "years": 3.0},
+        "a2": {"gender": "man", "years": 5},
+        "a3": {"gender": "man", "years": 5},
+        "a4": {"gender": PREFER_NOT_TO_SAY, "years": 3},
+        "a5": {"gender": "  ", "years": 5},
+    }
+    for ann, attrs in answers.items():
+        profile(store, ann, attrs, consent=True)
+    assert [group_of(store, a, "gender") for a in answers] == ["woman", "woman", "man", "man", None, None]
+    assert group_key(3.0) == group_key(3) == group_key("3") == "3"
+    assert group_key(" woman ") == "woman" and group_key(float("nan")) is None
+    ratings = pd.DataFrame(
+        [(i, a, "A" if (i + k) % 3 else "B") for i in range(6) for k, a in enumerate(answers)],
+        columns=["item", "annotator", "label"],
+    )
+    table = profiles(store)
+    rep = by_group(ratings, table, "gender", min_annotators=1, n_boot=20)
+    assert list(rep.groups.index) == ["man", "woman", NOT_GIVEN]
+    assert rep.groups.loc[NOT_GIVEN, "n_annotators"] == 2  # a4 (prefer not to say) and a5 (blank)
+    years = by_group(ratings, table, "years", min_annotators=1, n_boot=20)
+    assert list(years.groups.index) == ["3", "5"]
+    assert years.groups["n_annotators"].tolist() == [3, 3]
+    assert list(group_test(ratings, table, "gender", min_annotators=1).n_annotators.index) == ["man", "woman", NOT_GIVEN]
+    # a jury asked for "prefer not to say" draws from the annotators who gave no answer
+    j = jury(ratings, table, "gender", composition={PREFER_NOT_TO_SAY: 2}, n_resamples=10)
+    assert j.composition == {NOT_GIVEN: 2}

@@ -12,8 +12,9 @@ women gives p ~ 5e-9; permuting the group labels across people gives p ~ 0.7). S
 Inputs are the ratings in any form :func:`~hitl_widgets.metrics.to_ratings` accepts, and the
 groups as a DataFrame with an annotator column (named by ``annotator=``) and the attribute
 column ``by``, or a mapping / Series annotator -> group. Annotators are matched as the store
-keeps ids (``1`` and ``"1"`` are one annotator); group values are shown as text. Annotators
-without a group value go to ``"(not given)"``.
+keeps ids (``1`` and ``"1"`` are one annotator); group values are shown as text
+(`hitl_widgets.annotators.group_key`, as review quotas see them). Annotators without a group
+value, or who chose not to say (``"prefer not to say"``, blank text), go to ``"(not given)"``.
 
 Small groups (fewer than ``min_annotators`` annotators with a rating, ``"(not given)"``
 included) are never shown on their own: they are pooled into ``"(small groups)"``
@@ -31,7 +32,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..items import canonical
+from ..annotators import group_key
 from ._data import Ratings, UndefinedAgreementWarning, _canonical_text, _label_texts, _to_matrix
 from .agreement import krippendorff_alpha, model_agreement
 from .bootstrap import bootstrap_ci
@@ -83,7 +84,8 @@ def _raw_groups(r: Ratings, groups: Any, by: str | None, annotator: str) -> np.n
             f"annotator -> group; got {type(groups).__name__}"
         )
     id_text = _canonical_text(ids)
-    value_text = _canonical_text(values)
+    # a group as quotas see it: "prefer not to say" and blank text are no answer
+    value_text = np.array([group_key(v) for v in _canonical_text(values)], dtype=object)
     table = pd.DataFrame({"id": id_text, "group": value_text})
     table = table[table["id"].notna()]
     # an annotator listed twice must say the same thing twice; otherwise we cannot choose
@@ -866,7 +868,7 @@ def jury(
             raise ValueError(
                 f"composition: the number of jurors for {key!r} must be an integer >= 0, got {n!r}"
             )
-        text = canonical(key)
+        text = group_key(key)
         comp[NOT_GIVEN if text is None else text] = int(n)
     comp = {k: n for k, n in comp.items() if n > 0}
     if not comp:
