@@ -5,6 +5,7 @@ small tasks of a crowded image and their merge, results from the store alone."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -99,6 +100,8 @@ def test_entries_carry_the_model_boxes_in_original_pixels_and_the_image_as_a_buf
     ]
     assert a["context"] == [] and a["task"] == {"label": None, "region": None, "part": 1, "parts": 1}
     assert a["buffers"] == [0] and bytes(buffers[0]) == (tmp_path / "img_0.png").read_bytes()
+    # one buffer per image: three images, three buffers, each entry its own
+    assert len(buffers) == 3 and [it["buffers"] for it in msg["items"]] == [[0], [1], [2]]
     assert "base64" not in str(msg)
 
 
@@ -317,9 +320,14 @@ def crowded(tmp_path: Path, n: int = 7) -> pd.DataFrame:
 def test_a_crowded_image_becomes_small_entries_merged_back_into_one_set(tmp_path, split_by):
     w = review(tmp_path, df=crowded(tmp_path), max_boxes=2, split_by=split_by)
     sent = wire(w)
-    msg, _ = fetch(w, sent, 0, 20)
+    msg, buffers = fetch(w, sent, 0, 20)
     entries = msg["items"]
     assert len(entries) == len(w) >= 4 and all(len(e["boxes"]) <= 2 for e in entries)
+    # the image is sent once for all its parts, keyed by its SHA-256 (the browser decodes it
+    # once and asks for its original once)
+    sha = hashlib.sha256((tmp_path / "crowd.png").read_bytes()).hexdigest()
+    assert len(buffers) == 1 and bytes(buffers[0]) == (tmp_path / "crowd.png").read_bytes()
+    assert all(e["buffers"] == [0] and e["image"]["key"] == sha for e in entries)
     assert sorted(b["id"] for e in entries for b in e["boxes"]) == sorted(f"b{k}" for k in range(7))
     assert all(e["image_id"] == "crowd" and e["task"]["parts"] == len(entries) for e in entries)
     assert [e["task"]["part"] for e in entries] == list(range(1, len(entries) + 1))

@@ -174,6 +174,7 @@ def test_a_fetch_sends_each_image_as_a_binary_buffer_not_base64(tmp_path):
             "height": 4,
             "scale": 1.0,
             "bytes": len(raw),
+            "key": load_image(path).sha256,
         }
         assert it["content_hash"] == content_hash(load_image(path).sha256) == load_image(path).content_hash
         # nothing of the image is inside the JSON

@@ -109,6 +109,10 @@ class BoxReviewItems:
         r = self.row(pos)
         return int(self.images.widths[r]), int(self.images.heights[r])
 
+    def image_sha(self, pos: int) -> str:
+        """The SHA-256 of entry `pos`'s image (every part of a split image shares it)."""
+        return str(self.images.sha256[self.row(pos)])
+
     def shown_image(self, pos: int) -> ImageData:
         return preview(self.images[self.row(pos)], self.max_side)
 

@@ -67,6 +67,10 @@ class ImageReviewItems(ModelLabels, ItemIds):
         src = self.images.source.iat[pos]
         return Path(src).name if isinstance(src, (str, os.PathLike)) else None
 
+    def image_sha(self, pos: int) -> str:
+        """The SHA-256 of row `pos`'s image bytes (rows of the same image share it)."""
+        return str(self.images.sha256[pos])
+
     def shown_image(self, pos: int) -> ImageData:
         """Row `pos`'s image as sent: the original, or a preview of at most `max_side`
         pixels a side (raises ValueError when the file changed since validation)."""

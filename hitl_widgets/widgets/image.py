@@ -193,31 +193,48 @@ class ImageReview(LabelReview[ImageReviewItems]):
 class _ShownImages(Protocol):
     def shown_image(self, pos: int) -> ImageData: ...
 
+    def image_sha(self, pos: int) -> str: ...
+
 
 def image_buffers(items: _ShownImages, served: dict[str, int], page: list[dict[str, Any]]) -> list[bytes]:
-    """Each item's image (or its preview) as one buffer of the page: the item names it
-    in `buffers` and describes it in `image` (a file changed or gone since validation:
-    `image` None and `image_error` the reason)."""
+    """Each item's image (or its preview) as a buffer of the page: the item names it in
+    `buffers` and describes it in `image`, whose `key` is the image's SHA-256 (a file
+    changed or gone since validation: `image` None and `image_error` the reason).
+
+    Why one buffer per image and not per item: the parts of a crowded image split into
+    small tasks are entries of their own, and sending (and previewing) the same image
+    once per part multiplied the bytes of a page; the browser keys its decoded picture
+    and its full-resolution original by `key` too, so a part never fetches them again."""
     buffers: list[bytes] = []
+    done: dict[str, tuple[int, dict[str, Any]] | str] = {}  # sha -> (buffer, meta) or the error
     for item in page:
         pos = served.get(item["item_id"])
         if pos is None:
             continue
-        try:
-            shown = items.shown_image(pos)
-        except ValueError as exc:
+        sha = items.image_sha(pos)
+        if sha not in done:
+            try:
+                shown = items.shown_image(pos)
+            except ValueError as exc:
+                done[sha] = str(exc)
+            else:
+                meta = {
+                    "mime": shown.mime,
+                    "width": shown.width,
+                    "height": shown.height,
+                    "scale": shown.scale,
+                    "bytes": len(shown.data),
+                    "key": sha,
+                }
+                done[sha] = (len(buffers), meta)
+                buffers.append(shown.data)
+        got = done[sha]
+        if isinstance(got, str):
             item["image"] = None
-            item["image_error"] = str(exc)
+            item["image_error"] = got
             continue
-        item["buffers"] = [len(buffers)]
-        item["image"] = {
-            "mime": shown.mime,
-            "width": shown.width,
-            "height": shown.height,
-            "scale": shown.scale,
-            "bytes": len(shown.data),
-        }
-        buffers.append(shown.data)
+        item["buffers"] = [got[0]]
+        item["image"] = dict(got[1])
     return buffers
 
 

@@ -259,6 +259,40 @@ describe("BoxReview: the original of a preview, on zoom", () => {
     expect(s.stage.getAttribute("data-resolution")).toBe("full");
   });
 
+  it("the parts of a split image share one picture: sent once, decoded once, its original asked for once", async () => {
+    const meta = (key: string) => ({ mime: "image/jpeg", width: 320, height: 240, scale: 0.5, bytes: 4, key });
+    const part = (qi: number, k: number) =>
+      boxItem(qi, { image_id: "crowd", image: meta("sha-crowd"), task: { label: "car", region: null, part: k, parts: 3 } });
+    const s = setup([part(0, 1), part(1, 2), part(2, 3), boxItem(3, { image: meta("sha-other") })]);
+    await decodeAll();
+    expect(blobs.size).toBe(2); // one Blob URL per image, not per entry
+    const preview = s.img();
+    press(s.root, "+");
+    expect(s.requests().map((m) => m.item_id)).toEqual(["img-0"]);
+    reply(s, s.requests()[0]);
+    await decodeAll();
+    const full = s.img();
+    expect(full).not.toBe(preview);
+    // part 2 of the same image: the original is there at once, and never asked for again
+    press(s.root, "ArrowRight");
+    expect(s.stage.getAttribute("data-item-id")).toBe("img-1");
+    expect(q(s.root, "box-task").textContent).toContain("part 2 of 3");
+    expect(s.img()).toBe(full);
+    expect(s.stage.getAttribute("data-resolution")).toBe("full");
+    press(s.root, "+");
+    press(s.root, "+");
+    press(s.root, "ArrowRight");
+    press(s.root, "+");
+    expect(s.requests()).toHaveLength(1);
+    // another image is another picture: its own preview, its own request
+    press(s.root, "ArrowRight");
+    expect(s.stage.getAttribute("data-item-id")).toBe("img-3");
+    expect(s.img()).not.toBe(full);
+    expect(s.stage.getAttribute("data-resolution")).toBe("preview");
+    press(s.root, "+");
+    expect(s.requests().map((m) => m.item_id)).toEqual(["img-0", "img-3"]);
+  });
+
   it("a refused request keeps the preview and is not asked again for that entry", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const s = setup();

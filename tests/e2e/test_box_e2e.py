@@ -48,6 +48,7 @@ _JS_STATE = """() => {
     focused: r.contains(document.activeElement),
     item: stage ? (stage.dataset.itemId ?? null) : null,
     decoded: stage ? stage.dataset.decoded === 'true' : false,
+    resolution: stage ? (stage.dataset.resolution ?? null) : null,
     zoom: stage ? Number(stage.dataset.zoom) : null,
     mode: stage ? stage.dataset.mode : null,
     hidden: stage ? stage.dataset.hidden === 'true' : null,
@@ -327,3 +328,55 @@ def test_kernel_killed_mid_review_loses_no_box_decision(lab_server, open_noteboo
         coords(got["im01"][1]["boxes_after"][0]), [52, 40, 132, 120], 0.01
     )
     assert got["im02"][0] == "accept"
+
+
+def test_the_parts_of_a_split_image_share_its_original(lab_server, open_notebook, store_path, tmp_path):
+    """A crowded image split by label: both parts show the full-resolution original, which
+    the kernel sends once (the browser keys the picture by the image, not the entry)."""
+    crowd = [
+        *MODEL_A[:2],
+        {"box": [20, 20, 80, 70], "label": "car", "score": 0.6},
+        {"box": [300, 200, 380, 280], "label": "person", "score": 0.5},
+    ]
+    source = textwrap.dedent(f"""\
+        from PIL import Image
+        import pandas as pd
+        import hitl_widgets as hw
+
+        path = {str(tmp_path / "crowd.png")!r}
+        Image.new("RGB", ({W}, {H}), (40, 120, 200)).save(path)
+        df = pd.DataFrame({{"path": [path], "pred": [{crowd!r}]}}, index=["im00"])
+        review = hw.BoxReview(df, image="path", boxes="pred", labels={LABELS!r}, max_side={W // 2},
+                              max_boxes=2, split_by="label", store={str(store_path)!r},
+                              annotator={ANNOTATOR!r})
+        CALLS = []
+        _full = review._full_image
+        review._full_image = lambda pos: (CALLS.append(pos), _full(pos))[1]
+        review""")
+    nbp: NotebookPage = open_notebook(lab_server, "split.ipynb", make_notebook(source))
+    page = nbp.page
+    page.set_viewport_size({"width": 1280, "height": 1200})
+    nbp.run_all()
+    wait_state(page, "part 1", state="item", item="im00#label=car", decoded=True)
+    focus(page)
+    page.keyboard.press("+")  # past the preview's resolution whatever the layout
+    wait_state(page, "the original of part 1", resolution="full", decoded=True)
+    k = nbp.kernel()
+    assert k.eval("len(CALLS)") == 1
+    page.keyboard.press("Enter")
+    s = wait_state(page, "part 2, at full resolution at once", item="im00#label=person", resolution="full")
+    assert s["decoded"] is True
+    page.keyboard.press("+")
+    page.keyboard.press("+")
+    page.keyboard.press("Enter")
+    wait_for(
+        lambda: len([e for e in store_events(store_path) if e["action"] == "accept"]) == 2,
+        30,
+        "two parts stored",
+    )
+    # any request for the original would have reached the kernel before the second decision
+    assert k.eval("len(CALLS)") == 1
+    assert sorted(e["item_id"] for e in store_events(store_path) if e["action"] == "accept") == [
+        "im00#label=car",
+        "im00#label=person",
+    ]

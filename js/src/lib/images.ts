@@ -20,6 +20,8 @@ export interface ImageMeta {
   width: number;
   height: number;
   scale: number;
+  /** the image's SHA-256 (the kernel sends one buffer per image of a page) */
+  key?: string | null;
 }
 
 /** An item with an image (the kernel sends its bytes as `binary[0]`). */
@@ -43,6 +45,15 @@ export function imageKey(item: BaseItem): string {
   return `${String(item.item_id)}\u0000${String(item.content_hash ?? "")}`;
 }
 
+/** The key of the picture itself: every entry showing the same image (the parts of a
+ * crowded image split into small tasks) shares it, so the picture is decoded once and
+ * its full-resolution original asked for once. The entry's key where the kernel sent
+ * no image key. Not for a grid, where one <img> cannot stand in two tiles. */
+export function pictureKey(item: ImageBearing): string {
+  const k = item.image?.key;
+  return typeof k === "string" && k ? `\u0001${k}` : imageKey(item);
+}
+
 /** Where an entry's full-resolution original is: asked for, decoded, or not to be had. */
 export type FullState = "none" | "loading" | "ready" | "failed";
 
@@ -56,13 +67,18 @@ export class ImageCache {
   /** key -> the entry's full-resolution original (only for keys in `map`) */
   private readonly originals = new Map<string, FullEntry>();
 
-  /** `onReady(key)`: an image finished decoding (or failed): repaint if it is shown. */
-  constructor(private readonly onReady: (key: string) => void) {}
+  /** `onReady(key)`: an image finished decoding (or failed): repaint if it is shown.
+   * `keyOf`: what an item's picture is cached under (`imageKey`: one per entry;
+   * `pictureKey`: one per image, shared by the entries that show it). */
+  constructor(
+    private readonly onReady: (key: string) => void,
+    readonly keyOf: (item: ImageBearing) => string = imageKey,
+  ) {}
 
   /** The prepared image of `item` (made now, decoding started, when it is not yet);
    * null when the item has no bytes (the kernel could not send them). */
   get(item: ImageBearing): Prepared | null {
-    const key = imageKey(item);
+    const key = this.keyOf(item);
     const have = this.map.get(key);
     if (have) return have;
     const part = Array.isArray(item.binary) ? item.binary[0] : undefined;

@@ -22,7 +22,7 @@ import "../lib/box.css";
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { isTextEntry, type KeyBinding } from "../lib/keyboard";
 import { el, kbd, setText, show } from "../lib/dom";
-import { ImageCache, imageKey } from "../lib/images";
+import { ImageCache, imageKey, pictureKey } from "../lib/images";
 import { ReviewShell, type ShellOptions } from "../lib/shell";
 import type { TimedRoot } from "../lib/paint";
 import { now } from "../lib/ids";
@@ -133,9 +133,11 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
 
   /* ------------------------------------------------------------ images */
   let shownKey = "";
+  // one picture per image, whichever of its parts shows it (`pictureKey`); the entry's
+  // own state (editor, layers) stays keyed by `imageKey`
   const cache = new ImageCache((key) => {
     if (key === shownKey) shell.paint();
-  });
+  }, pictureKey);
   shell.addCleanup(() => cache.dispose());
   function warm(): void {
     const keep = new Set<string>();
@@ -143,7 +145,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     const ahead = Math.max(2, Math.min(client.prefetch, 16));
     for (let qi = c - 2; qi <= c + ahead; qi++) {
       const it = client.items.get(qi);
-      if (it && cache.get(it)) keep.add(imageKey(it));
+      if (it && cache.get(it)) keep.add(cache.keyOf(it));
     }
     cache.keepOnly(keep);
   }
@@ -247,7 +249,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
   }
 
   /** `k` screen px per original px: when that magnifies the preview (device px per
-   * preview px over FULL_RES_AT), ask the kernel for the original, once per entry while
+   * preview px over FULL_RES_AT), ask the kernel for the original, once per image while
    * it is cached; it replaces the preview when decoded (paintImage). */
   function wantOriginal(k: number): void {
     const it = item;
@@ -255,8 +257,8 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
     if (!it || !(s > 0 && s < 1)) return; // sent whole: nothing more to get
     const dpr = typeof window.devicePixelRatio === "number" && window.devicePixelRatio > 0 ? window.devicePixelRatio : 1;
     if ((k * dpr) / s <= FULL_RES_AT) return;
-    const key = imageKey(it);
-    if (!cache.startFull(key)) return; // asked already (or no preview to stand for)
+    const key = cache.keyOf(it);
+    if (!cache.startFull(key)) return; // asked already, for this part or another (or no preview)
     client.requestImage(String(it.item_id)).then(
       (f) => cache.putFull(key, f.bytes, f.image),
       (err: unknown) => {
@@ -486,7 +488,7 @@ export function mount(model: AnyModel, host: HTMLElement, options: MountOptions 
 
   function paintImage(it: BoxItem): void {
     const p = cache.get(it);
-    shownKey = imageKey(it);
+    shownKey = cache.keyOf(it);
     if (!p) {
       const why = typeof it.image_error === "string" && it.image_error ? it.image_error : "No image was sent for this entry.";
       imgSlot.replaceChildren(el("div", { cls: "hitl-image-error", testid: "image-error", text: why }));
