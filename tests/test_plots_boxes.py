@@ -5,6 +5,7 @@ empty input is a clear error."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hitl_widgets.metrics import box_confusion
@@ -175,3 +176,85 @@ def test_empty_and_bad_input_are_clear_errors():
         box_confusion_matrix(MODEL, HUMAN, iou_threshold=0)
     with pytest.raises(ValueError, match="the images differ"):
         box_confusion_matrix({"a": []}, {"b": []})
+
+
+def _image_frame(tmp_path) -> pd.DataFrame:
+    """One 300 x 300 PNG per image of MODEL, its model boxes in BoxReview's format."""
+    from PIL import Image
+
+    paths, boxes = [], []
+    for k, (name, bxs) in enumerate(MODEL.items()):
+        path = tmp_path / name
+        Image.new("RGB", (300, 300), (40 * k, 90, 140)).save(path)
+        paths.append(str(path))
+        boxes.append(
+            [
+                {
+                    "box": [b["x1"], b["y1"], b["x2"], b["y2"]],
+                    "label": b["label"],
+                    **({"id": b["id"]} if "id" in b else {}),
+                }
+                for b in bxs
+            ]
+        )
+    return pd.DataFrame({"path": paths, "pred": boxes}, index=list(MODEL))
+
+
+def test_with_the_images_a_click_rechecks_exactly_the_cells_images(tmp_path):
+    from plotly.callbacks import Points
+
+    from hitl_widgets.store import Store
+    from hitl_widgets.widgets import BoxReview, box_results
+
+    store = tmp_path / "recheck.db"
+    view = box_confusion_matrix(
+        MODEL,
+        HUMAN,
+        items=_image_frame(tmp_path),
+        store=str(store),
+        annotator="lead",
+        review_kwargs={"image": "path", "boxes": "pred"},
+    )
+    assert "click: list and recheck the 2 images" in view.figure.data[0].hovertext[1][0]
+    cell = view.open_cell("dog", "cat")
+    assert cell.images == ["a.png", "c.png"]  # the listing as before
+    review = view.review
+    assert isinstance(review, BoxReview) and len(review) == 2
+    assert review.labels == ["cat", "dog", "person"] and review.annotator == "lead"
+    # the review's entries are the cell's images, with the model's boxes to fix
+    assert [review._items.image_id(p) for p in range(len(review))] == ["a.png", "c.png"]
+    shown = [k for o in view.output.outputs for k in o.get("data", {})]
+    assert "application/vnd.jupyter.widget-view+json" in shown  # the review, below the list
+    review.edit([{"x1": 20, "y1": 0, "x2": 30, "y2": 10, "label": "cat", "id": "m2"}])
+    review.accept()
+    res = box_results(str(store), task="recheck").set_index("image_id")
+    assert res.loc["a.png", "boxes"][0]["label"] == "cat" and len(res.loc["a.png", "boxes"]) == 1
+    assert len(res.loc["c.png", "boxes"]) == 2
+    events = Store(store).events()
+    assert set(events[events["task"] == "recheck"]["annotator"]) == {"lead"}
+    # a click on another cell closes this review and opens the next; an empty cell opens none
+    view.figure.data[0]._dispatch_on_click(Points(point_inds=[[2, 2]], xs=["person"], ys=["(missed)"]), None)
+    assert view.review is not review and len(view.review) == 1
+    assert [view.review._items.image_id(0)] == ["a.png"]
+    view.open_cell("cat", "dog")
+    assert view.review is None
+
+
+def test_a_recheck_needs_the_image_and_boxes_columns(tmp_path):
+    frame = _image_frame(tmp_path)
+    with pytest.raises(ValueError, match=r"review_kwargs: .*\['image', 'boxes'\]"):
+        box_confusion_matrix(MODEL, HUMAN, items=frame)
+    with pytest.raises(ValueError, match=r"review_kwargs\['boxes'\]: 'nope' is not a column of items"):
+        box_confusion_matrix(MODEL, HUMAN, items=frame, review_kwargs={"image": "path", "boxes": "nope"})
+    with pytest.raises(ValueError, match="items: expected the images' DataFrame"):
+        box_confusion_matrix(MODEL, HUMAN, items=[1, 2], review_kwargs={"image": "path", "boxes": "pred"})
+    # images the frame does not hold: said, no review
+    view = box_confusion_matrix(
+        MODEL,
+        HUMAN,
+        items=frame.drop(index=["a.png", "c.png"]),
+        review_kwargs={"image": "path", "boxes": "pred"},
+    )
+    view.open_cell("dog", "cat")
+    assert view.review is None
+    assert "none of these images is in items" in "".join(o.get("text", "") for o in view.output.outputs)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics.boxes import _COORDS, MISSED, SPURIOUS, BoxConfusion, box_confusion
-from .agreement import _plural, _side_by_side, _ViewBase, _widgets
+from .agreement import _plural, _scroll_into_view, _side_by_side, _ViewBase, _widgets
 
 __all__ = ["BoxCell", "box_confusion_matrix"]
 
@@ -141,19 +141,23 @@ def _fmt_box(row: Mapping[str, Any], side: str) -> str:
     return f"{side} box {name} ({row[f'{side}_label']}) [{xy}]"
 
 
-def _cell_hover(row: str, col: str, n: int, n_images: int, row_share: float, total_share: float) -> str:
+def _cell_hover(
+    row: str, col: str, n: int, n_images: int, row_share: float, total_share: float, recheck: bool
+) -> str:
     """The hover of one cell; labels escaped (a label is data, never markup)."""
     head = f"model {escape(row)}<br>human {escape(col)}<br>"
     if not n:
         return head + "no boxes"
     what = f"{n} box{'' if n == 1 else 'es'} on {_plural(n_images, 'image')}"
     shares = f"<br>{row_share:.1%} of the row, {total_share:.1%} of all"
-    return head + what + shares + f"<br><i>click: list the {_plural(n_images, 'image')} and their boxes</i>"
+    does = "list and recheck" if recheck else "list"
+    return head + what + shares + f"<br><i>click: {does} the {_plural(n_images, 'image')} and their boxes</i>"
 
 
 class _BoxViewBase(_ViewBase):
     """The text view's click logic (``_on_click``, ``items_of``, ``_start_cell``), with a
-    click that lists the cell's images and boxes instead of opening a review."""
+    click that lists the cell's images and boxes, then (given the images' frame) opens a
+    BoxReview on them."""
 
     cell_boxes: dict[tuple[str, str], pd.DataFrame]
     table: pd.DataFrame
@@ -170,7 +174,9 @@ class _BoxViewBase(_ViewBase):
     def open_cell(self, row: Any, column: Any) -> BoxCell:
         """What a click on the cell does: lists its images and boxes (ids, labels,
         coordinates) in :attr:`output` as plain text and returns them as a
-        :class:`BoxCell` (also kept in :attr:`selection`).
+        :class:`BoxCell` (also kept in :attr:`selection`). Given the images' frame
+        (``items=``), it also opens a BoxReview (``revisit=True``, task ``review_task``)
+        on exactly the cell's images below the list, kept in :attr:`review`.
 
         ``row`` is the model's label (or ``"(missed)"``), ``column`` the people's label
         (or ``"(spurious)"``), as the figure shows them. ``items_of(row, column)`` gives
@@ -190,7 +196,39 @@ class _BoxViewBase(_ViewBase):
         if lines:
             self.output.append_stdout("\n".join(lines) + "\n")
         self.selection = cell
+        if self._items is not None and cell.images:
+            try:
+                self.review = self._make_box_review([str(i) for i in cell.images])
+            except ValueError as exc:  # said where the click is seen, then raised
+                self.output.append_stdout(f"cannot recheck these images: {exc}\n")
+                raise
+            if self.review is None:
+                self.output.append_stdout("(none of these images is in items: nothing to recheck)\n")
+            else:
+                self.output.append_display_data(self.review)
+                self._scroll_marker = _scroll_into_view()
+                self.output.append_display_data(self._scroll_marker)
         return cell
+
+    def _make_box_review(self, ids: list[str]) -> Any:
+        """A BoxReview on the rows of the images' frame whose id is one of `ids` (None
+        when there is none)."""
+        from ..widgets import BoxReview
+
+        kw = dict(self._review_kwargs)
+        frame = self._items
+        assert frame is not None  # (only called with a frame)
+        id_col = kw.get("id")
+        key = (frame[id_col] if id_col is not None else pd.Series(frame.index, index=frame.index)).astype(str)
+        sub = frame[key.isin(set(ids)).to_numpy()]
+        if not len(sub):
+            return None
+        kw.setdefault("labels", self._labels)
+        kw.setdefault("task", self._review_task)
+        kw.setdefault("revisit", True)
+        if self._annotator is not None:
+            kw.setdefault("annotator", self._annotator)
+        return BoxReview(sub, store=self._store, **kw)
 
 
 _BOX_VIEW_CLASS: Any = None
@@ -229,9 +267,14 @@ def box_confusion_matrix(
     iou_threshold: float = 0.5,
     normalize: bool = False,
     title: str | None = None,
+    items: pd.DataFrame | None = None,
+    store: Any = None,
+    review_task: str = "recheck",
+    annotator: str | None = None,
+    review_kwargs: Mapping[str, Any] | None = None,
 ) -> Any:
     """Model label x human label for boxes as a clickable heatmap; a click lists the
-    images and boxes behind the cell.
+    images and boxes behind the cell, and rechecks them in a BoxReview.
 
     The counts are :func:`~hitl_widgets.metrics.box_confusion`'s: on every image the
     model's boxes are matched to the people's (Hungarian on IoU, labels ignored); rows
@@ -244,7 +287,10 @@ def box_confusion_matrix(
     Clicking a cell (or calling ``view.open_cell(model_label, human_label)``) lists, in
     ``view.output``, the cell's images and each box concerned (its id, or its position
     when it has none, label and ``x1, y1, x2, y2``), and returns them as a
-    :class:`BoxCell` (``images``, ``boxes``), kept in ``view.selection``.
+    :class:`BoxCell` (``images``, ``boxes``), kept in ``view.selection``. Given the
+    images' frame (``items``), the click also opens a ``BoxReview`` on exactly the cell's
+    images below the list (``revisit=True``, task ``review_task``, written to ``store``),
+    kept in ``view.review``: where people and the model disagree, fixed there.
 
     Parameters
     ----------
@@ -260,23 +306,50 @@ def box_confusion_matrix(
         Colour by the share of the row instead of the count.
     title:
         The figure's title.
+    items:
+        The images' frame a recheck is built on: one row per image, its id in the column
+        ``review_kwargs["id"]`` (else the index) as the confusion names it (the keys of
+        the boxes per image, or their positions for lists). Without it a click lists only.
+    store, review_task, annotator:
+        Where the recheck is written, its task ("recheck") and who rechecks.
+    review_kwargs:
+        Passed to ``BoxReview``: at least ``image`` and ``boxes`` (the column of boxes the
+        recheck starts from: the model's, or the people's answers to check); ``labels``
+        defaults to every label of the figure.
 
     Returns
     -------
     BoxConfusionView
         An ``ipywidgets.VBox`` with ``.figure`` (``go.FigureWidget``), ``.output``,
         ``.table``, ``.counts``, ``.cell_items``, ``.cell_boxes``, ``.selection``,
-        ``.cell(model_label, human_label)`` and ``.open_cell(model_label, human_label)``.
+        ``.review`` (the last recheck, or None), ``.cell(model_label, human_label)`` and
+        ``.open_cell(model_label, human_label)``.
 
     Raises
     ------
     ValueError
         No boxes on either side (nothing to plot), ``human_boxes_per_image`` missing
-        with the model's boxes or given with a BoxConfusion, and box_confusion's own
-        errors (naming the argument).
+        with the model's boxes or given with a BoxConfusion, ``items`` that is no
+        DataFrame or ``review_kwargs`` without ``image`` and ``boxes``, and
+        box_confusion's own errors (naming the argument).
     """
     import plotly.graph_objects as go
 
+    kwargs = dict(review_kwargs or {})
+    if items is not None:
+        if not isinstance(items, pd.DataFrame):
+            raise ValueError(f"items: expected the images' DataFrame, got {type(items).__name__}")
+        missing = [k for k in ("image", "boxes") if k not in kwargs]
+        if missing:
+            raise ValueError(
+                f"review_kwargs: name the columns of items a recheck needs: {missing} "
+                "(e.g. review_kwargs={'image': 'path', 'boxes': 'pred_boxes'})"
+            )
+        for k in ("image", "boxes", "id"):
+            if k in kwargs and kwargs[k] is not None and kwargs[k] not in items.columns:
+                raise ValueError(
+                    f"review_kwargs[{k!r}]: {kwargs[k]!r} is not a column of items; columns: {list(items.columns)}"
+                )
     conf = _confusion(data, human_boxes_per_image, iou_threshold)
     if not isinstance(conf.table, pd.DataFrame) or not len(conf.pairs):
         what = "data" if isinstance(data, BoxConfusion) else "data, human_boxes_per_image"
@@ -303,7 +376,15 @@ def box_confusion_matrix(
     ]
     hover = [
         [
-            _cell_hover(r, c, int(n[i, j]), n_images[i][j], float(row_share[i, j]), float(total_share[i, j]))
+            _cell_hover(
+                r,
+                c,
+                int(n[i, j]),
+                n_images[i][j],
+                float(row_share[i, j]),
+                float(total_share[i, j]),
+                items is not None,
+            )
             for j, c in enumerate(cols)
         ]
         for i, r in enumerate(rows)
@@ -354,6 +435,13 @@ def box_confusion_matrix(
     view.cell_boxes = frames
     view.selection = None
     view.review = None
-    view._items = None
+    view._items = items
+    view._review_kwargs = kwargs
+    # the recheck's labels: every real label of the figure, the model's then the people's
+    view._labels = list(dict.fromkeys([x for x in rows if x != MISSED] + [x for x in cols if x != SPURIOUS]))
+    view._review_task = review_task
+    view._annotator = annotator
+    view._store = store
+    view._scroll_marker = None
     fig.data[0].on_click(view._on_click)
     return view
