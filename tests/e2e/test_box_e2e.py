@@ -3,8 +3,9 @@ real kernel and a real SQLite store; PNGs written with PIL in the test's temp di
 to the browser as a half-size preview (``max_side``) so that original-pixel coordinates
 are checked across a preview, CSS scaling and zoom.
 
-Each test presses keys and drags with the mouse, then checks what the store holds: the
-boxes before and after in original pixels, the operations and the changes.
+Each test presses keys and drags with the mouse (or clicks a cell of the box confusion
+matrix), then checks what the store holds: the boxes before and after in original pixels,
+the operations and the changes.
 """
 
 from __future__ import annotations
@@ -380,3 +381,66 @@ def test_the_parts_of_a_split_image_share_its_original(lab_server, open_notebook
         "im00#label=car",
         "im00#label=person",
     ]
+
+
+def test_box_confusion_cell_click_rechecks_its_images(lab_server, open_notebook, store_path, tmp_path):
+    """The box confusion matrix in JupyterLab: a click on the cell (model dog, human cat)
+    opens a BoxReview on exactly that cell's images; Enter accepts, and the store holds
+    the recheck."""
+    source = textwrap.dedent(f"""\
+        from PIL import Image
+        import pandas as pd
+        import hitl_widgets as hw
+
+        folder = {str(tmp_path)!r}
+        B = [60, 60, 160, 140]
+        model = {{"im00": [{{"box": B, "label": "dog"}}], "im01": [{{"box": B, "label": "cat"}}],
+                 "im02": [{{"box": B, "label": "dog"}}]}}
+        human = {{"im00": [{{"box": B, "label": "cat"}}], "im01": [{{"box": B, "label": "cat"}}],
+                 "im02": [{{"box": B, "label": "dog"}}]}}
+        paths = []
+        for k in model:
+            Image.new("RGB", ({W}, {H}), (90, 140, 60)).save(f"{{folder}}/{{k}}.png")
+            paths.append(f"{{folder}}/{{k}}.png")
+        df = pd.DataFrame({{"path": paths, "pred": list(model.values())}}, index=list(model))
+        to_xyxy = lambda bs: [{{"x1": b["box"][0], "y1": b["box"][1], "x2": b["box"][2], "y2": b["box"][3],
+                               "label": b["label"]}} for b in bs]
+        view = hw.plots.box_confusion_matrix({{k: to_xyxy(v) for k, v in model.items()}},
+                                             {{k: to_xyxy(v) for k, v in human.items()}},
+                                             items=df, store={str(store_path)!r}, annotator={ANNOTATOR!r},
+                                             review_kwargs={{"image": "path", "boxes": "pred"}})
+        view""")
+    nbp: NotebookPage = open_notebook(lab_server, "box_confusion.ipynb", make_notebook(source))
+    page = nbp.page
+    page.set_viewport_size({"width": 1400, "height": 1200})
+    nbp.run_all()
+    plot = page.locator(".js-plotly-plot").first
+    plot.wait_for(state="visible", timeout=60_000)
+    plot.scroll_into_view_if_needed()
+    drag_area = plot.locator(".nsewdrag").first
+    wait_for(lambda: drag_area.bounding_box() is not None, 30, "the heatmap's plot area")
+    k = nbp.kernel()
+    xs, ys = k.eval("list(view.figure.data[0].x)"), k.eval("list(view.figure.data[0].y)")
+    area = drag_area.bounding_box()
+    # categories at equal steps; the y axis reversed: the first model label on top
+    at = {
+        "x": area["width"] * (xs.index("cat") + 0.5) / len(xs),
+        "y": area["height"] * (ys.index("dog") + 0.5) / len(ys),
+    }
+    drag_area.hover(position=at)
+    hover = page.locator(".hoverlayer .hovertext")
+    wait_for(lambda: hover.count() > 0, 20, "the cell's tooltip")
+    assert "list and recheck the 1 image" in hover.first.text_content()
+    drag_area.click(position=at)
+    wait_for(lambda: k.eval("view.review is not None and len(view.review)") == 1, 30, "the recheck review")
+    s = wait_state(page, "the recheck's image", state="item", item="im00", decoded=True)
+    assert [b["label"] for b in s["boxes"]] == ["dog"]
+    focus(page)
+    page.keyboard.press("Enter")
+    wait_for(
+        lambda: any(e["task"] == "recheck" and e["action"] == "accept" for e in store_events(store_path)),
+        30,
+        "the recheck in the store",
+    )
+    stored = [e for e in store_events(store_path) if e["task"] == "recheck" and e["action"] == "accept"]
+    assert [(e["item_id"], e["annotator"]) for e in stored] == [("im00", ANNOTATOR)]
