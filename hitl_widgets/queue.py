@@ -170,16 +170,28 @@ def session_queue(
     overlap: int | None = None,
     ids_of: Callable[[np.ndarray], list[str]] | None = None,
     claim: Callable[[list[str], int], list[str]] | None = None,
+    group_by: np.ndarray | None = None,
 ) -> ReviewQueue:
     """One review session's queue: the pending rows in the order asked for, gold items
     (known answers, `gold` not None) mixed in at `gold_rate`, and with `overlap` a queue
     that claims its entries from the store as the annotator reaches them (each starting
-    at another point of the order)."""
+    at another point of the order).
+
+    `group_by` (one sortable key per row, e.g. the predicted label) groups the queue by
+    key, each group in the order asked for: what a grid of one label per page needs. A
+    claimed queue (`overlap`) hands out entries one at a time, so it cannot be grouped."""
     is_gold = np.zeros(n, dtype=bool) if gold is None else np.array([g is not None for g in gold])
     positions = build_order(n, pending & ~is_gold, order, scores=scores)
     if is_gold.any():
         seed_i = seed if isinstance(seed, int) else int.from_bytes(str(seed).encode()[:8], "little")
         positions = interleave_gold(positions, np.flatnonzero(pending & is_gold), gold_rate, seed=seed_i)
+    if group_by is not None:
+        if overlap is not None:
+            raise ValueError("a queue with overlap is claimed an entry at a time: it cannot be grouped")
+        keys = np.asarray(group_by)
+        if keys.shape != (n,):
+            raise ValueError(f"group_by: one key per row expected ({n}), got shape {keys.shape}")
+        positions = positions[np.argsort(keys[positions], kind="stable")]  # stable: the order stays
     if overlap is None:
         return ReviewQueue(positions)
     if ids_of is None or claim is None:

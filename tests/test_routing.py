@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hitl_widgets.queue import build_order
+from hitl_widgets.queue import build_order, session_queue
 from hitl_widgets.routing import Router, RoutingResult, order_positions, routed
 from hitl_widgets.store import Store
 from hitl_widgets.widgets import ClassificationReview
@@ -313,6 +313,19 @@ def test_orderings_follow_their_definitions():
         order_positions("smallest", P)
     with pytest.raises(ValueError, match="needs the model's scores"):
         order_positions("margin", None, mask=mask)
+
+
+def test_a_queue_grouped_by_key_keeps_the_order_within_each_group():
+    pending = np.array([True, True, False, True, True, True])
+    pred = np.array([2, 0, 0, 2, 0, 1])
+    # order asked for: 5, 4, 3, 1, 0 (row 2 decided); grouped by pred, each group in that order
+    q = session_queue(6, pending, order=[5, 4, 3, 2, 1, 0], group_by=pred)
+    assert q.positions.tolist() == [4, 1, 5, 3, 0]
+    assert session_queue(6, pending, order=[5, 4, 3, 2, 1, 0]).positions.tolist() == [5, 4, 3, 1, 0]
+    with pytest.raises(ValueError, match="overlap"):
+        session_queue(6, pending, group_by=pred, overlap=2, ids_of=lambda p: [], claim=lambda i, k: [])
+    with pytest.raises(ValueError, match=r"group_by: one key per row expected \(6\)"):
+        session_queue(6, pending, group_by=pred[:4])
 
 
 def test_build_order_uses_the_strategies():

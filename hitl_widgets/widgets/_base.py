@@ -181,6 +181,7 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
                 group=group,
                 quotas=quota["quotas"] if quota else None,
             ),
+            group_by=self._queue_groups(items),
         )
         self._guideline_text = opts.guideline or ""
         guideline_version = opts.guideline_version
@@ -278,6 +279,11 @@ class ReviewWidget(anywidget.AnyWidget, Generic[ItemsT]):
     def _gold_text(self, pos: int) -> str:
         """A short reminder of a gold item in its feedback (what the person saw)."""
         return ""
+
+    def _queue_groups(self, items: Any) -> np.ndarray | None:
+        """One key per row that groups the session's queue (`queue.session_queue`'s
+        `group_by`: each group in the order asked for), or None; default None."""
+        return None
 
     def _item_buffers(self, items: list[dict[str, Any]]) -> list[bytes]:
         """Binary parts of a page (an image's bytes), sent as the `items` message's

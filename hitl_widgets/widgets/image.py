@@ -10,7 +10,6 @@ import numpy as np
 
 from ..items.image import ImageData
 from ..items.image_review import MAX_SIDE, ImageReviewItems, validate_image_review
-from ..queue import ReviewQueue
 from ..store import Action
 from ._base import STATIC
 from ._labels import LabelReview
@@ -124,6 +123,7 @@ class ImageReview(LabelReview[ImageReviewItems]):
         if layout == "grid" and items.pred is None:
             raise ValueError("layout='grid' needs the model's label of every row: give pred or proba")
         self._tiles = tiles
+        self._tiles_grid = layout == "grid"
         cfg: dict[str, Any] = {"show_model": bool(show_model), "layout": layout}
         if layout == "grid":
             cfg.update(grid=[int(grid[0]), int(grid[1])], tile_keys=list(TILE_KEYS[:tiles]), page_size=tiles)
@@ -133,11 +133,10 @@ class ImageReview(LabelReview[ImageReviewItems]):
         # pages, not the default thousand (that many images would fill its memory)
         cfg["window"] = max(32, 2 * opts.prefetch)
         self._start(df, items, opts, cfg)
-        if layout == "grid" and isinstance(self._queue, ReviewQueue) and items.pred is not None:
-            # one predicted label per page: the queue grouped by it, each group in the
-            # order asked for (a stable sort keeps it)
-            pos = self._queue.positions
-            self._queue = ReviewQueue(pos[np.argsort(items.pred[pos], kind="stable")])
+
+    def _queue_groups(self, items: Any) -> np.ndarray | None:
+        # a grid shows one predicted label per page: the queue grouped by it
+        return items.pred if self._tiles_grid else None
 
     # -- the kernel's side of a decision ------------------------------------------
     def _item_buffers(self, items: list[dict[str, Any]]) -> list[bytes]:
