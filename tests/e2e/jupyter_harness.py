@@ -95,6 +95,25 @@ def wait_shows(
     return last
 
 
+def heatmap_area(page: Any) -> tuple[Any, dict[str, float]]:
+    """The first plotly heatmap on `page`, scrolled into view: its plot area (the locator
+    a click or hover on a cell goes to) and that area's box on the page."""
+    plot = page.locator(".js-plotly-plot").first
+    plot.wait_for(state="visible", timeout=60_000)
+    plot.scroll_into_view_if_needed()
+    area = plot.locator(".nsewdrag").first
+    wait_for(lambda: area.bounding_box() is not None, 30, "the heatmap's plot area")
+    return area, area.bounding_box()
+
+
+def hover_tip(page: Any, area: Any, at: dict[str, float]) -> str:
+    """Hover the heatmap's plot area at `at` (relative to the area); the tooltip's text."""
+    area.hover(position=at)
+    tip = page.locator(".hoverlayer .hovertext")
+    wait_for(lambda: tip.count() > 0, 20, "the cell's tooltip")
+    return str(tip.first.text_content())
+
+
 def wait_first_item(page: Any, timeout: float = 60.0) -> None:
     """Wait until the (only) review widget on `page` has painted its first item."""
     wait_for(

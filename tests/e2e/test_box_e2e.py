@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jupyter_harness import NotebookPage, make_notebook, wait_for, wait_shows
+from jupyter_harness import NotebookPage, heatmap_area, hover_tip, make_notebook, wait_for, wait_shows
 
 pytestmark = pytest.mark.e2e
 
@@ -414,23 +414,15 @@ def test_box_confusion_cell_click_rechecks_its_images(lab_server, open_notebook,
     page = nbp.page
     page.set_viewport_size({"width": 1400, "height": 1200})
     nbp.run_all()
-    plot = page.locator(".js-plotly-plot").first
-    plot.wait_for(state="visible", timeout=60_000)
-    plot.scroll_into_view_if_needed()
-    drag_area = plot.locator(".nsewdrag").first
-    wait_for(lambda: drag_area.bounding_box() is not None, 30, "the heatmap's plot area")
+    drag_area, area = heatmap_area(page)
     k = nbp.kernel()
     xs, ys = k.eval("list(view.figure.data[0].x)"), k.eval("list(view.figure.data[0].y)")
-    area = drag_area.bounding_box()
     # categories at equal steps; the y axis reversed: the first model label on top
     at = {
         "x": area["width"] * (xs.index("cat") + 0.5) / len(xs),
         "y": area["height"] * (ys.index("dog") + 0.5) / len(ys),
     }
-    drag_area.hover(position=at)
-    hover = page.locator(".hoverlayer .hovertext")
-    wait_for(lambda: hover.count() > 0, 20, "the cell's tooltip")
-    assert "list and recheck the 1 image" in hover.first.text_content()
+    assert "list and recheck the 1 image" in hover_tip(page, drag_area, at)
     drag_area.click(position=at)
     wait_for(lambda: k.eval("view.review is not None and len(view.review)") == 1, 30, "the recheck review")
     s = wait_state(page, "the recheck's image", state="item", item="im00", decoded=True)

@@ -27,7 +27,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jupyter_harness import ARTIFACTS, REPO, HarnessError, free_port, make_notebook, wait_for
+from jupyter_harness import (
+    ARTIFACTS,
+    REPO,
+    HarnessError,
+    free_port,
+    heatmap_area,
+    hover_tip,
+    make_notebook,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -282,17 +291,9 @@ def test_confusion_matrix_recheck_opens_in_view_with_earlier_answers(lab_server,
     nbp = open_notebook(lab_server, "confusion.ipynb", make_notebook(_TEAM.format(store=str(store))))
     page = nbp.page
     nbp.run_all()
-    plot = page.locator(".js-plotly-plot").first
-    plot.wait_for(state="visible", timeout=60_000)
-    plot.scroll_into_view_if_needed()
-    drag = plot.locator(".nsewdrag").first
-    wait_for(lambda: drag.bounding_box() is not None, 30, "the heatmap's plot area")
-    box = drag.bounding_box()
+    drag, box = heatmap_area(page)
     # human "auto" (top row: the y axis is reversed) x model "theft" (middle column)
-    drag.hover(position={"x": box["width"] * 0.5, "y": box["height"] / 6})
-    hover = page.locator(".hoverlayer .hovertext")
-    wait_for(lambda: hover.count() > 0, 20, "the cell's tooltip")
-    tip = hover.first.text_content()
+    tip = hover_tip(page, drag, {"x": box["width"] * 0.5, "y": box["height"] / 6})
     want = nbp.kernel().eval("view.items_of('auto', 'theft')")
     assert f"{len(want)} item" in tip and "recheck" in tip, tip
     drag.click(position={"x": box["width"] * 0.5, "y": box["height"] / 6})
