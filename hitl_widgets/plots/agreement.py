@@ -156,23 +156,28 @@ class _ViewBase:
         # a kernel alike
         self.output.append_stdout(header)
 
-    def _make_review(self, ids: list[str]) -> Any:
-        from ..widgets import ClassificationReview
-
+    def _recheck_rows(self, ids: list[str]) -> tuple[pd.DataFrame, pd.Series, dict[str, Any]]:
+        """The rows of the items' frame whose id is one of `ids`, those ids (as text), and
+        the recheck review's keyword arguments (labels, task, revisit, annotator filled in
+        where the caller gave none): what a click on a cell reviews, for every kind."""
         kw = dict(self._review_kwargs)
         frame = self._items
         assert frame is not None  # (open_cell prints the ids when there is no frame)
         id_col = kw.get("id")
-        key = frame[id_col] if id_col is not None else pd.Series(frame.index, index=frame.index)
-        sub = frame[key.astype(str).isin(set(ids)).to_numpy()]
+        key = (frame[id_col] if id_col is not None else pd.Series(frame.index, index=frame.index)).astype(str)
+        hit = key.isin(set(ids)).to_numpy()
         kw.setdefault("labels", self._labels)
         kw.setdefault("task", self._review_task)
         kw.setdefault("revisit", True)
         if self._annotator is not None:
             kw.setdefault("annotator", self._annotator)
-        kw["reasons"] = self._reasons_of(
-            sub, key.astype(str)[key.astype(str).isin(set(ids)).to_numpy()], kw.get("reasons")
-        )
+        return frame[hit], key[hit], kw
+
+    def _make_review(self, ids: list[str]) -> Any:
+        from ..widgets import ClassificationReview
+
+        sub, keys, kw = self._recheck_rows(ids)
+        kw["reasons"] = self._reasons_of(sub, keys, kw.get("reasons"))
         return ClassificationReview(sub, store=self._store, **kw)
 
     def _reasons_of(self, sub: pd.DataFrame, keys: pd.Series, theirs: Any) -> pd.Series:

@@ -215,20 +215,8 @@ class _BoxViewBase(_ViewBase):
         when there is none)."""
         from ..widgets import BoxReview
 
-        kw = dict(self._review_kwargs)
-        frame = self._items
-        assert frame is not None  # (only called with a frame)
-        id_col = kw.get("id")
-        key = (frame[id_col] if id_col is not None else pd.Series(frame.index, index=frame.index)).astype(str)
-        sub = frame[key.isin(set(ids)).to_numpy()]
-        if not len(sub):
-            return None
-        kw.setdefault("labels", self._labels)
-        kw.setdefault("task", self._review_task)
-        kw.setdefault("revisit", True)
-        if self._annotator is not None:
-            kw.setdefault("annotator", self._annotator)
-        return BoxReview(sub, store=self._store, **kw)
+        sub, _, kw = self._recheck_rows(ids)
+        return BoxReview(sub, store=self._store, **kw) if len(sub) else None
 
 
 _BOX_VIEW_CLASS: Any = None
