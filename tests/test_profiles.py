@@ -107,9 +107,9 @@ def test_profiles_give_the_groups_of_the_group_metrics(tmp_path):
 
 
 def test_a_group_is_the_same_for_quotas_and_for_by_group(tmp_path):
-    """"Prefer not to say" and blank text are no answer everywhere: review quotas
-    (`group_of`) never count them as a group, and neither does `by_group` (its
-    "(not given)"); a number is one group whether stored as 3 or 3.0."""
+    """An annotator who chose "prefer not to say" (or left blank text) gave no answer,
+    everywhere: review quotas (`group_of`) never count them as a group, and neither does
+    `by_group` (its "(not given)"); a number is one group whether stored as 3 or 3.0."""
     from hitl_widgets.annotators import group_key, group_of
     from hitl_widgets.metrics.groups import NOT_GIVEN, by_group, group_test, jury
 
@@ -138,7 +138,11 @@ def test_a_group_is_the_same_for_quotas_and_for_by_group(tmp_path):
     years = by_group(ratings, table, "years", min_annotators=1, n_boot=20)
     assert list(years.groups.index) == ["3", "5"]
     assert years.groups["n_annotators"].tolist() == [3, 3]
-    assert list(group_test(ratings, table, "gender", min_annotators=1).n_annotators.index) == ["man", "woman", NOT_GIVEN]
+    assert list(group_test(ratings, table, "gender", min_annotators=1).n_annotators.index) == [
+        "man",
+        "woman",
+        NOT_GIVEN,
+    ]
     # a jury asked for "prefer not to say" draws from the annotators who gave no answer
     j = jury(ratings, table, "gender", composition={PREFER_NOT_TO_SAY: 2}, n_resamples=10)
     assert j.composition == {NOT_GIVEN: 2}
