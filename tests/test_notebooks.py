@@ -86,6 +86,8 @@ CHECKS = {
         "assert len(_d) == len(boxes) and (_d['status'] == 'edited').all(), _d\n"
         "assert all(len(x['boxes_before']) <= 10 for x in _d['data']), 'small tasks'\n"
         "assert len(coco['annotations']) == len(person_boxes)\n"
+        "assert view.table.loc['coin', '(spurious)'] > 0 and view.selection.images == ['coins.png']\n"
+        "assert len(view.review) == len(boxes) and view.review.config['task'] == 'boxes-recheck'  # the recheck\n"
     ),
     "07_audio.ipynb": (
         "import io as _io\n"
