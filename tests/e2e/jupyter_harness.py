@@ -662,6 +662,28 @@ class NotebookPage:
                     " if (k) k.reconnect(); return !!k; }"
                 )
 
+    def settle_after_kernel_death(self, kid: str, timeout: float = 30.0, quiet: float = 2.0) -> int:
+        """After the kernel `kid` was SIGKILLed: wait until the server has restarted it (its
+        log says so), then close every dialog JupyterLab shows about it ("Kernel
+        Restarting") until none has come for `quiet` seconds; return how many were closed.
+
+        Why not a fixed wait: on a loaded machine the restart, and the dialog that takes
+        the focus with it, can come after any fixed wait, in the middle of the keys a test
+        presses next."""
+        wait_for(
+            lambda: f"kernel {kid} restarted" in self.server.log_tail(20000),
+            timeout,
+            f"the server to restart kernel {kid}",
+            interval=0.2,
+        )
+        closed, calm_since = 0, time.monotonic()
+        while time.monotonic() - calm_since < quiet:
+            n = self.dismiss_dialogs()
+            if n:
+                closed, calm_since = closed + n, time.monotonic()
+            time.sleep(0.2)
+        return closed
+
     def dismiss_dialogs(self) -> int:
         """Close any modal dialog (e.g. 'Kernel Restarting'); return how many."""
         n = 0

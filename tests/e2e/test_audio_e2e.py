@@ -276,11 +276,11 @@ def test_kernel_killed_mid_review_loses_no_audio_decision(lab_server, open_noteb
         pid = k.pid()
     finally:
         k.close()
+    kid = nbp.kernel_id()
     os.kill(pid, 9)
-    # JupyterLab notices the death and may show a dialog that takes the focus: close it
-    # and click back into the widget, as a person would
-    page.wait_for_timeout(3000)
-    nbp.dismiss_dialogs()
+    # JupyterLab notices the death, the server restarts the kernel and a dialog may take
+    # the focus: close it and click back into the widget, as a person would
+    nbp.settle_after_kernel_death(kid)
     focus(page)
 
     # a01, while the kernel is dead: the transcript edited (T, type, Ctrl+Enter), accepted

@@ -284,11 +284,11 @@ def test_kernel_killed_mid_review_loses_no_box_decision(lab_server, open_noteboo
         pid = k.pid()
     finally:
         k.close()
+    kid = nbp.kernel_id()
     os.kill(pid, 9)
-    # JupyterLab notices the death and may show a dialog that takes the focus: close it
-    # and click back into the widget, as a person would
-    page.wait_for_timeout(3000)
-    nbp.dismiss_dialogs()
+    # JupyterLab notices the death, the server restarts the kernel and a dialog may take
+    # the focus: close it and click back into the widget, as a person would
+    nbp.settle_after_kernel_death(kid)
     focus(page)
     page.keyboard.press("Tab")
     page.keyboard.press("ArrowRight")
